@@ -1,0 +1,98 @@
+# Four small tools over one library. `make` builds optimised binaries in
+# build/; `make check` builds a second set with AddressSanitizer and UBSan in
+# build/san/ and runs every test and fuzz target against it.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANPREFIX ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARN = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wvla -Wformat=2 -Wno-format-nonliteral
+SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+TOOLS = xcap xpaint shmring vsockd
+LIBSRC = $(wildcard lib/*.c)
+
+PKGS_xcap = x11 xext xdamage xfixes xtst xrandr liblz4 libturbojpeg
+PKGS_xpaint = x11 xext x11-xcb xcb xcb-shm xcursor xrandr liblz4 libturbojpeg
+PKGS_shmring =
+PKGS_vsockd =
+PKGS_lib = liblz4 libturbojpeg
+
+pkg = $(if $(1),$(shell $(PKG_CONFIG) --$(2) $(1)))
+
+all: $(TOOLS:%=build/%)
+
+# --- optimised build ---------------------------------------------------
+build/lib/%.o: lib/%.c lib/*.h | build/lib
+	$(CC) $(WARN) $(CFLAGS) $(call pkg,$(PKGS_lib),cflags) -Ilib -c -o $@ $<
+build/libxs.a: $(LIBSRC:lib/%.c=build/lib/%.o)
+	$(AR) rcs $@ $^
+
+define tool
+build/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) build/libxs.a lib/*.h
+	$$(CC) $$(WARN) $$(CFLAGS) $$(call pkg,$$(PKGS_$(1)),cflags) -Ilib -o $$@ $$(filter %.c,$$^) build/libxs.a \
+		$$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),libs) $$(LDFLAGS) -lm
+build/san/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(LIBSRC) lib/*.h | build/san
+	$$(CC) $$(WARN) $$(SAN) $$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),cflags) -Ilib -o $$@ $$(filter %.c,$$^) \
+		$$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),libs) -lm
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool,$(t))))
+
+# shmring runs inside minimal guests: a static build with libc only.
+build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring.c lib/util.c lib/proto.c lib/*.h | build/lib
+	$(CC) $(WARN) $(CFLAGS) -static -Ilib -o $@ $(filter %.c,$^)
+
+build/tools/%: tests/tools/%.c | build/tools
+	$(CC) -O2 -g -Wall -Wextra -o $@ $< -lm
+
+build/lib build/san build/fuzz build/tools:
+	mkdir -p $@
+
+# --- fuzz targets (clang libFuzzer), one per parser --------------------
+FUZZ = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZCC ?= clang
+build/fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h | build/fuzz
+	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+		$(call pkg,$(PKGS_lib),cflags) -o $@ $< $(LIBSRC) $(call pkg,$(PKGS_lib),libs) -lm
+FUZZTIME ?= 20
+
+fuzz: $(FUZZ:%=build/fuzz/%)
+	@for f in $(FUZZ); do \
+		echo "fuzz $$f ($(FUZZTIME)s)"; \
+		mkdir -p build/fuzz/corpus-$$f; \
+		build/fuzz/$$f -max_total_time=$(FUZZTIME) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=0 \
+			build/fuzz/corpus-$$f fuzz/corpus/$$f 2>build/fuzz/$$f.log || { tail -40 build/fuzz/$$f.log; exit 1; }; \
+	done
+
+# --- tests and benchmarks ----------------------------------------------
+TESTTOOLS = $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
+
+check: all $(TOOLS:%=build/san/%) build/shmring.static $(TESTTOOLS) fuzz
+	BIN=$(CURDIR)/build/san OPTBIN=$(CURDIR)/build tests/run
+
+bench: all build/shmring.static $(TESTTOOLS)
+	BIN=$(CURDIR)/build scripts/bench
+
+demo: all
+	BIN=$(CURDIR)/build scripts/demo
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
+	for t in $(TOOLS); do install -m 755 build/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
+	for m in man/*.5; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/ || true; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
+	for m in man/*.5; do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${m#man/}; done
+
+clean:
+	rm -rf build
+
+.PHONY: all check bench demo fuzz install uninstall clean

@@ -1,0 +1,407 @@
+/*
+ * Record checks and builders. Every reader goes through xs_check_hdr() on
+ * the header and xs_parse() on the body, both on private copies: this is
+ * the one place where untrusted bytes become trusted values.
+ */
+#include "proto.h"
+
+#include <stdio.h>
+
+#define HELLO_LEN 40u
+#define CHELLO_LEN 28u
+#define EXT_MAX 256u /* hellos may grow in minor versions, up to this */
+
+const char *xs_type_name(unsigned t)
+{
+	switch (t) {
+	case XS_HELLO: return "hello";
+	case XS_RECT: return "rect";
+	case XS_FRAME: return "frame";
+	case XS_CURSOR: return "cursor";
+	case XS_POINTER: return "pointer";
+	case XS_RESIZE: return "resize";
+	case XS_ECHO: return "echo";
+	case XS_BYE: return "bye";
+	case XS_C_HELLO: return "control-hello";
+	case XS_C_KEY: return "key";
+	case XS_C_BUTTON: return "button";
+	case XS_C_MOTION: return "motion";
+	case XS_C_REFRESH: return "refresh";
+	case XS_C_SIZE: return "size";
+	case XS_C_NONCE: return "nonce";
+	case XS_C_RESET: return "reset";
+	}
+	return "unknown";
+}
+
+const char *xs_enc_name(unsigned e)
+{
+	switch (e) {
+	case XS_ENC_RAW: return "raw";
+	case XS_ENC_LZ4: return "lz4";
+	case XS_ENC_JPEG: return "jpeg";
+	case XS_ENC_SOLID: return "solid";
+	}
+	return "unknown";
+}
+
+/* Smallest and largest body length of each type; 0,0 for unknown. */
+static void bounds(unsigned t, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t fixed = 0;
+	*lo = *hi = 0;
+	switch (t) {
+	case XS_HELLO: *lo = HELLO_LEN; *hi = EXT_MAX; return;
+	case XS_C_HELLO: *lo = CHELLO_LEN; *hi = EXT_MAX; return;
+	case XS_RECT: *lo = XS_RECT_LEN; *hi = XS_MAX_RECORD; return;
+	case XS_CURSOR: *lo = 20 + 4; *hi = 20 + XS_MAX_CURSOR * XS_MAX_CURSOR * 4; return;
+	case XS_FRAME: fixed = 24; break;
+	case XS_POINTER: fixed = 12; break;
+	case XS_RESIZE: case XS_C_SIZE: case XS_C_MOTION: fixed = 8; break;
+	case XS_ECHO: case XS_C_NONCE: case XS_C_KEY: case XS_C_BUTTON: fixed = 16; break;
+	case XS_BYE: fixed = 4; break;
+	case XS_C_REFRESH: case XS_C_RESET: *lo = *hi = 0; return;
+	default: *lo = 1; *hi = 0; return; /* empty range: unknown type */
+	}
+	*lo = *hi = fixed;
+}
+
+const char *xs_check_hdr(struct xs_hdr h)
+{
+	uint32_t lo, hi;
+	bounds(h.type, &lo, &hi);
+	if (lo > hi)
+		return "unknown record type";
+	if (h.flags)
+		return "nonzero flags";
+	if (h.len < lo || h.len > hi)
+		return "length does not fit its type";
+	return NULL;
+}
+
+const char *xs_check_size(uint32_t w, uint32_t h)
+{
+	if (!w || !h)
+		return "zero surface size";
+	if (w > XS_MAX_DIM || h > XS_MAX_DIM || (uint64_t)w * h > XS_MAX_PIXELS)
+		return "surface larger than the limits";
+	return NULL;
+}
+
+const char *xs_check_rect(const struct xs_rect *r, uint32_t sw, uint32_t sh, char *err, size_t n)
+{
+	/* 64-bit sums: x + w cannot wrap */
+	if ((uint64_t)r->x + r->w > sw || (uint64_t)r->y + r->h > sh) {
+		snprintf(err, n, "rect %ux%u+%u+%u outside the %ux%u surface", r->w, r->h, r->x, r->y, sw, sh);
+		return err;
+	}
+	return NULL;
+}
+
+static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r, char *err, size_t n)
+{
+	r->enc = xs_get32(b);
+	r->x = xs_get32(b + 4);
+	r->y = xs_get32(b + 8);
+	r->w = xs_get32(b + 12);
+	r->h = xs_get32(b + 16);
+	r->param = xs_get32(b + 20);
+	r->data = b + XS_RECT_LEN;
+	r->len = len - XS_RECT_LEN;
+	if (!r->w || !r->h || r->w > XS_MAX_DIM || r->h > XS_MAX_DIM) {
+		snprintf(err, n, "rect size %ux%u is zero or over %u", r->w, r->h, XS_MAX_DIM);
+		return err;
+	}
+	uint64_t raw = (uint64_t)r->w * r->h * 4;
+	switch (r->enc) {
+	case XS_ENC_RAW:
+		if (raw != r->len) {
+			snprintf(err, n, "raw rect %ux%u needs %llu payload bytes, has %u", r->w, r->h,
+				 (unsigned long long)raw, r->len);
+			return err;
+		}
+		break;
+	case XS_ENC_SOLID:
+		if (r->len) {
+			snprintf(err, n, "solid rect with %u payload bytes", r->len);
+			return err;
+		}
+		break;
+	case XS_ENC_LZ4:
+	case XS_ENC_JPEG:
+		if (!r->len) {
+			snprintf(err, n, "%s rect with an empty payload", xs_enc_name(r->enc));
+			return err;
+		}
+		if (raw > XS_MAX_RECORD) {
+			snprintf(err, n, "%s rect %ux%u decodes larger than a record", xs_enc_name(r->enc), r->w, r->h);
+			return err;
+		}
+		break;
+	default:
+		snprintf(err, n, "unknown encoding %u", r->enc);
+		return err;
+	}
+	return NULL;
+}
+
+const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	const char *e = xs_check_hdr(h);
+	if (e) {
+		snprintf(err, n, "%s", e);
+		return err;
+	}
+	memset(m, 0, sizeof *m);
+	m->type = h.type;
+	switch (h.type) {
+	case XS_HELLO: {
+		struct xs_hello *o = &m->u.hello;
+		if (xs_get32(b) != XS_MAGIC) {
+			snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+			return err;
+		}
+		o->major = xs_get16(b + 4);
+		o->minor = xs_get16(b + 6);
+		o->width = xs_get32(b + 8);
+		o->height = xs_get32(b + 12);
+		o->format = xs_get32(b + 16);
+		o->flags = xs_get32(b + 20);
+		memcpy(o->challenge, b + 24, XS_NONCE_LEN);
+		if (o->major != XS_VERSION_MAJOR) {
+			snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
+			return err;
+		}
+		if (o->format != XS_FORMAT_BGRX) {
+			snprintf(err, n, "unknown pixel format %u", o->format);
+			return err;
+		}
+		if ((e = xs_check_size(o->width, o->height))) {
+			snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
+			return err;
+		}
+		break;
+	}
+	case XS_C_HELLO: {
+		struct xs_chello *o = &m->u.chello;
+		if (xs_get32(b) != XS_CMAGIC) {
+			snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+			return err;
+		}
+		o->major = xs_get16(b + 4);
+		o->minor = xs_get16(b + 6);
+		o->flags = xs_get32(b + 8);
+		memcpy(o->challenge, b + 12, XS_NONCE_LEN);
+		if (o->major != XS_VERSION_MAJOR) {
+			snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
+			return err;
+		}
+		break;
+	}
+	case XS_RECT:
+		return parse_rect(b, h.len, &m->u.rect, err, n);
+	case XS_FRAME:
+		m->u.frame.seq = xs_get64(b);
+		m->u.frame.time_ns = xs_get64(b + 8);
+		m->u.frame.nrects = xs_get32(b + 16);
+		m->u.frame.flags = xs_get32(b + 20);
+		break;
+	case XS_CURSOR: {
+		struct xs_cursor *c = &m->u.cursor;
+		c->w = xs_get32(b);
+		c->h = xs_get32(b + 4);
+		c->xhot = xs_get32(b + 8);
+		c->yhot = xs_get32(b + 12);
+		c->serial = xs_get32(b + 16);
+		c->argb = b + 20;
+		if (!c->w || !c->h || c->w > XS_MAX_CURSOR || c->h > XS_MAX_CURSOR ||
+		    (uint64_t)c->w * c->h * 4 + 20 != h.len) {
+			snprintf(err, n, "cursor %ux%u does not fit %u bytes or the %u limit", c->w, c->h, h.len,
+				 XS_MAX_CURSOR);
+			return err;
+		}
+		if (c->xhot >= c->w || c->yhot >= c->h) {
+			snprintf(err, n, "cursor hotspot %u,%u outside %ux%u", c->xhot, c->yhot, c->w, c->h);
+			return err;
+		}
+		break;
+	}
+	case XS_POINTER:
+		m->u.pointer.x = (int32_t)xs_get32(b);
+		m->u.pointer.y = (int32_t)xs_get32(b + 4);
+		m->u.pointer.visible = xs_get32(b + 8);
+		break;
+	case XS_RESIZE:
+	case XS_C_SIZE:
+		m->u.size.w = xs_get32(b);
+		m->u.size.h = xs_get32(b + 4);
+		if ((e = xs_check_size(m->u.size.w, m->u.size.h))) {
+			snprintf(err, n, "%s (%ux%u)", e, m->u.size.w, m->u.size.h);
+			return err;
+		}
+		break;
+	case XS_ECHO:
+	case XS_C_NONCE:
+		memcpy(m->u.nonce.v, b, XS_NONCE_LEN);
+		break;
+	case XS_BYE:
+		m->u.reason = xs_get32(b);
+		break;
+	case XS_C_KEY:
+		m->u.key.keysym = xs_get32(b);
+		m->u.key.keycode = xs_get32(b + 4);
+		m->u.key.state = xs_get32(b + 8);
+		m->u.key.down = xs_get32(b + 12);
+		if (m->u.key.down > 1) {
+			snprintf(err, n, "key down flag %u is not 0 or 1", m->u.key.down);
+			return err;
+		}
+		break;
+	case XS_C_BUTTON:
+		m->u.button.button = xs_get32(b);
+		m->u.button.down = xs_get32(b + 4);
+		m->u.button.x = (int32_t)xs_get32(b + 8);
+		m->u.button.y = (int32_t)xs_get32(b + 12);
+		if (m->u.button.button < 1 || m->u.button.button > 9 || m->u.button.down > 1) {
+			snprintf(err, n, "button %u down %u out of range", m->u.button.button, m->u.button.down);
+			return err;
+		}
+		break;
+	case XS_C_MOTION:
+		m->u.pointer.x = (int32_t)xs_get32(b);
+		m->u.pointer.y = (int32_t)xs_get32(b + 4);
+		m->u.pointer.visible = 1;
+		break;
+	case XS_C_REFRESH:
+	case XS_C_RESET:
+		break;
+	}
+	return NULL;
+}
+
+size_t xs_build_hello(uint8_t *p, uint32_t w, uint32_t h, uint32_t flags, const uint8_t ch[XS_NONCE_LEN])
+{
+	xs_put_hdr(p, XS_HELLO, HELLO_LEN);
+	uint8_t *b = p + XS_HDR_LEN;
+	xs_put32(b, XS_MAGIC);
+	xs_put16(b + 4, XS_VERSION_MAJOR);
+	xs_put16(b + 6, XS_VERSION_MINOR);
+	xs_put32(b + 8, w);
+	xs_put32(b + 12, h);
+	xs_put32(b + 16, XS_FORMAT_BGRX);
+	xs_put32(b + 20, flags);
+	memcpy(b + 24, ch, XS_NONCE_LEN);
+	return XS_HDR_LEN + HELLO_LEN;
+}
+
+size_t xs_build_chello(uint8_t *p, uint32_t flags, const uint8_t ch[XS_NONCE_LEN])
+{
+	xs_put_hdr(p, XS_C_HELLO, CHELLO_LEN);
+	uint8_t *b = p + XS_HDR_LEN;
+	xs_put32(b, XS_CMAGIC);
+	xs_put16(b + 4, XS_VERSION_MAJOR);
+	xs_put16(b + 6, XS_VERSION_MINOR);
+	xs_put32(b + 8, flags);
+	memcpy(b + 12, ch, XS_NONCE_LEN);
+	return XS_HDR_LEN + CHELLO_LEN;
+}
+
+size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+			 uint32_t param, uint32_t payload_len)
+{
+	xs_put_hdr(p, XS_RECT, XS_RECT_LEN + payload_len);
+	uint8_t *b = p + XS_HDR_LEN;
+	xs_put32(b, enc);
+	xs_put32(b + 4, x);
+	xs_put32(b + 8, y);
+	xs_put32(b + 12, w);
+	xs_put32(b + 16, h);
+	xs_put32(b + 20, param);
+	return XS_HDR_LEN + XS_RECT_LEN;
+}
+
+size_t xs_build_frame(uint8_t *p, uint64_t seq, uint64_t t, uint32_t nrects, uint32_t flags)
+{
+	xs_put_hdr(p, XS_FRAME, 24);
+	xs_put64(p + 8, seq);
+	xs_put64(p + 16, t);
+	xs_put32(p + 24, nrects);
+	xs_put32(p + 28, flags);
+	return XS_HDR_LEN + 24;
+}
+
+size_t xs_build_cursor_hdr(uint8_t *p, uint32_t w, uint32_t h, uint32_t xhot, uint32_t yhot, uint32_t serial)
+{
+	xs_put_hdr(p, XS_CURSOR, 20 + w * h * 4);
+	xs_put32(p + 8, w);
+	xs_put32(p + 12, h);
+	xs_put32(p + 16, xhot);
+	xs_put32(p + 20, yhot);
+	xs_put32(p + 24, serial);
+	return XS_HDR_LEN + 20;
+}
+
+size_t xs_build_pointer(uint8_t *p, int32_t x, int32_t y, uint32_t visible)
+{
+	xs_put_hdr(p, XS_POINTER, 12);
+	xs_put32(p + 8, (uint32_t)x);
+	xs_put32(p + 12, (uint32_t)y);
+	xs_put32(p + 16, visible);
+	return XS_HDR_LEN + 12;
+}
+
+size_t xs_build_size(uint8_t *p, uint16_t type, uint32_t w, uint32_t h)
+{
+	xs_put_hdr(p, type, 8);
+	xs_put32(p + 8, w);
+	xs_put32(p + 12, h);
+	return XS_HDR_LEN + 8;
+}
+
+size_t xs_build_nonce(uint8_t *p, uint16_t type, const uint8_t v[XS_NONCE_LEN])
+{
+	xs_put_hdr(p, type, XS_NONCE_LEN);
+	memcpy(p + 8, v, XS_NONCE_LEN);
+	return XS_HDR_LEN + XS_NONCE_LEN;
+}
+
+size_t xs_build_bye(uint8_t *p, uint32_t reason)
+{
+	xs_put_hdr(p, XS_BYE, 4);
+	xs_put32(p + 8, reason);
+	return XS_HDR_LEN + 4;
+}
+
+size_t xs_build_key(uint8_t *p, uint32_t keysym, uint32_t keycode, uint32_t state, int down)
+{
+	xs_put_hdr(p, XS_C_KEY, 16);
+	xs_put32(p + 8, keysym);
+	xs_put32(p + 12, keycode);
+	xs_put32(p + 16, state);
+	xs_put32(p + 20, down ? 1 : 0);
+	return XS_HDR_LEN + 16;
+}
+
+size_t xs_build_button(uint8_t *p, uint32_t button, int down, int32_t x, int32_t y)
+{
+	xs_put_hdr(p, XS_C_BUTTON, 16);
+	xs_put32(p + 8, button);
+	xs_put32(p + 12, down ? 1 : 0);
+	xs_put32(p + 16, (uint32_t)x);
+	xs_put32(p + 20, (uint32_t)y);
+	return XS_HDR_LEN + 16;
+}
+
+size_t xs_build_motion(uint8_t *p, int32_t x, int32_t y)
+{
+	xs_put_hdr(p, XS_C_MOTION, 8);
+	xs_put32(p + 8, (uint32_t)x);
+	xs_put32(p + 12, (uint32_t)y);
+	return XS_HDR_LEN + 8;
+}
+
+size_t xs_build_empty(uint8_t *p, uint16_t type)
+{
+	xs_put_hdr(p, type, 0);
+	return XS_HDR_LEN;
+}

@@ -1,0 +1,173 @@
+/*
+ * The wire format: frame stream (guest to host) and control stream (host to
+ * guest), one record framing for both. docs/PROTOCOL.md is the spec; this
+ * header is its single implementation. Every field is fixed-width little
+ * endian and read through the get/put helpers below, never through a cast.
+ */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define XS_MAGIC 0x31534358u /* "XCS1" little endian: frame stream hello */
+#define XS_CMAGIC 0x31534358u /* same magic opens the control stream */
+#define XS_VERSION_MAJOR 1
+#define XS_VERSION_MINOR 0
+
+/* Limits every reader enforces (docs/PROTOCOL.md, "Limits"). */
+#define XS_MAX_DIM 16384u             /* surface width or height */
+#define XS_MAX_PIXELS (8192u * 8192u) /* surface area */
+#define XS_MAX_RECORD (64u << 20)     /* body bytes of one record */
+#define XS_MAX_RECTS 65536u           /* rects between two frame ends */
+#define XS_MAX_CURSOR 256u            /* cursor width or height */
+#define XS_NONCE_LEN 16u
+
+#define XS_HDR_LEN 8u /* u32 body length, u16 type, u16 flags (0) */
+#define XS_RECT_LEN 24u /* rect body header before the payload */
+
+/* Record types. Frame stream: 1..63; control stream: 64..127. */
+enum xs_type {
+	XS_HELLO = 1,     /* first record of a frame stream */
+	XS_RECT = 2,      /* damaged rectangle, encoded */
+	XS_FRAME = 3,     /* end of frame: paint what came since the last */
+	XS_CURSOR = 4,    /* cursor shape, ARGB */
+	XS_POINTER = 5,   /* pointer position on the source */
+	XS_RESIZE = 6,    /* surface size change; a full frame follows */
+	XS_ECHO = 7,      /* a control nonce coming back */
+	XS_BYE = 8,       /* orderly end */
+
+	XS_C_HELLO = 64,  /* first record of a control stream */
+	XS_C_KEY = 65,    /* key press or release, by keysym */
+	XS_C_BUTTON = 66, /* button press or release, 1..9 */
+	XS_C_MOTION = 67, /* absolute pointer motion */
+	XS_C_REFRESH = 68,/* send a full frame now */
+	XS_C_SIZE = 69,   /* please resize the screen (RandR) */
+	XS_C_NONCE = 70,  /* echo this nonce in the frame stream */
+	XS_C_RESET = 71,  /* the controller went away: release all */
+};
+
+enum xs_enc {
+	XS_ENC_RAW = 0,   /* BGRX, 4 bytes a pixel, stride w*4 */
+	XS_ENC_LZ4 = 1,   /* LZ4 block of the raw payload */
+	XS_ENC_JPEG = 2,  /* JFIF, decoded to BGRX */
+	XS_ENC_SOLID = 3, /* fill with param (0x00RRGGBB), no payload */
+};
+
+#define XS_FORMAT_BGRX 1u
+
+/* Parsed records: private copies, already checked by xs_parse(). */
+struct xs_hello {
+	uint16_t major, minor;
+	uint32_t width, height, format, flags;
+	uint8_t challenge[XS_NONCE_LEN];
+};
+struct xs_rect {
+	uint32_t enc, x, y, w, h, param;
+	const uint8_t *data; /* payload, len bytes */
+	uint32_t len;
+};
+struct xs_frame {
+	uint64_t seq, time_ns; /* capture time, CLOCK_REALTIME */
+	uint32_t nrects, flags;
+};
+struct xs_cursor {
+	uint32_t w, h, xhot, yhot, serial;
+	const uint8_t *argb; /* w*h*4 bytes, premultiplied ARGB, LE */
+};
+struct xs_pointer { int32_t x, y; uint32_t visible; }; /* also XS_C_MOTION */
+struct xs_size { uint32_t w, h; };
+struct xs_nonce { uint8_t v[XS_NONCE_LEN]; };
+struct xs_chello {
+	uint16_t major, minor;
+	uint32_t flags;
+	uint8_t challenge[XS_NONCE_LEN]; /* from the frame stream's hello */
+};
+struct xs_key { uint32_t keysym, keycode, state, down; };
+struct xs_button { uint32_t button, down; int32_t x, y; };
+
+struct xs_msg {
+	uint16_t type;
+	union {
+		struct xs_hello hello;
+		struct xs_rect rect;
+		struct xs_frame frame;
+		struct xs_cursor cursor;
+		struct xs_pointer pointer;
+		struct xs_size size;
+		struct xs_nonce nonce;
+		struct xs_chello chello;
+		struct xs_key key;
+		struct xs_button button;
+		uint32_t reason;
+	} u;
+};
+
+/* Little-endian field access through memcpy (no alignment assumptions). */
+static inline uint16_t xs_get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t xs_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t xs_get64(const uint8_t *p) { return xs_get32(p) | (uint64_t)xs_get32(p + 4) << 32; }
+static inline void xs_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void xs_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void xs_put64(uint8_t *p, uint64_t v) { xs_put32(p, (uint32_t)v); xs_put32(p + 4, (uint32_t)(v >> 32)); }
+
+/* Header of a record; body length must be checked with xs_check_hdr(). */
+struct xs_hdr { uint32_t len; uint16_t type, flags; };
+static inline struct xs_hdr xs_get_hdr(const uint8_t *p)
+{
+	struct xs_hdr h = { xs_get32(p), xs_get16(p + 4), xs_get16(p + 6) };
+	return h;
+}
+static inline void xs_put_hdr(uint8_t *p, uint16_t type, uint32_t len)
+{
+	xs_put32(p, len); xs_put16(p + 4, type); xs_put16(p + 6, 0);
+}
+
+const char *xs_type_name(unsigned type);
+const char *xs_enc_name(unsigned enc);
+
+/*
+ * Checks a header alone (known type, flags zero, body length within the
+ * bounds of its type). Returns NULL or a static message.
+ */
+const char *xs_check_hdr(struct xs_hdr h);
+
+/*
+ * Parses and checks one record body (already copied into private memory)
+ * into m. Rect bounds against the surface are the caller's (it knows the
+ * surface); xs_check_rect() does them. Returns NULL or a message in err.
+ */
+const char *xs_parse(struct xs_hdr h, const uint8_t *body, struct xs_msg *m, char *err, size_t errlen);
+
+/* Checks a surface size (nonzero, within limits, w*h*4 without overflow). */
+const char *xs_check_size(uint32_t w, uint32_t h);
+
+/* Checks a rect against a surface of sw x sh. */
+const char *xs_check_rect(const struct xs_rect *r, uint32_t sw, uint32_t sh, char *err, size_t errlen);
+
+/* Builders: write a whole record (header and body) into p, return its size. */
+size_t xs_build_hello(uint8_t *p, uint32_t w, uint32_t h, uint32_t flags, const uint8_t challenge[XS_NONCE_LEN]);
+size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+			 uint32_t param, uint32_t payload_len);
+size_t xs_build_frame(uint8_t *p, uint64_t seq, uint64_t time_ns, uint32_t nrects, uint32_t flags);
+size_t xs_build_cursor_hdr(uint8_t *p, uint32_t w, uint32_t h, uint32_t xhot, uint32_t yhot, uint32_t serial);
+size_t xs_build_pointer(uint8_t *p, int32_t x, int32_t y, uint32_t visible);
+size_t xs_build_size(uint8_t *p, uint16_t type, uint32_t w, uint32_t h); /* XS_RESIZE or XS_C_SIZE */
+size_t xs_build_nonce(uint8_t *p, uint16_t type, const uint8_t v[XS_NONCE_LEN]); /* XS_ECHO or XS_C_NONCE */
+size_t xs_build_bye(uint8_t *p, uint32_t reason);
+size_t xs_build_chello(uint8_t *p, uint32_t flags, const uint8_t challenge[XS_NONCE_LEN]);
+size_t xs_build_key(uint8_t *p, uint32_t keysym, uint32_t keycode, uint32_t state, int down);
+size_t xs_build_button(uint8_t *p, uint32_t button, int down, int32_t x, int32_t y);
+size_t xs_build_motion(uint8_t *p, int32_t x, int32_t y);
+size_t xs_build_empty(uint8_t *p, uint16_t type); /* XS_C_REFRESH, XS_C_RESET */
+
+#define XS_BUILD_MAX 64u /* largest record any fixed builder writes */
+
+#endif

@@ -1,0 +1,167 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *argv0 = "?";
+unsigned debug_mask;
+int verbose;
+
+void setprogname_(const char *a0)
+{
+	const char *s = strrchr(a0, '/');
+	argv0 = s ? s + 1 : a0;
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int saved = errno;
+	int n = snprintf(buf, sizeof buf, "%s: ", argv0);
+	n += vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+	if (n > (int)sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	if (fmt[0] && fmt[strlen(fmt) - 1] == ':')
+		n += snprintf(buf + n, sizeof buf - (size_t)n, " %s", strerror(saved));
+	if (n > (int)sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	buf[n++] = '\n';
+	/* one write, so lines from several processes do not interleave */
+	ssize_t w = write(2, buf, (size_t)n);
+	(void)w;
+	errno = saved;
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void dbg(unsigned cat, const char *fmt, ...)
+{
+	(void)cat;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+int parse_debug(const char *s)
+{
+	static const struct { const char *name; unsigned bit; } cats[] = {
+		{ "stream", D_STREAM }, { "ring", D_RING }, { "input", D_INPUT },
+		{ "x", D_X }, { "enc", D_ENC }, { "net", D_NET }, { "stats", D_STATS },
+		{ "cursor", D_CURSOR }, { "all", ~0u },
+	};
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		size_t i;
+		for (i = 0; i < sizeof cats / sizeof cats[0]; i++)
+			if (strlen(cats[i].name) == n && !strncmp(s, cats[i].name, n))
+				break;
+		if (i == sizeof cats / sizeof cats[0])
+			return -1;
+		debug_mask |= cats[i].bit;
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+uint64_t now_ns(void) { return clock_ns(CLOCK_REALTIME); }
+uint64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+ssize_t read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+void random_bytes(void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_OS, "getrandom:");
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void hex(char *out, const uint8_t *v, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[v[i] >> 4];
+		out[2 * i + 1] = d[v[i] & 15];
+	}
+	out[2 * n] = 0;
+}

@@ -1,0 +1,54 @@
+/* Errors, logging, time, whole-buffer I/O and randomness shared by every tool. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit codes, the same for every tool (documented in each man page). */
+enum {
+	EX_OK_ = 0,
+	EX_USAGE_ = 64,  /* bad command line */
+	EX_DATA = 65,    /* bad input: stream, ring or control record */
+	EX_NOX = 69,     /* X display, extension or device unavailable */
+	EX_SOFT = 70,    /* internal error */
+	EX_OS = 71,      /* system call failed */
+	EX_IO = 74,      /* read or write failed */
+};
+
+/* Debug categories for -d (comma separated names) and -v. */
+enum {
+	D_STREAM = 1 << 0, D_RING = 1 << 1, D_INPUT = 1 << 2, D_X = 1 << 3,
+	D_ENC = 1 << 4, D_NET = 1 << 5, D_STATS = 1 << 6, D_CURSOR = 1 << 7,
+};
+
+extern const char *argv0;
+extern unsigned debug_mask;
+extern int verbose;
+
+void setprogname_(const char *a0);
+/* A message ending in ':' gets ": strerror(errno)" appended. */
+void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Logs when -v was given or the category is enabled with -d. */
+void dbg(unsigned cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define DBG(cat, ...) do { if ((debug_mask & (cat)) || verbose > 1) dbg(cat, __VA_ARGS__); } while (0)
+#define VERB(...) do { if (verbose) dbg(0, __VA_ARGS__); } while (0)
+/* Parses "ring,input" into debug_mask; returns -1 on an unknown name. */
+int parse_debug(const char *s);
+
+uint64_t now_ns(void);  /* CLOCK_REALTIME, for capture timestamps */
+uint64_t mono_ns(void); /* CLOCK_MONOTONIC, for intervals */
+
+/* Write or read everything, retrying on EINTR; -1 with errno on failure,
+ * read_full returns the bytes read (short only at EOF). */
+int write_all(int fd, const void *buf, size_t n);
+ssize_t read_full(int fd, void *buf, size_t n);
+
+void random_bytes(void *buf, size_t n);
+/* Parse a decimal unsigned within [lo, hi]; -1 on error. */
+int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+void hex(char *out, const uint8_t *v, size_t n); /* out: 2n+1 bytes */
+
+#endif

@@ -1,0 +1,68 @@
+# Shared helpers for tests/t-*.sh. Source it; it sets -eu, a private temp
+# dir $T, cleanup of everything started, and the binaries' folder $BIN.
+set -eu
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${BIN:-$TOP/build/san}      # sanitised binaries under test
+OPTBIN=${OPTBIN:-$TOP/build}    # optimised ones (static shmring, etc.)
+TOOLS=$TOP/build/tools          # test helpers (xwdcmp, ...)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+T=$(mktemp -d /tmp/xs-test.XXXXXX)
+PIDS=()
+NAME=$(basename "$0" .sh)
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+	sleep 0.1
+	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL $NAME: $*" >&2; exit 1; }
+pass() { echo "ok   $NAME${1:+: $1}"; }
+bg() { "$@" & PIDS+=($!); }  # start in the background, killed at exit
+
+# xvfb VAR [WxH]: start an Xvfb on a free display, set VAR=:N.
+xvfb() {
+	local var=$1 size=${2:-1024x768} fifo=$T/dfd.$RANDOM
+	mkfifo "$fifo"
+	Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -noreset +extension DAMAGE 3>"$fifo" 2>"$T/xvfb.$var.log" &
+	PIDS+=($!)
+	local n
+	read -r -t 10 n <"$fifo" || fail "Xvfb did not start: $(cat "$T/xvfb.$var.log")"
+	rm -f "$fifo"
+	printf -v "$var" ':%s' "$n"
+}
+
+# waitfor SECONDS CMD...: retry CMD every 50 ms until it succeeds.
+waitfor() {
+	local t=$1; shift
+	local end=$((SECONDS + t))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+
+# winid DISPLAY NAME: the id of the first window whose title is NAME.
+winid() { DISPLAY=$1 xdotool search --name "^$2\$" 2>/dev/null | head -n1; }
+
+# same_picture SRC DST WID [xwdcmp args]: root of SRC equals window WID on DST.
+same_picture() {
+	local src=$1 dst=$2 wid=$3; shift 3
+	xwd -silent -root -display "$src" >"$T/src.xwd" || return 2
+	xwd -silent -id "$wid" -display "$dst" >"$T/dst.xwd" || return 2
+	"$TOOLS/xwdcmp" "$T/src.xwd" "$T/dst.xwd" "$@" >"$T/cmp.out"
+}
+
+# settle SRC DST WID SECONDS [args]: wait until the pictures match.
+settle() {
+	local s=$4 end
+	end=$((SECONDS + s))
+	until same_picture "$1" "$2" "$3" "${@:5}"; do
+		[ $SECONDS -lt $end ] || { cat "$T/cmp.out" >&2; return 1; }
+		sleep 0.1
+	done
+}
