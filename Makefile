@@ -47,8 +47,10 @@ $(foreach t,$(TOOLS),$(eval $(call tool,$(t))))
 build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring.c lib/util.c lib/proto.c lib/*.h | build/lib
 	$(CC) $(WARN) $(CFLAGS) -static -Ilib -o $@ $(filter %.c,$^)
 
+# Test and bench helpers (latprobe, framegen, limit) talk to X directly.
+PKGS_tools = x11 xext xdamage xfixes xtst
 build/tools/%: tests/tools/%.c | build/tools
-	$(CC) -O2 -g -Wall -Wextra -o $@ $< -lm
+	$(CC) -O2 -g -Wall -Wextra $(call pkg,$(PKGS_tools),cflags) -o $@ $< $(call pkg,$(PKGS_tools),libs) -lm
 
 build/lib build/san build/fuzz build/tools:
 	mkdir -p $@
@@ -72,14 +74,19 @@ fuzz: $(FUZZ:%=build/fuzz/%)
 # --- tests and benchmarks ----------------------------------------------
 TESTTOOLS = $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
 
-check: all $(TOOLS:%=build/san/%) build/shmring.static $(TESTTOOLS) fuzz
+check: deps all $(TOOLS:%=build/san/%) build/shmring.static $(TESTTOOLS) fuzz
 	BIN=$(CURDIR)/build/san OPTBIN=$(CURDIR)/build tests/run
 
-bench: all build/shmring.static $(TESTTOOLS)
+bench: deps all build/shmring.static $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/bench
 
-demo: all
+demo: deps all $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/demo
+
+# Installs the Debian packages the build, the tests and the demo need
+# (scripts/bench adds its own with scripts/deps --bench).
+deps:
+	scripts/deps
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
@@ -95,4 +102,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all check bench demo fuzz install uninstall clean
+.PHONY: all deps check bench demo fuzz install uninstall clean
