@@ -49,8 +49,9 @@ build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring.c lib/util.c lib/prot
 
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.
 PKGS_tools = x11 xext xdamage xfixes xtst
-build/tools/%: tests/tools/%.c | build/tools
-	$(CC) -O2 -g -Wall -Wextra $(call pkg,$(PKGS_tools),cflags) -o $@ $< $(call pkg,$(PKGS_tools),libs) -lm
+build/tools/%: tests/tools/%.c build/libxs.a lib/*.h | build/tools
+	$(CC) $(WARN) -O2 -g -Ilib $(call pkg,$(PKGS_tools) $(PKGS_lib),cflags) -o $@ $< build/libxs.a \
+		$(call pkg,$(PKGS_tools) $(PKGS_lib),libs) -lm
 
 build/lib build/san build/fuzz build/tools:
 	mkdir -p $@

@@ -55,7 +55,8 @@ static const char *decode_lz4(struct xs_codec *c, const struct xs_rect *r, uint8
 	}
 	int got = LZ4_decompress_safe((const char *)r->data, (char *)out, (int)r->len, (int)want);
 	if (got < 0) {
-		snprintf(err, n, "lz4 payload is corrupt (%u bytes for %ux%u)", r->len, r->w, r->h);
+		snprintf(err, n, "lz4 payload is corrupt or decodes to more than the %zu bytes of %ux%u", want, r->w,
+			 r->h);
 		return err;
 	}
 	if ((size_t)got != want) {

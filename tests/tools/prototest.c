@@ -1,0 +1,143 @@
+/*
+ * Unit checks of lib/proto.c and lib/codec.c: every builder round-trips
+ * through xs_parse, and each kind of bad record is refused with the right
+ * message. Prints one line per failed check; exit 1 if any failed.
+ */
+#include "codec.h"
+#include "proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int failed;
+
+#define CHECK(cond, ...) do { if (!(cond)) { failed = 1; printf("prototest: " __VA_ARGS__); printf("\n"); } } while (0)
+
+static const char *parse(uint8_t *rec, struct xs_msg *m)
+{
+	static char err[256];
+	return xs_parse(xs_get_hdr(rec), rec + XS_HDR_LEN, m, err, sizeof err);
+}
+
+/* The message for a record, or "" when it parses. */
+static const char *why(uint8_t *rec)
+{
+	struct xs_msg m;
+	const char *e = parse(rec, &m);
+	return e ? e : "";
+}
+
+static void roundtrips(void)
+{
+	uint8_t b[512], ch[16];
+	struct xs_msg m;
+	for (int i = 0; i < 16; i++)
+		ch[i] = (uint8_t)(i * 17);
+	xs_build_hello(b, 1920, 1080, 0, ch);
+	CHECK(!parse(b, &m) && m.u.hello.width == 1920 && m.u.hello.height == 1080 &&
+	      !memcmp(m.u.hello.challenge, ch, 16), "hello round trip");
+	xs_build_chello(b, 0, ch);
+	CHECK(!parse(b, &m) && !memcmp(m.u.chello.challenge, ch, 16), "control hello round trip");
+	xs_build_frame(b, 0x1122334455667788ull, 42, 3, 0);
+	CHECK(!parse(b, &m) && m.u.frame.seq == 0x1122334455667788ull && m.u.frame.time_ns == 42 &&
+	      m.u.frame.nrects == 3, "frame round trip");
+	xs_build_pointer(b, -5, 7, 1);
+	CHECK(!parse(b, &m) && m.u.pointer.x == -5 && m.u.pointer.y == 7, "pointer round trip");
+	xs_build_key(b, 0xfe03, 92, 4, 1);
+	CHECK(!parse(b, &m) && m.u.key.keysym == 0xfe03 && m.u.key.down == 1 && m.u.key.state == 4, "key round trip");
+	xs_build_button(b, 5, 0, 10, 20);
+	CHECK(!parse(b, &m) && m.u.button.button == 5 && m.u.button.y == 20, "button round trip");
+	xs_build_motion(b, 3, 4);
+	CHECK(!parse(b, &m) && m.type == XS_C_MOTION && m.u.pointer.x == 3 && m.u.pointer.y == 4, "motion round trip");
+	xs_build_size(b, XS_C_SIZE, 800, 600);
+	CHECK(!parse(b, &m) && m.u.size.w == 800, "size round trip");
+	xs_build_nonce(b, XS_ECHO, ch);
+	CHECK(!parse(b, &m) && !memcmp(m.u.nonce.v, ch, 16), "echo round trip");
+	xs_build_empty(b, XS_C_RESET);
+	CHECK(!parse(b, &m) && m.type == XS_C_RESET, "reset round trip");
+	size_t n = xs_build_cursor_hdr(b, 2, 2, 1, 1, 9);
+	memset(b + n, 0xff, 16);
+	CHECK(!parse(b, &m) && m.u.cursor.w == 2 && m.u.cursor.serial == 9, "cursor round trip");
+}
+
+static void bad_records(void)
+{
+	uint8_t b[512], ch[16] = { 0 };
+	xs_build_hello(b, 100, 100, 0, ch);
+	xs_put32(b + 8, 0xdeadbeef);
+	CHECK(strstr(why(b), "bad magic"), "wrong magic refused: '%s'", why(b));
+	xs_build_hello(b, 100, 100, 0, ch);
+	xs_put16(b + 12, 2);
+	CHECK(strstr(why(b), "version"), "wrong version refused: '%s'", why(b));
+	xs_build_hello(b, 0, 100, 0, ch);
+	CHECK(strstr(why(b), "zero"), "zero size refused: '%s'", why(b));
+	xs_build_hello(b, 16385, 100, 0, ch);
+	CHECK(strstr(why(b), "limit"), "huge size refused: '%s'", why(b));
+	xs_build_hello(b, 16384, 16384, 0, ch);
+	CHECK(strstr(why(b), "limit"), "huge area refused: '%s'", why(b));
+	xs_put_hdr(b, 99, 0);
+	CHECK(strstr(why(b), "unknown record type"), "unknown type refused: '%s'", why(b));
+	xs_build_frame(b, 1, 1, 1, 0);
+	xs_put32(b, 23);
+	CHECK(strstr(why(b), "length"), "bad length refused: '%s'", why(b));
+	xs_build_frame(b, 1, 1, 1, 0);
+	xs_put16(b + 6, 1);
+	CHECK(strstr(why(b), "flags"), "flags refused: '%s'", why(b));
+	xs_build_rect_hdr(b, XS_ENC_RAW, 0, 0, 2, 2, 0, 15);
+	CHECK(strstr(why(b), "payload"), "raw size mismatch refused: '%s'", why(b));
+	xs_build_rect_hdr(b, XS_ENC_RAW, 0, 0, 65536, 65536, 0, 0);
+	CHECK(strstr(why(b), "zero or over"), "w*h*4 overflow refused: '%s'", why(b));
+	xs_build_rect_hdr(b, XS_ENC_SOLID, 0, 0, 0, 5, 0, 0);
+	CHECK(strstr(why(b), "zero"), "zero rect refused: '%s'", why(b));
+	xs_build_rect_hdr(b, 9, 0, 0, 1, 1, 0, 4);
+	CHECK(strstr(why(b), "encoding"), "unknown encoding refused: '%s'", why(b));
+	xs_build_button(b, 10, 1, 0, 0);
+	CHECK(strstr(why(b), "button"), "button 10 refused: '%s'", why(b));
+	size_t n = xs_build_cursor_hdr(b, 2, 2, 2, 0, 1);
+	memset(b + n, 0, 16);
+	CHECK(strstr(why(b), "hotspot"), "cursor hotspot refused: '%s'", why(b));
+
+	struct xs_rect r = { .x = 0xfffffff0u, .y = 0, .w = 32, .h = 1 };
+	char err[256];
+	CHECK(xs_check_rect(&r, 100, 100, err, sizeof err), "rect whose x + w wraps refused");
+	r.x = 90, r.w = 10;
+	CHECK(!xs_check_rect(&r, 100, 100, err, sizeof err), "rect at the edge accepted");
+	r.w = 11;
+	CHECK(xs_check_rect(&r, 100, 100, err, sizeof err), "rect past the edge refused");
+}
+
+static void codecs(void)
+{
+	struct xs_codec *c = xs_codec_new();
+	enum { W = 37, H = 23 };
+	uint8_t src[W * H * 4], dst[W * H * 4], enc[65536];
+	char err[256];
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (uint8_t)(i % 4 == 3 ? 0 : (i * 31) >> 3);
+	size_t n = xs_encode(c, XS_ENC_LZ4, src, W * 4, W, H, 0, enc);
+	struct xs_rect r = { .enc = XS_ENC_LZ4, .w = W, .h = H, .data = enc, .len = (uint32_t)n };
+	CHECK(n && !xs_decode(c, &r, dst, W * 4, err, sizeof err) && !memcmp(src, dst, sizeof src), "lz4 round trip");
+	r.h = H - 1;
+	CHECK(xs_decode(c, &r, dst, W * 4, err, sizeof err) && strstr(err, "decodes"), "lz4 of another size: %s", err);
+	n = xs_encode(c, XS_ENC_JPEG, src, W * 4, W, H, 90, enc);
+	r = (struct xs_rect){ .enc = XS_ENC_JPEG, .w = W, .h = H, .data = enc, .len = (uint32_t)n };
+	CHECK(n && !xs_decode(c, &r, dst, W * 4, err, sizeof err), "jpeg decodes");
+	r.w = W + 1;
+	CHECK(xs_decode(c, &r, dst, W * 4, err, sizeof err) && strstr(err, "jpeg is"), "jpeg of other size: %s", err);
+	r.len = 10;
+	CHECK(xs_decode(c, &r, dst, W * 4, err, sizeof err), "truncated jpeg refused");
+	uint32_t col;
+	memset(dst, 0x40, sizeof dst);
+	CHECK(xs_is_solid(dst, W * 4, W, H, &col) && col == 0x404040, "solid detected");
+	xs_codec_free(c);
+}
+
+int main(void)
+{
+	roundtrips();
+	bad_records();
+	codecs();
+	if (!failed)
+		printf("prototest: all checks passed\n");
+	return failed;
+}
