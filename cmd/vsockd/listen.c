@@ -1,0 +1,244 @@
+/*
+ * vsockd -l: the guest side. Serves one controller at a time and writes
+ * the records it sends to stdout, whole records only: bytes are read into
+ * a private buffer, each header is checked, and only complete, valid
+ * records are written (one write per batch). After every disconnect a
+ * reset record follows, so xcap releases whatever the controller held.
+ */
+#include "vsockd.h"
+#include "proto.h"
+#include "util.h"
+
+#include <errno.h>
+#include <linux/vm_sockets.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct peer {
+	int fd;
+	char name[160];
+	uint8_t buf[IOBUF];
+	size_t have;
+	uint64_t off; /* stream offset of buf[0] */
+};
+
+static struct stat bound_st; /* the unix socket we created, to unlink it */
+static char bound_path_buf[108];
+static const char *bound_path; /* outlives main's stack, for atexit */
+
+/* Writes records to stdout; xcap gone (EPIPE) ends vsockd quietly. */
+static void out(const uint8_t *p, size_t n)
+{
+	if (write_all(1, p, n) == 0)
+		return;
+	if (errno == EPIPE) {
+		VERB("stdout closed: the reader went away");
+		exit(0);
+	}
+	die(EX_IO, "write to stdout:");
+}
+
+/* A stale socket file from an earlier run is replaced; anything else is not. */
+static void unlink_stale(const char *path)
+{
+	struct stat s;
+	if (lstat(path, &s) < 0)
+		return;
+	if (!S_ISSOCK(s.st_mode))
+		die(EX_USAGE_, "unix:%s exists and is not a socket", path);
+	if (unlink(path) < 0)
+		die(EX_OS, "unlink %s:", path);
+}
+
+static void unlink_ours(void)
+{
+	struct stat s;
+	if (bound_path && lstat(bound_path, &s) == 0 && s.st_ino == bound_st.st_ino && s.st_dev == bound_st.st_dev)
+		unlink(bound_path);
+}
+
+static int open_listener(struct opts *o)
+{
+	struct addr *a = &o->addr;
+	int fd = addr_socket(a, 1), one = 1;
+	if (fd < 0)
+		die(a->family == AF_VSOCK ? EX_NOX : EX_OS, "socket for %s:", a->text);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	mode_t old = 0;
+	if (a->family == AF_UNIX) {
+		snprintf(bound_path_buf, sizeof bound_path_buf, "%s", ((struct sockaddr_un *)&a->ss)->sun_path);
+		bound_path = bound_path_buf;
+		unlink_stale(bound_path);
+		old = umask(077); /* only our user may connect */
+	}
+	int r = bind(fd, (struct sockaddr *)&a->ss, a->len);
+	if (a->family == AF_UNIX)
+		umask(old);
+	if (r < 0)
+		die(EX_OS, "bind %s:", a->text);
+	if (a->family == AF_UNIX && lstat(bound_path, &bound_st) == 0)
+		atexit(unlink_ours);
+	if (listen(fd, 4) < 0)
+		die(EX_OS, "listen %s:", a->text);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (a->family != AF_UNIX && getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		addr_name((struct sockaddr *)&ss, len, a->text, sizeof a->text);
+	return fd;
+}
+
+static int cid_allowed(const struct opts *o, unsigned cid)
+{
+	if (cid == VMADDR_CID_HOST)
+		return 1;
+	for (int i = 0; i < o->nallow; i++)
+		if (o->allow[i] == cid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Takes one connection. Returns its fd when it is to be served; refuses
+ * (closes) it when a controller is already served or its CID is not allowed.
+ */
+static int take(struct opts *o, int lfd, struct peer *p, int busy)
+{
+	static unsigned said_cid = ~0u;
+	static int said_busy;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char name[160];
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			warnx_("accept on %s:", o->addr.text);
+		return -1;
+	}
+	addr_name((struct sockaddr *)&ss, len, name, sizeof name);
+	if (ss.ss_family == AF_UNIX && !strcmp(name, "unix:"))
+		snprintf(name, sizeof name, "%.120s#%llu", o->addr.text, (unsigned long long)st.conns + st.refused + 1);
+	if (ss.ss_family == AF_VSOCK) {
+		unsigned cid = ((struct sockaddr_vm *)&ss)->svm_cid;
+		if (!cid_allowed(o, cid)) {
+			if (cid != said_cid)
+				warnx_("refused %s: CID %u is not allowed (-a %u allows it)", name, cid, cid);
+			said_cid = cid;
+			st.refused++;
+			close(fd);
+			return -1;
+		}
+	}
+	if (busy) {
+		if (!said_busy)
+			warnx_("refused %s: serving %s, one controller at a time", name, p->name);
+		said_busy = 1;
+		st.refused++;
+		close(fd);
+		return -1;
+	}
+	said_busy = 0;
+	set_nodelay(fd, ss.ss_family);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->fd = fd;
+	p->have = 0;
+	p->off = 0;
+	st.conns++;
+	VERB("controller %s connected", p->name);
+	return fd;
+}
+
+/* Ends a connection; a reset record tells xcap to release everything. */
+static void hang_up(struct peer *p, const char *why)
+{
+	uint8_t rec[XS_HDR_LEN];
+	if (p->have)
+		warnx_("%s hung up mid-record at offset %llu: %zu bytes dropped", p->name,
+		       (unsigned long long)p->off, p->have);
+	VERB("controller %s %s", p->name, why);
+	close(p->fd);
+	p->fd = -1;
+	p->have = 0;
+	out(rec, xs_build_empty(rec, XS_C_RESET));
+	st.resets++;
+}
+
+/*
+ * Reads what the peer sent and writes the whole valid records among it.
+ * Returns 0 to keep the connection, -1 when it has ended.
+ */
+static int pump(struct peer *p)
+{
+	ssize_t n = read(p->fd, p->buf + p->have, sizeof p->buf - p->have);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		hang_up(p, n ? "connection failed" : "disconnected");
+		return -1;
+	}
+	p->have += (size_t)n;
+	size_t pos = 0;
+	const char *bad = NULL;
+	while (p->have - pos >= XS_HDR_LEN) {
+		struct xs_hdr h = xs_get_hdr(p->buf + pos);
+		if ((bad = ctl_check(p->buf + pos)))
+			break;
+		if (p->have - pos - XS_HDR_LEN < h.len)
+			break;
+		pos += XS_HDR_LEN + h.len;
+		st.records++;
+	}
+	if (pos) {
+		out(p->buf, pos);
+		st.bytes += pos;
+	}
+	p->off += pos;
+	memmove(p->buf, p->buf + pos, p->have - pos);
+	p->have -= pos;
+	if (bad) {
+		struct xs_hdr h = xs_get_hdr(p->buf);
+		warnx_("%s: %s record (type %u, length %u) at offset %llu: %s; dropping the connection", p->name,
+		       xs_type_name(h.type), h.type, h.len, (unsigned long long)p->off, bad);
+		st.rejects++;
+		p->have = 0;
+		hang_up(p, "dropped");
+		return -1;
+	}
+	DBG(D_NET, "%s: %zu bytes, %zu forwarded", p->name, (size_t)n, pos);
+	return 0;
+}
+
+int run_listen(struct opts *o)
+{
+	int sfd = sig_open();
+	int lfd = open_listener(o);
+	static struct peer p = { .fd = -1 };
+	if (o->addr.family == AF_VSOCK)
+		VERB("listening on %s, host CID %u and %d more allowed", o->addr.text, VMADDR_CID_HOST, o->nallow);
+	else
+		VERB("listening on %s", o->addr.text);
+	say_ready(&o->ready_fd, o->addr.text);
+	for (;;) {
+		struct pollfd pf[3] = {
+			{ sfd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { p.fd, POLLIN, 0 },
+		};
+		if (poll(pf, p.fd >= 0 ? 3 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EX_OS, "poll:");
+		}
+		if (pf[0].revents && sig_handle(sfd))
+			break;
+		if (p.fd >= 0 && pf[2].revents)
+			pump(&p);
+		if (pf[1].revents)
+			take(o, lfd, &p, p.fd >= 0);
+	}
+	if (p.fd >= 0)
+		hang_up(&p, "cut off: vsockd is exiting");
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * vsockd: carries the control stream (host to guest) over a socket. One
+ * binary, two roles: -l listens on the guest and writes records to stdout,
+ * -c connects from the host and forwards stdin. Both move whole records
+ * only, checked with xs_check_hdr(), in one write per batch.
+ */
+#ifndef VSOCKD_H
+#define VSOCKD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CTL_MAX_BODY 256u        /* largest control body (control-hello) */
+#define IOBUF (64u << 10)        /* socket and pipe reads */
+#define MAX_ALLOW 32             /* -a CIDs */
+
+/* A parsed address: what to bind or connect, and its canonical text. */
+struct addr {
+	int family; /* AF_UNIX, AF_INET, AF_INET6, AF_VSOCK */
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[160];
+};
+
+struct opts {
+	int listen;               /* -l, else -c */
+	struct addr addr;
+	unsigned allow[MAX_ALLOW]; /* vsock CIDs allowed to connect (-l) */
+	int nallow;
+	int ready_fd;             /* -N FD, or -1 */
+};
+
+/* Counters printed on SIGUSR1 and, with -v, at exit. */
+struct stats {
+	uint64_t conns, refused, records, bytes, rejects, resets, outages, dropped;
+};
+extern struct stats st;
+
+/* addr.c */
+int addr_parse(const char *s, int listening, struct addr *a, char *err, size_t n);
+void addr_name(const struct sockaddr *sa, socklen_t len, char *out, size_t n);
+int addr_socket(const struct addr *a, int nonblock);
+void set_nodelay(int fd, int family);
+
+/* main.c */
+int sig_open(void);
+/* Reads pending signals: returns 1 to stop, 0 to go on (stats printed). */
+int sig_handle(int sfd);
+void say_ready(int *fd, const char *text);
+/* Checks a control header: NULL or a static reason. */
+const char *ctl_check(const uint8_t *p);
+
+/* listen.c, connect.c: the two roles; they return the exit code. */
+int run_listen(struct opts *o);
+int run_connect(struct opts *o);
+
+#endif
