@@ -1,0 +1,548 @@
+/*
+ * The X side of xcap: damage tracking, MIT-SHM captures, the private copy
+ * that filters out unchanged pixels, encodings, cursor, pointer and RandR.
+ */
+#include "xcap.h"
+#include "util.h"
+
+#include <X11/extensions/XInput2.h>
+#include <X11/extensions/XTest.h>
+#include <X11/extensions/Xrandr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#define STREAK_NS 150000000ull /* changes closer than this make a tile "keep changing" */
+#define STREAK_JPEG 3          /* auto: jpeg from the third quick change on */
+#define REFRESH_NS 50000000ull /* auto: lossless refresh 50 ms after a jpeg tile went still (TigerVNC) */
+#define MAX_DAMAGE_RECTS 32    /* more damage rects than this: capture their bounding box */
+
+static unsigned xerrors;
+
+/* X errors are expected in races (a capture while the screen shrinks, a
+ * resize the server refuses): count and log them, never exit. */
+static int on_xerror(Display *d, XErrorEvent *e)
+{
+	char msg[128];
+	XGetErrorText(d, e->error_code, msg, sizeof msg);
+	xerrors++;
+	DBG(D_X, "X error: %s (request %u.%u)", msg, e->request_code, e->minor_code);
+	return 0;
+}
+
+static int on_xioerror(Display *d)
+{
+	(void)d;
+	die(EX_NOX, "connection to the X display lost");
+}
+
+uint8_t *out_reserve(struct outbuf *o, size_t n)
+{
+	if (o->cap - o->len < n) {
+		size_t c = o->cap ? o->cap : 1u << 20;
+		while (c - o->len < n)
+			c *= 2;
+		uint8_t *b = realloc(o->buf, c);
+		if (!b)
+			die(EX_OS, "realloc:");
+		o->buf = b;
+		o->cap = c;
+	}
+	return o->buf + o->len;
+}
+
+void out_record(struct cap *c, const uint8_t *rec, size_t n)
+{
+	memcpy(out_reserve(&c->out, n), rec, n);
+	c->out.len += n;
+}
+
+/* Opens the display; DAMAGE, XFIXES 2 and MIT-SHM are required, XTEST,
+ * RANDR and XInput 2 optional (input, resizes, cheap pointer tracking). */
+void cap_open(struct cap *c, const char *name)
+{
+	int err, maj = 5, min = 0, ev;
+	char missing[64] = "";
+	if (!(c->dpy = XOpenDisplay(name)))
+		die(EX_NOX, "cannot open display %s", name ? name : "$DISPLAY");
+	XSetErrorHandler(on_xerror);
+	XSetIOErrorHandler(on_xioerror);
+	if (!XDamageQueryExtension(c->dpy, &c->dmg_ev, &err))
+		strcat(missing, " DAMAGE");
+	if (!XFixesQueryExtension(c->dpy, &c->fix_ev, &err) || !XFixesQueryVersion(c->dpy, &maj, &min) || maj < 2)
+		strcat(missing, " XFIXES(2)");
+	if (!XShmQueryExtension(c->dpy))
+		strcat(missing, " MIT-SHM");
+	if (*missing)
+		die(EX_NOX, "display %s lacks%s", DisplayString(c->dpy), missing);
+	c->has_xtest = XTestQueryExtension(c->dpy, &ev, &err, &maj, &min);
+	c->has_rr = XRRQueryExtension(c->dpy, &c->rr_ev, &err);
+	maj = 2, min = 0;
+	c->has_xi = XQueryExtension(c->dpy, "XInputExtension", &c->xi_op, &ev, &err) &&
+		    XIQueryVersion(c->dpy, &maj, &min) == Success;
+	if (!c->has_xtest)
+		warnx_("display %s lacks XTEST: control input will be ignored", DisplayString(c->dpy));
+	if (!c->has_rr)
+		warnx_("display %s lacks RANDR: screen size changes will not be followed", DisplayString(c->dpy));
+	c->screen = DefaultScreen(c->dpy);
+	c->root = RootWindow(c->dpy, c->screen);
+	c->damage = XDamageCreate(c->dpy, c->root, XDamageReportNonEmpty);
+	c->region = XFixesCreateRegion(c->dpy, NULL, 0);
+	XFixesSelectCursorInput(c->dpy, c->root, XFixesDisplayCursorNotifyMask);
+	if (c->has_rr)
+		XRRSelectInput(c->dpy, c->root, RRScreenChangeNotifyMask);
+	if (c->has_xi) {
+		unsigned char bits[XIMaskLen(XI_LASTEVENT)] = { 0 };
+		XIEventMask m = { XIAllMasterDevices, sizeof bits, bits };
+		XISetMask(bits, XI_RawMotion);
+		XISelectEvents(c->dpy, c->root, &m, 1);
+	}
+	c->codec = xs_codec_new();
+}
+
+static void shm_free(struct cap *c)
+{
+	if (!c->img)
+		return;
+	XShmDetach(c->dpy, &c->shm);
+	XDestroyImage(c->img); /* frees the XImage, not the segment */
+	shmdt(c->shm.shmaddr);
+	c->img = NULL;
+}
+
+/* One SHM image of the whole screen: every capture of a frame is packed
+ * into it (damage rects never overlap, so their areas sum to at most w*h). */
+static void shm_create(struct cap *c)
+{
+	int depth = DefaultDepth(c->dpy, c->screen);
+	Visual *vis = DefaultVisual(c->dpy, c->screen);
+	if (depth != 24 && depth != 32)
+		die(EX_NOX, "screen depth %d: xcap needs 24 or 32 bits", depth);
+	c->img = XShmCreateImage(c->dpy, vis, (unsigned)depth, ZPixmap, NULL, &c->shm, c->w, c->h);
+	if (!c->img)
+		die(EX_NOX, "XShmCreateImage %ux%u failed", c->w, c->h);
+	if (c->img->bits_per_pixel != 32 || c->img->byte_order != LSBFirst || vis->red_mask != 0xff0000)
+		die(EX_NOX, "pixel format (%d bits, %s, red 0x%lx) is not BGRX", c->img->bits_per_pixel,
+		    c->img->byte_order == LSBFirst ? "LSB" : "MSB", vis->red_mask);
+	c->shm.shmid = shmget(IPC_PRIVATE, (size_t)c->img->bytes_per_line * c->h, IPC_CREAT | 0600);
+	if (c->shm.shmid < 0)
+		die(EX_OS, "shmget %zu bytes:", (size_t)c->img->bytes_per_line * c->h);
+	c->shm.shmaddr = c->img->data = shmat(c->shm.shmid, NULL, 0);
+	if (c->shm.shmaddr == (void *)-1)
+		die(EX_OS, "shmat:");
+	c->shm.readOnly = False;
+	unsigned e0 = xerrors;
+	XShmAttach(c->dpy, &c->shm);
+	XSync(c->dpy, False);
+	shmctl(c->shm.shmid, IPC_RMID, NULL); /* gone once both sides detach */
+	if (xerrors != e0)
+		die(EX_NOX, "MIT-SHM attach failed (is the display on another machine?)");
+}
+
+/* (Re)builds everything sized by the screen, and owes a full frame. */
+void cap_setup_screen(struct cap *c)
+{
+	shm_free(c);
+	c->w = (uint32_t)DisplayWidth(c->dpy, c->screen);
+	c->h = (uint32_t)DisplayHeight(c->dpy, c->screen);
+	const char *e = xs_check_size(c->w, c->h);
+	if (e)
+		die(EX_NOX, "screen %ux%u: %s", c->w, c->h, e);
+	shm_create(c);
+	c->tw = (c->w + TILE - 1) / TILE;
+	c->th = (c->h + TILE - 1) / TILE;
+	size_t nt = (size_t)c->tw * c->th;
+	free(c->prev);
+	free(c->changed);
+	free(c->lossy);
+	free(c->streak);
+	free(c->last_change);
+	c->prev = calloc((size_t)c->w * c->h, 4);
+	c->changed = calloc(nt, 1);
+	c->lossy = calloc(nt, 1);
+	c->streak = calloc(nt, 1);
+	c->last_change = calloc(nt, sizeof *c->last_change);
+	if (!c->prev || !c->changed || !c->lossy || !c->streak || !c->last_change)
+		die(EX_OS, "calloc for a %ux%u screen:", c->w, c->h);
+	c->nlossy = 0;
+	c->refresh_at = 0;
+	c->full = 1;
+	VERB("screen %ux%u, %ux%u tiles", c->w, c->h, c->tw, c->th);
+}
+
+static uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
+
+static void mark(struct cap *c, size_t t, uint64_t now)
+{
+	if (!c->changed[t]) {
+		c->changed[t] = 1;
+		c->streak[t] = now - c->last_change[t] < STREAK_NS && c->streak[t] < 255 ? c->streak[t] + 1 : 1;
+		c->last_change[t] = now;
+	}
+}
+
+/*
+ * Copies the captured rect into the private copy tile by tile, marking the
+ * tiles whose pixels differ (TigerVNC's 64x64 comparison): X damage
+ * over-reports, and unchanged pixels are not sent again.
+ */
+static void diff_rect(struct cap *c, const uint8_t *src, XRectangle r, int force, uint64_t now)
+{
+	uint32_t rx = (uint32_t)r.x, ry = (uint32_t)r.y, rw = r.width, rh = r.height;
+	size_t sstride = (size_t)rw * 4, pstride = (size_t)c->w * 4;
+	for (uint32_t ty = ry / TILE; ty * TILE < ry + rh; ty++) {
+		uint32_t y0 = umax(ry, ty * TILE), y1 = umin(ry + rh, (ty + 1) * TILE);
+		for (uint32_t tx = rx / TILE; tx * TILE < rx + rw; tx++) {
+			uint32_t x0 = umax(rx, tx * TILE), x1 = umin(rx + rw, (tx + 1) * TILE);
+			size_t n = (size_t)(x1 - x0) * 4;
+			int diff = force;
+			for (uint32_t y = y0; y < y1; y++) {
+				uint8_t *p = c->prev + y * pstride + (size_t)x0 * 4;
+				const uint8_t *s = src + (y - ry) * sstride + (size_t)(x0 - rx) * 4;
+				if (diff || memcmp(p, s, n)) {
+					diff = 1;
+					memcpy(p, s, n);
+				}
+			}
+			if (diff)
+				mark(c, (size_t)ty * c->tw + tx, now);
+		}
+	}
+}
+
+/* Takes the server's damage (and empties it); returns clipped rects. */
+static int fetch_damage(struct cap *c, XRectangle **out, XRectangle *bbox)
+{
+	int n = 0;
+	XDamageSubtract(c->dpy, c->damage, None, c->region);
+	XRectangle *r = XFixesFetchRegion(c->dpy, c->region, &n);
+	int k = 0;
+	int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = 0, y1 = 0;
+	for (int i = 0; i < n; i++) {
+		int32_t a = r[i].x < 0 ? 0 : r[i].x, b = r[i].y < 0 ? 0 : r[i].y;
+		int32_t e = r[i].x + r[i].width, f = r[i].y + r[i].height;
+		if (e > (int32_t)c->w)
+			e = (int32_t)c->w;
+		if (f > (int32_t)c->h)
+			f = (int32_t)c->h;
+		if (e <= a || f <= b)
+			continue;
+		r[k++] = (XRectangle){ (short)a, (short)b, (unsigned short)(e - a), (unsigned short)(f - b) };
+		x0 = a < x0 ? a : x0, y0 = b < y0 ? b : y0, x1 = e > x1 ? e : x1, y1 = f > y1 ? f : y1;
+	}
+	if (k)
+		*bbox = (XRectangle){ (short)x0, (short)y0, (unsigned short)(x1 - x0), (unsigned short)(y1 - y0) };
+	*out = r;
+	return k;
+}
+
+/* One XShmGetImage of rect r into the SHM segment at byte offset off. */
+static const uint8_t *grab(struct cap *c, XRectangle r, size_t off)
+{
+	XImage sub = *c->img;
+	sub.width = r.width;
+	sub.height = r.height;
+	sub.bytes_per_line = r.width * 4;
+	sub.data = c->img->data + off;
+	if (!XShmGetImage(c->dpy, c->root, &sub, r.x, r.y, AllPlanes))
+		return NULL; /* the screen changed size under us: a resize event follows */
+	c->st.captures++;
+	return (const uint8_t *)sub.data;
+}
+
+/* Captures rects and folds them into the private copy. */
+static void capture(struct cap *c, XRectangle *r, int n, int force, uint64_t now)
+{
+	size_t off = 0;
+	for (int i = 0; i < n; i++) {
+		const uint8_t *px = grab(c, r[i], off);
+		if (!px)
+			continue;
+		diff_rect(c, px, r[i], force, now);
+		off += (size_t)r[i].width * r[i].height * 4;
+	}
+}
+
+/* auto: tiles sent as jpeg that stayed still REFRESH_NS get sent lossless. */
+static void refresh_lossy(struct cap *c, uint64_t now)
+{
+	size_t nt = (size_t)c->tw * c->th;
+	c->refresh_at = 0;
+	for (size_t t = 0; t < nt && c->nlossy; t++) {
+		if (!c->lossy[t] || c->changed[t])
+			continue;
+		if (now - c->last_change[t] >= REFRESH_NS) {
+			c->changed[t] = 1;
+			c->streak[t] = 0;
+		} else if (!c->refresh_at || c->last_change[t] + REFRESH_NS < c->refresh_at) {
+			c->refresh_at = c->last_change[t] + REFRESH_NS;
+		}
+	}
+}
+
+enum kind { K_SOLID, K_LOSSLESS, K_JPEG };
+
+static void tile_area(struct cap *c, uint32_t tx, uint32_t ty, uint32_t *x, uint32_t *y, uint32_t *w, uint32_t *h)
+{
+	*x = tx * TILE, *y = ty * TILE;
+	*w = umin(TILE, c->w - *x), *h = umin(TILE, c->h - *y);
+}
+
+static enum kind classify(struct cap *c, uint32_t tx, uint32_t ty, uint32_t *color)
+{
+	uint32_t x, y, w, h;
+	tile_area(c, tx, ty, &x, &y, &w, &h);
+	if (xs_is_solid(c->prev + ((size_t)y * c->w + x) * 4, (size_t)c->w * 4, w, h, color))
+		return K_SOLID;
+	if (c->enc == XS_ENC_JPEG)
+		return K_JPEG;
+	if (c->enc == ENC_AUTO && c->quality_given && c->quality < 100 &&
+	    c->streak[(size_t)ty * c->tw + tx] >= STREAK_JPEG)
+		return K_JPEG;
+	return K_LOSSLESS;
+}
+
+static void put_rect(struct cap *c, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t param,
+		     const uint8_t *payload, size_t len)
+{
+	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + len);
+	xs_build_rect_hdr(p, enc, x, y, w, h, param, (uint32_t)len);
+	if (len && payload != p + XS_HDR_LEN + XS_RECT_LEN)
+		memcpy(p + XS_HDR_LEN + XS_RECT_LEN, payload, len);
+	c->out.len += XS_HDR_LEN + XS_RECT_LEN + len;
+	c->st.nrec[enc]++;
+	c->st.bytes[enc] += XS_HDR_LEN + XS_RECT_LEN + len;
+	DBG(D_ENC, "rect %s %ux%u+%u+%u %zu bytes", xs_enc_name(enc), w, h, x, y, len);
+}
+
+/* Encodes one run of pixels from the private copy into the output. */
+static void emit_run(struct cap *c, enum kind k, uint32_t color, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
+{
+	const uint8_t *src = c->prev + ((size_t)y * c->w + x) * 4;
+	size_t stride = (size_t)c->w * 4, raw = (size_t)w * h * 4;
+	uint32_t enc = k == K_JPEG ? XS_ENC_JPEG : c->enc == ENC_AUTO ? XS_ENC_LZ4 : (uint32_t)c->enc;
+	if (k == K_SOLID) {
+		put_rect(c, XS_ENC_SOLID, x, y, w, h, color, NULL, 0);
+		return;
+	}
+	size_t bound = xs_encode_bound(enc, w, h);
+	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + bound) + XS_HDR_LEN + XS_RECT_LEN;
+	size_t len = xs_encode(c->codec, enc, src, stride, w, h, c->quality, p);
+	if (!len)
+		die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), w, h);
+	if (c->enc == ENC_AUTO && enc == XS_ENC_LZ4 && len >= raw - raw / 8) /* lz4 does not pay here */
+		len = xs_encode(c->codec, enc = XS_ENC_RAW, src, stride, w, h, 0, p);
+	if (len + XS_RECT_LEN > REC_BODY_MAX)
+		die(EX_SOFT, "%s rect %ux%u encoded to %zu bytes, over the record limit", xs_enc_name(enc), w, h, len);
+	put_rect(c, enc, x, y, w, h, 0, p, len);
+}
+
+/* Sends changed tiles as runs along each tile row; returns the rect count. */
+static uint32_t emit_tiles(struct cap *c)
+{
+	uint32_t n = 0;
+	for (uint32_t ty = 0; ty < c->th; ty++) {
+		uint8_t *row = c->changed + (size_t)ty * c->tw;
+		for (uint32_t tx = 0; tx < c->tw;) {
+			if (!row[tx]) {
+				tx++;
+				continue;
+			}
+			uint32_t col, col2, tx1 = tx + 1;
+			enum kind k = classify(c, tx, ty, &col);
+			while (tx1 < c->tw && row[tx1] && (tx1 - tx + 1) * TILE <= RUN_MAX_W &&
+			       classify(c, tx1, ty, &col2) == k && (k != K_SOLID || col2 == col))
+				tx1++;
+			uint32_t x, y, w, h, x2, y2, w2, h2;
+			tile_area(c, tx, ty, &x, &y, &w, &h);
+			tile_area(c, tx1 - 1, ty, &x2, &y2, &w2, &h2);
+			emit_run(c, k, col, x, y, x2 + w2 - x, h);
+			for (uint32_t i = tx; i < tx1; i++) {
+				size_t t = (size_t)ty * c->tw + i;
+				int was = c->lossy[t];
+				c->lossy[t] = k == K_JPEG && c->enc == ENC_AUTO;
+				c->nlossy += (uint32_t)c->lossy[t] - (uint32_t)was;
+				row[i] = 0;
+			}
+			n++;
+			tx = tx1;
+		}
+	}
+	return n;
+}
+
+/*
+ * Captures what changed since the last frame into the output buffer: rects,
+ * then a frame record. Returns 1 when a frame was produced (0: the damage
+ * held no changed pixel). The capture time is taken just before reading.
+ */
+int cap_frame(struct cap *c)
+{
+	uint64_t t = now_ns(), m0 = mono_ns();
+	int force = c->full;
+	XRectangle bbox, *r = NULL;
+	int n = 0;
+	if (c->full) {
+		XDamageSubtract(c->dpy, c->damage, None, None);
+		bbox = (XRectangle){ 0, 0, (unsigned short)c->w, (unsigned short)c->h };
+		capture(c, &bbox, 1, 1, m0);
+		c->st.full++;
+	} else if (c->damaged) {
+		n = fetch_damage(c, &r, &bbox);
+		if (n > MAX_DAMAGE_RECTS)
+			capture(c, &bbox, 1, 0, m0);
+		else if (n)
+			capture(c, r, n, 0, m0);
+		if (r)
+			XFree(r);
+	}
+	c->damaged = 0;
+	c->full = 0;
+	if (c->nlossy)
+		refresh_lossy(c, m0);
+	uint64_t m1 = mono_ns();
+	size_t start = c->out.len;
+	uint32_t nrects = emit_tiles(c);
+	uint64_t m2 = mono_ns();
+	c->st.capture_ns += m1 - m0;
+	c->st.encode_ns += m2 - m1;
+	if (!nrects && !force)
+		return 0;
+	uint8_t rec[XS_BUILD_MAX];
+	out_record(c, rec, xs_build_frame(rec, ++c->seq, t, nrects, 0));
+	c->st.frames++;
+	c->st.rects += nrects;
+	DBG(D_STREAM, "frame %llu: %u rects, %zu bytes, capture %.3f ms, encode %.3f ms", (unsigned long long)c->seq,
+	    nrects, c->out.len - start, (double)(m1 - m0) / 1e6, (double)(m2 - m1) / 1e6);
+	return 1;
+}
+
+/* The cursor shape: XFixes gives ARGB in longs; the stream wants LE u32. */
+void cap_cursor(struct cap *c)
+{
+	XFixesCursorImage *ci = XFixesGetCursorImage(c->dpy);
+	c->cursor_dirty = 0;
+	if (!ci)
+		return;
+	uint32_t w = umin(ci->width, XS_MAX_CURSOR), h = umin(ci->height, XS_MAX_CURSOR);
+	if (w && h) {
+		uint32_t xh = umin(ci->xhot, w - 1), yh = umin(ci->yhot, h - 1);
+		uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + 20 + (size_t)w * h * 4);
+		size_t hl = xs_build_cursor_hdr(p, w, h, xh, yh, (uint32_t)ci->cursor_serial);
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++)
+				xs_put32(p + hl + ((size_t)y * w + x) * 4, (uint32_t)ci->pixels[(size_t)y * ci->width + x]);
+		c->out.len += hl + (size_t)w * h * 4;
+		DBG(D_CURSOR, "cursor %ux%u hot %u,%u serial %lu", w, h, xh, yh, ci->cursor_serial);
+	}
+	XFree(ci);
+}
+
+/* One XQueryPointer; a pointer record when the position changed. */
+void cap_pointer(struct cap *c)
+{
+	Window rr, cr;
+	int x, y, wx, wy;
+	unsigned mask;
+	c->pointer_dirty = 0;
+	if (!XQueryPointer(c->dpy, c->root, &rr, &cr, &x, &y, &wx, &wy, &mask))
+		return;
+	if (c->pointer_sent && x == c->px && y == c->py)
+		return;
+	uint8_t rec[XS_BUILD_MAX];
+	out_record(c, rec, xs_build_pointer(rec, x, y, 1));
+	c->px = x, c->py = y, c->pointer_sent = 1;
+	DBG(D_CURSOR, "pointer %d,%d", x, y);
+}
+
+/* Dispatches one X event. */
+void cap_event(struct cap *c, XEvent *ev)
+{
+	if (ev->type == c->dmg_ev + XDamageNotify) {
+		c->damaged = 1;
+	} else if (ev->type == c->fix_ev + XFixesCursorNotify) {
+		c->cursor_dirty = 1;
+	} else if (ev->type == GenericEvent && ev->xcookie.extension == c->xi_op) {
+		c->pointer_dirty = 1;
+	} else if (ev->type == MappingNotify) {
+		XRefreshKeyboardMapping(&ev->xmapping);
+		input_mapping_changed(c);
+	} else if (c->has_rr && ev->type == c->rr_ev + RRScreenChangeNotify) {
+		XRRUpdateConfiguration(ev);
+		if ((uint32_t)DisplayWidth(c->dpy, c->screen) != c->w ||
+		    (uint32_t)DisplayHeight(c->dpy, c->screen) != c->h) {
+			cap_setup_screen(c);
+			uint8_t rec[XS_BUILD_MAX];
+			out_record(c, rec, xs_build_size(rec, XS_RESIZE, c->w, c->h));
+			VERB("screen resized to %ux%u", c->w, c->h);
+		}
+	}
+}
+
+/* RandR 1.2: a new mode of exactly w x h on the first connected output. */
+static int set_size_mode(struct cap *c, uint32_t w, uint32_t h)
+{
+	XRRScreenResources *res = XRRGetScreenResourcesCurrent(c->dpy, c->root);
+	int ok = 0;
+	if (!res)
+		return 0;
+	for (int i = 0; i < res->noutput && !ok; i++) {
+		XRROutputInfo *oi = XRRGetOutputInfo(c->dpy, res, res->outputs[i]);
+		if (oi && oi->connection == RR_Connected && oi->crtc) {
+			char name[32];
+			XRRModeInfo mi = { 0 };
+			snprintf(name, sizeof name, "%ux%u", w, h);
+			mi.width = w, mi.height = h, mi.hTotal = w, mi.vTotal = h;
+			mi.dotClock = (unsigned long)w * h * 60;
+			mi.name = name, mi.nameLength = (unsigned)strlen(name);
+			unsigned e0 = xerrors;
+			RRMode mode = XRRCreateMode(c->dpy, c->root, &mi);
+			XSync(c->dpy, False);
+			if (xerrors == e0) {
+				XRRAddOutputMode(c->dpy, res->outputs[i], mode);
+				XRRSetScreenSize(c->dpy, c->root, (int)umax(w, c->w), (int)umax(h, c->h),
+						 DisplayWidthMM(c->dpy, c->screen), DisplayHeightMM(c->dpy, c->screen));
+				XRRSetCrtcConfig(c->dpy, res, oi->crtc, CurrentTime, 0, 0, mode, RR_Rotate_0,
+						 &res->outputs[i], 1);
+				XRRSetScreenSize(c->dpy, c->root, (int)w, (int)h, DisplayWidthMM(c->dpy, c->screen),
+						 DisplayHeightMM(c->dpy, c->screen));
+				XSync(c->dpy, False);
+				ok = xerrors == e0;
+			}
+		}
+		if (oi)
+			XRRFreeOutputInfo(oi);
+	}
+	XRRFreeScreenResources(res);
+	return ok;
+}
+
+/* C_SIZE: a listed RandR size, else a new RandR 1.2 mode, else a clear no. */
+void cap_set_size(struct cap *c, uint32_t w, uint32_t h)
+{
+	if (!c->has_rr) {
+		warnx_("resize to %ux%u refused: the display has no RANDR", w, h);
+		return;
+	}
+	if (w == c->w && h == c->h)
+		return;
+	XRRScreenConfiguration *sc = XRRGetScreenInfo(c->dpy, c->root);
+	int n = 0, ok = 0;
+	Rotation rot;
+	XRRScreenSize *s = sc ? XRRConfigSizes(sc, &n) : NULL;
+	for (int i = 0; i < n && !ok; i++)
+		if ((uint32_t)s[i].width == w && (uint32_t)s[i].height == h) {
+			XRRConfigCurrentConfiguration(sc, &rot);
+			ok = XRRSetScreenConfig(c->dpy, sc, c->root, i, rot, CurrentTime) == Success;
+		}
+	if (sc)
+		XRRFreeScreenConfigInfo(sc);
+	if (!ok)
+		ok = set_size_mode(c, w, h);
+	if (!ok)
+		warnx_("resize to %ux%u refused: the X server offers no such size and cannot add one", w, h);
+	else
+		VERB("resize to %ux%u requested", w, h);
+}

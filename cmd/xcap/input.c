@@ -1,0 +1,293 @@
+/*
+ * Control input injected with XTest. Keys arrive as keysyms because host
+ * and guest may use different layouts: each keysym is mapped to a guest
+ * keycode and shift level, Shift and AltGr are pressed or released around
+ * the key so the guest produces that keysym, and a keysym the guest keymap
+ * lacks is put on a spare keycode. Every key and button xcap holds down is
+ * tracked so a reset (or exit) releases them all: no stuck keys.
+ */
+#include "xcap.h"
+#include "util.h"
+
+#include <X11/XKBlib.h>
+#include <X11/Xutil.h>
+#include <X11/extensions/XTest.h>
+#include <X11/keysym.h>
+#include <stdlib.h>
+
+static void load_map(struct cap *c)
+{
+	struct input *in = &c->in;
+	if (in->syms)
+		XFree(in->syms);
+	if (in->mods)
+		XFreeModifiermap(in->mods);
+	XDisplayKeycodes(c->dpy, &in->kmin, &in->kmax);
+	in->syms = XGetKeyboardMapping(c->dpy, (KeyCode)in->kmin, in->kmax - in->kmin + 1, &in->per);
+	in->mods = XGetModifierMapping(c->dpy);
+	if (!in->syms || !in->mods)
+		die(EX_NOX, "cannot read the keyboard mapping");
+}
+
+void input_init(struct cap *c)
+{
+	load_map(c);
+}
+
+void input_mapping_changed(struct cap *c)
+{
+	load_map(c);
+}
+
+static KeySym sym_at(const struct input *in, int kc, int i)
+{
+	if (kc < in->kmin || kc > in->kmax || i >= in->per)
+		return NoSymbol;
+	return in->syms[(size_t)(kc - in->kmin) * in->per + i];
+}
+
+/*
+ * Finds a keycode producing ks and its index in the core mapping: 0 plain,
+ * 1 Shift, 4 AltGr, 5 AltGr+Shift (group 1; XKB's core view puts level 3
+ * and 4 at 4 and 5). The lowest level wins, so 'a' never needs modifiers.
+ */
+static int find_key(const struct input *in, KeySym ks, int *kc, int *idx)
+{
+	static const int order[] = { 0, 1, 4, 5 };
+	for (unsigned o = 0; o < sizeof order / sizeof order[0]; o++)
+		for (int k = in->kmin; k <= in->kmax; k++)
+			if (sym_at(in, k, order[o]) == ks) {
+				*kc = k, *idx = order[o];
+				return 1;
+			}
+	return 0;
+}
+
+/* A keycode with no keysym and no modifier role, from the top down. */
+static int spare_keycode(const struct input *in)
+{
+	for (int k = in->kmax; k >= in->kmin; k--) {
+		int used = 0;
+		for (int i = 0; i < in->per && !used; i++)
+			used = sym_at(in, k, i) != NoSymbol;
+		for (int i = 0; i < 8 * in->mods->max_keypermod && !used; i++)
+			used = in->mods->modifiermap[i] == k;
+		if (!used)
+			return k;
+	}
+	return 0;
+}
+
+/* Puts ks on a spare keycode (reusing the oldest added one when all are
+ * taken, unless it is held). Returns the keycode, 0 when none is free. */
+static int add_keysym(struct cap *c, KeySym ks)
+{
+	struct input *in = &c->in;
+	int kc = spare_keycode(in);
+	if (!kc && in->nadded) {
+		kc = in->added[in->nadded % (unsigned)sizeof in->added];
+		if (in->held_key[kc])
+			kc = 0;
+	}
+	if (!kc)
+		return 0;
+	KeySym pair[2] = { ks, ks };
+	XChangeKeyboardMapping(c->dpy, kc, 2, pair, 1);
+	XSync(c->dpy, False);
+	load_map(c);
+	in->added[in->nadded++ % (unsigned)sizeof in->added] = (uint8_t)kc;
+	DBG(D_INPUT, "keysym 0x%lx added on keycode %d", (unsigned long)ks, kc);
+	return kc;
+}
+
+/* Restores the keycodes xcap added (at exit), so the keymap is as found. */
+void input_restore(struct cap *c)
+{
+	struct input *in = &c->in;
+	KeySym none[2] = { NoSymbol, NoSymbol };
+	unsigned n = in->nadded < sizeof in->added ? in->nadded : (unsigned)sizeof in->added;
+	for (unsigned i = 0; i < n; i++)
+		XChangeKeyboardMapping(c->dpy, in->added[i], 2, none, 1);
+	in->nadded = 0;
+}
+
+static void fake_key(struct cap *c, int kc, int down)
+{
+	XTestFakeKeyEvent(c->dpy, (unsigned)kc, down ? True : False, CurrentTime);
+	c->in.held_key[kc] = (uint8_t)down;
+	c->in.injected++;
+}
+
+/* The modifier mask that keycode kc sets, 0 if none. */
+static unsigned mod_of(const struct input *in, int kc)
+{
+	for (int i = 0; i < 8 * in->mods->max_keypermod; i++)
+		if (in->mods->modifiermap[i] == kc && kc)
+			return 1u << (i / in->mods->max_keypermod);
+	return 0;
+}
+
+/* The first keycode (and its mask) for a modifier keysym, e.g. Shift_L. */
+static int mod_key(const struct input *in, KeySym ks, unsigned *mask)
+{
+	int kc, idx;
+	if (!find_key(in, ks, &kc, &idx) || idx != 0)
+		return 0;
+	*mask = mod_of(in, kc);
+	return *mask ? kc : 0;
+}
+
+/*
+ * Makes the modifier `mask` active (want) or inactive (!want) for the next
+ * key: presses key kc, or releases every key down that sets mask. What it
+ * did is appended to undo[] (negative keycode: was pressed, re-press).
+ */
+static void set_mod(struct cap *c, unsigned mask, int kc, int want, unsigned state, int *undo, int *nundo)
+{
+	if (!mask || !!(state & mask) == !!want)
+		return;
+	if (want) {
+		if (!kc)
+			return;
+		fake_key(c, kc, 1);
+		undo[(*nundo)++] = kc;
+		return;
+	}
+	char keys[32];
+	XQueryKeymap(c->dpy, keys);
+	for (int k = 8; k < 256 && *nundo < 16; k++)
+		if ((keys[k / 8] >> (k % 8) & 1) && mod_of(&c->in, k) == mask) {
+			int held = c->in.held_key[k];
+			XTestFakeKeyEvent(c->dpy, (unsigned)k, False, CurrentTime);
+			if (held)
+				undo[(*nundo)++] = -k; /* xcap held it: press it again after */
+		}
+}
+
+static void remember(struct input *in, uint32_t ks, int kc)
+{
+	for (unsigned i = 0; i < sizeof in->down / sizeof in->down[0]; i++)
+		if (!in->down[i].keysym || in->down[i].keysym == ks) {
+			in->down[i].keysym = ks;
+			in->down[i].kc = (uint8_t)kc;
+			return;
+		}
+}
+
+static int forget(struct input *in, uint32_t ks)
+{
+	for (unsigned i = 0; i < sizeof in->down / sizeof in->down[0]; i++)
+		if (in->down[i].keysym == ks) {
+			in->down[i].keysym = 0;
+			return in->down[i].kc;
+		}
+	return 0;
+}
+
+static void key_press(struct cap *c, KeySym ks)
+{
+	struct input *in = &c->in;
+	int kc, idx;
+	if (!find_key(in, ks, &kc, &idx)) {
+		if (!(kc = add_keysym(c, ks))) {
+			warnx_("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
+			return;
+		}
+		idx = 0;
+	}
+	remember(in, (uint32_t)ks, kc);
+	if (IsModifierKey(ks) || mod_of(in, kc)) { /* modifiers go through as they are */
+		fake_key(c, kc, 1);
+		return;
+	}
+	XkbStateRec st;
+	XkbGetState(c->dpy, XkbUseCoreKbd, &st);
+	unsigned state = st.mods, shmask = ShiftMask, l3mask = 0;
+	int shkc = mod_key(in, XK_Shift_L, &shmask), l3kc = mod_key(in, XK_ISO_Level3_Shift, &l3mask);
+	if (!l3kc)
+		l3kc = mod_key(in, XK_Mode_switch, &l3mask);
+	int want_shift = idx & 1, want_l3 = idx >= 4;
+	KeySym lo, up;
+	XConvertCase(ks, &lo, &up);
+	if ((state & LockMask) && lo != up) /* Caps Lock inverts Shift for letters */
+		want_shift = !want_shift;
+	if (want_l3 && !l3mask) { /* no AltGr here: give the keysym a key of its own */
+		if (!(kc = add_keysym(c, ks)))
+			return;
+		remember(in, (uint32_t)ks, kc);
+		want_l3 = 0, want_shift = 0, state &= ~(unsigned)ShiftMask;
+	}
+	int undo[16], nundo = 0;
+	set_mod(c, ShiftMask, shkc, want_shift, state, undo, &nundo);
+	set_mod(c, l3mask, l3kc, want_l3, state, undo, &nundo);
+	fake_key(c, kc, 1);
+	for (int i = nundo - 1; i >= 0; i--) {
+		if (undo[i] > 0)
+			fake_key(c, undo[i], 0);
+		else
+			XTestFakeKeyEvent(c->dpy, (unsigned)-undo[i], True, CurrentTime);
+	}
+	DBG(D_INPUT, "key 0x%lx down: keycode %d level %d%s%s", (unsigned long)ks, kc, idx,
+	    want_shift ? " +shift" : "", want_l3 ? " +altgr" : "");
+}
+
+void input_key(struct cap *c, const struct xs_key *k)
+{
+	if (!c->has_xtest)
+		return;
+	if (k->down) {
+		key_press(c, (KeySym)k->keysym);
+		return;
+	}
+	int kc = forget(&c->in, k->keysym);
+	if (!kc) { /* never pressed by us: release its usual key, harmless if up */
+		int idx;
+		if (!find_key(&c->in, (KeySym)k->keysym, &kc, &idx))
+			return;
+	}
+	fake_key(c, kc, 0);
+	DBG(D_INPUT, "key 0x%x up: keycode %d", k->keysym, kc);
+}
+
+static void clamp(struct cap *c, int32_t *x, int32_t *y)
+{
+	*x = *x < 0 ? 0 : *x >= (int32_t)c->w ? (int32_t)c->w - 1 : *x;
+	*y = *y < 0 ? 0 : *y >= (int32_t)c->h ? (int32_t)c->h - 1 : *y;
+}
+
+void input_motion(struct cap *c, int32_t x, int32_t y)
+{
+	if (!c->has_xtest)
+		return;
+	clamp(c, &x, &y);
+	XTestFakeMotionEvent(c->dpy, c->screen, x, y, CurrentTime);
+	c->in.injected++;
+}
+
+void input_button(struct cap *c, const struct xs_button *b)
+{
+	if (!c->has_xtest)
+		return;
+	input_motion(c, b->x, b->y);
+	XTestFakeButtonEvent(c->dpy, b->button, b->down ? True : False, CurrentTime);
+	c->in.held_button[b->button] = (uint8_t)b->down;
+	DBG(D_INPUT, "button %u %s at %d,%d", b->button, b->down ? "down" : "up", b->x, b->y);
+}
+
+/* Releases every key and button xcap holds (reset, exit). */
+void input_release_all(struct cap *c)
+{
+	struct input *in = &c->in;
+	if (!c->has_xtest)
+		return;
+	for (int k = 0; k < 256; k++)
+		if (in->held_key[k])
+			fake_key(c, k, 0);
+	for (unsigned b = 1; b < 10; b++)
+		if (in->held_button[b]) {
+			XTestFakeButtonEvent(c->dpy, b, False, CurrentTime);
+			in->held_button[b] = 0;
+		}
+	memset(in->down, 0, sizeof in->down);
+	XFlush(c->dpy);
+}

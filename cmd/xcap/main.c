@@ -1,0 +1,321 @@
+/*
+ * xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY
+ * Captures an X display as a frame stream on stdout; reads control records
+ * on stdin. The poll loop is reader-driven: a frame is captured only when
+ * the previous one is fully written, so while stdout is slow damage merges
+ * in the X server and the next frame carries the newest pixels.
+ */
+#include "stream.h"
+#include "util.h"
+#include "xcap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY\n");
+	exit(EX_USAGE_);
+}
+
+static int parse_enc(const char *s)
+{
+	static const struct { const char *n; int e; } t[] = {
+		{ "raw", XS_ENC_RAW }, { "lz4", XS_ENC_LZ4 }, { "jpeg", XS_ENC_JPEG }, { "auto", ENC_AUTO },
+	};
+	for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(s, t[i].n))
+			return t[i].e;
+	die(EX_USAGE_, "-e %s: not raw, lz4, jpeg or auto", s);
+}
+
+static void print_stats(const struct cap *c)
+{
+	const struct stats *s = &c->st;
+	char b[512];
+	int n = snprintf(b, sizeof b, "%llu frames (%llu full), %llu rects, %llu captures, capture %.1f ms, encode %.1f ms, "
+		     "%llu bytes out;", (unsigned long long)s->frames, (unsigned long long)s->full,
+		     (unsigned long long)s->rects, (unsigned long long)s->captures, (double)s->capture_ns / 1e6,
+		     (double)s->encode_ns / 1e6, (unsigned long long)s->out_bytes);
+	for (unsigned e = 0; e < 4 && n < (int)sizeof b; e++)
+		n += snprintf(b + n, sizeof b - (size_t)n, " %s %llu/%llu B", xs_enc_name(e),
+			      (unsigned long long)s->nrec[e], (unsigned long long)s->bytes[e]);
+	warnx_("%s; %u input events", b, c->in.injected);
+}
+
+/* Writes what it can of the output buffer. -1: the reader is gone. */
+static int flush_out(struct cap *c)
+{
+	struct outbuf *o = &c->out;
+	while (o->off < o->len) {
+		ssize_t w = write(1, o->buf + o->off, o->len - o->off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EPIPE || errno == ECONNRESET)
+				return -1;
+			die(EX_IO, "write to stdout:");
+		}
+		o->off += (size_t)w;
+		c->st.out_bytes += (size_t)w;
+	}
+	o->len = o->off = 0;
+	return 0;
+}
+
+/* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */
+static void finish(struct cap *c, int bye)
+{
+	if (bye) {
+		uint8_t rec[XS_BUILD_MAX];
+		out_record(c, rec, xs_build_bye(rec, 0));
+		uint64_t end = mono_ns() + 200000000ull;
+		struct pollfd p = { 1, POLLOUT, 0 };
+		while (c->out.len && flush_out(c) == 0 && c->out.len && mono_ns() < end)
+			poll(&p, 1, 20);
+	}
+	input_release_all(c);
+	input_restore(c);
+	XSync(c->dpy, False);
+	if (verbose)
+		print_stats(c);
+	exit(0);
+}
+
+static void refuse(struct cap *c, const char *what)
+{
+	if (!c->in.refused_logged)
+		warnx_("input refused: control hello without this display's challenge (%s dropped)", what);
+	c->in.refused_logged = 1;
+}
+
+/* Compares two challenges in constant time. */
+static int same_challenge(const uint8_t *a, const uint8_t *b)
+{
+	unsigned d = 0;
+	for (unsigned i = 0; i < XS_NONCE_LEN; i++)
+		d |= (unsigned)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* One control record: parsed here (xs_parse), acted on, or a clean exit. */
+static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t off)
+{
+	struct xs_msg m;
+	char err[200];
+	if (h.type < XS_C_HELLO)
+		die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
+		    xs_type_name(h.type));
+	if (xs_parse(h, body, &m, err, sizeof err))
+		die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
+	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
+	uint8_t rec[XS_BUILD_MAX];
+	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE;
+	if (gated && !c->in.accepted) {
+		refuse(c, xs_type_name(m.type));
+		return;
+	}
+	switch (m.type) {
+	case XS_C_HELLO:
+		c->in.accepted = same_challenge(m.u.chello.challenge, c->in.challenge);
+		if (c->in.accepted) {
+			c->in.refused_logged = 0;
+			VERB("control hello accepted");
+		} else {
+			refuse(c, "control hello");
+		}
+		break;
+	case XS_C_REFRESH: c->full = 1; break;
+	case XS_C_NONCE: out_record(c, rec, xs_build_nonce(rec, XS_ECHO, m.u.nonce.v)); break;
+	case XS_C_RESET:
+		input_release_all(c);
+		c->in.accepted = 0, c->in.refused_logged = 0;
+		VERB("control reset: input released, control hello forgotten");
+		break;
+	case XS_C_KEY: input_key(c, &m.u.key); break;
+	case XS_C_BUTTON: input_button(c, &m.u.button); break;
+	case XS_C_MOTION: input_motion(c, m.u.pointer.x, m.u.pointer.y); break;
+	case XS_C_SIZE: cap_set_size(c, m.u.size.w, m.u.size.h); break;
+	}
+}
+
+/* Reads what stdin has; returns 0 at EOF (no more control). */
+static int read_control(struct cap *c, struct xs_reader *rd)
+{
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	char err[200];
+	ssize_t n = xs_fill(rd);
+	if (n < 0 && errno != EAGAIN)
+		die(EX_IO, "read control from stdin:");
+	int k;
+	while ((k = xs_next(rd, &h, &body, &off, err, sizeof err)) == 1)
+		control(c, h, body, off);
+	if (k < 0)
+		die(EX_DATA, "control stream: %s", err);
+	XFlush(c->dpy);
+	if (n == 0)
+		VERB("stdin closed: no more control, capture goes on");
+	return n != 0;
+}
+
+static void drain_x(struct cap *c)
+{
+	while (XEventsQueued(c->dpy, QueuedAfterFlush)) {
+		XEvent ev;
+		XNextEvent(c->dpy, &ev);
+		cap_event(c, &ev);
+	}
+}
+
+/* stdout: a tty is refused, a pipe gets 1 MiB and O_NONBLOCK. */
+static void setup_stdout(void)
+{
+	struct stat st;
+	if (isatty(1))
+		die(EX_USAGE_, "stdout is a terminal: pipe it into xpaint or a file");
+	if (fstat(1, &st) < 0)
+		die(EX_OS, "fstat stdout:");
+	if (S_ISFIFO(st.st_mode) && fcntl(1, F_SETPIPE_SZ, 1 << 20) < 0)
+		VERB("F_SETPIPE_SZ 1 MiB on stdout: %s", strerror(errno));
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+		fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+}
+
+static int setup_signals(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die(EX_OS, "signalfd:");
+	return fd;
+}
+
+static void on_signal(struct cap *c, int fd)
+{
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGUSR1)
+			print_stats(c);
+		else
+			finish(c, 1);
+	}
+}
+
+static void start_stream(struct cap *c)
+{
+	uint8_t rec[XS_BUILD_MAX];
+	random_bytes(c->in.challenge, XS_NONCE_LEN);
+	out_record(c, rec, xs_build_hello(rec, c->w, c->h, 0, c->in.challenge));
+	cap_cursor(c);
+	cap_pointer(c);
+}
+
+static int64_t ms_until(uint64_t when, uint64_t now)
+{
+	return when <= now ? 0 : (int64_t)((when - now + 999999) / 1000000);
+}
+
+static void loop(struct cap *c, uint64_t interval)
+{
+	struct xs_reader rd;
+	int ctl = !isatty(0), sfd = setup_signals();
+	uint64_t next_frame = 0;
+	xs_reader_init(&rd, 0);
+	for (;;) {
+		drain_x(c);
+		uint64_t now = mono_ns();
+		int due = c->full || c->damaged || (c->refresh_at && now >= c->refresh_at);
+		if (!c->out.len) {
+			if (c->cursor_dirty)
+				cap_cursor(c);
+			if (c->pointer_dirty || !c->has_xi)
+				cap_pointer(c);
+			if (due && now >= next_frame && cap_frame(c))
+				next_frame = interval ? now + interval : 0;
+			drain_x(c);
+		}
+		if (c->out.len && flush_out(c) < 0)
+			finish(c, 0);
+		struct pollfd p[4] = {
+			{ ConnectionNumber(c->dpy), POLLIN, 0 },
+			{ 1, c->out.len ? POLLOUT : 0, 0 },
+			{ sfd, POLLIN, 0 },
+			{ ctl ? 0 : -1, POLLIN, 0 },
+		};
+		int64_t tmo = -1;
+		now = mono_ns();
+		if (!c->out.len && due)
+			tmo = ms_until(next_frame, now);
+		if (c->refresh_at && (tmo < 0 || ms_until(c->refresh_at, now) < tmo))
+			tmo = ms_until(c->refresh_at, now);
+		if (!c->has_xi && (tmo < 0 || tmo > 50))
+			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
+		if (XEventsQueued(c->dpy, QueuedAlready))
+			tmo = 0;
+		if (poll(p, 4, (int)tmo) < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+		if (p[1].revents & (POLLERR | POLLHUP))
+			finish(c, 0); /* the reader went away */
+		if (p[2].revents)
+			on_signal(c, sfd);
+		if (p[3].revents && !read_control(c, &rd))
+			ctl = 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct cap c;
+	unsigned long v;
+	int o, fps = 0;
+	setprogname_(argv[0]);
+	c.enc = XS_ENC_RAW;
+	c.quality = 85;
+	while ((o = getopt(argc, argv, "e:q:r:vd:h")) != -1) {
+		switch (o) {
+		case 'e': c.enc = parse_enc(optarg); break;
+		case 'q':
+			if (parse_uint(optarg, 1, 100, &v))
+				die(EX_USAGE_, "-q %s: not a quality from 1 to 100", optarg);
+			c.quality = (int)v, c.quality_given = 1;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 0, 1000, &v))
+				die(EX_USAGE_, "-r %s: not a frame rate from 0 to 1000", optarg);
+			fps = (int)v;
+			break;
+		case 'v': verbose++; break;
+		case 'd':
+			if (parse_debug(optarg))
+				die(EX_USAGE_, "-d %s: categories are stream,input,x,enc,stats,cursor,all", optarg);
+			break;
+		default: usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	setup_stdout();
+	cap_open(&c, argv[optind]);
+	cap_setup_screen(&c);
+	input_init(&c);
+	start_stream(&c);
+	loop(&c, fps ? 1000000000ull / (unsigned)fps : 0);
+}

@@ -1,0 +1,110 @@
+/*
+ * xcap: captures an X display into the frame stream (docs/PROTOCOL.md).
+ * capture.c talks to the X server (damage, MIT-SHM, cursor, RandR) and
+ * turns changed pixels into records; input.c injects control input with
+ * XTest; main.c runs the poll loop that ties both to stdin and stdout.
+ */
+#ifndef XCAP_H
+#define XCAP_H
+
+#include "codec.h"
+#include "proto.h"
+
+#include <X11/Xlib.h>
+#include <X11/extensions/XShm.h>
+#include <X11/extensions/Xdamage.h>
+#include <X11/extensions/Xfixes.h>
+#include <stdint.h>
+
+/*
+ * Changed pixels travel in runs of 64x64 tiles along one tile row, at
+ * most RUN_MAX_W pixels wide: a raw run is at most 4096 x 64 x 4 = 1 MiB,
+ * and its lz4 or jpeg bound stays well under 4 MiB. The ring relies on no
+ * record body exceeding 4 MiB (docs/PROTOCOL.md, "Limits"); the cursor
+ * (256 x 256 x 4 at most) is far below it too.
+ */
+#define TILE 64u
+#define RUN_MAX_W 4096u
+#define REC_BODY_MAX (4u << 20)
+
+enum { ENC_AUTO = 100 }; /* -e auto; the others are enum xs_enc values */
+
+struct outbuf {
+	uint8_t *buf;
+	size_t len, off, cap; /* bytes queued, bytes already written */
+};
+
+struct stats {
+	uint64_t frames, rects, full, captures;
+	uint64_t nrec[4], bytes[4]; /* by enum xs_enc */
+	uint64_t capture_ns, encode_ns, out_bytes;
+};
+
+struct input {
+	int accepted;            /* a control hello carried our challenge */
+	int refused_logged;
+	uint8_t challenge[XS_NONCE_LEN];
+	uint8_t held_key[256];   /* keycodes xcap holds down */
+	uint8_t held_button[10]; /* buttons 1..9 xcap holds down */
+	struct { uint32_t keysym; uint8_t kc; } down[64]; /* keysym -> keycode pressed */
+	int kmin, kmax, per;     /* core keyboard mapping, a private copy */
+	KeySym *syms;
+	XModifierKeymap *mods;
+	uint8_t added[8];        /* spare keycodes given keysyms the keymap lacked */
+	unsigned nadded;
+	unsigned injected;
+};
+
+struct cap {
+	Display *dpy;
+	Window root;
+	int screen;
+	int dmg_ev, fix_ev, rr_ev, xi_op;
+	int has_xtest, has_rr, has_xi;
+	Damage damage;
+	XserverRegion region;
+	XShmSegmentInfo shm;
+	XImage *img;       /* whole-screen SHM image; captures are packed into it */
+	uint32_t w, h;     /* screen size */
+	uint8_t *prev;     /* what the viewer has: BGRX, stride w*4 */
+	uint32_t tw, th;   /* tiles across, down */
+	uint8_t *changed;  /* per tile: send this frame */
+	uint8_t *lossy;    /* per tile: last sent as jpeg, owes a lossless refresh */
+	uint8_t *streak;   /* per tile: changes in a row, each within STREAK_NS */
+	uint64_t *last_change;
+	uint32_t nlossy;
+	int enc, quality, quality_given;
+	int damaged;       /* a DamageNotify came since the last subtract */
+	int full;          /* a full frame is owed (start, refresh, resize) */
+	int cursor_dirty, pointer_dirty;
+	int32_t px, py;    /* pointer position last sent */
+	int pointer_sent;
+	uint64_t seq;
+	uint64_t refresh_at; /* mono time of the next lossless refresh, 0: none */
+	struct xs_codec *codec;
+	struct outbuf out;
+	struct stats st;
+	struct input in;
+};
+
+/* capture.c */
+void cap_open(struct cap *c, const char *display);
+void cap_setup_screen(struct cap *c);
+int cap_frame(struct cap *c);
+void cap_cursor(struct cap *c);
+void cap_pointer(struct cap *c);
+void cap_event(struct cap *c, XEvent *ev);
+void cap_set_size(struct cap *c, uint32_t w, uint32_t h);
+uint8_t *out_reserve(struct outbuf *o, size_t n);
+void out_record(struct cap *c, const uint8_t *rec, size_t n);
+
+/* input.c */
+void input_init(struct cap *c);
+void input_key(struct cap *c, const struct xs_key *k);
+void input_button(struct cap *c, const struct xs_button *b);
+void input_motion(struct cap *c, int32_t x, int32_t y);
+void input_release_all(struct cap *c);
+void input_mapping_changed(struct cap *c);
+void input_restore(struct cap *c);
+
+#endif
