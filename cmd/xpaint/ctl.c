@@ -1,0 +1,286 @@
+/*
+ * Control output: records to a coprocess's stdin or to our stdout. The
+ * reader may be slow or hostile, so writes are non-blocking into a bounded
+ * queue (motion is coalesced and dropped first; past QMAX we give up on
+ * control rather than stall painting). Input flows only once our nonce has
+ * come back in the frame stream, the proof that control reaches the
+ * display we show.
+ */
+#include "xpaint.h"
+#include "util.h"
+
+#include <X11/Xutil.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define QMAX (1u << 20)      /* give up on control past this */
+#define QMOTION (64u << 10)  /* drop motion past this */
+
+void ctl_init(struct ctl *k, int fd, pid_t child)
+{
+	memset(k, 0, sizeof *k);
+	k->fd = fd;
+	k->child = child;
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static void give_up(struct ctl *k, const char *why)
+{
+	if (k->dead)
+		return;
+	warnx_("control output: %s; input disabled", why);
+	k->dead = 1;
+	k->len = 0;
+	k->bound = 0;
+}
+
+static void put(struct ctl *k, const uint8_t *rec, size_t n)
+{
+	if (k->fd < 0 || k->dead)
+		return;
+	if (k->len + n > QMAX) {
+		k->status = EX_IO;
+		give_up(k, "the reader stopped reading (1 MiB queued)");
+		return;
+	}
+	if (k->len + n > k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 4096;
+		while (k->cap < k->len + n)
+			k->cap *= 2;
+		k->q = realloc(k->q, k->cap);
+		if (!k->q)
+			die(EX_OS, "realloc:");
+	}
+	memcpy(k->q + k->len, rec, n);
+	k->len += n;
+}
+
+/* Writes what the reader takes now, never waiting. */
+void ctl_write(struct ctl *k)
+{
+	while (k->len && !k->dead) {
+		ssize_t w = write(k->fd, k->q, k->len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			give_up(k, errno == EPIPE ? "the reader went away" : strerror(errno));
+			return;
+		}
+		memmove(k->q, k->q + w, k->len - (size_t)w);
+		k->len -= (size_t)w;
+	}
+}
+
+/* At every hello: prove who we are (the challenge), ask for the proof of
+ * binding (a fresh nonce) and for a full picture. */
+void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN])
+{
+	uint8_t b[XS_BUILD_MAX];
+	ctl_release_all(k);
+	k->bound = 0;
+	k->said = 0;
+	random_bytes(k->nonce, sizeof k->nonce);
+	put(k, b, xs_build_chello(b, 0, challenge));
+	put(k, b, xs_build_nonce(b, XS_C_NONCE, k->nonce));
+	put(k, b, xs_build_empty(b, XS_C_REFRESH));
+	ctl_write(k);
+}
+
+void ctl_refresh(struct ctl *k)
+{
+	uint8_t b[XS_BUILD_MAX];
+	put(k, b, xs_build_empty(b, XS_C_REFRESH));
+	ctl_write(k);
+}
+
+/* Constant-time compare: the nonce is a secret until it comes back. */
+void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN])
+{
+	uint8_t d = 0;
+	for (unsigned i = 0; i < XS_NONCE_LEN; i++)
+		d |= v[i] ^ k->nonce[i];
+	if (d || k->fd < 0 || k->dead) {
+		DBG(D_INPUT, "echo of another nonce: ignored");
+		return;
+	}
+	if (!k->bound)
+		VERB("control channel reaches this display: input enabled");
+	k->bound = 1;
+}
+
+void ctl_size(struct ctl *k, uint32_t w, uint32_t h)
+{
+	uint8_t b[XS_BUILD_MAX];
+	put(k, b, xs_build_size(b, XS_C_SIZE, w, h));
+	ctl_write(k);
+}
+
+/* Input is forwarded only when bound; says once why not. */
+static int may_send(struct ctl *k)
+{
+	if (k->bound && !k->dead)
+		return 1;
+	if (!k->said) {
+		if (k->fd < 0)
+			VERB("no control output (stdout is a terminal): input disabled");
+		else if (!k->dead)
+			warnx_("control channel does not reach this display; input disabled");
+		k->said = 1;
+	}
+	return 0;
+}
+
+void ctl_flush_motion(struct ctl *k)
+{
+	uint8_t b[XS_BUILD_MAX];
+	if (!k->motion)
+		return;
+	k->motion = 0;
+	if (k->len > QMOTION) {
+		k->motion_dropped++;
+		return;
+	}
+	put(k, b, xs_build_motion(b, k->mx, k->my));
+}
+
+static void key(struct ctl *k, XKeyEvent *e)
+{
+	uint8_t b[XS_BUILD_MAX];
+	KeySym sym = NoSymbol;
+	char s[8];
+	unsigned kc = e->keycode & 255;
+	int down = e->type == KeyPress;
+	XLookupString(e, s, sizeof s, &sym, NULL); /* honours Shift, Lock and the group */
+	if (!down && !(k->keys[kc / 8] & 1 << (kc % 8)))
+		return; /* never pressed through us */
+	if (down) {
+		k->keys[kc / 8] |= (uint8_t)(1 << (kc % 8));
+		k->keysym[kc] = (uint32_t)sym;
+	} else {
+		sym = k->keysym[kc]; /* release what was pressed, whatever the modifiers now */
+		k->keys[kc / 8] &= (uint8_t)~(1 << (kc % 8));
+	}
+	DBG(D_INPUT, "key 0x%lx code %u state 0x%x %s", sym, kc, e->state, down ? "down" : "up");
+	put(k, b, xs_build_key(b, (uint32_t)sym, kc, e->state, down));
+}
+
+static int32_t clampi(int v, uint32_t hi) { return v < 0 ? 0 : (uint32_t)v >= hi ? (int32_t)hi - 1 : v; }
+
+static void button(struct ctl *k, struct view *v, XButtonEvent *e)
+{
+	uint8_t b[XS_BUILD_MAX];
+	int down = e->type == ButtonPress;
+	if (e->button < 1 || e->button > 9)
+		return;
+	if (!down && !(k->buttons & 1u << e->button))
+		return;
+	if (down)
+		k->buttons |= 1u << e->button;
+	else
+		k->buttons &= ~(1u << e->button);
+	int32_t x = clampi(e->x - v->bw, v->sw), y = clampi(e->y - v->bw, v->sh);
+	DBG(D_INPUT, "button %u %s at %d,%d", e->button, down ? "down" : "up", x, y);
+	put(k, b, xs_build_button(b, e->button, down, x, y));
+}
+
+/* One X input event; motion only remembers the newest position. */
+void ctl_event(struct ctl *k, struct view *v, XEvent *e)
+{
+	switch (e->type) {
+	case KeyPress:
+	case KeyRelease:
+		if (!may_send(k))
+			return;
+		ctl_flush_motion(k);
+		key(k, &e->xkey);
+		break;
+	case ButtonPress:
+	case ButtonRelease:
+		if (!may_send(k))
+			return;
+		k->motion = 0; /* the button carries the position */
+		button(k, v, &e->xbutton);
+		break;
+	case MotionNotify:
+		if (!may_send(k))
+			return;
+		k->motion = 1;
+		k->mx = clampi(e->xmotion.x - v->bw, v->sw);
+		k->my = clampi(e->xmotion.y - v->bw, v->sh);
+		break;
+	}
+}
+
+/* Focus lost, window unmapped, exit, a new source: nothing stays held. */
+void ctl_release_all(struct ctl *k)
+{
+	uint8_t b[XS_BUILD_MAX];
+	for (unsigned kc = 0; kc < 256; kc++)
+		if (k->keys[kc / 8] & 1 << (kc % 8)) {
+			put(k, b, xs_build_key(b, k->keysym[kc], kc, 0, 0));
+			DBG(D_INPUT, "release key 0x%x code %u", k->keysym[kc], kc);
+		}
+	for (unsigned i = 1; i <= 9; i++)
+		if (k->buttons & 1u << i)
+			put(k, b, xs_build_button(b, i, 0, k->mx, k->my));
+	memset(k->keys, 0, sizeof k->keys);
+	k->buttons = 0;
+	ctl_write(k);
+}
+
+/* At exit: give the reader up to ms to take what is queued. */
+void ctl_drain(struct ctl *k, int ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
+	while (k->len && !k->dead && mono_ns() < end) {
+		struct pollfd p = { k->fd, POLLOUT, 0 };
+		poll(&p, 1, 10);
+		ctl_write(k);
+	}
+}
+
+void ctl_close(struct ctl *k)
+{
+	if (k->fd >= 0 && k->child > 0)
+		close(k->fd);
+	k->fd = -1;
+	free(k->q);
+	k->q = NULL;
+}
+
+/* Starts COMMAND with its stdin our control output and, when stream_fd is
+ * given, its stdout our frame stream. */
+pid_t spawn(char **argv, int *ctl_fd, int *stream_fd)
+{
+	int in[2], out[2] = { -1, -1 };
+	if (pipe2(in, O_CLOEXEC) < 0 || (stream_fd && pipe2(out, O_CLOEXEC) < 0))
+		die(EX_OS, "pipe:");
+	pid_t pid = fork();
+	if (pid < 0)
+		die(EX_OS, "fork:");
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL); /* ours are blocked for signalfd */
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(in[0], 0) < 0 || (stream_fd && dup2(out[1], 1) < 0))
+			_exit(EX_OS);
+		execvp(argv[0], argv);
+		warnx_("%s:", argv[0]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(in[0]);
+	*ctl_fd = in[1];
+	if (stream_fd) {
+		close(out[1]);
+		*stream_fd = out[0];
+	}
+	return pid;
+}

@@ -1,0 +1,158 @@
+/*
+ * From a record to the screen. Every record arrives here as a private
+ * copy; xs_parse() and xs_check_rect() turn it into trusted values, and
+ * anything they refuse becomes one line naming the record, its offset and
+ * what was wrong.
+ */
+#include "codec.h"
+#include "util.h"
+#include "xpaint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int bad(struct xpaint *x, struct xs_hdr h, uint64_t off, const char *what)
+{
+	snprintf(x->err, sizeof x->err, "%s record at offset %llu: %s", xs_type_name(h.type),
+		 (unsigned long long)off, what);
+	return -1;
+}
+
+/* A new source (or the same one again): size, control hello, nonce, refresh. */
+static void hello(struct xpaint *x, const struct xs_hello *m)
+{
+	char ch[2 * XS_NONCE_LEN + 1];
+	hex(ch, m->challenge, XS_NONCE_LEN);
+	VERB("hello: version %u.%u, %ux%u", m->major, m->minor, m->width, m->height);
+	DBG(D_STREAM, "hello challenge %s", ch);
+	view_surface(&x->v, m->width, m->height);
+	x->nrects = 0;
+	x->have_hello = 1;
+	ctl_hello(&x->k, m->challenge);
+}
+
+static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect *r, uint64_t payload_off)
+{
+	struct view *v = &x->v;
+	char e[200];
+	if (xs_check_rect(r, v->sw, v->sh, e, sizeof e))
+		return bad(x, h, off, e);
+	if (++x->nrects > XS_MAX_RECTS) {
+		snprintf(e, sizeof e, "more than %u rects in one frame", XS_MAX_RECTS);
+		return bad(x, h, off, e);
+	}
+	if (!v->nops)
+		x->t_arrive = x->t_fill;
+	struct op o = { r->x, r->y, r->w, r->h, 0, 0, NULL };
+	if (payload_off != UINT64_MAX && r->enc != XS_ENC_RAW)
+		return bad(x, h, off, "encoding changed in the ring while it was read");
+	if (payload_off != UINT64_MAX && v->ring_attached && payload_off + r->len <= UINT32_MAX) {
+		o.ring = 1; /* zero copy: the server reads the ring */
+		o.off = payload_off;
+		o.src = r->data;
+	} else {
+		size_t stride = (size_t)v->sw * 4;
+		uint8_t *dst = view_stage(v) + (size_t)r->y * stride + (size_t)r->x * 4;
+		if (xs_decode(x->codec, r, dst, stride, e, sizeof e))
+			return bad(x, h, off, e);
+	}
+	view_add(v, &o);
+	x->st.rects++;
+	DBG(D_STREAM, "rect %s %ux%u+%u+%u %u bytes%s", xs_enc_name(r->enc), r->w, r->h, r->x, r->y, r->len,
+	    o.ring ? " (from the ring)" : "");
+	return 0;
+}
+
+static void sample(uint64_t *a, unsigned *n, uint64_t v)
+{
+	a[*n % 1024] = v;
+	(*n)++;
+}
+
+static void frame(struct xpaint *x, const struct xs_frame *f)
+{
+	if (!x->v.nops)
+		x->t_arrive = x->t_fill;
+	view_flush_frame(&x->v);
+	if (debug_mask & D_STATS)
+		view_sync(&x->v); /* honest figure: until the server has painted */
+	uint64_t t = mono_ns(), now = now_ns();
+	sample(x->st.paint, &x->st.npaint, t - x->t_arrive);
+	if (f->time_ns && f->time_ns <= now && now - f->time_ns < 60000000000ull)
+		sample(x->st.lat, &x->st.nlat, now - f->time_ns);
+	x->st.frames++;
+	if (f->nrects != x->nrects)
+		DBG(D_STREAM, "frame %llu says %u rects, had %u", (unsigned long long)f->seq, f->nrects, x->nrects);
+	DBG(D_STREAM, "frame %llu: %u rects, paint %.3f ms", (unsigned long long)f->seq, x->nrects,
+	    (double)(t - x->t_arrive) / 1e6);
+	x->nrects = 0;
+}
+
+int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, uint64_t payload_off)
+{
+	struct xs_msg m;
+	char e[200];
+	x->st.bytes += XS_HDR_LEN + h.len;
+	if (!x->have_hello && h.type != XS_HELLO)
+		return bad(x, h, off, "the stream must begin with a hello");
+	if (xs_parse(h, body, &m, e, sizeof e))
+		return bad(x, h, off, e);
+	switch (h.type) {
+	case XS_HELLO:
+		hello(x, &m.u.hello);
+		break;
+	case XS_RECT:
+		return rect(x, h, off, &m.u.rect, payload_off);
+	case XS_FRAME:
+		frame(x, &m.u.frame);
+		break;
+	case XS_CURSOR:
+		view_cursor(&x->v, &m.u.cursor);
+		break;
+	case XS_POINTER:
+		view_pointer_visible(&x->v, m.u.pointer.visible != 0);
+		break;
+	case XS_RESIZE:
+		VERB("resize to %ux%u", m.u.size.w, m.u.size.h);
+		view_surface(&x->v, m.u.size.w, m.u.size.h);
+		x->nrects = 0;
+		break;
+	case XS_ECHO:
+		ctl_echo(&x->k, m.u.nonce.v);
+		break;
+	case XS_BYE:
+		VERB("bye (reason %u)", m.u.reason);
+		return 1;
+	default:
+		return bad(x, h, off, "a control record in the frame stream");
+	}
+	return 0;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const uint64_t *a, unsigned n, double p)
+{
+	uint64_t s[1024];
+	n = n > 1024 ? 1024 : n;
+	if (!n)
+		return 0;
+	memcpy(s, a, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp64);
+	return (double)s[(unsigned)(p * (n - 1))] / 1e6;
+}
+
+/* SIGUSR1 and -v at exit; percentiles over the last 1024 frames. */
+void stats_print(struct xpaint *x)
+{
+	struct stats *s = &x->st;
+	warnx_("stats: frames %llu rects %llu bytes %llu paint ms p50 %.3f p99 %.3f; capture-to-paint ms p50 %.3f "
+	       "p99 %.3f; motion dropped %llu",
+	       (unsigned long long)s->frames, (unsigned long long)s->rects, (unsigned long long)s->bytes,
+	       pct(s->paint, s->npaint, 0.5), pct(s->paint, s->npaint, 0.99), pct(s->lat, s->nlat, 0.5),
+	       pct(s->lat, s->nlat, 0.99), (unsigned long long)x->k.motion_dropped);
+}

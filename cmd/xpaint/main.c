@@ -1,0 +1,300 @@
+/*
+ * xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING] [-v]
+ *        [-d cats] [-- COMMAND ...]
+ * One poll loop over the X connection, the frame stream (a pipe or a
+ * ring), the control output and a signalfd.
+ */
+#include "codec.h"
+#include "ring.h"
+#include "stream.h"
+#include "util.h"
+#include "xpaint.h"
+
+#include <X11/Xutil.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct opts {
+	const char *border, *title, *ring;
+	int bw, exit_eof;
+	char **cmd;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING] [-v] [-d cats] "
+			"[-- COMMAND ...]\n");
+	exit(EX_USAGE_);
+}
+
+static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
+{
+	int c;
+	unsigned long u;
+	o->title = "xpaint";
+	o->bw = -1;
+	while ((c = getopt(argc, argv, "+b:w:t:xRr:vd:h")) != -1) {
+		switch (c) {
+		case 'b': o->border = optarg; break;
+		case 'w':
+			if (parse_uint(optarg, 0, 256, &u) < 0)
+				die(EX_USAGE_, "-w %s: a border width from 0 to 256", optarg);
+			o->bw = (int)u;
+			break;
+		case 't': o->title = optarg; break;
+		case 'x': o->exit_eof = 1; break;
+		case 'R': x->resize_req = 1; break;
+		case 'r': o->ring = optarg; break;
+		case 'v': verbose++; break;
+		case 'd':
+			if (parse_debug(optarg) < 0)
+				die(EX_USAGE_, "-d %s: categories are stream,ring,input,x,enc,net,stats,cursor,all", optarg);
+			break;
+		default: usage();
+		}
+	}
+	o->cmd = optind < argc ? argv + optind : NULL;
+	if (o->bw < 0)
+		o->bw = o->border ? 4 : 0;
+}
+
+static unsigned long color(Display *d, const char *name)
+{
+	XColor c;
+	Colormap cm = DefaultColormap(d, DefaultScreen(d));
+	if (!XParseColor(d, cm, name, &c) || !XAllocColor(d, cm, &c))
+		die(EX_USAGE_, "-b %s: not a colour name or #rrggbb", name);
+	return c.pixel;
+}
+
+static int sigfd_open(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	int fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die(EX_OS, "signalfd:");
+	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+struct loop {
+	struct xpaint *x;
+	struct opts *o;
+	struct xs_reader rd;
+	struct ring_reader ring;
+	int sfd, reading, quit, status;
+};
+
+/* The stream is over (clean or not): with -x, or without a window, leave. */
+static void stream_end(struct loop *l, int status)
+{
+	struct xpaint *x = l->x;
+	l->reading = 0;
+	if (status) {
+		warnx_("%s", x->err);
+		l->status = status;
+	} else if (!x->have_hello) {
+		warnx_("the stream ended before a hello");
+		l->status = EX_DATA;
+	} else {
+		VERB("end of the stream%s", l->o->exit_eof ? "" : "; the window stays until it is closed");
+	}
+	if (!l->o->ring && l->rd.fd > 0) {
+		close(l->rd.fd);
+		l->rd.fd = -1;
+	}
+	if (l->o->exit_eof || !x->v.win || status == EX_IO)
+		l->quit = 1;
+}
+
+/* One read, then every whole record in the buffer. */
+static void pipe_step(struct loop *l)
+{
+	struct xpaint *x = l->x;
+	ssize_t n = xs_fill(&l->rd);
+	x->t_fill = mono_ns();
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		snprintf(x->err, sizeof x->err, "read of the frame stream at offset %llu: %s",
+			 (unsigned long long)l->rd.off, strerror(errno));
+		stream_end(l, EX_IO);
+		return;
+	}
+	for (;;) {
+		struct xs_hdr h;
+		const uint8_t *body;
+		uint64_t off;
+		int k = xs_next(&l->rd, &h, &body, &off, x->err, sizeof x->err);
+		if (k < 0)
+			return stream_end(l, EX_DATA);
+		if (k == 0)
+			break;
+		k = feed(x, h, body, off, UINT64_MAX);
+		if (k < 0)
+			return stream_end(l, EX_DATA);
+		if (k > 0)
+			return stream_end(l, 0);
+	}
+	if (l->rd.eof)
+		stream_end(l, 0);
+}
+
+static void x_events(struct loop *l)
+{
+	struct xpaint *x = l->x;
+	struct view *v = &x->v;
+	int resized = 0;
+	while (XPending(v->dpy)) {
+		XEvent e;
+		XNextEvent(v->dpy, &e);
+		if (e.xany.window != v->win && e.type != MappingNotify)
+			continue;
+		switch (e.type) {
+		case Expose:
+			view_expose(v, e.xexpose.x, e.xexpose.y, e.xexpose.width, e.xexpose.height, e.xexpose.count == 0);
+			break;
+		case ConfigureNotify:
+			if (e.xconfigure.width != (int)v->ww || e.xconfigure.height != (int)v->wh)
+				resized = 1;
+			view_configured(v, (uint32_t)e.xconfigure.width, (uint32_t)e.xconfigure.height);
+			break;
+		case FocusOut:
+		case UnmapNotify:
+			ctl_release_all(&x->k);
+			break;
+		case ClientMessage:
+			if ((Atom)e.xclient.data.l[0] == v->wm_delete)
+				l->quit = 1;
+			break;
+		case DestroyNotify:
+			v->win = 0;
+			l->quit = 1;
+			break;
+		case MappingNotify:
+			XRefreshKeyboardMapping(&e.xmapping);
+			break;
+		default:
+			ctl_event(&x->k, v, &e);
+		}
+	}
+	uint32_t b2 = 2 * (uint32_t)v->bw;
+	if (resized && x->resize_req && v->ww > b2 && v->wh > b2 && (v->ww - b2 != v->sw || v->wh - b2 != v->sh))
+		ctl_size(&x->k, v->ww - b2, v->wh - b2);
+	ctl_flush_motion(&x->k);
+	ctl_write(&x->k);
+}
+
+static void signals(struct loop *l)
+{
+	struct signalfd_siginfo si;
+	while (read(l->sfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGUSR1)
+			stats_print(l->x);
+		else
+			l->quit = 1;
+	}
+}
+
+/* Waits for the next thing to do; in ring mode the ring is polled. */
+static void wait_events(struct loop *l)
+{
+	struct xpaint *x = l->x;
+	struct pollfd p[4] = {
+		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
+		{ l->sfd, POLLIN, 0 },
+		{ x->k.len && !x->k.dead ? x->k.fd : -1, POLLOUT, 0 },
+		{ l->reading && !l->o->ring ? l->rd.fd : -1, POLLIN, 0 },
+	};
+	struct timespec ts = { 0, 0 }, *tp = NULL;
+	if (l->reading && l->o->ring) {
+		ts.tv_nsec = (long)ringin_sleep_ns(&l->ring);
+		tp = &ts;
+	}
+	XFlush(x->v.dpy);
+	if (ppoll(p, 4, tp, NULL) < 0 && errno != EINTR)
+		die(EX_OS, "poll:");
+	if (p[1].revents)
+		signals(l);
+	if (p[2].revents)
+		ctl_write(&x->k);
+	if (p[3].revents && !l->quit)
+		pipe_step(l);
+	if (l->reading && l->o->ring && !l->quit) {
+		int n = ringin_step(x, &l->ring);
+		if (n < 0)
+			stream_end(l, EX_DATA);
+	}
+}
+
+static void finish(struct loop *l)
+{
+	struct xpaint *x = l->x;
+	ctl_release_all(&x->k);
+	ctl_drain(&x->k, 200);
+	if (verbose || (debug_mask & D_STATS))
+		stats_print(x);
+	if (x->v.win)
+		XSync(x->v.dpy, False);
+	int st = l->status ? l->status : x->k.status;
+	pid_t child = x->k.child;
+	ctl_close(&x->k);
+	if (child > 0) {
+		int ws;
+		if (!l->o->ring && l->rd.fd > 0)
+			close(l->rd.fd);
+		kill(child, SIGTERM);
+		waitpid(child, &ws, 0);
+	}
+	exit(st);
+}
+
+int main(int argc, char **argv)
+{
+	static struct xpaint x;
+	static struct loop l;
+	struct opts o = { 0 };
+	int ctl = -1, in = 0;
+	pid_t child = 0;
+	setprogname_(argv[0]);
+	parse(argc, argv, &o, &x);
+	l.x = &x;
+	l.o = &o;
+	l.sfd = sigfd_open();
+	if (!o.cmd && !o.ring && isatty(0))
+		die(EX_USAGE_, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
+	x.v.title = o.title;
+	x.v.bw = o.bw;
+	view_open(&x.v);
+	x.v.border_px = o.border ? color(x.v.dpy, o.border) : BlackPixel(x.v.dpy, DefaultScreen(x.v.dpy));
+	if (o.cmd)
+		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in);
+	else if (!isatty(1))
+		ctl = 1;
+	ctl_init(&x.k, ctl, child);
+	x.codec = xs_codec_new();
+	l.reading = 1;
+	if (o.ring)
+		ringin_open(&x, &l.ring, o.ring);
+	else
+		xs_reader_init(&l.rd, in);
+	while (!l.quit) {
+		x_events(&l);
+		if (l.quit)
+			break;
+		wait_events(&l);
+	}
+	finish(&l);
+}

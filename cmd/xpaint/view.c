@@ -1,0 +1,418 @@
+/*
+ * The X side of xpaint. Rects of a frame are decoded into a private staging
+ * image shared with the X server (MIT-SHM, memfd passed with attach_fd),
+ * or referenced in the ring file; at the frame end they are put into a
+ * backing pixmap in stream order and the damaged area is copied to the
+ * window in one request. The pixmap therefore only ever holds whole
+ * frames, and exposures are repainted from it without asking the source.
+ */
+#include "xpaint.h"
+#include "util.h"
+
+#include <X11/Xcursor/Xcursor.h>
+#include <X11/Xlib-xcb.h>
+#include <X11/Xutil.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int xerror(Display *d, XErrorEvent *e)
+{
+	char msg[128];
+	XGetErrorText(d, e->error_code, msg, sizeof msg);
+	DBG(D_X, "X error: %s (request %u.%u)", msg, e->request_code, e->minor_code);
+	return 0;
+}
+
+static int xioerror(Display *d)
+{
+	(void)d;
+	die(EX_NOX, "lost the connection to the X server");
+}
+
+/* The stream's pixels are BGRX: the X server must take them as they are. */
+static void check_visual(struct view *v)
+{
+	Display *d = v->dpy;
+	Visual *vis = DefaultVisual(d, DefaultScreen(d));
+	int n, ok = 0;
+	XPixmapFormatValues *f = XListPixmapFormats(d, &n);
+	for (int i = 0; f && i < n; i++)
+		if (f[i].depth == 24 && f[i].bits_per_pixel == 32)
+			ok = 1;
+	XFree(f);
+	if (!ok || DefaultDepth(d, DefaultScreen(d)) != 24 || vis->red_mask != 0xff0000 ||
+	    vis->green_mask != 0xff00 || vis->blue_mask != 0xff || ImageByteOrder(d) != LSBFirst)
+		die(EX_NOX, "display %s: needs a 24-bit TrueColor visual with 32-bit little-endian pixels",
+		    DisplayString(d));
+}
+
+static void check_shm(struct view *v)
+{
+	const xcb_query_extension_reply_t *e = xcb_get_extension_data(v->c, &xcb_shm_id);
+	if (!e || !e->present) {
+		warnx_("display has no MIT-SHM: painting with plain PutImage (slower)");
+		return;
+	}
+	xcb_shm_query_version_reply_t *r = xcb_shm_query_version_reply(v->c, xcb_shm_query_version(v->c), NULL);
+	if (r && (r->major_version > 1 || (r->major_version == 1 && r->minor_version >= 2)))
+		v->shm = 1;
+	else
+		warnx_("MIT-SHM older than 1.2 (no fd passing): painting with plain PutImage (slower)");
+	free(r);
+}
+
+void view_open(struct view *v)
+{
+	v->dpy = XOpenDisplay(NULL);
+	if (!v->dpy)
+		die(EX_NOX, "cannot open display %s", getenv("DISPLAY") ? getenv("DISPLAY") : "(DISPLAY unset)");
+	XSetErrorHandler(xerror);
+	XSetIOErrorHandler(xioerror);
+	v->c = XGetXCBConnection(v->dpy);
+	check_visual(v);
+	check_shm(v);
+	v->maxreq = xcb_get_maximum_request_length(v->c) * 4;
+	v->stage_seg = v->ring_seg = 0;
+	v->bx0 = v->by0 = UINT32_MAX;
+}
+
+/* A window the size of the surface plus the border, mapped, with the WM
+ * hints a desktop expects. Its background is None: we paint all of it. */
+static void create_window(struct view *v)
+{
+	Display *d = v->dpy;
+	int scr = DefaultScreen(d);
+	XSetWindowAttributes a = { 0 };
+	a.background_pixmap = None;
+	a.event_mask = ExposureMask | KeyPressMask | KeyReleaseMask | ButtonPressMask | ButtonReleaseMask |
+		       PointerMotionMask | FocusChangeMask | StructureNotifyMask;
+	v->ww = v->sw + 2 * (uint32_t)v->bw;
+	v->wh = v->sh + 2 * (uint32_t)v->bw;
+	v->win = XCreateWindow(d, RootWindow(d, scr), 0, 0, v->ww, v->wh, 0, 24, InputOutput,
+			       DefaultVisual(d, scr), CWBackPixmap | CWEventMask, &a);
+	XStoreName(d, v->win, v->title);
+	XClassHint ch = { "xpaint", "Xpaint" };
+	XSetClassHint(d, v->win, &ch);
+	XWMHints wm = { .flags = InputHint, .input = True };
+	XSetWMHints(d, v->win, &wm);
+	v->wm_delete = XInternAtom(d, "WM_DELETE_WINDOW", False);
+	XSetWMProtocols(d, v->win, &v->wm_delete, 1);
+	v->gc_put = XCreateGC(d, v->win, 0, NULL);
+	v->gc_copy = XCreateGC(d, v->win, 0, NULL);
+	XGCValues gv = { .foreground = v->border_px };
+	v->gc_fill = XCreateGC(d, v->win, GCForeground, &gv);
+	XMapWindow(d, v->win);
+}
+
+static void free_stage(struct view *v)
+{
+	if (v->stage_seg) {
+		xcb_shm_detach(v->c, v->stage_seg);
+		munmap(v->stage, v->stage_len);
+	} else {
+		free(v->stage);
+	}
+	v->stage_seg = 0;
+	v->stage = NULL;
+}
+
+/* The staging image: a memfd the server maps too, or private memory when
+ * the server cannot take fds. */
+static void new_stage(struct view *v)
+{
+	v->stage_len = (size_t)v->sw * v->sh * 4; /* <= 256 MiB, xs_check_size */
+	if (v->shm) {
+		int fd = memfd_create("xpaint-stage", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)v->stage_len) < 0)
+			die(EX_OS, "memfd for the staging image:");
+		v->stage = mmap(NULL, v->stage_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (v->stage == MAP_FAILED)
+			die(EX_OS, "mmap of the staging image:");
+		v->stage_seg = xcb_generate_id(v->c);
+		xcb_generic_error_t *e = xcb_request_check(v->c, xcb_shm_attach_fd_checked(v->c, v->stage_seg, fd, 0));
+		if (!e)
+			return;
+		free(e);
+		warnx_("MIT-SHM attach failed (remote display?): painting with plain PutImage (slower)");
+		munmap(v->stage, v->stage_len);
+		v->stage_seg = 0;
+		v->shm = 0;
+	}
+	v->stage = calloc(1, v->stage_len);
+	if (!v->stage)
+		die(EX_OS, "staging image of %zu bytes:", v->stage_len);
+}
+
+/* Called at every hello and resize: window, pixmap and staging follow the
+ * surface; the old picture stays in the new pixmap where it fits. */
+void view_surface(struct view *v, uint32_t w, uint32_t h)
+{
+	if (v->win && w == v->sw && h == v->sh)
+		return;
+	uint32_t ow = v->sw, oh = v->sh;
+	v->sw = w;
+	v->sh = h;
+	if (!v->win)
+		create_window(v);
+	else
+		XResizeWindow(v->dpy, v->win, w + 2 * (uint32_t)v->bw, h + 2 * (uint32_t)v->bw);
+	Pixmap old = v->pic;
+	v->pic = XCreatePixmap(v->dpy, v->win, w, h, 24);
+	XSetForeground(v->dpy, v->gc_put, 0);
+	XFillRectangle(v->dpy, v->pic, v->gc_put, 0, 0, w, h);
+	if (old) {
+		XCopyArea(v->dpy, old, v->pic, v->gc_put, 0, 0, ow < w ? ow : w, oh < h ? oh : h, 0, 0);
+		XFreePixmap(v->dpy, old);
+	}
+	view_discard_frame(v);
+	view_sync(v);
+	free_stage(v);
+	new_stage(v);
+	DBG(D_X, "surface %ux%u, window 0x%lx, %s", w, h, v->win, v->shm ? "MIT-SHM" : "PutImage");
+}
+
+/* The staging image, safe to write: requests still reading it are done. */
+uint8_t *view_stage(struct view *v)
+{
+	if (v->stage_busy)
+		view_sync(v);
+	return v->stage;
+}
+
+/* A round trip: every request sent so far has been executed. */
+void view_sync(struct view *v)
+{
+	free(xcb_get_input_focus_reply(v->c, xcb_get_input_focus(v->c), NULL));
+	v->stage_busy = 0;
+}
+
+static void grow(uint32_t *a0, uint32_t *b0, uint32_t *a1, uint32_t *b1, uint32_t x, uint32_t y, uint32_t w,
+		 uint32_t h)
+{
+	if (x < *a0) *a0 = x;
+	if (y < *b0) *b0 = y;
+	if (x + w > *a1) *a1 = x + w;
+	if (y + h > *b1) *b1 = y + h;
+}
+
+void view_add(struct view *v, const struct op *o)
+{
+	if (v->nops == v->opcap) {
+		v->opcap = v->opcap ? v->opcap * 2 : 64;
+		v->ops = realloc(v->ops, v->opcap * sizeof *v->ops);
+		if (!v->ops)
+			die(EX_OS, "realloc:");
+	}
+	v->ops[v->nops++] = *o;
+	if (o->ring) {
+		v->nring++;
+		v->ring_bytes += (uint64_t)o->w * o->h * 4;
+	}
+	if (v->ndmg < MAX_DMG)
+		v->dmg[v->ndmg++] = (XRectangle){ (short)o->x, (short)o->y, (unsigned short)o->w, (unsigned short)o->h };
+	else
+		v->dmg_all = 1;
+	grow(&v->bx0, &v->by0, &v->bx1, &v->by1, o->x, o->y, o->w, o->h);
+}
+
+/* Without MIT-SHM: plain PutImage in bands that fit one request. */
+static void put_plain(struct view *v, const struct op *o)
+{
+	size_t row = (size_t)o->w * 4, stride = (size_t)v->sw * 4;
+	uint32_t band = (uint32_t)((v->maxreq - 64) / row);
+	uint8_t *tmp = malloc(row * (band ? band : 1));
+	if (!tmp || !band)
+		die(EX_OS, "PutImage band of %zu bytes:", row);
+	for (uint32_t y = 0; y < o->h; y += band) {
+		uint32_t n = o->h - y < band ? o->h - y : band;
+		for (uint32_t i = 0; i < n; i++)
+			memcpy(tmp + i * row, v->stage + (size_t)(o->y + y + i) * stride + (size_t)o->x * 4, row);
+		xcb_put_image(v->c, XCB_IMAGE_FORMAT_Z_PIXMAP, v->pic, XGContextFromGC(v->gc_put), (uint16_t)o->w,
+			      (uint16_t)n, (int16_t)o->x, (int16_t)(o->y + y), 0, 24, (uint32_t)(row * n), tmp);
+	}
+	free(tmp);
+}
+
+static void put(struct view *v, const struct op *o)
+{
+	xcb_gcontext_t gc = XGContextFromGC(v->gc_put);
+	if (o->ring)
+		xcb_shm_put_image(v->c, v->pic, gc, (uint16_t)o->w, (uint16_t)o->h, 0, 0, (uint16_t)o->w, (uint16_t)o->h,
+				  (int16_t)o->x, (int16_t)o->y, 24, XCB_IMAGE_FORMAT_Z_PIXMAP, 0, v->ring_seg,
+				  (uint32_t)o->off);
+	else if (v->stage_seg)
+		xcb_shm_put_image(v->c, v->pic, gc, (uint16_t)v->sw, (uint16_t)v->sh, (uint16_t)o->x, (uint16_t)o->y,
+				  (uint16_t)o->w, (uint16_t)o->h, (int16_t)o->x, (int16_t)o->y, 24,
+				  XCB_IMAGE_FORMAT_Z_PIXMAP, 0, v->stage_seg, 0);
+	else
+		put_plain(v, o);
+}
+
+/* Copies the picture's area x0,y0-x1,y1 to the window, clipped to rects
+ * (or not at all with n == 0), in one CopyArea request. */
+static void show(struct view *v, XRectangle *r, int n, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1)
+{
+	if (x1 <= x0 || y1 <= y0)
+		return;
+	if (n)
+		XSetClipRectangles(v->dpy, v->gc_copy, v->bw, v->bw, r, n, Unsorted);
+	else
+		XSetClipMask(v->dpy, v->gc_copy, None);
+	XCopyArea(v->dpy, v->pic, v->win, v->gc_copy, (int)x0, (int)y0, x1 - x0, y1 - y0, (int)x0 + v->bw,
+		  (int)y0 + v->bw);
+}
+
+/* The frame end: every rect into the pixmap in stream order, then the
+ * damage to the window at once. */
+void view_flush_frame(struct view *v)
+{
+	for (size_t i = 0; i < v->nops; i++)
+		put(v, &v->ops[i]);
+	if (v->nops) {
+		show(v, v->dmg, v->dmg_all ? 0 : v->ndmg, v->bx0, v->by0, v->bx1, v->by1);
+		v->stage_busy = 1;
+	}
+	view_discard_frame(v);
+	XFlush(v->dpy);
+}
+
+void view_discard_frame(struct view *v)
+{
+	v->nops = 0;
+	v->nring = 0;
+	v->ring_bytes = 0;
+	v->ndmg = 0;
+	v->dmg_all = 0;
+	v->bx0 = v->by0 = UINT32_MAX;
+	v->bx1 = v->by1 = 0;
+}
+
+static uint32_t clampu(long a, uint32_t hi) { return a < 0 ? 0 : (uint32_t)a > hi ? hi : (uint32_t)a; }
+
+/* Border and whatever lies outside the picture, then the picture, for the
+ * exposed bounding box. */
+static void paint_exposed(struct view *v)
+{
+	XRectangle clip = { (short)v->ex0, (short)v->ey0, (unsigned short)(v->ex1 - v->ex0),
+			    (unsigned short)(v->ey1 - v->ey0) };
+	uint32_t b = (uint32_t)v->bw, W = v->ww, H = v->wh;
+	XRectangle s[4] = {
+		{ 0, 0, (unsigned short)W, (unsigned short)b },
+		{ 0, (short)(b + v->sh), (unsigned short)W, (unsigned short)(H > b + v->sh ? H - b - v->sh : 0) },
+		{ 0, (short)b, (unsigned short)b, (unsigned short)v->sh },
+		{ (short)(b + v->sw), (short)b, (unsigned short)(W > b + v->sw ? W - b - v->sw : 0), (unsigned short)v->sh },
+	};
+	XSetClipRectangles(v->dpy, v->gc_fill, 0, 0, &clip, 1, Unsorted);
+	XFillRectangles(v->dpy, v->win, v->gc_fill, s, 4);
+	uint32_t x0 = clampu((long)v->ex0 - v->bw, v->sw), y0 = clampu((long)v->ey0 - v->bw, v->sh);
+	uint32_t x1 = clampu((long)v->ex1 - v->bw, v->sw), y1 = clampu((long)v->ey1 - v->bw, v->sh);
+	show(v, NULL, 0, x0, y0, x1, y1);
+	v->exp_pending = 0;
+	v->ex0 = v->ey0 = UINT32_MAX;
+	v->ex1 = v->ey1 = 0;
+}
+
+/* Exposures gather into one box, repainted from the pixmap (which holds
+ * only whole frames) when the last of a series arrives. */
+void view_expose(struct view *v, int x, int y, int w, int h, int last)
+{
+	if (!v->exp_pending) {
+		v->ex0 = v->ey0 = UINT32_MAX;
+		v->ex1 = v->ey1 = 0;
+	}
+	v->exp_pending = 1;
+	grow(&v->ex0, &v->ey0, &v->ex1, &v->ey1, (uint32_t)x, (uint32_t)y, (uint32_t)w, (uint32_t)h);
+	if (last)
+		paint_exposed(v);
+}
+
+void view_configured(struct view *v, uint32_t w, uint32_t h)
+{
+	v->ww = w;
+	v->wh = h;
+}
+
+/* The source's cursor becomes the window's X cursor (ARGB), never pixels. */
+void view_cursor(struct view *v, const struct xs_cursor *c)
+{
+	XcursorImage *im = XcursorImageCreate((int)c->w, (int)c->h);
+	if (!im)
+		die(EX_OS, "XcursorImageCreate:");
+	im->xhot = c->xhot;
+	im->yhot = c->yhot;
+	for (uint32_t i = 0; i < c->w * c->h; i++)
+		im->pixels[i] = xs_get32(c->argb + 4 * i);
+	Cursor cur = XcursorImageLoadCursor(v->dpy, im);
+	XcursorImageDestroy(im);
+	if (v->cursor)
+		XFreeCursor(v->dpy, v->cursor);
+	v->cursor = cur;
+	if (!v->hidden)
+		XDefineCursor(v->dpy, v->win, cur);
+	DBG(D_CURSOR, "cursor %ux%u hot %u,%u serial %u", c->w, c->h, c->xhot, c->yhot, c->serial);
+}
+
+void view_pointer_visible(struct view *v, int visible)
+{
+	if (visible == !v->hidden)
+		return;
+	v->hidden = !visible;
+	if (!visible && !v->blank) {
+		XcursorImage *im = XcursorImageCreate(1, 1);
+		im->pixels[0] = 0;
+		v->blank = XcursorImageLoadCursor(v->dpy, im);
+		XcursorImageDestroy(im);
+	}
+	XDefineCursor(v->dpy, v->win, visible ? v->cursor : v->blank);
+}
+
+/* Attaches the ring file read-only; 0 on success. */
+int view_attach_ring(struct view *v, int fd)
+{
+	if (!v->shm)
+		return -1;
+	int d = dup(fd);
+	if (d < 0)
+		return -1;
+	v->ring_seg = xcb_generate_id(v->c);
+	xcb_generic_error_t *e = xcb_request_check(v->c, xcb_shm_attach_fd_checked(v->c, v->ring_seg, d, 1));
+	if (e) {
+		free(e);
+		v->ring_seg = 0;
+		return -1;
+	}
+	v->ring_attached = 1;
+	return 0;
+}
+
+void view_detach_ring(struct view *v)
+{
+	if (v->ring_attached)
+		xcb_shm_detach(v->c, v->ring_seg);
+	v->ring_attached = 0;
+	v->ring_seg = 0;
+}
+
+/* The open frame holds too much of the ring (the writer would wait for us
+ * while we wait for the frame end): copy its ring rects into the staging
+ * image so the space can be released. A later rect of the same frame that
+ * overlaps one of them and was decoded earlier loses the overlap; writers
+ * do not send overlapping rects in one frame. */
+void view_spill(struct view *v)
+{
+	size_t stride = (size_t)v->sw * 4;
+	uint8_t *st = view_stage(v);
+	for (size_t i = 0; i < v->nops; i++) {
+		struct op *o = &v->ops[i];
+		if (!o->ring)
+			continue;
+		size_t row = (size_t)o->w * 4;
+		for (uint32_t y = 0; y < o->h; y++)
+			memcpy(st + (size_t)(o->y + y) * stride + (size_t)o->x * 4, o->src + y * row, row);
+		o->ring = 0;
+	}
+	v->nring = 0;
+	v->ring_bytes = 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * xpaint: shows a frame stream in an X11 window and sends input back as
+ * control records. view.c owns the X side (window, backing pixmap, MIT-SHM
+ * staging, cursor), ctl.c the control output (coprocess, bounded queue,
+ * input and the binding proof), feed.c turns checked records into painting,
+ * ringin.c reads a shared-memory ring, main.c has the poll loop.
+ */
+#ifndef XPAINT_H
+#define XPAINT_H
+
+#include "proto.h"
+
+#include <X11/Xlib.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <xcb/shm.h>
+#include <xcb/xcb.h>
+
+#define MAX_DMG 64 /* window copy clip rects per frame, then a bounding box */
+
+/* One rect waiting for its frame end: pixels in the staging image, or at
+ * a byte offset of the ring file (zero copy). */
+struct op { uint32_t x, y, w, h; int ring; uint64_t off; const uint8_t *src; };
+
+struct view {
+	Display *dpy;
+	xcb_connection_t *c;
+	Window win;
+	Pixmap pic;          /* the last whole frame, source size */
+	GC gc_put, gc_copy, gc_fill;
+	Atom wm_delete;
+	int shm;             /* MIT-SHM with fd passing (1.2) works */
+	uint32_t sw, sh;     /* surface size */
+	uint32_t ww, wh;     /* window size as last configured */
+	int bw;              /* border width */
+	unsigned long border_px;
+	const char *title;
+	/* staging image: the surface's size, private, shared with the server */
+	uint8_t *stage;
+	size_t stage_len;
+	xcb_shm_seg_t stage_seg;
+	int stage_busy;      /* requests reading it may still be queued */
+	uint32_t maxreq;     /* bytes in one request, for the non-SHM fallback */
+	/* the ring file attached read-only, for zero-copy raw rects */
+	xcb_shm_seg_t ring_seg;
+	int ring_attached;
+	size_t nring;         /* ops of the open frame that read the ring */
+	uint64_t ring_bytes;  /* ring bytes they hold */
+	/* the open frame */
+	struct op *ops;
+	size_t nops, opcap;
+	XRectangle dmg[MAX_DMG];
+	int ndmg, dmg_all;
+	uint32_t bx0, by0, bx1, by1; /* damage bounding box */
+	/* exposures gathered until the last of a series */
+	int exp_pending;
+	uint32_t ex0, ey0, ex1, ey1;
+	Cursor cursor, blank;
+	int hidden;
+	int closed;
+};
+
+struct ctl {
+	int fd;              /* -1: no control output */
+	pid_t child;
+	uint8_t *q;
+	size_t len, cap;
+	int dead;
+	int motion;          /* a coalesced motion is pending */
+	int32_t mx, my;
+	uint64_t motion_dropped;
+	int bound;           /* our nonce came back: input may flow */
+	int said;
+	uint8_t nonce[XS_NONCE_LEN];
+	uint8_t keys[32];    /* held keycodes, the keysym sent at press */
+	uint32_t keysym[256];
+	uint32_t buttons;    /* held buttons, bit n for button n */
+	int status;          /* EX_IO once the queue overflowed */
+};
+
+struct stats {
+	uint64_t frames, rects, bytes;
+	uint64_t paint[1024], lat[1024];
+	unsigned npaint, nlat;
+};
+
+struct xpaint {
+	struct view v;
+	struct ctl k;
+	struct stats st;
+	struct xs_codec *codec;
+	int have_hello;
+	int resize_req;      /* -R */
+	uint32_t nrects;     /* rects in the open frame */
+	uint64_t t_arrive;   /* when the open frame's first record arrived */
+	uint64_t t_fill;     /* time of the last read */
+	char err[256];
+};
+
+/* view.c */
+void view_open(struct view *v);
+void view_surface(struct view *v, uint32_t w, uint32_t h);
+uint8_t *view_stage(struct view *v);
+void view_add(struct view *v, const struct op *o);
+void view_flush_frame(struct view *v);
+void view_discard_frame(struct view *v);
+void view_expose(struct view *v, int x, int y, int w, int h, int last);
+void view_configured(struct view *v, uint32_t w, uint32_t h);
+void view_cursor(struct view *v, const struct xs_cursor *c);
+void view_pointer_visible(struct view *v, int visible);
+void view_sync(struct view *v);
+int view_attach_ring(struct view *v, int fd);
+void view_detach_ring(struct view *v);
+void view_spill(struct view *v);
+
+/* ctl.c */
+void ctl_init(struct ctl *k, int fd, pid_t child);
+void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN]);
+void ctl_refresh(struct ctl *k);
+void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN]);
+void ctl_size(struct ctl *k, uint32_t w, uint32_t h);
+void ctl_event(struct ctl *k, struct view *v, XEvent *e);
+void ctl_flush_motion(struct ctl *k);
+void ctl_release_all(struct ctl *k);
+void ctl_write(struct ctl *k);
+void ctl_drain(struct ctl *k, int ms);
+void ctl_close(struct ctl *k);
+pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
+
+/* feed.c: one checked record; payload_off is the ring file offset of a
+ * rect's payload or UINT64_MAX. Returns 0, 1 at bye, -1 with x->err. */
+int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, uint64_t payload_off);
+
+/* ringin.c */
+struct ring_reader;
+void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path);
+int ringin_step(struct xpaint *x, struct ring_reader *r);
+uint64_t ringin_sleep_ns(struct ring_reader *r);
+void stats_print(struct xpaint *x);
+
+#endif
