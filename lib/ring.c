@@ -280,6 +280,7 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 	uint64_t size, doff, dlen, prod, now = mono_ns();
 	uint32_t magic = ld32(b, RING_OFF_MAGIC), version;
 	r->state = 0;
+	r->tried = 1;
 	if (magic == 0)
 		return RING_NONE; /* a writer has not initialised it (yet) */
 	memcpy(h, b, sizeof h);
@@ -341,7 +342,7 @@ int ring_reader_open(struct ring_reader *r, const char *path, char *err, size_t 
 	a = attach(r, err, n);
 	if (a == RING_FATAL) {
 		ring_map_close(&r->map);
-		return -1;
+		return -2;
 	}
 	return 0;
 }
@@ -408,6 +409,8 @@ static int corrupt(struct ring_reader *r, char *err, size_t n, const char *fmt, 
 	return resync(r, err, n, 1);
 }
 
+static int ready(struct ring_reader *r);
+
 static int grow(struct ring_reader *r, size_t len)
 {
 	if (len <= r->cap)
@@ -431,6 +434,8 @@ int ring_reader_next(struct ring_reader *r, struct xs_hdr *h, const uint8_t **bo
 	*body_file_off = 0;
 	*body = NULL;
 	if (r->state == 0) {
+		if (r->tried && !ready(r))
+			return RING_NONE;
 		int a = attach(r, err, n);
 		if (a != RING_REC)
 			return a == RING_CORRUPT ? RING_CORRUPT : a;

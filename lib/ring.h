@@ -98,12 +98,15 @@ struct ring_reader {
 	uint64_t check_ns;      /* last session check */
 	uint64_t act_ns;        /* last record returned (the wait back-off grows from it) */
 	uint64_t bad_prod;      /* producer seen at the last attach attempt */
+	int tried;              /* an attach was tried: retry only when the ring changes */
 	uint8_t *buf;           /* private record bodies */
 	size_t cap;
 };
 
 /* Maps path and attaches (or waits for a writer if the ring is still blank).
- * Returns 0 or -1 with a message (missing file, not a ring, size mismatch). */
+ * Returns 0; -1 with a message when the file cannot be opened or mapped
+ * (missing, wrong owner or mode, too small); -2 with a message when it is
+ * not a ring or its header disagrees with the file (size mismatch). */
 int ring_reader_open(struct ring_reader *r, const char *path, char *err, size_t n);
 void ring_reader_close(struct ring_reader *r);
 

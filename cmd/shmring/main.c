@@ -1,0 +1,91 @@
+/*
+ * shmring -w PATH [-s SIZE] [-l SECS]   (guest: stdin into the ring)
+ * shmring -r PATH                       (host: the ring to stdout)
+ * See man/shmring.1 and docs/RING.md.
+ */
+#include "shmring.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+volatile sig_atomic_t stop_signal;
+
+static void usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"usage: %s -w PATH [-s SIZE] [-l SECS] [-v] [-d CATS]   (stream on stdin into the ring)\n"
+		"       %s -r PATH [-v] [-d CATS]                       (the ring to stdout)\n"
+		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
+		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
+		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n",
+		argv0, argv0);
+	exit(code);
+}
+
+/* "32M", "65536", "1G" */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (errno || end == s || *s == '-')
+		die(EX_USAGE_, "bad size '%s'", s);
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || v == 0 || v > (1ull << 40) >> shift)
+		die(EX_USAGE_, "bad size '%s' (a number of bytes, optionally K, M or G)", s);
+	return (uint64_t)v << shift;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+int main(int argc, char **argv)
+{
+	const char *wpath = NULL, *rpath = NULL;
+	uint64_t size = 0;
+	unsigned long linger = 0;
+	int c;
+	setprogname_(argv[0]);
+	while ((c = getopt(argc, argv, "w:r:s:l:vd:h")) != -1) {
+		switch (c) {
+		case 'w': wpath = optarg; break;
+		case 'r': rpath = optarg; break;
+		case 's': size = parse_size(optarg); break;
+		case 'l':
+			if (parse_uint(optarg, 0, 86400, &linger) < 0)
+				die(EX_USAGE_, "bad -l '%s' (seconds, 0..86400)", optarg);
+			break;
+		case 'v': verbose++; break;
+		case 'd':
+			if (parse_debug(optarg) < 0)
+				die(EX_USAGE_, "unknown debug category in '%s'", optarg);
+			break;
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE_);
+		}
+	}
+	if (optind != argc || !wpath == !rpath)
+		usage(EX_USAGE_);
+	if (rpath && (size || linger))
+		die(EX_USAGE_, "-s and -l belong to -w");
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: blocking calls return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return wpath ? run_writer(wpath, size, (unsigned)linger) : run_reader(rpath);
+}

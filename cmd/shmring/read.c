@@ -1,0 +1,116 @@
+/*
+ * shmring -r: records from the ring to stdout. Small records are gathered
+ * in a private buffer; a large raw rect goes out with writev straight from
+ * the ring (its header from the private copy). The consumer position is
+ * published only after stdout took the records.
+ */
+#include "ring.h"
+#include "shmring.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define OUTBUF (256u << 10)
+
+struct out {
+	uint8_t buf[OUTBUF];
+	size_t len;
+};
+
+static void writev_all(struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(1, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EPIPE)
+			die(EX_IO, "stdout closed by the reader of the stream");
+		if (w < 0)
+			die(EX_IO, "write stdout:");
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+}
+
+static void flush(struct out *o, struct ring_reader *r)
+{
+	if (o->len) {
+		struct iovec v = { o->buf, o->len };
+		writev_all(&v, 1);
+		o->len = 0;
+	}
+	ring_reader_release(r);
+}
+
+static void emit(struct out *o, struct ring_reader *r, struct xs_hdr h, const uint8_t *body, int in_ring)
+{
+	uint8_t hb[XS_HDR_LEN];
+	xs_put_hdr(hb, h.type, h.len);
+	if (in_ring || XS_HDR_LEN + h.len > OUTBUF - o->len) {
+		struct iovec v[3] = { { o->buf, o->len }, { hb, sizeof hb }, { (void *)body, h.len } };
+		writev_all(o->len ? v : v + 1, o->len ? 3 : 2);
+		o->len = 0;
+		ring_reader_release(r);
+		return;
+	}
+	memcpy(o->buf + o->len, hb, sizeof hb);
+	memcpy(o->buf + o->len + XS_HDR_LEN, body, h.len);
+	o->len += XS_HDR_LEN + h.len;
+}
+
+int run_reader(const char *path)
+{
+	static struct ring_reader r;
+	static struct out o;
+	char err[512];
+	uint64_t recs = 0;
+	int rc = ring_reader_open(&r, path, err, sizeof err);
+	if (rc < 0)
+		die(rc == -1 ? EX_NOX : EX_DATA, "%s", err);
+	VERB("reading %s (%llu bytes)%s", path, (unsigned long long)r.map.size,
+	     r.state ? "" : ": waiting for a writer");
+	while (!stop_signal) {
+		struct xs_hdr h;
+		const uint8_t *body;
+		uint64_t boff;
+		int in_ring;
+		rc = ring_reader_next(&r, &h, &body, &boff, &in_ring, err, sizeof err);
+		switch (rc) {
+		case RING_REC:
+			if (!recs++)
+				VERB("attached; first record: %s", xs_type_name(h.type));
+			emit(&o, &r, h, body, in_ring);
+			continue;
+		case RING_NONE:
+			flush(&o, &r);
+			rc = ring_reader_wait(&r, 1000);
+			if (rc == RING_STOPPED)
+				warnx_("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
+			continue;
+		case RING_RESTART:
+			flush(&o, &r);
+			VERB("%s", err);
+			continue;
+		case RING_CORRUPT:
+			flush(&o, &r);
+			warnx_("%s: %s", path, err);
+			continue;
+		default:
+			flush(&o, &r);
+			die(EX_DATA, "%s: %s", path, err);
+		}
+	}
+	flush(&o, &r);
+	return 0;
+}

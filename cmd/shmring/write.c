@@ -1,0 +1,326 @@
+/*
+ * shmring -w: the frame stream from stdin into the ring, record by record.
+ * Bodies are read() straight into ring memory; the ring is only written
+ * sequentially and read on the hot path never. After each publish the
+ * record is applied to a private copy of the screen (the newcomer's
+ * snapshot), served whenever a reader attaches.
+ */
+#include "codec.h"
+#include "ring.h"
+#include "shmring.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STAGE (64u << 10) /* small records and headers are read through this */
+#define TICK_MS 20
+
+struct writer {
+	struct ring_writer rw;
+	uint8_t stage[STAGE];
+	size_t s0, s1;          /* unread bytes in stage[s0..s1) */
+	uint64_t in_off;        /* stdin offset of stage[s0] */
+	int eof;
+	/* the newcomer's state */
+	uint8_t hello[XS_HDR_LEN + 256];
+	size_t hello_len;
+	uint8_t *cursor;
+	size_t cursor_len;
+	uint32_t w, h;
+	uint8_t *px;            /* w*h*4 BGRX */
+	uint64_t seq;
+	struct xs_codec *codec;
+	int pending;            /* a reader attached: snapshot due */
+	uint16_t last_type;
+	uint64_t records, bytes;
+};
+
+/* A sysfs PCI BAR (resourceN or resourceN_wc beside an `enable` file) with
+ * memory decode off swallows every write: say so and how to fix it. */
+static int pci_dir(const char *path, char *dir, size_t n)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	if (strncmp(b, "resource", 8) || !isdigit((unsigned char)b[8]) || (b[9] && strcmp(b + 9, "_wc")))
+		return 0;
+	snprintf(dir, n, "%.*s", (int)(b - path), path);
+	return 1;
+}
+
+static void pci_check_enable(const char *path)
+{
+	char dir[4096], f[4200], v[8] = "";
+	if (!pci_dir(path, dir, sizeof dir))
+		return;
+	snprintf(f, sizeof f, "%senable", dir);
+	int fd = open(f, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t r = read(fd, v, sizeof v - 1);
+	close(fd);
+	if (r > 0 && v[0] == '0')
+		die(EX_NOX, "%s: the PCI device is not enabled (%s reads 0: memory decode is off and writes would "
+		    "vanish); enable it as root: echo 1 > %s", path, f, f);
+}
+
+static void pci_check_ones(const char *path, const uint8_t *base)
+{
+	char dir[4096];
+	size_t i;
+	if (!pci_dir(path, dir, sizeof dir))
+		return;
+	for (i = 0; i < 64; i++)
+		if (base[i] != 0xff)
+			return;
+	die(EX_NOX, "%s: the BAR reads back as all ones (0xff...): memory decode is off or the device is gone; "
+	    "enable it as root: echo 1 > %senable", path, dir);
+}
+
+/* One read into the stage; waits in poll so heartbeats and attaches are
+ * served while stdin is idle. Returns 1 data, 0 idle tick, -1 EOF. */
+static int fill(struct writer *w)
+{
+	struct pollfd p = { 0, POLLIN, 0 };
+	if (w->s0 && w->s0 == w->s1)
+		w->s0 = w->s1 = 0;
+	if (w->s1 == STAGE || (w->s0 > STAGE / 2)) {
+		memmove(w->stage, w->stage + w->s0, w->s1 - w->s0);
+		w->s1 -= w->s0;
+		w->s0 = 0;
+	}
+	int pr = poll(&p, 1, TICK_MS);
+	if (pr == 0 || (pr < 0 && errno == EINTR))
+		return 0;
+	if (pr < 0)
+		die(EX_OS, "poll:");
+	ssize_t r = read(0, w->stage + w->s1, STAGE - w->s1);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (r < 0)
+		die(EX_IO, "read stdin:");
+	if (r == 0) {
+		w->eof = 1;
+		return -1;
+	}
+	w->s1 += (size_t)r;
+	return 1;
+}
+
+static void surface(struct writer *w, uint32_t sw, uint32_t sh)
+{
+	if (sw == w->w && sh == w->h && w->px)
+		return;
+	free(w->px);
+	w->px = calloc((size_t)sw * sh, 4);
+	if (!w->px)
+		die(EX_OS, "no memory for a %ux%u picture", sw, sh);
+	w->w = sw;
+	w->h = sh;
+}
+
+/* Too small for one full raw frame (with room to spare): say what is needed. */
+static void check_fits(struct writer *w, uint32_t sw, uint32_t sh)
+{
+	uint64_t frame = ring_foot(XS_RECT_LEN + sw * 4u * sh);
+	if (frame > w->rw.data_len / 2)
+		die(EX_DATA, "ring of %llu bytes is too small for a %ux%u screen (a full raw frame is %llu bytes, at "
+		    "most half the data area): use a ring of at least %llu bytes", (unsigned long long)w->rw.map.size,
+		    sw, sh, (unsigned long long)frame, (unsigned long long)ring_size_for(sw, sh));
+	if (w->rw.map.size < ring_size_for(sw, sh))
+		VERB("ring of %llu bytes is below the advised %llu for %ux%u", (unsigned long long)w->rw.map.size,
+		     (unsigned long long)ring_size_for(sw, sh), sw, sh);
+}
+
+/* Off the latency path: the published record into the newcomer's state. */
+static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
+{
+	struct xs_msg m;
+	char err[256];
+	if (h.type != XS_HELLO && h.type != XS_RECT && h.type != XS_CURSOR && h.type != XS_RESIZE &&
+	    h.type != XS_FRAME)
+		return;
+	if (xs_parse(h, body, &m, err, sizeof err))
+		die(EX_DATA, "%s record at stdin offset %llu: %s", xs_type_name(h.type),
+		    (unsigned long long)w->in_off, err);
+	switch (h.type) {
+	case XS_HELLO:
+		check_fits(w, m.u.hello.width, m.u.hello.height);
+		surface(w, m.u.hello.width, m.u.hello.height);
+		w->hello_len = XS_HDR_LEN + h.len;
+		xs_put_hdr(w->hello, XS_HELLO, h.len);
+		memcpy(w->hello + XS_HDR_LEN, body, h.len);
+		break;
+	case XS_RESIZE:
+		check_fits(w, m.u.size.w, m.u.size.h);
+		surface(w, m.u.size.w, m.u.size.h);
+		break;
+	case XS_CURSOR:
+		free(w->cursor);
+		w->cursor_len = XS_HDR_LEN + h.len;
+		if (!(w->cursor = malloc(w->cursor_len)))
+			die(EX_OS, "no memory for a cursor");
+		xs_put_hdr(w->cursor, XS_CURSOR, h.len);
+		memcpy(w->cursor + XS_HDR_LEN, body, h.len);
+		break;
+	case XS_FRAME:
+		w->seq = m.u.frame.seq;
+		break;
+	case XS_RECT:
+		if (!w->px)
+			die(EX_DATA, "rect record at stdin offset %llu before any hello", (unsigned long long)w->in_off);
+		if (xs_check_rect(&m.u.rect, w->w, w->h, err, sizeof err) ||
+		    xs_decode(w->codec, &m.u.rect, w->px + ((size_t)m.u.rect.y * w->w + m.u.rect.x) * 4,
+			      (size_t)w->w * 4, err, sizeof err))
+			die(EX_DATA, "rect record at stdin offset %llu: %s", (unsigned long long)w->in_off, err);
+		break;
+	}
+}
+
+static void put_record(struct writer *w, const uint8_t *rec, size_t len)
+{
+	uint8_t *d = ring_writer_reserve(&w->rw, (uint32_t)(len - XS_HDR_LEN));
+	memcpy(d, rec, len);
+	ring_writer_commit(&w->rw, (uint32_t)(len - XS_HDR_LEN));
+}
+
+/* HELLO, CURSOR, the picture as raw strips (bodies up to RING_SNAP_MAX), FRAME. */
+static void snapshot(struct writer *w)
+{
+	uint8_t fr[XS_BUILD_MAX];
+	uint32_t rows = (RING_SNAP_MAX - XS_RECT_LEN) / (w->w * 4u), y, n = 0;
+	w->pending = 0;
+	if (!w->hello_len || !w->px)
+		return; /* nothing seen yet: the live hello comes soon */
+	if (!rows)
+		rows = 1;
+	put_record(w, w->hello, w->hello_len);
+	if (w->cursor)
+		put_record(w, w->cursor, w->cursor_len);
+	for (y = 0; y < w->h; y += rows, n++) {
+		uint32_t hh = w->h - y < rows ? w->h - y : rows, len = XS_RECT_LEN + w->w * 4u * hh;
+		uint8_t *d = ring_writer_reserve(&w->rw, len);
+		size_t o = xs_build_rect_hdr(d, XS_ENC_RAW, 0, y, w->w, hh, 0, w->w * 4u * hh);
+		memcpy(d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
+		ring_writer_commit(&w->rw, len);
+	}
+	put_record(w, fr, xs_build_frame(fr, w->seq, now_ns(), n, 0));
+	VERB("reader attached: sent a %ux%u snapshot", w->w, w->h);
+}
+
+/* Ensures stage holds at least want bytes (or EOF). 1 ok, 0 EOF. */
+static int need(struct writer *w, size_t want)
+{
+	while (w->s1 - w->s0 < want) {
+		if (w->eof || fill(w) < 0)
+			return 0;
+		if (stop_signal)
+			exit(0);
+	}
+	return 1;
+}
+
+/* One record from stdin into the ring. 1 done, 0 EOF between records. */
+static int copy_record(struct writer *w)
+{
+	struct xs_hdr h;
+	const char *e;
+	if (!need(w, XS_HDR_LEN)) {
+		if (w->s1 != w->s0)
+			die(EX_DATA, "stream cut inside a record header at stdin offset %llu", (unsigned long long)w->in_off);
+		return 0;
+	}
+	h = xs_get_hdr(w->stage + w->s0);
+	if ((e = xs_check_hdr(h)))
+		die(EX_DATA, "bad record header at stdin offset %llu: %s (type %u, length %u)",
+		    (unsigned long long)w->in_off, e, h.type, h.len);
+	if (ring_foot(h.len) > w->rw.data_len / 2)
+		die(EX_DATA, "ring of %llu bytes is too small for a %u-byte %s record at stdin offset %llu: use a ring "
+		    "of at least %llu bytes", (unsigned long long)w->rw.map.size, h.len, xs_type_name(h.type),
+		    (unsigned long long)w->in_off,
+		    w->w ? (unsigned long long)ring_size_for(w->w, w->h) : (unsigned long long)ring_foot(h.len) * 4);
+	if (XS_HDR_LEN + h.len <= STAGE / 4 && !need(w, XS_HDR_LEN + h.len))
+		die(EX_DATA, "stream cut inside a %s record at stdin offset %llu", xs_type_name(h.type),
+		    (unsigned long long)w->in_off);
+	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
+	size_t have = w->s1 - w->s0, k = have < XS_HDR_LEN + h.len ? have : XS_HDR_LEN + h.len;
+	memcpy(d, w->stage + w->s0, k);
+	w->s0 += k;
+	if (k < XS_HDR_LEN + h.len) {
+		/* the rest straight from the pipe into ring memory */
+		ssize_t r = read_full(0, d + k, XS_HDR_LEN + h.len - k);
+		if (r < 0)
+			die(EX_IO, "read stdin:");
+		if ((size_t)r != XS_HDR_LEN + h.len - k)
+			die(EX_DATA, "stream cut inside a %s record at stdin offset %llu", xs_type_name(h.type),
+			    (unsigned long long)w->in_off);
+	}
+	ring_writer_commit(&w->rw, h.len);
+	apply(w, h, d + XS_HDR_LEN);
+	w->in_off += XS_HDR_LEN + h.len;
+	w->records++;
+	w->bytes += XS_HDR_LEN + h.len;
+	w->last_type = h.type;
+	return 1;
+}
+
+static void tick(struct writer *w, int idle)
+{
+	if (ring_writer_tick(&w->rw))
+		w->pending = 1;
+	/* a snapshot goes between frames, or now if the stream is idle */
+	if (w->pending && (idle || w->last_type == XS_FRAME || w->last_type == 0))
+		snapshot(w);
+}
+
+static void linger(struct writer *w, unsigned secs)
+{
+	uint64_t end = mono_ns() + (uint64_t)secs * 1000000000u;
+	while (!stop_signal && mono_ns() < end) {
+		tick(w, 1);
+		usleep(TICK_MS * 1000);
+	}
+}
+
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s)
+{
+	static struct writer w;
+	struct ring_map m;
+	char err[512];
+	pci_check_enable(path);
+	if (ring_map_open(&m, path, create_size, err, sizeof err) < 0)
+		die(EX_NOX, "%s", err);
+	pci_check_ones(path, m.base);
+	ring_writer_init(&w.rw, &m);
+	if (!(w.codec = xs_codec_new()))
+		die(EX_OS, "no memory for the codec");
+	if (fcntl(0, F_SETPIPE_SZ, 1 << 20) < 0)
+		DBG(D_RING, "F_SETPIPE_SZ on stdin: %s", strerror(errno));
+	VERB("writing %s: %llu bytes, data area %llu", path, (unsigned long long)m.size,
+	     (unsigned long long)w.rw.data_len);
+	while (!stop_signal) {
+		if (w.s1 - w.s0 < XS_HDR_LEN && !w.eof) {
+			int f = fill(&w);
+			if (f == 0)
+				tick(&w, 1);
+			if (f <= 0)
+				continue;
+		}
+		if (!copy_record(&w))
+			break;
+		tick(&w, 0);
+	}
+	if (w.pending || (!stop_signal && linger_s))
+		tick(&w, 1);
+	if (!stop_signal && linger_s)
+		linger(&w, linger_s);
+	DBG(D_STATS, "%llu records, %llu bytes, ring full %llu times", (unsigned long long)w.records,
+	    (unsigned long long)w.bytes, (unsigned long long)w.rw.waits);
+	return 0;
+}

@@ -1,0 +1,304 @@
+/*
+ * ringgen: helpers for the ring tests and benchmark.
+ *   ringgen gen WxH FRAMES [SEED]  a frame stream: hello, cursor, a full raw
+ *                                  frame, then FRAMES frames of raw, lz4 and
+ *                                  solid rects (deterministic by SEED)
+ *   ringgen raw WxH FRAMES         full raw frames only (throughput)
+ *   ringgen pic [-f]               reads a stream on stdin, paints it, prints
+ *                                  "WxH frames=N first=TYPE crc=HEX" of the
+ *                                  final picture (-f: one line per frame)
+ *   ringgen hdr FILE FIELD         prints a header field: prod cons whb rhb attach magic
+ *   ringgen poke FILE OFFSET HEX   writes bytes into FILE at OFFSET
+ *   ringgen sink                   reads stdin to EOF, prints bytes and GB/s
+ *   ringgen bench WxH FRAMES       memcpy and in-process ring (two threads) GB/s
+ * Exit: 0, 64 usage, 65 bad stream.
+ */
+#include "codec.h"
+#include "proto.h"
+#include "ring.h"
+#include "stream.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static uint32_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*s >> 33);
+}
+
+static void out(const void *p, size_t n)
+{
+	if (write_all(1, p, n) < 0)
+		die(EX_IO, "write:");
+}
+
+static void geom(const char *s, uint32_t *w, uint32_t *h)
+{
+	if (sscanf(s, "%ux%u", w, h) != 2 || xs_check_size(*w, *h))
+		die(EX_USAGE_, "bad geometry '%s'", s);
+}
+
+static void rect(struct xs_codec *c, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+		 uint64_t *seed)
+{
+	uint8_t hdr[64];
+	size_t n = (size_t)w * h * 4, i;
+	uint8_t *px = malloc(n), *enc_buf = NULL;
+	uint32_t col = rnd(seed) & 0xffffff;
+	for (i = 0; i < n; i += 4) {
+		uint32_t v = (i / 4 % w) / 8 % 2 ? col : rnd(seed) & 0xffffff;
+		xs_put32(px + i, v);
+	}
+	if (enc == XS_ENC_SOLID) {
+		out(hdr, xs_build_rect_hdr(hdr, enc, x, y, w, h, col, 0));
+	} else if (enc == XS_ENC_LZ4) {
+		enc_buf = malloc(xs_encode_bound(enc, w, h));
+		size_t l = xs_encode(c, enc, px, (size_t)w * 4, w, h, 100, enc_buf);
+		out(hdr, xs_build_rect_hdr(hdr, enc, x, y, w, h, 0, (uint32_t)l));
+		out(enc_buf, l);
+	} else {
+		out(hdr, xs_build_rect_hdr(hdr, XS_ENC_RAW, x, y, w, h, 0, (uint32_t)n));
+		out(px, n);
+	}
+	free(px);
+	free(enc_buf);
+}
+
+static int gen(uint32_t w, uint32_t h, unsigned frames, uint64_t seed, int rawonly)
+{
+	struct xs_codec *c = xs_codec_new();
+	uint8_t b[64], ch[XS_NONCE_LEN] = { 0 }, cur[16 * 16 * 4];
+	out(b, xs_build_hello(b, w, h, 0, ch));
+	if (!rawonly) {
+		memset(cur, 0x80, sizeof cur);
+		out(b, xs_build_cursor_hdr(b, 16, 16, 1, 1, 1));
+		out(cur, sizeof cur);
+	}
+	for (unsigned f = 0; f <= frames; f++) {
+		unsigned n = 1;
+		if (f == 0 || rawonly) {
+			rect(c, XS_ENC_RAW, 0, 0, w, h, &seed);
+		} else {
+			n = 1 + rnd(&seed) % 5;
+			for (unsigned i = 0; i < n; i++) {
+				uint32_t rw = 1 + rnd(&seed) % (w / 2), rh = 1 + rnd(&seed) % (h / 2);
+				uint32_t x = rnd(&seed) % (w - rw + 1), y = rnd(&seed) % (h - rh + 1);
+				rect(c, rnd(&seed) % 3 == 0 ? XS_ENC_SOLID : rnd(&seed) % 2 ? XS_ENC_LZ4 : XS_ENC_RAW,
+				     x, y, rw, rh, &seed);
+			}
+		}
+		out(b, xs_build_frame(b, f, now_ns(), n, 0));
+	}
+	xs_codec_free(c);
+	return 0;
+}
+
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = ~0u;
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c >> 1 ^ (0xedb88320u & -(c & 1));
+	}
+	return ~c;
+}
+
+static int pic(int perframe)
+{
+	struct xs_reader rd;
+	struct xs_codec *c = xs_codec_new();
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off, frames = 0;
+	uint32_t w = 0, hh = 0;
+	uint8_t *px = NULL;
+	int first = -1, rc;
+	char err[256];
+	struct xs_msg m;
+	xs_reader_init(&rd, 0);
+	while ((rc = xs_read(&rd, &h, &body, &off, err, sizeof err)) == 1) {
+		if (first < 0)
+			first = h.type;
+		if (xs_parse(h, body, &m, err, sizeof err))
+			die(EX_DATA, "offset %llu: %s", (unsigned long long)off, err);
+		if (h.type == XS_HELLO || h.type == XS_RESIZE) {
+			w = h.type == XS_HELLO ? m.u.hello.width : m.u.size.w;
+			hh = h.type == XS_HELLO ? m.u.hello.height : m.u.size.h;
+			free(px);
+			px = calloc((size_t)w * hh, 4);
+		} else if (h.type == XS_RECT) {
+			if (!px || xs_check_rect(&m.u.rect, w, hh, err, sizeof err) ||
+			    xs_decode(c, &m.u.rect, px + ((size_t)m.u.rect.y * w + m.u.rect.x) * 4, (size_t)w * 4, err,
+				      sizeof err))
+				die(EX_DATA, "offset %llu: %s", (unsigned long long)off, px ? err : "rect before hello");
+		} else if (h.type == XS_FRAME) {
+			frames++;
+			if (perframe)
+				printf("frame %llu crc=%08x\n", (unsigned long long)m.u.frame.seq,
+				       crc32(px, (size_t)w * hh * 4));
+		}
+	}
+	if (rc < 0)
+		die(EX_DATA, "%s", err);
+	printf("%ux%u frames=%llu first=%s crc=%08x\n", w, hh, (unsigned long long)frames,
+	       first < 0 ? "none" : xs_type_name((unsigned)first), px ? crc32(px, (size_t)w * hh * 4) : 0);
+	return 0;
+}
+
+static int hdr(const char *path, const char *field)
+{
+	static const struct { const char *n; unsigned off; } f[] = {
+		{ "prod", RING_OFF_PROD }, { "cons", RING_OFF_CONS }, { "whb", RING_OFF_WHB },
+		{ "rhb", RING_OFF_RHB }, { "attach", RING_OFF_ATTACH }, { "magic", RING_OFF_MAGIC },
+		{ "datalen", RING_OFF_DATALEN },
+	};
+	uint8_t b[8];
+	int fd = open(path, O_RDONLY);
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (!strcmp(field, f[i].n)) {
+			if (fd < 0 || pread(fd, b, 8, f[i].off) != 8)
+				die(EX_IO, "%s:", path);
+			printf("%llu\n", (unsigned long long)(f[i].off == 0 ? xs_get32(b) : xs_get64(b)));
+			return 0;
+		}
+	die(EX_USAGE_, "unknown field %s", field);
+}
+
+static int poke(const char *path, const char *off, const char *hx)
+{
+	uint8_t b[256];
+	size_t n = 0;
+	unsigned long o;
+	if (parse_uint(off, 0, ~0ul, &o) < 0)
+		die(EX_USAGE_, "bad offset");
+	for (; hx[0] && hx[1] && n < sizeof b; hx += 2)
+		sscanf(hx, "%2hhx", &b[n++]);
+	int fd = open(path, O_RDWR);
+	if (fd < 0 || pwrite(fd, b, n, (off_t)o) != (ssize_t)n)
+		die(EX_IO, "%s:", path);
+	return 0;
+}
+
+static int sink(void)
+{
+	static uint8_t b[1 << 20];
+	uint64_t t0 = 0, total = 0;
+	ssize_t r;
+	fcntl(0, F_SETPIPE_SZ, 1 << 20);
+	while ((r = read(0, b, sizeof b)) > 0) {
+		if (!t0)
+			t0 = mono_ns();
+		total += (uint64_t)r;
+	}
+	double s = (double)(mono_ns() - t0) / 1e9;
+	printf("bytes=%llu secs=%.3f GB/s=%.2f\n", (unsigned long long)total, s, s > 0 ? total / s / 1e9 : 0);
+	return 0;
+}
+
+struct bench { struct ring_map m; uint32_t len; unsigned frames; uint8_t *src; };
+
+static void *bench_writer(void *a)
+{
+	struct bench *b = a;
+	struct ring_writer w;
+	ring_writer_init(&w, &b->m);
+	w.reader_live = 1;
+	for (unsigned f = 0; f < b->frames; f++) {
+		uint8_t *d = ring_writer_reserve(&w, b->len);
+		xs_put_hdr(d, XS_RECT, b->len);
+		memcpy(d + XS_HDR_LEN, b->src, b->len);
+		ring_writer_commit(&w, b->len);
+	}
+	return NULL;
+}
+
+/* memcpy of one frame, then the ring with a writer thread and a reader that
+ * copies each body out (what shmring -r's reader side must at least do). */
+static int bench(uint32_t w, uint32_t h, unsigned frames)
+{
+	struct bench b;
+	char err[256], path[64];
+	uint32_t len = XS_RECT_LEN + w * h * 4;
+	uint8_t *dst = malloc(len);
+	b.src = malloc(len);
+	memset(b.src, 1, len);
+	memset(dst, 2, len);
+	uint64_t t = mono_ns();
+	for (unsigned f = 0; f < frames; f++)
+		memcpy(dst, b.src, len), b.src[f % len]++;
+	double mc = (double)len * frames / ((mono_ns() - t) / 1e9) / 1e9;
+	snprintf(path, sizeof path, "/dev/shm/ringgen-bench-%d", (int)getpid());
+	if (ring_map_open(&b.m, path, ring_size_for(w, h), err, sizeof err) < 0)
+		die(EX_OS, "%s", err);
+	unlink(path);
+	b.len = len;
+	b.frames = frames;
+	struct ring_reader r;
+	memset(&r, 0, sizeof r);
+	pthread_t th;
+	t = mono_ns();
+	pthread_create(&th, NULL, bench_writer, &b);
+	/* attach by hand on the same mapping once the header is there */
+	while (!__atomic_load_n((uint32_t *)(void *)b.m.base, __ATOMIC_ACQUIRE))
+		;
+	r.map = b.m;
+	r.data_len = xs_get64(b.m.base + RING_OFF_DATALEN);
+	r.pos = r.done = RING_SKEW;
+	memcpy(r.session, b.m.base + RING_OFF_SESSION, 16);
+	r.state = r.synced = 1;
+	r.act_ns = r.check_ns = mono_ns();
+	for (unsigned got = 0; got < frames;) {
+		struct xs_hdr hh;
+		const uint8_t *body;
+		uint64_t bo;
+		int in;
+		int rc = ring_reader_next(&r, &hh, &body, &bo, &in, err, sizeof err);
+		if (rc == RING_REC) {
+			memcpy(dst, body, hh.len);
+			ring_reader_release(&r);
+			got++;
+		} else if (rc == RING_NONE) {
+			ring_reader_wait(&r, 100);
+		} else {
+			die(EX_DATA, "%s", err);
+		}
+	}
+	pthread_join(th, NULL);
+	double rg = (double)len * frames / ((mono_ns() - t) / 1e9) / 1e9;
+	printf("frame=%u bytes memcpy=%.2f GB/s ring(copy in + copy out)=%.2f GB/s\n", len, mc, rg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t w, h;
+	setprogname_(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 4 && (!strcmp(argv[1], "gen") || !strcmp(argv[1], "raw"))) {
+		geom(argv[2], &w, &h);
+		return gen(w, h, (unsigned)atoi(argv[3]), argc > 4 ? strtoull(argv[4], NULL, 10) : 1, argv[1][0] == 'r');
+	}
+	if (argc >= 2 && !strcmp(argv[1], "pic"))
+		return pic(argc > 2 && !strcmp(argv[2], "-f"));
+	if (argc == 4 && !strcmp(argv[1], "hdr"))
+		return hdr(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "poke"))
+		return poke(argv[2], argv[3], argv[4]);
+	if (argc == 2 && !strcmp(argv[1], "sink"))
+		return sink();
+	if (argc == 4 && !strcmp(argv[1], "bench")) {
+		geom(argv[2], &w, &h);
+		return bench(w, h, (unsigned)atoi(argv[3]));
+	}
+	die(EX_USAGE_, "usage: ringgen gen|raw WxH FRAMES [SEED] | pic [-f] | hdr FILE FIELD | poke FILE OFF HEX | "
+	    "sink | bench WxH FRAMES");
+}
