@@ -43,9 +43,10 @@ build/san/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(LIBSRC) lib/
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool,$(t))))
 
-# shmring runs inside minimal guests: a static build with libc only.
-build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring.c lib/util.c lib/proto.c lib/*.h | build/lib
-	$(CC) $(WARN) $(CFLAGS) -static -Ilib -o $@ $(filter %.c,$^)
+# shmring runs inside minimal guests: a static build (libc, and liblz4 and
+# libturbojpeg from their -dev packages' .a files for the newcomer's picture).
+build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring.c lib/util.c lib/proto.c lib/codec.c lib/*.h | build/lib
+	$(CC) $(WARN) $(CFLAGS) -static -Ilib -o $@ $(filter %.c,$^) -l:liblz4.a -l:libturbojpeg.a -lm
 
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.
 PKGS_tools = x11 xext xdamage xfixes xtst
