@@ -10,6 +10,8 @@
  *       stdout, control records from stdin logged as text lines; nonces are
  *       echoed (-n: a wrong one); refresh sends the frame again
  *   xsgen dump                       a control stream on stdin as text
+ *   xsgen cursor                     the current cursor on $DISPLAY: WxH
+ *       and the pixel on its diagonal (XFixes), for cursor checks
  *   xsgen bench WxH N [-u USEC] [-m]  N frames of full raw WxH (-m: one
  *       64x64 change each) paced USEC apart, capture time stamped
  */
@@ -18,6 +20,8 @@
 #include "stream.h"
 #include "util.h"
 
+#include <X11/Xlib.h>
+#include <X11/extensions/Xfixes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +388,20 @@ static void bench(const char *size, unsigned long n, unsigned long usec, int sma
 	free(px);
 }
 
+static void cursor_probe(void)
+{
+	Display *d = XOpenDisplay(NULL);
+	if (!d)
+		die(EX_NOX, "cannot open display");
+	XFixesCursorImage *c = XFixesGetCursorImage(d);
+	if (!c)
+		die(EX_NOX, "XFixesGetCursorImage failed");
+	printf("%ux%u hot %u,%u pixel1 %08lx\n", c->width, c->height, c->xhot, c->yhot,
+	       c->width > 1 && c->height > 1 ? c->pixels[c->width + 1] & 0xffffffffu : 0ul);
+	XFree(c);
+	XCloseDisplay(d);
+}
+
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *log = NULL;
@@ -425,6 +443,8 @@ int main(int argc, char **argv)
 		return printf("%s\n", bad_kinds), 0;
 	else if (!strcmp(mode, "echo"))
 		echo(opt_n, log);
+	else if (!strcmp(mode, "cursor"))
+		cursor_probe();
 	else if (!strcmp(mode, "dump"))
 		dump();
 	else if (!strcmp(mode, "bench") && arg && arg2)
