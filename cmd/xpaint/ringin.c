@@ -16,7 +16,7 @@
 void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path)
 {
 	if (ring_reader_open(r, path, x->err, sizeof x->err) < 0)
-		die(access(path, F_OK) ? EX_NOX : EX_DATA, "%s: %s", path, x->err);
+		die(access(path, F_OK) ? EX_NOX : EX_DATA, "%s", x->err);
 	if (view_attach_ring(&x->v, r->map.fd) == 0)
 		VERB("%s: attached to the X server, raw rects painted in place", path);
 	else

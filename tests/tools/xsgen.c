@@ -12,11 +12,16 @@
  *   xsgen dump                       a control stream on stdin as text
  *   xsgen cursor                     the current cursor on $DISPLAY: WxH
  *       and the pixel on its diagonal (XFixes), for cursor checks
+ *   xsgen ringw PATH MIB             a ring writer for tests: creates
+ *       PATH (MIB MiB), copies the stream on stdin into it record by
+ *       record, then keeps the heartbeat going until killed; a reader
+ *       that attaches gets the whole stream again (up to 64 MiB of it)
  *   xsgen bench WxH N [-u USEC] [-m]  N frames of full raw WxH (-m: one
  *       64x64 change each) paced USEC apart, capture time stamped
  */
 #include "codec.h"
 #include "proto.h"
+#include "ring.h"
 #include "stream.h"
 #include "util.h"
 
@@ -388,6 +393,58 @@ static void bench(const char *size, unsigned long n, unsigned long usec, int sma
 	free(px);
 }
 
+static void ring_put(struct ring_writer *w, struct xs_hdr h, const uint8_t *body)
+{
+	uint8_t *p = ring_writer_reserve(w, h.len);
+	if (!p)
+		die(EX_DATA, "a %u-byte record does not fit the ring", h.len);
+	xs_put_hdr(p, h.type, h.len);
+	memcpy(p + XS_HDR_LEN, body, h.len);
+	ring_writer_commit(w, h.len);
+}
+
+static void replay(struct ring_writer *w, const uint8_t *b, size_t n)
+{
+	for (size_t o = 0; o + XS_HDR_LEN <= n;) {
+		struct xs_hdr h = xs_get_hdr(b + o);
+		ring_put(w, h, b + o + XS_HDR_LEN);
+		o += XS_HDR_LEN + h.len;
+	}
+}
+
+static void ring_writer_main(const char *path, unsigned long mib)
+{
+	struct ring_map m;
+	struct ring_writer w;
+	struct xs_reader r;
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	char err[256];
+	int k;
+	if (ring_map_open(&m, path, (uint64_t)mib << 20, err, sizeof err) < 0)
+		die(EX_NOX, "%s", err);
+	ring_writer_init(&w, &m);
+	xs_reader_init(&r, 0);
+	while ((k = xs_read(&r, &h, &body, &off, err, sizeof err)) > 0) {
+		ring_put(&w, h, body);
+		if (blen + XS_HDR_LEN + h.len <= (64u << 20)) { /* kept for late readers */
+			uint8_t hb[XS_HDR_LEN];
+			xs_put_hdr(hb, h.type, h.len);
+			emit(hb, XS_HDR_LEN);
+			emit(body, h.len);
+		}
+		ring_writer_tick(&w);
+	}
+	if (k < 0)
+		die(EX_DATA, "%s", err);
+	for (;;) {
+		if (ring_writer_tick(&w))
+			replay(&w, buf, blen);
+		usleep(5000);
+	}
+}
+
 static void cursor_probe(void)
 {
 	Display *d = XOpenDisplay(NULL);
@@ -443,6 +500,8 @@ int main(int argc, char **argv)
 		return printf("%s\n", bad_kinds), 0;
 	else if (!strcmp(mode, "echo"))
 		echo(opt_n, log);
+	else if (!strcmp(mode, "ringw") && arg && arg2)
+		ring_writer_main(arg, strtoul(arg2, NULL, 10));
 	else if (!strcmp(mode, "cursor"))
 		cursor_probe();
 	else if (!strcmp(mode, "dump"))
