@@ -194,10 +194,11 @@ static void put_record(struct writer *w, const uint8_t *rec, size_t len)
 static void snapshot(struct writer *w)
 {
 	uint8_t fr[XS_BUILD_MAX];
-	uint32_t rows = (RING_SNAP_MAX - XS_RECT_LEN) / (w->w * 4u), y, n = 0;
+	uint32_t rows, y, n = 0;
 	w->pending = 0;
 	if (!w->hello_len || !w->px)
 		return; /* nothing seen yet: the live hello comes soon */
+	rows = (RING_SNAP_MAX - XS_RECT_LEN) / (w->w * 4u);
 	if (!rows)
 		rows = 1;
 	put_record(w, w->hello, w->hello_len);
