@@ -71,6 +71,7 @@ static void sample(uint64_t *a, unsigned *n, uint64_t v)
 
 static void frame(struct xpaint *x, const struct xs_frame *f)
 {
+	uint64_t t0 = mono_ns();
 	if (!x->v.nops)
 		x->t_arrive = x->t_fill;
 	view_flush_frame(&x->v);
@@ -78,6 +79,7 @@ static void frame(struct xpaint *x, const struct xs_frame *f)
 		view_sync(&x->v); /* honest figure: until the server has painted */
 	uint64_t t = mono_ns(), now = now_ns();
 	sample(x->st.paint, &x->st.npaint, t - x->t_arrive);
+	sample(x->st.fin, &x->st.nfin, t - t0);
 	if (f->time_ns && f->time_ns <= now && now - f->time_ns < 60000000000ull)
 		sample(x->st.lat, &x->st.nlat, now - f->time_ns);
 	x->st.frames++;
@@ -150,9 +152,10 @@ static double pct(const uint64_t *a, unsigned n, double p)
 void stats_print(struct xpaint *x)
 {
 	struct stats *s = &x->st;
-	warnx_("stats: frames %llu rects %llu bytes %llu paint ms p50 %.3f p99 %.3f; capture-to-paint ms p50 %.3f "
-	       "p99 %.3f; motion dropped %llu",
+	warnx_("stats: frames %llu rects %llu bytes %llu; paint ms (first byte of a frame to painted) p50 %.3f "
+	       "p99 %.3f; frame end to painted p50 %.3f; capture to painted p50 %.3f p99 %.3f; motion dropped %llu",
 	       (unsigned long long)s->frames, (unsigned long long)s->rects, (unsigned long long)s->bytes,
-	       pct(s->paint, s->npaint, 0.5), pct(s->paint, s->npaint, 0.99), pct(s->lat, s->nlat, 0.5),
+	       pct(s->paint, s->npaint, 0.5), pct(s->paint, s->npaint, 0.99), pct(s->fin, s->nfin, 0.5),
+	       pct(s->lat, s->nlat, 0.5),
 	       pct(s->lat, s->nlat, 0.99), (unsigned long long)x->k.motion_dropped);
 }

@@ -80,8 +80,8 @@ struct ctl {
 
 struct stats {
 	uint64_t frames, rects, bytes;
-	uint64_t paint[1024], lat[1024];
-	unsigned npaint, nlat;
+	uint64_t paint[1024], lat[1024], fin[1024];
+	unsigned npaint, nlat, nfin;
 };
 
 struct xpaint {
