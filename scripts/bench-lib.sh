@@ -1,0 +1,193 @@
+# Shared by scripts/bench and scripts/demo: start the two X displays and
+# the pipelines being compared, find their processes, read their CPU time
+# and peak memory from /proc, and stop everything by pid. Source it.
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BIN=${BIN:-$TOP/build}
+TOOLS=${TOOLS:-$TOP/build/tools}
+HZ=$(getconf CLK_TCK)
+W=$(mktemp -d /tmp/xs-bench.XXXXXX)   # private work dir: fifos, logs, xpra state
+STARTED=()                             # pids we started, stopped at exit
+
+say() { echo "$(basename "$0"): $*" >&2; }
+
+# stop_pids PID...: TERM, a short grace, then KILL; only the pids given.
+stop_pids() {
+	local p
+	for p in "$@"; do kill "$p" 2>/dev/null || true; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		local alive=
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ -n "$alive" ] || return 0
+		sleep 0.05
+	done
+	for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
+}
+
+lib_cleanup() {
+	[ ${#STARTED[@]} -eq 0 ] || stop_pids "${STARTED[@]}"
+	[ -z "${XPRA_DISPLAY:-}" ] || xpra_stop
+	rm -f /dev/shm/xs-bench-$$ /dev/shm/xs-demo-$$
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap lib_cleanup EXIT
+trap 'exit 130' INT TERM
+
+bgrun() { "$@" & STARTED+=($!); }
+
+# xvfb VAR WxH: an Xvfb on a free display (the server picks it), VAR=:N,
+# VAR_PID its pid.
+xvfb() {
+	local var=$1 size=$2 fifo=$W/dfd.$RANDOM n
+	mkfifo "$fifo"
+	Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -noreset +extension DAMAGE 3>"$fifo" \
+		2>"$W/xvfb.$var.log" &
+	STARTED+=($!)
+	printf -v "${var}_PID" '%s' "$!"
+	read -r -t 15 n <"$fifo" || { say "Xvfb did not start: $(cat "$W/xvfb.$var.log")"; return 1; }
+	rm -f "$fifo"
+	printf -v "$var" ':%s' "$n"
+}
+
+# waitfor SECONDS CMD...: retry every 50 ms.
+waitfor() {
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.05; done
+}
+
+winid() { DISPLAY=$1 xdotool search --name "^$2\$" 2>/dev/null | head -n1; }
+haswin() { [ -n "$(winid "$1" "$2")" ]; }
+
+# descendants PID...: the pids and every process below them.
+descendants() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$*" '
+		{ pid = $1; sub(/.*\) /, ""); par[pid] = $2 }
+		END {
+			n = split(roots, r, " "); for (i = 1; i <= n; i++) in_[r[i]] = 1
+			for (changed = 1; changed; ) {
+				changed = 0
+				for (p in par) if (!(p in in_) && (par[p] in in_)) { in_[p] = 1; changed = 1 }
+			}
+			for (p in in_) if (p in par) printf "%s ", p
+		}'
+}
+
+# cpu_ticks PID...: utime+stime (clock ticks) summed over the live pids.
+cpu_ticks() {
+	local p
+	for p in "$@"; do cat /proc/"$p"/stat 2>/dev/null; done |
+		awk '{ sub(/.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
+}
+
+# rss_kb PID...: VmHWM (peak resident set) summed over the live pids.
+rss_kb() {
+	local p
+	for p in "$@"; do cat /proc/"$p"/status 2>/dev/null; done | awk '/^VmHWM:/ { s += $2 } END { print s + 0 }'
+}
+
+have_project() { [ -x "$BIN/xcap" ] && [ -x "$BIN/xpaint" ]; }
+have_ring() { have_project && [ -x "$BIN/shmring" ]; }
+have_xpra() { command -v xpra >/dev/null 2>&1 && python3 -c 'import gi, cairo' 2>/dev/null; }
+
+# --- the systems compared ----------------------------------------------
+# Each start_* sets: SRC (display drawn on), DST (viewer display), TARGET
+# (latprobe's -w/-t argument naming where the picture shows), PIPE_PIDS
+# (the pipeline's processes), SERVER_PIDS (the X servers).
+
+# This project through the shared-memory ring, interactive as DESIGN.md
+# composes it when vsockd is there (control over a unix socket):
+#   guest: vsockd -l unix:S | xcap SRC | shmring -w RING
+#   host:  xpaint -r RING -- vsockd -c unix:S
+start_ring() {
+	local size=$1 ring=/dev/shm/xs-bench-$$ title=xs-bench-ring sock=$W/ctl.$$.sock
+	xvfb SRC "$size" && xvfb DST "$size" || return 1
+	rm -f "$ring" "$sock"
+	mkfifo "$W/cap.fifo.$$" "$W/ctl.fifo.$$" 2>/dev/null || true
+	local ctl=()
+	if [ -x "$BIN/vsockd" ]; then
+		bgrun "$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log"
+		ctl=(-- "$BIN/vsockd" -c "unix:$sock")
+		waitfor 10 test -S "$sock"
+		bgrun "$BIN/xcap" "$SRC" <"$W/ctl.fifo.$$" >"$W/cap.fifo.$$" 2>>"$W/xcap.log"
+	else
+		bgrun "$BIN/xcap" "$SRC" </dev/null >"$W/cap.fifo.$$" 2>>"$W/xcap.log"
+	fi
+	bgrun "$BIN/shmring" -w "$ring" -s "${RING_SIZE:-256M}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log"
+	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log")"; return 1; }
+	DISPLAY=$DST bgrun "$BIN/xpaint" -t "$title" -r "$ring" "${ctl[@]}" >/dev/null 2>>"$W/xpaint.log"
+	local xp=$!
+	TARGET=(-t "$title")
+	waitfor 10 haswin "$DST" "$title" || { say "xpaint -r window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }
+	PIPE_PIDS=$(descendants "${STARTED[@]:2}")
+	SERVER_PIDS="$SRC_PID $DST_PID"
+}
+
+# This project through a plain pipe, interactive: xpaint -- xcap SRC.
+start_pipe() {
+	local size=$1 title=xs-bench-pipe
+	xvfb SRC "$size" && xvfb DST "$size" || return 1
+	DISPLAY=$DST bgrun "$BIN/xpaint" -t "$title" -- "$BIN/xcap" "$SRC" >/dev/null 2>>"$W/xpaint.log"
+	local xp=$!
+	TARGET=(-t "$title")
+	waitfor 10 haswin "$DST" "$title" || { say "xpaint window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }
+	PIPE_PIDS=$(descendants "$xp")
+	SERVER_PIDS="$SRC_PID $DST_PID"
+}
+
+# Debian's xpra in mmap mode (LESSONS.md): server on its own Xvfb, client
+# attached from the viewer display. XPRA_OK=1 only when its log confirms
+# "enabled fast mmap transfers"; otherwise its figures are invalid.
+XPRA_N=0
+start_xpra() {
+	local size=$1 dir=$W/xpra
+	mkdir -p "$dir" && chmod 700 "$dir"
+	xvfb DST "$size" || return 1
+	# a display number no X server uses
+	XPRA_N=$((200 + RANDOM % 300))
+	while [ -e /tmp/.X11-unix/X$XPRA_N ] || [ -e /tmp/.X$XPRA_N-lock ]; do XPRA_N=$((XPRA_N + 1)); done
+	SRC=:$XPRA_N
+	XPRA_DISPLAY=$SRC
+	rm -f "$dir/server.log" "$dir/client.log" "$dir/server.pid"
+	XDG_RUNTIME_DIR=$dir HOME=$dir timeout 60 xpra start "$SRC" --daemon=yes --mmap=yes \
+		--xvfb="Xvfb +extension Composite -screen 0 ${size}x24+32 -nolisten tcp -noreset" \
+		--pulseaudio=no --speaker=no --microphone=no --webcam=no --mdns=no --dbus-proxy=no \
+		--dbus-control=no --notifications=no --systemd-run=no --html=off --printing=no \
+		--file-transfer=no --clipboard=no --bell=no --start-via-proxy=no \
+		--pidfile="$dir/server.pid" --log-dir="$dir" --log-file=server.log >/dev/null 2>&1 ||
+		{ say "xpra start failed: $(tail -n3 "$dir/server.log" 2>/dev/null)"; return 1; }
+	waitfor 20 grep -q 'xpra is ready' "$dir/server.log" || { say "xpra server not ready"; return 1; }
+	XPRA_SERVER=$(cat "$dir/server.pid")
+	DISPLAY=$DST XDG_RUNTIME_DIR=$dir HOME=$dir bgrun xpra attach "$SRC" --mmap=yes --opengl=no \
+		--speaker=no --microphone=no --webcam=no --notifications=no --bell=no --clipboard=no \
+		--printing=no --file-transfer=no --tray=no --system-tray=no --dbus-proxy=no --title=@title@ \
+		>"$dir/client.log" 2>&1
+	XPRA_CLIENT=$!
+	XPRA_OK=0
+	waitfor 20 grep -q 'enabled fast mmap transfers' "$dir/client.log" "$dir/server.log" && XPRA_OK=1
+	[ $XPRA_OK = 1 ] || say "xpra: mmap NOT confirmed in its logs: its figures are marked invalid"
+	# xpra shows override-redirect windows at the same place on the client's root
+	TARGET=(-w root)
+	local all xsrv=
+	all=$(descendants "$XPRA_SERVER" "$XPRA_CLIENT")
+	for p in $all; do
+		case $(cat /proc/"$p"/comm 2>/dev/null) in Xvfb*) xsrv="$xsrv $p" ;; esac
+	done
+	PIPE_PIDS=
+	for p in $all; do case " $xsrv " in *" $p "*) ;; *) PIPE_PIDS="$PIPE_PIDS $p" ;; esac; done
+	SERVER_PIDS="$xsrv $DST_PID"
+	sleep 1   # the client maps its session; no readiness line to wait for
+}
+
+xpra_stop() {
+	local dir=$W/xpra
+	XDG_RUNTIME_DIR=$dir HOME=$dir timeout 20 xpra stop "$XPRA_DISPLAY" >/dev/null 2>&1 || true
+	[ -z "${XPRA_SERVER:-}" ] || stop_pids $(descendants "$XPRA_SERVER" ${XPRA_CLIENT:-})
+	XPRA_DISPLAY= XPRA_SERVER= XPRA_CLIENT=
+}
+
+# stop_system: everything start_* started.
+stop_system() {
+	[ -z "${XPRA_DISPLAY:-}" ] || xpra_stop
+	[ ${#STARTED[@]} -eq 0 ] || stop_pids "${STARTED[@]}"
+	STARTED=()
+	rm -f /dev/shm/xs-bench-$$ "$W"/*.fifo.$$
+}
