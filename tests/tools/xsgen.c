@@ -154,12 +154,12 @@ static void gen_valid(void)
 	rect(XS_ENC_RAW, 0, 0, SW, SH / 2, pat, 0);
 	rect(XS_ENC_LZ4, 0, SH / 2, SW, SH - SH / 2, pat, 0);
 	frame(1);
-	solid(10, 10, 40, 30, 0x123456);
+	solid(SW / 32, SH / 24, SW / 8, SH / 8, 0x123456);
 	rect(XS_ENC_LZ4, SW / 3, SH / 4, SW / 3, SH / 5, pat, 9);
-	rect(XS_ENC_JPEG, SW / 2, SH / 2, 64, 48, pat_smooth, 0);
+	rect(XS_ENC_JPEG, SW / 2, SH / 2, SW / 5, SH / 5, pat_smooth, 0);
 	cursor();
 	frame(2);
-	rect(XS_ENC_RAW, 0, 0, 8, 8, pat, 77);
+	rect(XS_ENC_RAW, 0, 0, SW / 40, SH / 30, pat, 77);
 	frame(3);
 	/* an open frame at the end: a viewer must never show it */
 	uint32_t *keep = model;
@@ -367,7 +367,7 @@ static void echo(int wrong, const char *log)
 
 static void bench(const char *size, unsigned long n, unsigned long usec, int small)
 {
-	if (sscanf(size, "%ux%u", &SW, &SH) != 2)
+	if (sscanf(size, "%ux%u", &SW, &SH) != 2 || SW < 64 || SH < 64)
 		die(EX_USAGE_, "bench: size WxH");
 	hello(SW, SH, NULL);
 	flush_out();
@@ -488,6 +488,8 @@ int main(int argc, char **argv)
 		else
 			die(EX_USAGE_, "unknown option %s", argv[i]);
 	}
+	if (SW < 40 || SH < 30 || xs_check_size(SW, SH))
+		die(EX_USAGE_, "-s: at least 40x30, within the protocol's limits");
 	codec = xs_codec_new();
 	model = calloc((size_t)SW * SH, 4);
 	if (!strcmp(mode, "valid"))
