@@ -47,7 +47,11 @@ waitfor() {
 }
 
 # winid DISPLAY NAME: the id of the first window whose title is NAME.
-winid() { DISPLAY=$1 xdotool search --name "^$2\$" 2>/dev/null | head -n1; }
+winid() {
+	local id
+	id=$(DISPLAY=$1 xdotool search --name "^$2\$" 2>/dev/null | head -n1)
+	[ -n "$id" ] && echo "$id"
+}
 
 # same_picture SRC DST WID [xwdcmp args]: root of SRC equals window WID on DST.
 same_picture() {
