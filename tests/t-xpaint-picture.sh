@@ -43,9 +43,22 @@ waitfor 10 haswin "$D" rsz || fail "no resize window: $(cat "$T/r.err")"
 rid=$(winid "$D" rsz)
 waitfor 10 matches "$T/rexp.xwd" "$rid" || fail "picture after resize: $(cat "$T/cmp")"
 
+# a display without MIT-SHM: plain PutImage, the same picture
+mkfifo "$T/dfd2"
+Xvfb -displayfd 3 -screen 0 800x600x24 -nolisten tcp -noreset -extension MIT-SHM 3>"$T/dfd2" 2>"$T/xvfb2.log" &
+PIDS+=($!)
+read -r -t 10 n <"$T/dfd2" || fail "second Xvfb did not start"
+"$TOOLS/xsgen" valid -o "$T/exp0.xwd" >/dev/null
+DISPLAY=:$n "$BIN/xpaint" -t noshm <"$T/v.xcs" >/dev/null 2>"$T/ns.err" &
+PIDS+=($!)
+waitfor 10 haswin ":$n" noshm || fail "no window without MIT-SHM: $(cat "$T/ns.err")"
+nid=$(winid ":$n" noshm)
+DISPLAY=:$n waitfor 10 matches "$T/exp0.xwd" "$nid" || fail "picture without MIT-SHM: $(cat "$T/cmp")"
+grep -q 'no MIT-SHM' "$T/ns.err" || fail "no word about the missing MIT-SHM: $(cat "$T/ns.err")"
+
 # -x: a clean end exits 0 (and the open trailing frame is no error)
 rc=0
 "$BIN/xpaint" -x <"$T/v.xcs" >/dev/null 2>"$T/x.err" || rc=$?
 [ $rc -eq 0 ] || fail "-x at a clean end: exit $rc: $(cat "$T/x.err")"
 [ ! -s "$T/x.err" ] || fail "-x is not quiet: $(cat "$T/x.err")"
-pass "exact picture in its border, exposure repainted, resize followed, -x"
+pass "exact picture in its border, exposure repainted, cursor, resize followed, without MIT-SHM, -x"
