@@ -1,18 +1,21 @@
 /*
- * xsdump [-q] [-l] [-n FRAMES] [-o OUT.xwd] [FILE]   reads a frame stream
+ * xsdump [-q] [-l] [-c] [-p] [-n FRAMES] [-o OUT.xwd] [FILE]   reads a frame stream
  * xsdump -w WORD...                                   writes control records
  *
  * Reading (stdin or FILE): prints one line a record (type and fields),
  * applies every rect to a private surface and, with -o, writes the picture
  * at the end as an xwd dump (compare it with xwdcmp). -n stops after that
- * many frame records; -q prints only the summary; -l adds the latency of
+ * many frame records; -c prints only the hello's challenge (hex) and
+ * stops; -q prints only the summary; -l adds the latency of
  * each frame (arrival minus capture time) as p50/p99 in the summary.
- * Exit 0, or 65 with a message on a bad stream.
+ * -p reads a stream still being written: a record cut at the end of the
+ * input ends it quietly. Exit 0, or 65 with a message on a bad stream.
  *
  * Writing: each argument is one control record: "hello HEX32", "key
  * KEYSYM DOWN", "button B DOWN X Y", "motion X Y", "refresh", "reset",
  * "nonce HEX32", "size W H"; "text STRING" expands to key down and up
- * records for each ASCII character (keysym = the character).
+ * records for each character of the UTF-8 STRING (Latin-1 keysyms below
+ * U+0100, Unicode keysyms 0x1000000+U above, newline as Return).
  */
 #include "codec.h"
 #include "proto.h"
@@ -67,9 +70,16 @@ static void write_word(const char *w)
 	else if (!strcmp(w, "reset"))
 		emit(rec, xs_build_empty(rec, XS_C_RESET));
 	else if (!strncmp(w, "text ", 5))
-		for (const char *s = w + 5; *s; s++) {
-			emit(rec, xs_build_key(rec, (uint8_t)*s, 0, 0, 1));
-			emit(rec, xs_build_key(rec, (uint8_t)*s, 0, 0, 0));
+		for (const unsigned char *s = (const unsigned char *)w + 5; *s; s++) {
+			uint32_t cp = *s; /* UTF-8 to a code point, then to a keysym */
+			int more = cp >= 0xf0 ? 3 : cp >= 0xe0 ? 2 : cp >= 0xc0 ? 1 : 0;
+			if (more)
+				cp &= 0x3fu >> more;
+			for (; more && (s[1] & 0xc0) == 0x80; more--)
+				cp = cp << 6 | (*++s & 0x3fu);
+			uint32_t ks = cp == '\n' ? 0xff0d : cp < 0x100 ? cp : 0x1000000u | cp;
+			emit(rec, xs_build_key(rec, ks, 0, 0, 1));
+			emit(rec, xs_build_key(rec, ks, 0, 0, 0));
 		}
 	else
 		die(EX_USAGE_, "cannot make a control record of \"%s\"", w);
@@ -105,7 +115,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 struct dump {
-	int quiet, lat;
+	int quiet, lat, chal, partial;
 	uint32_t w, h;
 	uint8_t *px;
 	uint64_t frames, rects, bytes, *lats;
@@ -203,13 +213,15 @@ int main(int argc, char **argv)
 			write_word(argv[i]);
 		return 0;
 	}
-	while ((o = getopt(argc, argv, "qln:o:")) != -1) {
+	while ((o = getopt(argc, argv, "qlcpn:o:")) != -1) {
 		switch (o) {
+		case 'c': d.chal = 1; break;
+		case 'p': d.partial = 1; break;
 		case 'q': d.quiet = 1; break;
 		case 'l': d.lat = 1; break;
 		case 'n': if (parse_uint(optarg, 1, 1ul << 40, &maxframes)) die(EX_USAGE_, "-n %s", optarg); break;
 		case 'o': outp = optarg; break;
-		default: die(EX_USAGE_, "usage: xsdump [-q] [-l] [-n FRAMES] [-o OUT.xwd] [FILE] | -w WORD...");
+		default: die(EX_USAGE_, "usage: xsdump [-q] [-l] [-c] [-p] [-n FRAMES] [-o OUT.xwd] [FILE] | -w WORD...");
 		}
 	}
 	int fd = 0;
@@ -228,13 +240,21 @@ int main(int argc, char **argv)
 		if (xs_parse(h, body, &m, err, sizeof err))
 			die(EX_DATA, "%s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
 		d.bytes += XS_HDR_LEN + h.len;
+		if (d.chal && m.type == XS_HELLO) {
+			char hx[2 * XS_NONCE_LEN + 1];
+			hex(hx, m.u.hello.challenge, XS_NONCE_LEN);
+			printf("%s\n", hx);
+			return 0;
+		}
 		print_rec(&d, &m, off);
 		apply(&d, codec, &m, off);
 		if ((m.type == XS_FRAME && maxframes && d.frames >= maxframes) || m.type == XS_BYE)
 			break;
 	}
-	if (k < 0)
+	if (k < 0 && !(d.partial && strstr(err, "truncated")))
 		die(EX_DATA, "%s", err);
+	if (d.chal)
+		die(1, "no hello in the stream");
 	if (outp && d.px)
 		write_xwd(outp, d.px, d.w, d.h);
 	summary(&d);
