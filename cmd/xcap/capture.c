@@ -406,6 +406,8 @@ int cap_frame(struct cap *c)
 	size_t start = c->out.len;
 	uint32_t nrects = emit_tiles(c);
 	uint64_t m2 = mono_ns();
+	if (c->nlossy && !c->refresh_at)
+		c->refresh_at = m0 + REFRESH_NS;
 	c->st.capture_ns += m1 - m0;
 	c->st.encode_ns += m2 - m1;
 	if (!nrects && !force)

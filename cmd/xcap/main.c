@@ -233,6 +233,17 @@ static int64_t ms_until(uint64_t when, uint64_t now)
 	return when <= now ? 0 : (int64_t)((when - now + 999999) / 1000000);
 }
 
+static int frame_due(const struct cap *c, uint64_t now)
+{
+	return c->full || c->damaged || (c->refresh_at && now >= c->refresh_at);
+}
+
+/*
+ * The loop. Every X round trip may read events into Xlib's queue without
+ * handling them, so events are drained after each step and whether a
+ * frame is due is decided after the last drain, never before it: else
+ * poll() could sleep on an empty socket with damage already queued.
+ */
 static void loop(struct cap *c, uint64_t interval)
 {
 	struct xs_reader rd;
@@ -241,14 +252,14 @@ static void loop(struct cap *c, uint64_t interval)
 	xs_reader_init(&rd, 0);
 	for (;;) {
 		drain_x(c);
-		uint64_t now = mono_ns();
-		int due = c->full || c->damaged || (c->refresh_at && now >= c->refresh_at);
 		if (!c->out.len) {
 			if (c->cursor_dirty)
 				cap_cursor(c);
 			if (c->pointer_dirty || !c->has_xi)
 				cap_pointer(c);
-			if (due && now >= next_frame && cap_frame(c))
+			drain_x(c);
+			uint64_t now = mono_ns();
+			if (frame_due(c, now) && now >= next_frame && cap_frame(c))
 				next_frame = interval ? now + interval : 0;
 			drain_x(c);
 		}
@@ -261,11 +272,13 @@ static void loop(struct cap *c, uint64_t interval)
 			{ ctl ? 0 : -1, POLLIN, 0 },
 		};
 		int64_t tmo = -1;
-		now = mono_ns();
-		if (!c->out.len && due)
+		uint64_t now = mono_ns();
+		if (!c->out.len && (c->full || c->damaged))
 			tmo = ms_until(next_frame, now);
 		if (c->refresh_at && (tmo < 0 || ms_until(c->refresh_at, now) < tmo))
 			tmo = ms_until(c->refresh_at, now);
+		if (!c->out.len && (c->cursor_dirty || c->pointer_dirty))
+			tmo = 0;
 		if (!c->has_xi && (tmo < 0 || tmo > 50))
 			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
 		if (XEventsQueued(c->dpy, QueuedAlready))
