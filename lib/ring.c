@@ -48,10 +48,11 @@ static inline void st32(uint8_t *b, unsigned off, uint32_t v)
 	__atomic_store_n((uint32_t *)(void *)(b + off), v, __ATOMIC_RELEASE);
 }
 
-static void sleep_ns(uint64_t ns)
+/* -1 when a signal interrupted the sleep (the caller's loop should look). */
+static int sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-	nanosleep(&ts, NULL);
+	return nanosleep(&ts, NULL) < 0 && errno == EINTR ? -1 : 0;
 }
 
 uint64_t ring_size_for(uint32_t w, uint32_t h)
@@ -568,8 +569,8 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms)
 		s = backoff(now - r->act_ns);
 		if (s == 0)
 			cpu_relax();
-		else
-			sleep_ns(s < deadline - now ? s : deadline - now);
+		else if (sleep_ns(s < deadline - now ? s : deadline - now) < 0)
+			return RING_NONE; /* a signal: let the caller check its flags */
 		now = mono_ns();
 	}
 }

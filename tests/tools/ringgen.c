@@ -11,6 +11,7 @@
  *   ringgen poke FILE OFFSET HEX   writes bytes into FILE at OFFSET
  *   ringgen sink                   reads stdin to EOF, prints bytes and GB/s
  *   ringgen bench WxH FRAMES       memcpy and in-process ring (two threads) GB/s
+ *   ringgen lat PATH CMD N IDLE_MS wake-up delay of the reader CMD (shmring -r PATH)
  * Exit: 0, 64 usage, 65 bad stream.
  */
 #include "codec.h"
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static uint32_t rnd(uint64_t *s)
@@ -278,6 +280,74 @@ static int bench(uint32_t w, uint32_t h, unsigned frames)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Wake-up delay of `READER_CMD` (e.g. "shmring -r PATH"): be the writer of
+ * a fresh ring at path, then N times: stay idle IDLE_MS (the reader is in
+ * its sleeping back-off), publish a frame record, time until the reader's
+ * stdout delivers it. Prints p50, p90, max in microseconds.
+ */
+static int lat(const char *path, const char *cmd, unsigned n, unsigned idle_ms)
+{
+	struct ring_map m;
+	struct ring_writer w;
+	char err[256];
+	uint8_t b[64], rec[64], ch[XS_NONCE_LEN] = { 0 };
+	uint64_t *d = calloc(n, sizeof *d);
+	unlink(path);
+	if (ring_map_open(&m, path, 1 << 20, err, sizeof err) < 0)
+		die(EX_OS, "%s", err);
+	ring_writer_init(&w, &m);
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		die(EX_OS, "pipe:");
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	FILE *f = fdopen(pfd[0], "r");
+	while (!ring_writer_tick(&w))
+		usleep(1000);
+	size_t l = xs_build_hello(b, 64, 64, 0, ch);
+	uint8_t *p = ring_writer_reserve(&w, (uint32_t)(l - XS_HDR_LEN));
+	memcpy(p, b, l);
+	ring_writer_commit(&w, (uint32_t)(l - XS_HDR_LEN));
+	if (fread(rec, 1, l, f) != l)
+		die(EX_IO, "reader gave no hello");
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t t0 = mono_ns() + (uint64_t)idle_ms * 1000000;
+		while (mono_ns() < t0) {
+			ring_writer_tick(&w);
+			usleep(2000);
+		}
+		l = xs_build_frame(b, i, now_ns(), 0, 0);
+		p = ring_writer_reserve(&w, (uint32_t)(l - XS_HDR_LEN));
+		memcpy(p, b, l);
+		t0 = mono_ns();
+		ring_writer_commit(&w, (uint32_t)(l - XS_HDR_LEN));
+		if (fread(rec, 1, l, f) != l)
+			die(EX_IO, "reader stopped");
+		d[i] = mono_ns() - t0;
+	}
+	qsort(d, n, sizeof *d, cmp_u64);
+	printf("wakeup us: p50=%.0f p90=%.0f max=%.0f (n=%u, idle %u ms before each)\n", d[n / 2] / 1e3,
+	       d[n * 9 / 10] / 1e3, d[n - 1] / 1e3, n, idle_ms);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	fclose(f);
+	unlink(path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t w, h;
@@ -293,6 +363,8 @@ int main(int argc, char **argv)
 		return hdr(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "poke"))
 		return poke(argv[2], argv[3], argv[4]);
+	if (argc == 6 && !strcmp(argv[1], "lat"))
+		return lat(argv[2], argv[3], (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
 	if (argc == 2 && !strcmp(argv[1], "sink"))
 		return sink();
 	if (argc == 4 && !strcmp(argv[1], "bench")) {
