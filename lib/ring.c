@@ -553,8 +553,10 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms)
 		if (r->state == 1 && now - r->check_ns > RING_HB_MS * MS) {
 			uint64_t whb = ld64(r->map.base, RING_OFF_WHB);
 			r->check_ns = now;
-			if (restarted(r))
+			if (restarted(r)) {
+				r->check_ns = 0; /* ring_reader_next looks at once */
 				return RING_REC;
+			}
 			if (whb != r->whb) {
 				r->whb = whb;
 				r->whb_ns = now;
