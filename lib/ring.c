@@ -251,6 +251,29 @@ uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len)
 	return w->data + q % w->data_len;
 }
 
+void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#if defined(__SSE2__)
+	while (n && ((uintptr_t)dst & 15)) {
+		*dst++ = *src++;
+		n--;
+	}
+	for (; n >= 64; n -= 64, dst += 64, src += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(src + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(src + 48));
+		_mm_stream_si128((__m128i *)(void *)dst, a);
+		_mm_stream_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_stream_si128((__m128i *)(void *)(dst + 32), c);
+		_mm_stream_si128((__m128i *)(void *)(dst + 48), d);
+	}
+	for (; n >= 16; n -= 16, dst += 16, src += 16)
+		_mm_stream_si128((__m128i *)(void *)dst, _mm_loadu_si128((const __m128i *)(const void *)src));
+#endif
+	memcpy(dst, src, n);
+}
+
 void ring_writer_commit(struct ring_writer *w, uint32_t len)
 {
 	w->prod += ring_foot(len);

@@ -162,6 +162,14 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m);
  */
 uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len);
 
+/*
+ * Copies n bytes into ring memory with sequential non-temporal stores
+ * (movntdq on x86; memcpy elsewhere): for a write-combining BAR, where they
+ * fill whole write-combining lines without reading the destination. The
+ * store fence comes with ring_writer_commit().
+ */
+void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n);
+
 /* Publishes the record reserved last (store fence, then the producer). */
 void ring_writer_commit(struct ring_writer *w, uint32_t len);
 

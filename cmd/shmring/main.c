@@ -17,10 +17,11 @@ volatile sig_atomic_t stop_signal;
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: %s -w PATH [-s SIZE] [-l SECS] [-v] [-d CATS]   (stream on stdin into the ring)\n"
+		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-v] [-d CATS]   (stream on stdin into the ring)\n"
 		"       %s -r PATH [-v] [-d CATS]                       (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
+		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
 		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n",
 		argv0, argv0);
 	exit(code);
@@ -55,9 +56,9 @@ int main(int argc, char **argv)
 	const char *wpath = NULL, *rpath = NULL;
 	uint64_t size = 0;
 	unsigned long linger = 0;
-	int c;
+	int c, privcopy = 0;
 	setprogname_(argv[0]);
-	while ((c = getopt(argc, argv, "w:r:s:l:vd:h")) != -1) {
+	while ((c = getopt(argc, argv, "w:r:s:l:pvd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
 		case 'r': rpath = optarg; break;
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
 			if (parse_uint(optarg, 0, 86400, &linger) < 0)
 				die(EX_USAGE_, "bad -l '%s' (seconds, 0..86400)", optarg);
 			break;
+		case 'p': privcopy = 1; break;
 		case 'v': verbose++; break;
 		case 'd':
 			if (parse_debug(optarg) < 0)
@@ -77,8 +79,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || !wpath == !rpath)
 		usage(EX_USAGE_);
-	if (rpath && (size || linger))
-		die(EX_USAGE_, "-s and -l belong to -w");
+	if (rpath && (size || linger || privcopy))
+		die(EX_USAGE_, "-s, -l and -p belong to -w");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -87,5 +89,5 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return wpath ? run_writer(wpath, size, (unsigned)linger) : run_reader(rpath);
+	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy) : run_reader(rpath);
 }

@@ -8,8 +8,9 @@
 extern volatile sig_atomic_t stop_signal;
 
 /* Guest side: stdin into the ring at path; create_size nonzero creates it.
- * linger_s: after EOF keep serving snapshots to new readers this long. */
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s);
+ * linger_s: after EOF keep serving snapshots to new readers this long.
+ * privcopy: records through private memory even into a /dev/shm file. */
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy);
 /* Host side: the ring at path to stdout. */
 int run_reader(const char *path);
 

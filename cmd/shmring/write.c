@@ -1,9 +1,18 @@
 /*
  * shmring -w: the frame stream from stdin into the ring, record by record.
- * Bodies are read() straight into ring memory; the ring is only written
- * sequentially and read on the hot path never. After each publish the
- * record is applied to a private copy of the screen (the newcomer's
- * snapshot), served whenever a reader attaches.
+ * The ring is only written sequentially and never read on the hot path.
+ * After each publish the record is applied to a private copy of the screen
+ * (the newcomer's snapshot), served whenever a reader attaches.
+ *
+ * Two ways into the ring, chosen by what the file is (docs/RING.md):
+ * - direct (a /dev/shm or other ordinary file): bodies are read() straight
+ *   from the pipe into ring memory and the snapshot is decoded from there;
+ *   reading back just-written RAM is cheap, and this saves a copy.
+ * - private copy (a sysfs file, i.e. a PCI BAR such as resource2_wc, or -p):
+ *   each record is read into private memory, copied into the ring with
+ *   non-temporal stores, published, then decoded from the private copy.
+ *   Reads of a write-combining BAR are uncached and very slow, so the
+ *   writer never reads it (bar the one all-ones check at start).
  */
 #include "codec.h"
 #include "ring.h"
@@ -17,7 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
+#endif
 
 #define STAGE (64u << 10) /* small records and headers are read through this */
 #define TICK_MS 20
@@ -28,6 +42,9 @@ struct writer {
 	size_t s0, s1;          /* unread bytes in stage[s0..s1) */
 	uint64_t in_off;        /* stdin offset of stage[s0] */
 	int eof;
+	int privcopy;           /* records go through rec, never read back from the ring */
+	uint8_t *rec;           /* private copy of a record too large for the stage */
+	size_t rec_cap;
 	/* the newcomer's state */
 	uint8_t hello[XS_HDR_LEN + 256];
 	size_t hello_len;
@@ -183,10 +200,19 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 	}
 }
 
+/* Into the ring: non-temporal stores on a BAR, memcpy into RAM. */
+static void to_ring(struct writer *w, uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (w->privcopy)
+		ring_stream_copy(d, s, n);
+	else
+		memcpy(d, s, n);
+}
+
 static void put_record(struct writer *w, const uint8_t *rec, size_t len)
 {
 	uint8_t *d = ring_writer_reserve(&w->rw, (uint32_t)(len - XS_HDR_LEN));
-	memcpy(d, rec, len);
+	to_ring(w, d, rec, len);
 	ring_writer_commit(&w->rw, (uint32_t)(len - XS_HDR_LEN));
 }
 
@@ -208,7 +234,7 @@ static void snapshot(struct writer *w)
 		uint32_t hh = w->h - y < rows ? w->h - y : rows, len = XS_RECT_LEN + w->w * 4u * hh;
 		uint8_t *d = ring_writer_reserve(&w->rw, len);
 		size_t o = xs_build_rect_hdr(d, XS_ENC_RAW, 0, y, w->w, hh, 0, w->w * 4u * hh);
-		memcpy(d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
+		to_ring(w, d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
 		ring_writer_commit(&w->rw, len);
 	}
 	put_record(w, fr, xs_build_frame(fr, w->seq, now_ns(), n, 0));
@@ -225,6 +251,63 @@ static int need(struct writer *w, size_t want)
 			exit(0);
 	}
 	return 1;
+}
+
+/* The rest of a record (n bytes) from the pipe. */
+static void read_body(struct writer *w, struct xs_hdr h, uint8_t *d, size_t n)
+{
+	ssize_t r = read_full(0, d, n);
+	if (r < 0)
+		die(EX_IO, "read stdin:");
+	if ((size_t)r != n)
+		die(EX_DATA, "stream cut inside a %s record at stdin offset %llu", xs_type_name(h.type),
+		    (unsigned long long)w->in_off);
+}
+
+/* The record's body straight from the pipe into ring memory; the snapshot
+ * is decoded from the ring (RAM: cheap to read back). */
+static void copy_direct(struct writer *w, struct xs_hdr h)
+{
+	size_t len = XS_HDR_LEN + h.len;
+	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
+	size_t have = w->s1 - w->s0, k = have < len ? have : len;
+	memcpy(d, w->stage + w->s0, k);
+	w->s0 += k;
+	if (k < len)
+		read_body(w, h, d + k, len - k);
+	ring_writer_commit(&w->rw, h.len);
+	apply(w, h, d + XS_HDR_LEN);
+}
+
+/* The whole record into private memory first (the stage, or rec for a
+ * large one), then streamed into the ring, published, and decoded from the
+ * private copy: the ring is never read. */
+static void copy_private(struct writer *w, struct xs_hdr h)
+{
+	size_t len = XS_HDR_LEN + h.len, have = w->s1 - w->s0;
+	const uint8_t *src;
+	int staged = 1;
+	if (have >= len) {
+		src = w->stage + w->s0;
+	} else {
+		if (len > w->rec_cap) {
+			free(w->rec);
+			w->rec_cap = (len + 0xfffff) & ~(size_t)0xfffff;
+			if (!(w->rec = aligned_alloc(64, w->rec_cap)))
+				die(EX_OS, "no memory for a %zu-byte record", len);
+		}
+		memcpy(w->rec, w->stage + w->s0, have);
+		w->s0 = w->s1;
+		read_body(w, h, w->rec + have, len - have);
+		src = w->rec;
+		staged = 0;
+	}
+	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
+	ring_stream_copy(d, src, len);
+	ring_writer_commit(&w->rw, h.len);
+	apply(w, h, src + XS_HDR_LEN);
+	if (staged)
+		w->s0 += len;
 }
 
 /* One record from stdin into the ring. 1 done, 0 EOF between records. */
@@ -249,21 +332,10 @@ static int copy_record(struct writer *w)
 	if (XS_HDR_LEN + h.len <= STAGE / 4 && !need(w, XS_HDR_LEN + h.len))
 		die(EX_DATA, "stream cut inside a %s record at stdin offset %llu", xs_type_name(h.type),
 		    (unsigned long long)w->in_off);
-	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
-	size_t have = w->s1 - w->s0, k = have < XS_HDR_LEN + h.len ? have : XS_HDR_LEN + h.len;
-	memcpy(d, w->stage + w->s0, k);
-	w->s0 += k;
-	if (k < XS_HDR_LEN + h.len) {
-		/* the rest straight from the pipe into ring memory */
-		ssize_t r = read_full(0, d + k, XS_HDR_LEN + h.len - k);
-		if (r < 0)
-			die(EX_IO, "read stdin:");
-		if ((size_t)r != XS_HDR_LEN + h.len - k)
-			die(EX_DATA, "stream cut inside a %s record at stdin offset %llu", xs_type_name(h.type),
-			    (unsigned long long)w->in_off);
-	}
-	ring_writer_commit(&w->rw, h.len);
-	apply(w, h, d + XS_HDR_LEN);
+	if (w->privcopy)
+		copy_private(w, h);
+	else
+		copy_direct(w, h);
 	w->in_off += XS_HDR_LEN + h.len;
 	w->records++;
 	w->bytes += XS_HDR_LEN + h.len;
@@ -289,7 +361,20 @@ static void linger(struct writer *w, unsigned secs)
 	}
 }
 
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s)
+/* A PCI BAR (sysfs resource file) is written through private memory; -p
+ * forces that for any file (to measure it, or for other uncached memory). */
+static int want_privcopy(const char *path, int fd, int force)
+{
+	struct statfs fs;
+	char dir[4096];
+	if (force)
+		return 1;
+	if (pci_dir(path, dir, sizeof dir))
+		return 1;
+	return fstatfs(fd, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
+}
+
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy)
 {
 	static struct writer w;
 	struct ring_map m;
@@ -299,12 +384,14 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s)
 		die(EX_NOX, "%s", err);
 	pci_check_ones(path, m.base);
 	ring_writer_init(&w.rw, &m);
+	w.privcopy = want_privcopy(path, m.fd, privcopy);
 	if (!(w.codec = xs_codec_new()))
 		die(EX_OS, "no memory for the codec");
 	if (fcntl(0, F_SETPIPE_SZ, 1 << 20) < 0)
 		DBG(D_RING, "F_SETPIPE_SZ on stdin: %s", strerror(errno));
-	VERB("writing %s: %llu bytes, data area %llu", path, (unsigned long long)m.size,
-	     (unsigned long long)w.rw.data_len);
+	VERB("writing %s: %llu bytes, data area %llu, %s", path, (unsigned long long)m.size,
+	     (unsigned long long)w.rw.data_len,
+	     w.privcopy ? "records through private memory (non-temporal stores)" : "records read into the ring");
 	while (!stop_signal) {
 		if (w.s1 - w.s0 < XS_HDR_LEN && !w.eof) {
 			int f = fill(&w);
