@@ -184,31 +184,42 @@ static void mark(struct cap *c, size_t t, uint64_t now)
 }
 
 /*
- * Copies the captured rect into the private copy tile by tile, marking the
- * tiles whose pixels differ (TigerVNC's 64x64 comparison): X damage
- * over-reports, and unchanged pixels are not sent again.
+ * Folds the captured rect into the private copy, marking the 64x64 tiles
+ * whose pixels differ (TigerVNC's comparison): X damage over-reports, and
+ * unchanged pixels are not sent again. One pass, row by row: a tile
+ * segment is compared until it is known to differ, then only copied; a
+ * row whose tiles all differ already is one memcpy.
  */
 static void diff_rect(struct cap *c, const uint8_t *src, XRectangle r, int force, uint64_t now)
 {
+	static uint8_t d[XS_MAX_DIM / TILE + 1];
 	uint32_t rx = (uint32_t)r.x, ry = (uint32_t)r.y, rw = r.width, rh = r.height;
 	size_t sstride = (size_t)rw * 4, pstride = (size_t)c->w * 4;
+	uint32_t tx0 = rx / TILE, tx1 = (rx + rw - 1) / TILE, ntx = tx1 - tx0 + 1;
 	for (uint32_t ty = ry / TILE; ty * TILE < ry + rh; ty++) {
-		uint32_t y0 = umax(ry, ty * TILE), y1 = umin(ry + rh, (ty + 1) * TILE);
-		for (uint32_t tx = rx / TILE; tx * TILE < rx + rw; tx++) {
-			uint32_t x0 = umax(rx, tx * TILE), x1 = umin(rx + rw, (tx + 1) * TILE);
-			size_t n = (size_t)(x1 - x0) * 4;
-			int diff = force;
-			for (uint32_t y = y0; y < y1; y++) {
-				uint8_t *p = c->prev + y * pstride + (size_t)x0 * 4;
-				const uint8_t *s = src + (y - ry) * sstride + (size_t)(x0 - rx) * 4;
-				if (diff || memcmp(p, s, n)) {
-					diff = 1;
-					memcpy(p, s, n);
+		uint32_t y0 = umax(ry, ty * TILE), y1 = umin(ry + rh, (ty + 1) * TILE), nd = force ? ntx : 0;
+		memset(d, force, ntx);
+		for (uint32_t y = y0; y < y1; y++) {
+			uint8_t *p = c->prev + y * pstride + (size_t)rx * 4;
+			const uint8_t *s = src + (y - ry) * sstride;
+			if (nd == ntx) {
+				memcpy(p, s, sstride);
+				continue;
+			}
+			for (uint32_t i = 0; i < ntx; i++) {
+				uint32_t x0 = umax(rx, (tx0 + i) * TILE), x1 = umin(rx + rw, (tx0 + i + 1) * TILE);
+				size_t o = (size_t)(x0 - rx) * 4, n = (size_t)(x1 - x0) * 4;
+				if (d[i]) {
+					memcpy(p + o, s + o, n);
+				} else if (memcmp(p + o, s + o, n)) {
+					d[i] = 1, nd++;
+					memcpy(p + o, s + o, n);
 				}
 			}
-			if (diff)
-				mark(c, (size_t)ty * c->tw + tx, now);
 		}
+		for (uint32_t i = 0; i < ntx; i++)
+			if (d[i])
+				mark(c, (size_t)ty * c->tw + tx0 + i, now);
 	}
 }
 
