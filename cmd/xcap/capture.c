@@ -52,6 +52,45 @@ uint8_t *out_reserve(struct outbuf *o, size_t n)
 	return o->buf + o->len;
 }
 
+static struct oseg *seg_add(struct outbuf *o)
+{
+	if (o->nseg == o->segcap) {
+		size_t n = o->segcap ? o->segcap * 2 : 256;
+		struct oseg *s = realloc(o->seg, n * sizeof *s);
+		if (!s)
+			die(EX_OS, "realloc:");
+		o->seg = s;
+		o->segcap = n;
+	}
+	return &o->seg[o->nseg++];
+}
+
+/* Ends the open run of buf bytes as a segment (before an ext one, and
+ * before a flush). */
+void out_close(struct outbuf *o)
+{
+	if (o->len > o->mark)
+		*seg_add(o) = (struct oseg){ NULL, o->mark, o->len - o->mark };
+	o->mark = o->len;
+}
+
+/* Queues n bytes at p without copying them; p must stay unchanged until
+ * they are written (and, spliced, read: see struct outbuf). */
+void out_ext(struct outbuf *o, const uint8_t *p, size_t n)
+{
+	out_close(o);
+	struct oseg *l = o->nseg > o->cur ? &o->seg[o->nseg - 1] : NULL;
+	if (l && l->ext && l->ext + l->len == p)
+		l->len += n; /* rows of a full-width run are contiguous */
+	else
+		*seg_add(o) = (struct oseg){ p, 0, n };
+}
+
+int out_pending(const struct outbuf *o)
+{
+	return o->len || o->nseg;
+}
+
 void out_record(struct cap *c, const uint8_t *rec, size_t n)
 {
 	memcpy(out_reserve(&c->out, n), rec, n);
@@ -328,6 +367,23 @@ static void put_rect(struct cap *c, uint32_t enc, uint32_t x, uint32_t y, uint32
 	DBG(D_ENC, "rect %s %ux%u+%u+%u %zu bytes", xs_enc_name(enc), w, h, x, y, len);
 }
 
+/* A raw rect: its header in the buffer, its rows referenced in the private
+ * copy (one segment when the run spans the screen's width). */
+static void put_raw(struct cap *c, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
+{
+	size_t row = (size_t)w * 4, len = row * h;
+	if (len + XS_RECT_LEN > REC_BODY_MAX)
+		die(EX_SOFT, "raw rect %ux%u is %zu bytes, over the record limit", w, h, len);
+	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN);
+	xs_build_rect_hdr(p, XS_ENC_RAW, x, y, w, h, 0, (uint32_t)len);
+	c->out.len += XS_HDR_LEN + XS_RECT_LEN;
+	for (uint32_t i = 0; i < h; i++)
+		out_ext(&c->out, c->prev + ((size_t)(y + i) * c->w + x) * 4, row);
+	c->st.nrec[XS_ENC_RAW]++;
+	c->st.bytes[XS_ENC_RAW] += XS_HDR_LEN + XS_RECT_LEN + len;
+	DBG(D_ENC, "rect raw %ux%u+%u+%u %zu bytes", w, h, x, y, len);
+}
+
 /* Encodes one run of pixels from the private copy into the output. */
 static void emit_run(struct cap *c, enum kind k, uint32_t color, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
 {
@@ -338,13 +394,19 @@ static void emit_run(struct cap *c, enum kind k, uint32_t color, uint32_t x, uin
 		put_rect(c, XS_ENC_SOLID, x, y, w, h, color, NULL, 0);
 		return;
 	}
+	if (enc == XS_ENC_RAW) {
+		put_raw(c, x, y, w, h);
+		return;
+	}
 	size_t bound = xs_encode_bound(enc, w, h);
 	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + bound) + XS_HDR_LEN + XS_RECT_LEN;
 	size_t len = xs_encode(c->codec, enc, src, stride, w, h, c->quality, p);
 	if (!len)
 		die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), w, h);
-	if (c->enc == ENC_AUTO && enc == XS_ENC_LZ4 && len >= raw - raw / 8) /* lz4 does not pay here */
-		len = xs_encode(c->codec, enc = XS_ENC_RAW, src, stride, w, h, 0, p);
+	if (c->enc == ENC_AUTO && enc == XS_ENC_LZ4 && len >= raw - raw / 8) { /* lz4 does not pay here */
+		put_raw(c, x, y, w, h);
+		return;
+	}
 	if (len + XS_RECT_LEN > REC_BODY_MAX)
 		die(EX_SOFT, "%s rect %ux%u encoded to %zu bytes, over the record limit", xs_enc_name(enc), w, h, len);
 	put_rect(c, enc, x, y, w, h, 0, p, len);
@@ -414,7 +476,7 @@ int cap_frame(struct cap *c)
 	if (c->nlossy)
 		refresh_lossy(c, m0);
 	uint64_t m1 = mono_ns();
-	size_t start = c->out.len;
+	uint64_t start = c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3];
 	uint32_t nrects = emit_tiles(c);
 	uint64_t m2 = mono_ns();
 	if (c->nlossy && !c->refresh_at)
@@ -428,7 +490,7 @@ int cap_frame(struct cap *c)
 	c->st.frames++;
 	c->st.rects += nrects;
 	DBG(D_STREAM, "frame %llu: %u rects, %zu bytes, capture %.3f ms, encode %.3f ms", (unsigned long long)c->seq,
-	    nrects, c->out.len - start, (double)(m1 - m0) / 1e6, (double)(m2 - m1) / 1e6);
+	    nrects, (size_t)(c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3] - start), (double)(m1 - m0) / 1e6, (double)(m2 - m1) / 1e6);
 	return 1;
 }
 

@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,12 +52,34 @@ static void print_stats(const struct cap *c)
 	warnx_("%s; %u input events", b, c->in.injected);
 }
 
-/* Writes what it can of the output buffer. -1: the reader is gone. */
+#define SPLICE_MIN (32u << 10) /* smaller pieces are copied: a spliced piece takes a pipe slot per page */
+#define IOV_N 64
+
+static int spliceable(const struct outbuf *o, const struct oseg *s)
+{
+	return o->pipe && s->ext && s->len >= SPLICE_MIN;
+}
+
+/*
+ * Writes what it can of the output, in order: runs of buffer bytes and
+ * small pixel rows with writev(), large pixel runs into a pipe with
+ * vmsplice() (the pipe then references the private copy's pages instead
+ * of copying them). -1: the reader is gone.
+ */
 static int flush_out(struct cap *c)
 {
 	struct outbuf *o = &c->out;
-	while (o->off < o->len) {
-		ssize_t w = write(1, o->buf + o->off, o->len - o->off);
+	out_close(o);
+	while (o->cur < o->nseg) {
+		struct iovec iov[IOV_N];
+		int n = 0, sp = spliceable(o, &o->seg[o->cur]);
+		for (size_t i = o->cur; i < o->nseg && n < IOV_N && spliceable(o, &o->seg[i]) == sp; i++) {
+			const struct oseg *s = &o->seg[i];
+			const uint8_t *b = s->ext ? s->ext : o->buf + s->off;
+			size_t skip = i == o->cur ? o->done : 0;
+			iov[n++] = (struct iovec){ (void *)(b + skip), s->len - skip };
+		}
+		ssize_t w = sp ? vmsplice(1, iov, (unsigned long)n, SPLICE_F_NONBLOCK) : writev(1, iov, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -63,13 +87,37 @@ static int flush_out(struct cap *c)
 				return 0;
 			if (errno == EPIPE || errno == ECONNRESET)
 				return -1;
-			die(EX_IO, "write to stdout:");
+			die(EX_IO, "%s to stdout:", sp ? "vmsplice" : "write");
 		}
-		o->off += (size_t)w;
+		if (sp && w > 0)
+			o->spliced = 1;
 		c->st.out_bytes += (size_t)w;
+		for (size_t k = (size_t)w; k;) {
+			size_t left = o->seg[o->cur].len - o->done;
+			if (k < left) {
+				o->done += k;
+				break;
+			}
+			k -= left;
+			o->cur++, o->done = 0;
+		}
+		while (o->cur < o->nseg && o->seg[o->cur].len == o->done)
+			o->cur++, o->done = 0;
 	}
-	o->len = o->off = 0;
+	o->len = o->mark = o->nseg = o->cur = o->done = 0;
 	return 0;
+}
+
+/* May the private copy be rewritten? Not while the pipe holds pages of it
+ * that were spliced: the reader would read the new pixels as the old. */
+static int copy_free(struct cap *c)
+{
+	int n = 0;
+	if (!c->out.spliced)
+		return 1;
+	if (ioctl(1, FIONREAD, &n) < 0 || n == 0)
+		c->out.spliced = 0;
+	return !c->out.spliced;
 }
 
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */
@@ -80,7 +128,7 @@ static void finish(struct cap *c, int bye)
 		out_record(c, rec, xs_build_bye(rec, 0));
 		uint64_t end = mono_ns() + 200000000ull;
 		struct pollfd p = { 1, POLLOUT, 0 };
-		while (c->out.len && flush_out(c) == 0 && c->out.len && mono_ns() < end)
+		while (out_pending(&c->out) && flush_out(c) == 0 && out_pending(&c->out) && mono_ns() < end)
 			poll(&p, 1, 20);
 	}
 	input_release_all(c);
@@ -178,8 +226,8 @@ static void drain_x(struct cap *c)
 	}
 }
 
-/* stdout: a tty is refused, a pipe gets 1 MiB and O_NONBLOCK. */
-static void setup_stdout(void)
+/* stdout: a tty is refused, a pipe gets 1 MiB, O_NONBLOCK and vmsplice. */
+static void setup_stdout(struct cap *c)
 {
 	struct stat st;
 	if (isatty(1))
@@ -188,6 +236,7 @@ static void setup_stdout(void)
 		die(EX_OS, "fstat stdout:");
 	if (S_ISFIFO(st.st_mode) && fcntl(1, F_SETPIPE_SZ, 1 << 20) < 0)
 		VERB("F_SETPIPE_SZ 1 MiB on stdout: %s", strerror(errno));
+	c->out.pipe = S_ISFIFO(st.st_mode);
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
 		fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 }
@@ -251,39 +300,50 @@ static void loop(struct cap *c, uint64_t interval)
 	uint64_t next_frame = 0;
 	xs_reader_init(&rd, 0);
 	for (;;) {
+		int wait_copy = 0;
 		drain_x(c);
-		if (!c->out.len) {
+		if (!out_pending(&c->out)) {
 			if (c->cursor_dirty)
 				cap_cursor(c);
 			if (c->pointer_dirty || !c->has_xi)
 				cap_pointer(c);
 			drain_x(c);
 			uint64_t now = mono_ns();
-			if (frame_due(c, now) && now >= next_frame && cap_frame(c))
-				next_frame = interval ? now + interval : 0;
+			if (frame_due(c, now) && now >= next_frame) {
+				if (!copy_free(c))
+					wait_copy = 1;
+				else if (cap_frame(c))
+					next_frame = interval ? now + interval : 0;
+			}
 			drain_x(c);
 		}
-		if (c->out.len && flush_out(c) < 0)
+		if (out_pending(&c->out) && flush_out(c) < 0)
 			finish(c, 0);
+		int pending = out_pending(&c->out);
 		struct pollfd p[4] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
-			{ 1, c->out.len ? POLLOUT : 0, 0 },
+			{ 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
 			{ ctl ? 0 : -1, POLLIN, 0 },
 		};
 		int64_t tmo = -1;
 		uint64_t now = mono_ns();
-		if (!c->out.len && (c->full || c->damaged))
+		if (!pending && (c->full || c->damaged))
 			tmo = ms_until(next_frame, now);
 		if (c->refresh_at && (tmo < 0 || ms_until(c->refresh_at, now) < tmo))
 			tmo = ms_until(c->refresh_at, now);
-		if (!c->out.len && (c->cursor_dirty || c->pointer_dirty))
+		if (!pending && (c->cursor_dirty || c->pointer_dirty))
 			tmo = 0;
 		if (!c->has_xi && (tmo < 0 || tmo > 50))
 			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
 		if (XEventsQueued(c->dpy, QueuedAlready))
 			tmo = 0;
-		if (poll(p, 4, (int)tmo) < 0 && errno != EINTR)
+		/* the reader is still reading spliced pixels: look again soon
+		 * (no event says a pipe became empty) */
+		struct timespec ts = { tmo / 1000, tmo % 1000 * 1000000 };
+		if (wait_copy && !XEventsQueued(c->dpy, QueuedAlready))
+			ts = (struct timespec){ 0, 100000 };
+		if (ppoll(p, 4, tmo < 0 && !wait_copy ? NULL : &ts, NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */
@@ -325,7 +385,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage();
-	setup_stdout();
+	setup_stdout(&c);
 	cap_open(&c, argv[optind]);
 	cap_setup_screen(&c);
 	input_init(&c);

@@ -29,9 +29,24 @@
 
 enum { ENC_AUTO = 100 }; /* -e auto; the others are enum xs_enc values */
 
+/*
+ * The output: small records are built in buf; raw pixels are not copied
+ * there but referenced in the private copy (ext segments), written with
+ * writev() or, into a pipe, vmsplice()d. A spliced page stays referenced
+ * by the pipe until the reader has read it, so the private copy is not
+ * rewritten while the pipe still holds bytes of it (spliced, FIONREAD).
+ */
+struct oseg { const uint8_t *ext; size_t off, len; }; /* ext NULL: buf[off, off+len) */
+
 struct outbuf {
 	uint8_t *buf;
-	size_t len, off, cap; /* bytes queued, bytes already written */
+	size_t len, cap;     /* bytes built in buf */
+	size_t mark;         /* buf bytes already covered by seg[] */
+	struct oseg *seg;
+	size_t nseg, segcap;
+	size_t cur, done;    /* flush position: segment, bytes of it written */
+	int pipe;            /* stdout is a pipe: large ext segments are spliced */
+	int spliced;         /* the pipe may still hold spliced pages */
 };
 
 struct stats {
@@ -96,6 +111,9 @@ void cap_pointer(struct cap *c);
 void cap_event(struct cap *c, XEvent *ev);
 void cap_set_size(struct cap *c, uint32_t w, uint32_t h);
 uint8_t *out_reserve(struct outbuf *o, size_t n);
+void out_ext(struct outbuf *o, const uint8_t *p, size_t n);
+int out_pending(const struct outbuf *o);
+void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
 
 /* input.c */
