@@ -63,6 +63,46 @@ static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect 
 	return 0;
 }
 
+/*
+ * A large raw rect whose payload the caller reads from the pipe straight
+ * into the staging image: only its header is buffered (a private copy),
+ * checked here as any rect before a byte of payload is read. Returns the
+ * staging address of its first pixel, or NULL (x->err).
+ */
+uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r)
+{
+	struct xs_msg m;
+	char e[200];
+	struct view *v = &x->v;
+	x->st.bytes += XS_HDR_LEN + h.len;
+	if (!x->have_hello)
+		return bad(x, h, off, "the stream must begin with a hello"), NULL;
+	if (h.type != XS_RECT || h.len < XS_RECT_LEN || xs_get32(body) != XS_ENC_RAW)
+		return bad(x, h, off, "not a raw rect"), NULL;
+	if (xs_parse(h, body, &m, e, sizeof e)) /* reads the rect header only */
+		return bad(x, h, off, e), NULL;
+	*r = m.u.rect;
+	r->data = NULL; /* the payload is not in the buffer */
+	if (xs_check_rect(r, v->sw, v->sh, e, sizeof e))
+		return bad(x, h, off, e), NULL;
+	if (++x->nrects > XS_MAX_RECTS) {
+		snprintf(e, sizeof e, "more than %u rects in one frame", XS_MAX_RECTS);
+		return bad(x, h, off, e), NULL;
+	}
+	if (!v->nops)
+		x->t_arrive = x->t_fill;
+	return view_stage(v) + ((size_t)r->y * v->sw + r->x) * 4;
+}
+
+/* Its payload is in place: the rect joins the open frame. */
+void feed_raw_end(struct xpaint *x, const struct xs_rect *r)
+{
+	struct op o = { r->x, r->y, r->w, r->h, 0, 0, NULL };
+	view_add(&x->v, &o);
+	x->st.rects++;
+	DBG(D_STREAM, "rect raw %ux%u+%u+%u %u bytes (read in place)", r->w, r->h, r->x, r->y, r->len);
+}
+
 static void sample(uint64_t *a, unsigned *n, uint64_t v)
 {
 	a[*n % 1024] = v;

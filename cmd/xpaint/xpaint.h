@@ -130,6 +130,8 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
 /* feed.c: one checked record; payload_off is the ring file offset of a
  * rect's payload or UINT64_MAX. Returns 0, 1 at bye, -1 with x->err. */
 int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, uint64_t payload_off);
+uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r);
+void feed_raw_end(struct xpaint *x, const struct xs_rect *r);
 
 /* ringin.c */
 struct ring_reader;
