@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The whole pipeline through a /dev/shm ring on two Xvfb displays:
+# xcap SRC | shmring -w RING, and xpaint -r RING on DST with no control
+# channel, while real clients draw on the source (xterm printing, x11perf,
+# xdotool moving a window). Pixel exact once the source is still. Then:
+# xpaint killed and restarted shows the whole screen again (from the
+# writer's snapshot: the source is still, xcap sends nothing, and xpaint's
+# refresh goes nowhere); the writer pipeline killed and restarted is
+# followed (new session); a ring smaller than one frame is refused with
+# exit 65 and the size needed.
+. "$(dirname "$0")/lib.sh"
+for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$TOOLS/xwdcmp"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
+for t in xterm x11perf xdotool xwd; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+RING=/dev/shm/xs-test-$$
+trap 'rm -f "$RING"; cleanup' EXIT
+
+xvfb SRC 800x600
+xvfb DST 1024x768
+bg env DISPLAY="$SRC" xterm -geometry 30x8+420+300 -bg navy -fg yellow -title mover -e 'exec sleep 300'
+waitfor 10 winid "$SRC" mover || fail "xterm did not map"
+MOVER=$(winid "$SRC" mover)
+
+# activity TAG: an xterm printing, x11perf, a window moved.
+activity() {
+	bg env DISPLAY="$SRC" xterm -geometry 80x24+5+5 -title "busy$1" \
+		-e "ls -lR /usr/share/doc | head -1000; touch $T/done.$1; exec sleep 300"
+	DISPLAY=$SRC x11perf -repeat 1 -reps 30 -rect100 -copywinwin100 >/dev/null 2>&1 || fail "x11perf failed"
+	DISPLAY=$SRC xdotool windowmove "$MOVER" 100 350 windowmove "$MOVER" $((300 + RANDOM % 100)) 40
+	waitfor 20 test -e "$T/done.$1" || fail "$1: xterm did not finish"
+}
+
+# writer N: xcap SRC | shmring -w RING in the background; $wpipe is its subshell.
+writer() {
+	( exec "$BIN/xcap" "$SRC" </dev/null 2>"$T/xcap.$1.err" |
+		"$BIN/shmring" -v -w "$RING" -s 32M 2>"$T/shmring.$1.err" ) &
+	PIDS+=($!)
+	wpipe=$!
+}
+stop_writer() {
+	pkill -TERM -P "$wpipe" 2>/dev/null || true
+	kill "$wpipe" 2>/dev/null || true
+	wait "$wpipe" 2>/dev/null || true
+}
+# viewer N: xpaint -r RING on DST, no control channel; $vp is its pid.
+viewer() {
+	DISPLAY=$DST "$BIN/xpaint" -v -r "$RING" -t ringview >/dev/null 2>"$T/xpaint.$1.err" &
+	PIDS+=($!)
+	vp=$!
+	waitfor 10 winid "$DST" ringview || fail "viewer $1: no window: $(cat "$T/xpaint.$1.err")"
+}
+
+# 1. the live pipeline, pixel exact
+writer 1
+waitfor 10 test -s "$RING" || fail "no ring: $(cat "$T/shmring.1.err")"
+viewer 1
+activity 1
+settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "viewer did not settle on the source"
+echo "live: $(cat "$T/cmp.out")"
+
+# 2. xpaint killed and restarted: the whole screen again, from the snapshot
+kill "$vp"
+wait "$vp" || fail "xpaint -r exited $? on SIGTERM"
+waitfor 5 sh -c "[ -z \"\$(DISPLAY=$DST xdotool search --name '^ringview\$' 2>/dev/null)\" ]" || fail "old viewer window stayed"
+viewer 2
+settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "restarted viewer did not show the whole screen"
+echo "reader restarted: $(cat "$T/cmp.out")"
+waitfor 5 grep -q 'reader attached: sent a 800x600 snapshot' "$T/shmring.1.err" ||
+	fail "no snapshot sent: $(cat "$T/shmring.1.err")"
+
+# 3. the writer pipeline killed and restarted: xpaint follows the new session
+stop_writer
+bg env DISPLAY="$SRC" xterm -geometry 40x6+200+200 -bg darkgreen -fg white -title newcomer -e 'echo after the restart; exec sleep 300'
+waitfor 10 winid "$SRC" newcomer || fail "xterm did not map"
+writer 2
+activity 2
+settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "viewer did not follow the restarted writer"
+echo "writer restarted: $(cat "$T/cmp.out")"
+kill -0 "$vp" || fail "viewer died across the writer restart: $(tail -3 "$T/xpaint.2.err")"
+stop_writer
+kill "$vp"
+wait "$vp" || fail "xpaint -r exited $? on SIGTERM"
+
+# 4. a ring smaller than one frame: exit 65 with the size needed
+rm -f "$RING"
+set +e
+"$BIN/xcap" "$SRC" </dev/null 2>"$T/xcap.small.err" | "$BIN/shmring" -w "$RING" -s 1M 2>"$T/small.err"
+rc=${PIPESTATUS[1]}
+set -e
+[ "$rc" = 65 ] || fail "ring smaller than a frame: exit $rc, want 65: $(cat "$T/small.err")"
+grep -q 'too small for a 800x600 screen.*use a ring of at least 16777216 bytes' "$T/small.err" ||
+	fail "no size advice: $(cat "$T/small.err")"
+pass "live, reader restarted (snapshot), writer restarted, small ring refused ($(cat "$T/small.err" | grep -o 'at least [0-9]* bytes'))"
