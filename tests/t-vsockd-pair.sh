@@ -17,11 +17,11 @@ listen() {
 	PIDS+=($LPID)
 	read -r -t 10 LADDR <"$T/rdy.$2" || fail "vsockd -l $1 not ready: $(cat "$T/err.$2")"
 }
+# caught_up TAG: out.TAG has at least as many bytes as exp.TAG.
+caught_up() { [ "$(stat -c %s "$T/out.$1")" -ge "$(stat -c %s "$T/exp.$1")" ]; }
 # expect TAG: wait until out.TAG equals exp.TAG byte for byte.
 expect() {
-	local n
-	n=$(stat -c %s "$T/exp.$1")
-	waitfor 10 test "$(stat -c %s "$T/out.$1")" -ge "$n" || true
+	waitfor 10 caught_up "$1" || true
 	cmp "$T/exp.$1" "$T/out.$1" || { xxd "$T/out.$1" | tail -8 >&2; fail "$1: output differs ($2)"; }
 }
 logged() { waitfor 5 grep -q -- "$2" "$T/err.$1" || fail "$1: no log line \"$2\": $(cat "$T/err.$1")"; }

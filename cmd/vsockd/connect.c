@@ -30,7 +30,8 @@ enum { DOWN, CONNECTING, UP };
 struct conn {
 	int fd, state;
 	uint64_t next_try, deadline, since, backoff;
-	int outage;      /* an outage was announced; "reconnected" not yet said */
+	int outage;      /* an outage was announced and has not ended */
+	int said_back;   /* "reconnected" was said in this outage */
 	int ever;        /* connected at least once */
 	uint8_t in[IOBUF];
 	size_t have;
@@ -47,17 +48,24 @@ static void queue(struct conn *c, const uint8_t *p, size_t n)
 	c->qlen += n;
 }
 
+/*
+ * Ends the connection or a failed attempt and schedules the next one. An
+ * outage is announced once: a connection that dies within a second of a
+ * reconnect (a busy listener refusing us) continues the same outage.
+ */
 static void lost(struct conn *c, const struct opts *o, const char *why)
 {
 	uint64_t now = mono_ns();
+	int fresh = c->state == UP && (!c->outage || now - c->since >= STABLE);
 	close(c->fd);
 	c->fd = -1;
 	c->qlen = 0;
-	if (c->state == UP && now - c->since >= STABLE) {
-		c->backoff = BACKOFF_MIN; /* a real connection ended: a new outage */
+	if (fresh) {
+		c->backoff = BACKOFF_MIN;
 		st.outages++;
 		warnx_("lost %s (%s); reconnecting", o->addr.text, why);
 		c->outage = 1;
+		c->said_back = 0;
 	} else {
 		c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
 		VERB("%s: %s; retrying in %llu ms", o->addr.text, why, (unsigned long long)c->backoff / 1000000);
@@ -101,12 +109,14 @@ static void established(struct conn *c, struct opts *o)
 		queue(c, c->nonce, c->nonce_len);
 		queue(c, rec, xs_build_empty(rec, XS_C_REFRESH));
 	}
-	if (c->outage)
+	if (c->outage && !c->said_back)
 		warnx_("%s %s%s", c->ever ? "reconnected to" : "connected to", o->addr.text,
 		       c->ever ? " (replayed hello, nonce and refresh)" : "");
 	else
 		VERB("connected to %s", o->addr.text);
-	c->outage = 0;
+	c->said_back = c->outage;
+	if (!c->ever)
+		c->outage = 0; /* the first connection: any later loss is news */
 	c->ever = 1;
 	st.conns++;
 	say_ready(&o->ready_fd, o->addr.text);
