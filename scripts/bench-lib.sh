@@ -32,6 +32,9 @@ lib_cleanup() {
 trap lib_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Start in the background, stopped at exit. Redirections must be written
+# after an inline `CMD >fifo & STARTED+=($!)` instead: on a function call
+# the shell itself would open (and block on) the fifo.
 bgrun() { "$@" & STARTED+=($!); }
 
 # xvfb VAR WxH: an Xvfb on a free display (the server picks it), VAR=:N,
@@ -104,17 +107,21 @@ start_ring() {
 	mkfifo "$W/cap.fifo.$$" "$W/ctl.fifo.$$" 2>/dev/null || true
 	local ctl=()
 	if [ -x "$BIN/vsockd" ]; then
-		bgrun "$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log"
+		"$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
+		STARTED+=($!)
 		ctl=(-- "$BIN/vsockd" -c "unix:$sock")
-		waitfor 10 test -S "$sock"
-		bgrun "$BIN/xcap" "$SRC" <"$W/ctl.fifo.$$" >"$W/cap.fifo.$$" 2>>"$W/xcap.log"
+		"$BIN/xcap" "$SRC" <"$W/ctl.fifo.$$" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
+		STARTED+=($!)
 	else
-		bgrun "$BIN/xcap" "$SRC" </dev/null >"$W/cap.fifo.$$" 2>>"$W/xcap.log"
+		"$BIN/xcap" "$SRC" </dev/null >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
+		STARTED+=($!)
 	fi
-	bgrun "$BIN/shmring" -w "$ring" -s "${RING_SIZE:-256M}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log"
+	"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-256M}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
+	STARTED+=($!)
+	[ ${#ctl[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
 	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log")"; return 1; }
-	DISPLAY=$DST bgrun "$BIN/xpaint" -t "$title" -r "$ring" "${ctl[@]}" >/dev/null 2>>"$W/xpaint.log"
-	local xp=$!
+	DISPLAY=$DST "$BIN/xpaint" -t "$title" -r "$ring" "${ctl[@]}" >/dev/null 2>>"$W/xpaint.log" &
+	STARTED+=($!)
 	TARGET=(-t "$title")
 	waitfor 10 haswin "$DST" "$title" || { say "xpaint -r window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }
 	PIPE_PIDS=$(descendants "${STARTED[@]:2}")
@@ -125,7 +132,8 @@ start_ring() {
 start_pipe() {
 	local size=$1 title=xs-bench-pipe
 	xvfb SRC "$size" && xvfb DST "$size" || return 1
-	DISPLAY=$DST bgrun "$BIN/xpaint" -t "$title" -- "$BIN/xcap" "$SRC" >/dev/null 2>>"$W/xpaint.log"
+	DISPLAY=$DST "$BIN/xpaint" -t "$title" -- "$BIN/xcap" "$SRC" >/dev/null 2>>"$W/xpaint.log" &
+	STARTED+=($!)
 	local xp=$!
 	TARGET=(-t "$title")
 	waitfor 10 haswin "$DST" "$title" || { say "xpaint window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }
@@ -156,10 +164,11 @@ start_xpra() {
 		{ say "xpra start failed: $(tail -n3 "$dir/server.log" 2>/dev/null)"; return 1; }
 	waitfor 20 grep -q 'xpra is ready' "$dir/server.log" || { say "xpra server not ready"; return 1; }
 	XPRA_SERVER=$(cat "$dir/server.pid")
-	DISPLAY=$DST XDG_RUNTIME_DIR=$dir HOME=$dir bgrun xpra attach "$SRC" --mmap=yes --opengl=no \
+	DISPLAY=$DST XDG_RUNTIME_DIR=$dir HOME=$dir xpra attach "$SRC" --mmap=yes --opengl=no \
 		--speaker=no --microphone=no --webcam=no --notifications=no --bell=no --clipboard=no \
 		--printing=no --file-transfer=no --tray=no --system-tray=no --dbus-proxy=no --title=@title@ \
-		>"$dir/client.log" 2>&1
+		>"$dir/client.log" 2>&1 &
+	STARTED+=($!)
 	XPRA_CLIENT=$!
 	XPRA_OK=0
 	waitfor 20 grep -q 'enabled fast mmap transfers' "$dir/client.log" "$dir/server.log" && XPRA_OK=1
