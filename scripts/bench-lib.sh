@@ -89,7 +89,7 @@ rss_kb() {
 
 have_project() { [ -x "$BIN/xcap" ] && [ -x "$BIN/xpaint" ]; }
 have_ring() { have_project && [ -x "$BIN/shmring" ]; }
-have_xpra() { command -v xpra >/dev/null 2>&1 && python3 -c 'import gi, cairo' 2>/dev/null; }
+have_xpra() { command -v xpra >/dev/null 2>&1 && /usr/bin/python3 -c 'import gi, cairo' 2>/dev/null; }
 
 # --- the systems compared ----------------------------------------------
 # Each start_* sets: SRC (display drawn on), DST (viewer display), TARGET
