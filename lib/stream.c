@@ -53,8 +53,11 @@ ssize_t xs_fill(struct xs_reader *r)
 	if (r->end == r->cap)
 		reserve(r, r->cap - r->start + 1);
 	ssize_t n;
+	size_t room = r->cap - r->end;
+	if (r->chunk && room > r->chunk)
+		room = r->chunk;
 	do
-		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		n = read(r->fd, r->buf + r->end, room);
 	while (n < 0 && errno == EINTR);
 	if (n > 0)
 		r->end += (size_t)n;

@@ -17,6 +17,7 @@ struct xs_reader {
 	size_t cap, start, end;
 	uint64_t off;     /* stream offset of buf[start] */
 	int eof;
+	size_t chunk;     /* most bytes one xs_fill reads; 0: as many as fit */
 };
 
 void xs_reader_init(struct xs_reader *r, int fd);

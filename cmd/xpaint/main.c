@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -226,7 +227,7 @@ static int direct_step(struct loop *l)
 }
 
 /* One read, then every whole record in the buffer. */
-static void pipe_step(struct loop *l)
+static void pipe_once(struct loop *l)
 {
 	struct xpaint *x = l->x;
 	if (l->dr.on) {
@@ -268,6 +269,19 @@ static void pipe_step(struct loop *l)
 	}
 	if (l->rd.eof)
 		stream_end(l, 0);
+}
+
+/* Reads on while the stream has bytes waiting (reads are at most
+ * DIRECT_MIN into the buffer), a bounded number of times so that X
+ * events are not kept waiting. */
+static void pipe_step(struct loop *l)
+{
+	for (int i = 0; i < 64 && l->reading && !l->quit; i++) {
+		int n = 0;
+		pipe_once(l);
+		if (!l->reading || ioctl(l->rd.fd, FIONREAD, &n) < 0 || n <= 0)
+			break;
+	}
 }
 
 static void x_events(struct loop *l)
@@ -408,6 +422,7 @@ int main(int argc, char **argv)
 		ringin_open(&x, &l.ring, o.ring);
 	else
 		xs_reader_init(&l.rd, in);
+	l.rd.chunk = DIRECT_MIN; /* leaves most of a large raw rect in the pipe for direct_start */
 	while (!l.quit) {
 		x_events(&l);
 		if (l.quit)
