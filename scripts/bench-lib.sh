@@ -116,7 +116,10 @@ start_ring() {
 		"$BIN/xcap" "$SRC" </dev/null >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
 		STARTED+=($!)
 	fi
-	"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-256M}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
+	# sized as Looking Glass advises (stride x height x 3 + 4 MiB, a power of two), doubled
+	local rsize=64M
+	[ "$size" = 1920x1080 ] || rsize=256M
+	"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
 	STARTED+=($!)
 	[ ${#ctl[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
 	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log")"; return 1; }
