@@ -116,9 +116,8 @@ int main(int argc, char **argv)
 	if (ready) { printf("ready\n"); fflush(stdout); }
 
 	uint64_t period = 1000000000ull / (uint64_t)fps, start = mono_ns(), next = start;
-	uint64_t end = start + (uint64_t)secs * 1000000000ull;
-	long drawn = 0, late = 0;
-	for (uint32_t n = 1; next < end; n++) {
+	long drawn = 0, late = 0, ticks = 0, total = (long)secs * fps;
+	for (uint32_t n = 1; ticks < total; n++) {
 		struct pic *p = &pics[n % NPIC];
 		stamp(p->im, 0, n);
 		stamp(p->im, h - STRIPE_PX, n);
@@ -127,10 +126,12 @@ int main(int argc, char **argv)
 		drawn++;
 		if (log) fprintf(log, "%u %llu\n", n, (unsigned long long)mono_ns());
 		next += period;
+		ticks++;
 		uint64_t now = mono_ns();
 		if (now > next) {   /* behind the offered rate: skip ticks, count them */
 			uint64_t behind = (now - next) / period + 1;
 			late += (long)behind;
+			ticks += (long)behind;
 			next += behind * period;
 		}
 		struct timespec ts = { (time_t)(next / 1000000000ull), (long)(next % 1000000000ull) };
