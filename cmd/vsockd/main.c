@@ -17,9 +17,9 @@
 
 struct stats st;
 
-static void usage(void)
+static void usage(int code)
 {
-	fprintf(stderr,
+	fprintf(code ? stderr : stdout,
 		"usage: vsockd -l [CID:]PORT|unix:PATH|tcp:HOST:PORT [-a CID]... [-N FD] [-v] [-d CATS]\n"
 		"       vsockd -c CID:PORT|unix:PATH|tcp:HOST:PORT [-N FD] [-v] [-d CATS]\n"
 		"  -l ADDR  listen (guest side): control records from the socket to stdout\n"
@@ -27,7 +27,7 @@ static void usage(void)
 		"  -a CID   also accept vsock peers from CID (default: the host, CID 2 only)\n"
 		"  -N FD    write the address and a newline to FD once listening/connected\n"
 		"  -v       log connections; -d net,stats: debug categories\n");
-	exit(EX_USAGE_);
+	exit(code);
 }
 
 /* Signals arrive as reads on a signalfd, handled in each poll loop. */
@@ -136,11 +136,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (parse_debug(optarg) < 0)
 				die(EX_USAGE_, "-d %s: categories are net,stats,all", optarg);
 			break;
-		default: usage();
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE_);
 		}
 	}
 	if (optind != argc || o->listen < 0)
-		usage();
+		usage(EX_USAGE_);
 	if (addr_parse(where, o->listen, &o->addr, err, sizeof err) < 0)
 		die(EX_USAGE_, "%s", err);
 	if (o->nallow && !(o->listen && o->addr.family == AF_VSOCK))

@@ -21,10 +21,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void usage(void)
+static void usage(int code)
 {
-	fprintf(stderr, "usage: xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY\n");
-	exit(EX_USAGE_);
+	fprintf(code ? stderr : stdout,
+		"usage: xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY\n"
+		"  -e ENC   encoding of damaged areas (default raw; auto: solid, lz4 where it pays)\n"
+		"  -q Q     jpeg quality 1..100 (default 85); with auto and Q < 100, jpeg for busy areas\n"
+		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
+		"  -v       say what happens; -d stream,input,x,enc,stats,cursor: debug categories\n"
+		"The frame stream goes to stdout, control records are read on stdin.\n");
+	exit(code);
 }
 
 static int parse_enc(const char *s)
@@ -380,11 +386,12 @@ int main(int argc, char **argv)
 			if (parse_debug(optarg))
 				die(EX_USAGE_, "-d %s: categories are stream,input,x,enc,stats,cursor,all", optarg);
 			break;
-		default: usage();
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE_);
 		}
 	}
 	if (optind != argc - 1)
-		usage();
+		usage(EX_USAGE_);
 	setup_stdout(&c);
 	cap_open(&c, argv[optind]);
 	cap_setup_screen(&c);
