@@ -28,11 +28,19 @@ struct opts {
 	char **cmd;
 };
 
-static void usage(void)
+static void usage(int code)
 {
-	fprintf(stderr, "usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING] [-v] [-d cats] "
-			"[-- COMMAND ...]\n");
-	exit(EX_USAGE_);
+	fprintf(code ? stderr : stdout,
+		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING] [-v] [-d cats] "
+		"[-- COMMAND ...]\n"
+		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
+		"  -t TITLE  window title (default xpaint)\n"
+		"  -x        exit at the end of the stream (default: keep the picture until closed)\n"
+		"  -R        ask the source to take the window's size when it is resized\n"
+		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
+		"  -v        say what happens; -d stream,ring,input,x,stats,cursor: debug categories\n"
+		"COMMAND gets the control records on its stdin and, without -r, gives the frame stream.\n");
+	exit(code);
 }
 
 static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
@@ -58,7 +66,8 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			if (parse_debug(optarg) < 0)
 				die(EX_USAGE_, "-d %s: categories are stream,ring,input,x,enc,net,stats,cursor,all", optarg);
 			break;
-		default: usage();
+		case 'h': usage(0); break;
+		default: usage(EX_USAGE_);
 		}
 	}
 	o->cmd = optind < argc ? argv + optind : NULL;
