@@ -364,9 +364,27 @@ static void wait_events(struct loop *l)
 		ts.tv_nsec = (long)ringin_sleep_ns(&l->ring);
 		tp = &ts;
 	}
+	if (x->v.backfill) { /* the last frame into the pixmap, in time */
+		uint64_t now = mono_ns(), left = x->v.backfill_at > now ? x->v.backfill_at - now : 0;
+		if (!tp || (uint64_t)ts.tv_nsec > left)
+			ts.tv_nsec = (long)left;
+		tp = &ts;
+	}
 	XFlush(x->v.dpy);
-	if (ppoll(p, 4, tp, NULL) < 0 && errno != EINTR)
-		die(EX_OS, "poll:");
+	for (;;) {
+		int r = ppoll(p, 4, tp, NULL);
+		if (r < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+		/* Idle on the ring: no fd woke us and nothing came, so sleep
+		 * again at once (one load of the producer, no X calls, no
+		 * other syscall): the idle wake-ups cost only the sleep. */
+		if (r != 0 || !l->reading || !l->o->ring || x->v.backfill)
+			break;
+		if (!(ts.tv_nsec = (long)ringin_sleep_ns(&l->ring)))
+			break;
+	}
+	if (x->v.backfill && mono_ns() >= x->v.backfill_at)
+		view_backfill(&x->v);
 	if (p[1].revents)
 		signals(l);
 	if (p[2].revents)

@@ -2,7 +2,8 @@
  * xpaint -r: the frame stream straight from a shared-memory ring. Raw
  * rects stay in the ring and the X server reads them from there (the ring
  * file is attached read-only with MIT-SHM); their space is released only
- * after a round trip shows the server is done with them.
+ * after they went to the window and the pixmap and a round trip shows the
+ * server is done with them.
  */
 #include "ring.h"
 #include "util.h"
@@ -24,15 +25,19 @@ void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path)
 	ctl_refresh(&x->k);
 }
 
-/* After a record: give back what the open frame no longer needs. */
-static void release(struct xpaint *x, struct ring_reader *r, size_t had)
+/* Gives back what the server and the open frame no longer need. A frame
+ * whose ring rects still go into the pixmap (view_backfill) holds its
+ * space until then; the main loop sends that within BACKFILL_NS. */
+static void release(struct xpaint *x, struct ring_reader *r)
 {
 	struct view *v = &x->v;
+	if (v->backfill)
+		return;
 	if (v->nring && v->ring_bytes > r->data_len / 4)
 		view_spill(v);
 	if (v->nring)
 		return;
-	if (had)
+	if (v->stage_busy)
 		view_sync(v); /* the server has read the ring */
 	ring_reader_release(r);
 }
@@ -41,12 +46,12 @@ static void release(struct xpaint *x, struct ring_reader *r, size_t had)
 int ringin_step(struct xpaint *x, struct ring_reader *r)
 {
 	int n = 0;
+	release(x, r);
 	while (n < BATCH) {
 		struct xs_hdr h;
 		const uint8_t *body;
 		uint64_t foff;
 		int in_ring;
-		size_t had = x->v.nring;
 		int k = ring_reader_next(r, &h, &body, &foff, &in_ring, x->err, sizeof x->err);
 		if (k == RING_NONE)
 			break;
@@ -56,7 +61,7 @@ int ringin_step(struct xpaint *x, struct ring_reader *r)
 			warnx_("ring: %s", x->err);
 			view_discard_frame(&x->v);
 			x->nrects = 0;
-			release(x, r, had);
+			release(x, r);
 			continue;
 		}
 		x->t_fill = mono_ns();
@@ -64,7 +69,7 @@ int ringin_step(struct xpaint *x, struct ring_reader *r)
 		int f = feed(x, h, body, off, in_ring ? foff + XS_RECT_LEN : UINT64_MAX);
 		if (f < 0)
 			return -1;
-		release(x, r, had);
+		release(x, r);
 		n++;
 	}
 	return n;
@@ -80,11 +85,5 @@ uint64_t ringin_sleep_ns(struct ring_reader *r)
 		return 0;
 	if (w == RING_STOPPED)
 		warnx_("ring: the writer's heartbeat stopped; waiting for it");
-	if (idle < 50000)
-		return 0;
-	if (idle < 5000000)
-		return 50000;
-	if (idle < 100000000)
-		return 250000;
-	return 600000;
+	return ring_backoff_ns(idle);
 }

@@ -1,10 +1,12 @@
 /*
  * The X side of xpaint. Rects of a frame are decoded into a private staging
  * image shared with the X server (MIT-SHM, memfd passed with attach_fd),
- * or referenced in the ring file; at the frame end they are put into a
- * backing pixmap in stream order and the damaged area is copied to the
- * window in one request. The pixmap therefore only ever holds whole
- * frames, and exposures are repainted from it without asking the source.
+ * or referenced in the ring file; at the frame end they are put straight
+ * into the window in stream order, in one batch under a server grab, and a
+ * little later (off the latency path) into a backing pixmap too. The
+ * pixmap therefore only ever holds whole frames, and exposures are
+ * repainted from it (after any pending backfill) without asking the
+ * source.
  */
 #include "xpaint.h"
 #include "util.h"
@@ -151,6 +153,7 @@ void view_surface(struct view *v, uint32_t w, uint32_t h)
 {
 	if (v->win && w == v->sw && h == v->sh)
 		return;
+	view_backfill(v);
 	uint32_t ow = v->sw, oh = v->sh;
 	v->sw = w;
 	v->sh = h;
@@ -176,6 +179,8 @@ void view_surface(struct view *v, uint32_t w, uint32_t h)
 /* The staging image, safe to write: requests still reading it are done. */
 uint8_t *view_stage(struct view *v)
 {
+	if (v->backfill)
+		view_backfill(v);
 	if (v->stage_busy)
 		view_sync(v);
 	return v->stage;
@@ -197,8 +202,23 @@ static void grow(uint32_t *a0, uint32_t *b0, uint32_t *a1, uint32_t *b1, uint32_
 	if (y + h > *b1) *b1 = y + h;
 }
 
+static void reset_ops(struct view *v)
+{
+	v->nops = 0;
+	v->nring = 0;
+	v->ring_bytes = 0;
+	v->ndmg = 0;
+	v->dmg_all = 0;
+	v->bx0 = v->by0 = UINT32_MAX;
+	v->bx1 = v->by1 = 0;
+}
+
+/* A rect of the open frame (the first one sends the last frame's
+ * backfill: the ops are shared). */
 void view_add(struct view *v, const struct op *o)
 {
+	if (v->backfill)
+		view_backfill(v);
 	if (v->nops == v->opcap) {
 		v->opcap = v->opcap ? v->opcap * 2 : 64;
 		v->ops = realloc(v->ops, v->opcap * sizeof *v->ops);
@@ -235,17 +255,25 @@ static void put_plain(struct view *v, const struct op *o)
 	free(tmp);
 }
 
-static void put(struct view *v, const struct op *o)
+/* One rect from the staging image or the ring into drawable d, its
+ * top-left corner at dx,dy. */
+static void put_to(struct view *v, xcb_drawable_t d, const struct op *o, int dx, int dy)
 {
 	xcb_gcontext_t gc = XGContextFromGC(v->gc_put);
 	if (o->ring)
-		xcb_shm_put_image(v->c, v->pic, gc, (uint16_t)o->w, (uint16_t)o->h, 0, 0, (uint16_t)o->w, (uint16_t)o->h,
-				  (int16_t)o->x, (int16_t)o->y, 24, XCB_IMAGE_FORMAT_Z_PIXMAP, 0, v->ring_seg,
-				  (uint32_t)o->off);
-	else if (v->stage_seg)
-		xcb_shm_put_image(v->c, v->pic, gc, (uint16_t)v->sw, (uint16_t)v->sh, (uint16_t)o->x, (uint16_t)o->y,
-				  (uint16_t)o->w, (uint16_t)o->h, (int16_t)o->x, (int16_t)o->y, 24,
+		xcb_shm_put_image(v->c, d, gc, (uint16_t)o->w, (uint16_t)o->h, 0, 0, (uint16_t)o->w, (uint16_t)o->h,
+				  (int16_t)(o->x + dx), (int16_t)(o->y + dy), 24, XCB_IMAGE_FORMAT_Z_PIXMAP, 0,
+				  v->ring_seg, (uint32_t)o->off);
+	else
+		xcb_shm_put_image(v->c, d, gc, (uint16_t)v->sw, (uint16_t)v->sh, (uint16_t)o->x, (uint16_t)o->y,
+				  (uint16_t)o->w, (uint16_t)o->h, (int16_t)(o->x + dx), (int16_t)(o->y + dy), 24,
 				  XCB_IMAGE_FORMAT_Z_PIXMAP, 0, v->stage_seg, 0);
+}
+
+static void put(struct view *v, const struct op *o)
+{
+	if (o->ring || v->stage_seg)
+		put_to(v, v->pic, o, 0, 0);
 	else
 		put_plain(v, o);
 }
@@ -264,29 +292,66 @@ static void show(struct view *v, XRectangle *r, int n, uint32_t x0, uint32_t y0,
 		  (int)y0 + v->bw);
 }
 
-/* The frame end: every rect into the pixmap in stream order, then the
- * damage to the window at once. */
+/*
+ * The frame end. With MIT-SHM every rect goes straight to the window, in
+ * one batch inside a server grab (no other client sees the window between
+ * two of them) and one flush: the server copies each pixel once before it
+ * is on screen. view_backfill() later puts the same rects into the pixmap.
+ * Without MIT-SHM the rects go into the pixmap and the damage is copied to
+ * the window in one request.
+ */
 void view_flush_frame(struct view *v)
 {
+	if (!v->nops) {
+		XFlush(v->dpy);
+		return;
+	}
+	if (v->stage_seg) {
+		if (v->nops > 1)
+			xcb_grab_server(v->c);
+		for (size_t i = 0; i < v->nops; i++)
+			put_to(v, v->win, &v->ops[i], v->bw, v->bw);
+		if (v->nops > 1)
+			xcb_ungrab_server(v->c);
+		v->stage_busy = 1;
+		v->backfill = 1;
+		v->backfill_at = mono_ns() + BACKFILL_NS;
+		XFlush(v->dpy);
+		return;
+	}
 	for (size_t i = 0; i < v->nops; i++)
 		put(v, &v->ops[i]);
-	if (v->nops) {
-		show(v, v->dmg, v->dmg_all ? 0 : v->ndmg, v->bx0, v->by0, v->bx1, v->by1);
-		v->stage_busy = 1;
-	}
-	view_discard_frame(v);
+	show(v, v->dmg, v->dmg_all ? 0 : v->ndmg, v->bx0, v->by0, v->bx1, v->by1);
+	v->stage_busy = 1;
+	reset_ops(v);
 	XFlush(v->dpy);
 }
 
+/*
+ * The last frame's rects into the pixmap too, from the same staging image
+ * or ring, so that exposures repaint whole frames from it. Called when the
+ * pixmap, the staging image or the ops are needed next, or BACKFILL_NS
+ * after the frame end: the server paints the window and serves other
+ * clients (a compositor) before it does this second copy.
+ */
+void view_backfill(struct view *v)
+{
+	if (!v->backfill)
+		return;
+	v->backfill = 0;
+	for (size_t i = 0; i < v->nops; i++)
+		put_to(v, v->pic, &v->ops[i], 0, 0);
+	v->stage_busy = 1;
+	reset_ops(v);
+	XFlush(v->dpy);
+}
+
+/* The open frame is dropped; a flushed one still goes into the pixmap. */
 void view_discard_frame(struct view *v)
 {
-	v->nops = 0;
-	v->nring = 0;
-	v->ring_bytes = 0;
-	v->ndmg = 0;
-	v->dmg_all = 0;
-	v->bx0 = v->by0 = UINT32_MAX;
-	v->bx1 = v->by1 = 0;
+	if (v->backfill)
+		view_backfill(v);
+	reset_ops(v);
 }
 
 static uint32_t clampu(long a, uint32_t hi) { return a < 0 ? 0 : (uint32_t)a > hi ? hi : (uint32_t)a; }
@@ -295,6 +360,7 @@ static uint32_t clampu(long a, uint32_t hi) { return a < 0 ? 0 : (uint32_t)a > h
  * exposed bounding box. */
 static void paint_exposed(struct view *v)
 {
+	view_backfill(v);
 	XRectangle clip = { (short)v->ex0, (short)v->ey0, (unsigned short)(v->ex1 - v->ex0),
 			    (unsigned short)(v->ey1 - v->ey0) };
 	uint32_t b = (uint32_t)v->bw, W = v->ww, H = v->wh;

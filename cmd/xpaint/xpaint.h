@@ -16,6 +16,7 @@
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
 
+#define BACKFILL_NS 2000000 /* frame end to the pixmap's copy of it, at most */
 #define MAX_DMG 64 /* window copy clip rects per frame, then a bounding box */
 
 /* One rect waiting for its frame end: pixels in the staging image, or at
@@ -39,7 +40,9 @@ struct view {
 	uint8_t *stage;
 	size_t stage_len;
 	xcb_shm_seg_t stage_seg;
-	int stage_busy;      /* requests reading it may still be queued */
+	int stage_busy;      /* requests reading it (or the ring) may still be queued */
+	int backfill;        /* the flushed frame's ops still go into the pixmap */
+	uint64_t backfill_at; /* mono_ns() when they go at the latest */
 	uint32_t maxreq;     /* bytes in one request, for the non-SHM fallback */
 	/* the ring file attached read-only, for zero-copy raw rects */
 	xcb_shm_seg_t ring_seg;
@@ -103,6 +106,7 @@ void view_surface(struct view *v, uint32_t w, uint32_t h);
 uint8_t *view_stage(struct view *v);
 void view_add(struct view *v, const struct op *o);
 void view_flush_frame(struct view *v);
+void view_backfill(struct view *v);
 void view_discard_frame(struct view *v);
 void view_expose(struct view *v, int x, int y, int w, int h, int last);
 void view_configured(struct view *v, uint32_t w, uint32_t h);
