@@ -136,6 +136,10 @@ void ring_reader_release(struct ring_reader *r);
  */
 int ring_reader_wait(struct ring_reader *r, int timeout_ms);
 
+/* How long a reader sleeps after idle_ns without a record: 0 (spin) at
+ * first, then sleeps short enough for the wake-up delay budget. */
+uint64_t ring_backoff_ns(uint64_t idle_ns);
+
 /* --- writer (guest side) --------------------------------------------------- */
 
 struct ring_writer {
