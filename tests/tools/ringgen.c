@@ -306,11 +306,13 @@ static int lat(const char *path, const char *cmd, unsigned n, unsigned idle_ms)
 	int pfd[2];
 	if (pipe(pfd) < 0)
 		die(EX_OS, "pipe:");
+	char full[4096]; /* exec: the reader replaces the shell, so killing pid kills it */
+	snprintf(full, sizeof full, "exec %s", cmd);
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
 		close(pfd[0]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", full, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
