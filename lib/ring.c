@@ -385,6 +385,12 @@ void ring_reader_release(struct ring_reader *r)
 		st64(r->map.base, RING_OFF_CONS, r->done);
 }
 
+void ring_reader_release_to(struct ring_reader *r, uint64_t pos)
+{
+	if (r->state == 1 && pos <= r->done && r->done - pos <= r->data_len)
+		st64(r->map.base, RING_OFF_CONS, pos);
+}
+
 /* Has the writer restarted (blank or different session)? */
 static int restarted(const struct ring_reader *r)
 {

@@ -127,6 +127,10 @@ int ring_reader_next(struct ring_reader *r, struct xs_hdr *h, const uint8_t **bo
 
 /* Publishes the consumer position after every record returned so far. */
 void ring_reader_release(struct ring_reader *r);
+/* Gives back the space before pos only (a position ring_reader_next reached
+ * earlier in this session, e.g. the end of the last finished frame, while
+ * the records after it are still in use). */
+void ring_reader_release_to(struct ring_reader *r, uint64_t pos);
 
 /*
  * Waits up to timeout_ms for the producer to move (spin briefly, then short

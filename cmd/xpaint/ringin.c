@@ -27,7 +27,9 @@ void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path)
 
 /* Gives back what the server and the open frame no longer need. A frame
  * whose ring rects still go into the pixmap (view_backfill) holds its
- * space until then; the main loop sends that within BACKFILL_NS. */
+ * space until then; the main loop sends that within BACKFILL_NS. While a
+ * frame is open (its records arrive band by band), the space up to the end
+ * of the frame before it is given back, once the server is done with it. */
 static void release(struct xpaint *x, struct ring_reader *r)
 {
 	struct view *v = &x->v;
@@ -35,8 +37,15 @@ static void release(struct xpaint *x, struct ring_reader *r)
 		return;
 	if (v->nring && v->ring_bytes > r->data_len / 4)
 		view_spill(v);
-	if (v->nring)
+	if (v->nring) {
+		if (x->ring_done) {
+			if (v->stage_busy)
+				view_sync(v); /* the server has read the frames before */
+			ring_reader_release_to(r, x->ring_done);
+			x->ring_done = 0;
+		}
 		return;
+	}
 	if (v->stage_busy)
 		view_sync(v); /* the server has read the ring */
 	ring_reader_release(r);
@@ -61,6 +70,7 @@ int ringin_step(struct xpaint *x, struct ring_reader *r)
 			warnx_("ring: %s", x->err);
 			view_discard_frame(&x->v);
 			x->nrects = 0;
+			x->ring_done = 0;
 			release(x, r);
 			continue;
 		}
@@ -69,6 +79,8 @@ int ringin_step(struct xpaint *x, struct ring_reader *r)
 		int f = feed(x, h, body, off, in_ring ? foff + XS_RECT_LEN : UINT64_MAX);
 		if (f < 0)
 			return -1;
+		if (h.type == XS_FRAME)
+			x->ring_done = r->done;
 		release(x, r);
 		n++;
 	}

@@ -97,6 +97,7 @@ struct xpaint {
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
+	uint64_t ring_done;  /* -r: ring position after the last frame end, 0: none */
 	char err[256];
 };
 
