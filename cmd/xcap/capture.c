@@ -17,6 +17,8 @@
 #define STREAK_JPEG 3          /* auto: jpeg from the third quick change on */
 #define REFRESH_NS 50000000ull /* auto: lossless refresh 50 ms after a jpeg tile went still (TigerVNC) */
 #define MAX_DAMAGE_RECTS 32    /* more damage rects than this: capture their bounding box */
+#define BAND_ROWS (2 * TILE)   /* a large capture goes in bands of this many rows */
+#define BAND_MIN_BYTES (1u << 20) /* damage below this is captured in one go */
 
 static unsigned xerrors;
 
@@ -302,17 +304,23 @@ static const uint8_t *grab(struct cap *c, XRectangle r, size_t off)
 	return (const uint8_t *)sub.data;
 }
 
-/* Captures rects and folds them into the private copy. */
-static void capture(struct cap *c, XRectangle *r, int n, int force, uint64_t now)
+/* Captures the parts of rects inside rows [y0, y1) and folds them into
+ * the private copy. Returns the bytes captured. */
+static size_t capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1, int force, uint64_t now)
 {
 	size_t off = 0;
 	for (int i = 0; i < n; i++) {
-		const uint8_t *px = grab(c, r[i], off);
+		uint32_t a = umax((uint32_t)r[i].y, y0), b = umin((uint32_t)r[i].y + r[i].height, y1);
+		if (a >= b)
+			continue;
+		XRectangle p = { r[i].x, (short)a, r[i].width, (unsigned short)(b - a) };
+		const uint8_t *px = grab(c, p, off);
 		if (!px)
 			continue;
-		diff_rect(c, px, r[i], force, now);
-		off += (size_t)r[i].width * r[i].height * 4;
+		diff_rect(c, px, p, force, now);
+		off += (size_t)p.width * p.height * 4;
 	}
+	return off;
 }
 
 /* auto: tiles sent as jpeg that stayed still REFRESH_NS get sent lossless. */
@@ -412,11 +420,12 @@ static void emit_run(struct cap *c, enum kind k, uint32_t color, uint32_t x, uin
 	put_rect(c, enc, x, y, w, h, 0, p, len);
 }
 
-/* Sends changed tiles as runs along each tile row; returns the rect count. */
-static uint32_t emit_tiles(struct cap *c)
+/* Sends changed tiles of tile rows [ty0, ty1) as runs along each tile
+ * row; returns the rect count. */
+static uint32_t emit_tiles(struct cap *c, uint32_t ty0, uint32_t ty1)
 {
 	uint32_t n = 0;
-	for (uint32_t ty = 0; ty < c->th; ty++) {
+	for (uint32_t ty = ty0; ty < ty1 && ty < c->th; ty++) {
 		uint8_t *row = c->changed + (size_t)ty * c->tw;
 		for (uint32_t tx = 0; tx < c->tw;) {
 			if (!row[tx]) {
@@ -447,50 +456,88 @@ static uint32_t emit_tiles(struct cap *c)
 }
 
 /*
- * Captures what changed since the last frame into the output buffer: rects,
- * then a frame record. Returns 1 when a frame was produced (0: the damage
- * held no changed pixel). The capture time is taken just before reading.
+ * Captures what changed since the last frame into the output: rects, then
+ * a frame record. Returns 1 when a frame was produced (0: the damage held
+ * no changed pixel). The capture time is taken just before reading.
+ *
+ * A large damaged area is captured in bands of BAND_ROWS rows, aligned to
+ * the tile grid: each band is read, compared, and its changed runs are
+ * written out at once, so the reader (and the viewer behind it) works on
+ * band k while band k+1 is read. Each byte of the private copy is written
+ * at most once a frame (bands and damage rects do not overlap), so pages
+ * spliced for an earlier band are never rewritten while the pipe holds
+ * them. A stdout that blocks mid-frame only queues the rest of this frame.
+ * The server is grabbed meanwhile so that no client draws between two
+ * bands: the frame stays one moment of the screen, as a single capture is.
  */
 int cap_frame(struct cap *c)
 {
-	uint64_t t = now_ns(), m0 = mono_ns();
-	int force = c->full;
-	XRectangle bbox, *r = NULL;
-	int n = 0;
+	uint64_t t = now_ns(), m0 = mono_ns(), tcap = 0, tenc = 0;
+	int force = c->full, n = 0;
+	XRectangle bbox, *r = NULL, *list = &bbox;
+	size_t area = 0;
 	if (c->full) {
 		XDamageSubtract(c->dpy, c->damage, None, None);
 		bbox = (XRectangle){ 0, 0, (unsigned short)c->w, (unsigned short)c->h };
-		capture(c, &bbox, 1, 1, m0);
+		n = 1;
 		c->st.full++;
 	} else if (c->damaged) {
 		n = fetch_damage(c, &r, &bbox);
 		if (n > MAX_DAMAGE_RECTS)
-			capture(c, &bbox, 1, 0, m0);
-		else if (n)
-			capture(c, r, n, 0, m0);
-		if (r)
-			XFree(r);
+			n = 1;
+		else
+			list = r;
 	}
 	c->damaged = 0;
 	c->full = 0;
-	if (c->nlossy)
-		refresh_lossy(c, m0);
-	uint64_t m1 = mono_ns();
+	for (int i = 0; i < n; i++)
+		area += (size_t)list[i].width * list[i].height * 4;
 	uint64_t start = c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3];
-	uint32_t nrects = emit_tiles(c);
-	uint64_t m2 = mono_ns();
+	uint32_t nrects = 0, nbands = 0;
+	if (n) {
+		uint32_t y = (uint32_t)bbox.y, end = (uint32_t)bbox.y + bbox.height;
+		uint32_t step = area >= BAND_MIN_BYTES ? BAND_ROWS : XS_MAX_DIM;
+		int grabbed = step < bbox.height;
+		if (grabbed)
+			XGrabServer(c->dpy); /* the bands show one moment, as one capture would */
+		while (y < end) {
+			uint32_t y1 = umin(end, (y / step + 1) * step);
+			uint64_t a = mono_ns();
+			capture(c, list, n, y, y1, force, m0);
+			uint64_t b = mono_ns();
+			nrects += emit_tiles(c, y / TILE, (y1 + TILE - 1) / TILE);
+			uint64_t d = mono_ns();
+			tcap += b - a, tenc += d - b;
+			nbands++;
+			if (y1 < end && out_flush(c) < 0)
+				step = XS_MAX_DIM; /* the reader is gone: the main loop sees it */
+			y = y1;
+		}
+		if (grabbed) {
+			XUngrabServer(c->dpy);
+			XFlush(c->dpy);
+		}
+	}
+	if (r)
+		XFree(r);
+	if (c->nlossy) {
+		refresh_lossy(c, m0);
+		nrects += emit_tiles(c, 0, c->th);
+	}
 	if (c->nlossy && !c->refresh_at)
 		c->refresh_at = m0 + REFRESH_NS;
-	c->st.capture_ns += m1 - m0;
-	c->st.encode_ns += m2 - m1;
+	c->st.capture_ns += tcap;
+	c->st.encode_ns += tenc;
 	if (!nrects && !force)
 		return 0;
 	uint8_t rec[XS_BUILD_MAX];
 	out_record(c, rec, xs_build_frame(rec, ++c->seq, t, nrects, 0));
 	c->st.frames++;
 	c->st.rects += nrects;
-	DBG(D_STREAM, "frame %llu: %u rects, %zu bytes, capture %.3f ms, encode %.3f ms", (unsigned long long)c->seq,
-	    nrects, (size_t)(c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3] - start), (double)(m1 - m0) / 1e6, (double)(m2 - m1) / 1e6);
+	DBG(D_STREAM, "frame %llu: %u rects, %u bands, %zu bytes, capture %.3f ms, encode %.3f ms",
+	    (unsigned long long)c->seq, nrects, nbands,
+	    (size_t)(c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3] - start),
+	    (double)tcap / 1e6, (double)tenc / 1e6);
 	return 1;
 }
 

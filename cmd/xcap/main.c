@@ -72,7 +72,7 @@ static int spliceable(const struct outbuf *o, const struct oseg *s)
  * vmsplice() (the pipe then references the private copy's pages instead
  * of copying them). -1: the reader is gone.
  */
-static int flush_out(struct cap *c)
+int out_flush(struct cap *c)
 {
 	struct outbuf *o = &c->out;
 	out_close(o);
@@ -134,7 +134,7 @@ static void finish(struct cap *c, int bye)
 		out_record(c, rec, xs_build_bye(rec, 0));
 		uint64_t end = mono_ns() + 200000000ull;
 		struct pollfd p = { 1, POLLOUT, 0 };
-		while (out_pending(&c->out) && flush_out(c) == 0 && out_pending(&c->out) && mono_ns() < end)
+		while (out_pending(&c->out) && out_flush(c) == 0 && out_pending(&c->out) && mono_ns() < end)
 			poll(&p, 1, 20);
 	}
 	input_release_all(c);
@@ -323,7 +323,7 @@ static void loop(struct cap *c, uint64_t interval)
 			}
 			drain_x(c);
 		}
-		if (out_pending(&c->out) && flush_out(c) < 0)
+		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
 		int pending = out_pending(&c->out);
 		struct pollfd p[4] = {

@@ -116,6 +116,9 @@ int out_pending(const struct outbuf *o);
 void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
 
+/* main.c */
+int out_flush(struct cap *c);
+
 /* input.c */
 void input_init(struct cap *c);
 void input_key(struct cap *c, const struct xs_key *k);
