@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t stats_signal;
 
 static void usage(int code)
 {
@@ -48,7 +49,10 @@ static uint64_t parse_size(const char *s)
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGUSR1)
+		stats_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 int main(int argc, char **argv)
@@ -88,6 +92,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy) : run_reader(rpath);
 }

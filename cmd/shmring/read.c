@@ -74,13 +74,18 @@ int run_reader(const char *path)
 	static struct ring_reader r;
 	static struct out o;
 	char err[512];
-	uint64_t recs = 0;
+	uint64_t recs = 0, bytes = 0, resyncs = 0;
 	int rc = ring_reader_open(&r, path, err, sizeof err);
 	if (rc < 0)
 		die(rc == -1 ? EX_NOX : EX_DATA, "%s", err);
 	VERB("reading %s (%llu bytes)%s", path, (unsigned long long)r.map.size,
 	     r.state ? "" : ": waiting for a writer");
 	while (!stop_signal) {
+		if (stats_signal) {
+			stats_signal = 0;
+			warnx_("stats: %llu records, %llu bytes, %llu resynchronisations", (unsigned long long)recs,
+			       (unsigned long long)bytes, (unsigned long long)resyncs);
+		}
 		struct xs_hdr h;
 		const uint8_t *body;
 		uint64_t boff;
@@ -90,6 +95,7 @@ int run_reader(const char *path)
 		case RING_REC:
 			if (!recs++)
 				VERB("attached; first record: %s", xs_type_name(h.type));
+			bytes += XS_HDR_LEN + h.len;
 			emit(&o, &r, h, body, in_ring);
 			continue;
 		case RING_NONE:
@@ -99,10 +105,12 @@ int run_reader(const char *path)
 				warnx_("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
 			continue;
 		case RING_RESTART:
+			resyncs++;
 			flush(&o, &r);
 			VERB("%s", err);
 			continue;
 		case RING_CORRUPT:
+			resyncs++;
 			flush(&o, &r);
 			warnx_("%s: %s", path, err);
 			continue;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 extern volatile sig_atomic_t stop_signal;
+extern volatile sig_atomic_t stats_signal; /* SIGUSR1: print the counters */
 
 /* Guest side: stdin into the ring at path; create_size nonzero creates it.
  * linger_s: after EOF keep serving snapshots to new readers this long.

@@ -374,6 +374,14 @@ static int want_privcopy(const char *path, int fd, int force)
 	return fstatfs(fd, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
 }
 
+/* SIGUSR1, and -v or -d stats at exit. */
+static void writer_stats(struct writer *w)
+{
+	stats_signal = 0;
+	warnx_("stats: %llu records, %llu bytes, ring full %llu times", (unsigned long long)w->records,
+	       (unsigned long long)w->bytes, (unsigned long long)w->rw.waits);
+}
+
 int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy)
 {
 	static struct writer w;
@@ -393,6 +401,8 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 	     (unsigned long long)w.rw.data_len,
 	     w.privcopy ? "records through private memory (non-temporal stores)" : "records read into the ring");
 	while (!stop_signal) {
+		if (stats_signal)
+			writer_stats(&w);
 		if (w.s1 - w.s0 < XS_HDR_LEN && !w.eof) {
 			int f = fill(&w);
 			if (f == 0)
@@ -408,7 +418,7 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 		tick(&w, 1);
 	if (!stop_signal && linger_s)
 		linger(&w, linger_s);
-	DBG(D_STATS, "%llu records, %llu bytes, ring full %llu times", (unsigned long long)w.records,
-	    (unsigned long long)w.bytes, (unsigned long long)w.rw.waits);
+	if (verbose || (debug_mask & D_STATS))
+		writer_stats(&w);
 	return 0;
 }
