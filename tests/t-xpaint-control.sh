@@ -31,7 +31,8 @@ waitfor 10 inlog "$T/log" '^control-hello [0-9a-f]* match$' || fail "challenge: 
 waitfor 10 inlog "$T/log" '^refresh' || fail "no refresh: $(cat "$T/log")"
 waitfor 10 grep -q 'input enabled' "$T/co.err" || fail "never bound: $(cat "$T/co.err")"
 xdotool windowfocus --sync "$wid"
-xdotool type --delay 20 'aB'
+# explicit presses: xdotool type may remap a scratch keycode for B under load
+xdotool keydown a keyup a keydown shift keydown b keyup b keyup shift
 waitfor 10 inlog "$T/log" '^key 0x42 up' || fail "keys: $(cat "$T/log") $(cat "$T/co.err")"
 grep -q '^key 0x61 down' "$T/log" || fail "no a: $(cat "$T/log")"
 xdotool mousemove --window "$wid" 35 45 click 3
