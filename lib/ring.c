@@ -441,21 +441,6 @@ static int corrupt(struct ring_reader *r, char *err, size_t n, const char *fmt, 
 
 static int ready(struct ring_reader *r);
 
-static int grow(struct ring_reader *r, size_t len)
-{
-	if (len <= r->cap)
-		return 0;
-	size_t c = r->cap ? r->cap : 4096;
-	while (c < len)
-		c *= 2;
-	uint8_t *p = realloc(r->buf, c);
-	if (!p)
-		return -1;
-	r->buf = p;
-	r->cap = c;
-	return 0;
-}
-
 int ring_reader_next(struct ring_reader *r, struct xs_hdr *h, const uint8_t **body, uint64_t *body_file_off,
 		     int *in_ring, char *err, size_t n)
 {
@@ -528,10 +513,7 @@ int ring_reader_next(struct ring_reader *r, struct xs_hdr *h, const uint8_t **bo
 			*body = p + XS_HDR_LEN;
 			*body_file_off = (uint64_t)(*body - r->map.base);
 		} else {
-			if (grow(r, hh.len ? hh.len : 1) < 0) {
-				snprintf(err, n, "out of memory for a %u-byte record", hh.len);
-				return RING_FATAL;
-			}
+			r->buf = xs_grow(r->buf, &r->cap, hh.len ? hh.len : 1, 1, 4096);
 			memcpy(r->buf, p + XS_HDR_LEN, hh.len);
 			*body = r->buf;
 		}

@@ -32,16 +32,7 @@ static void reserve(struct xs_reader *r, size_t want)
 		r->end -= r->start;
 		r->start = 0;
 	}
-	if (r->cap < want) {
-		size_t c = r->cap;
-		while (c < want)
-			c *= 2;
-		uint8_t *b = realloc(r->buf, c);
-		if (!b)
-			die(EX_OS, "realloc:");
-		r->buf = b;
-		r->cap = c;
-	}
+	r->buf = xs_grow(r->buf, &r->cap, want, 1, MIN_CAP);
 }
 
 ssize_t xs_fill(struct xs_reader *r)

@@ -128,6 +128,20 @@ ssize_t read_full(int fd, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
+void *xs_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : first;
+	while (c < need)
+		c *= 2;
+	p = realloc(p, c * elem);
+	if (!p)
+		die(EX_OS, "realloc:");
+	*cap = c;
+	return p;
+}
+
 void random_bytes(void *buf, size_t n)
 {
 	char *p = buf;

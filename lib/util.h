@@ -46,6 +46,10 @@ uint64_t mono_ns(void); /* CLOCK_MONOTONIC, for intervals */
 int write_all(int fd, const void *buf, size_t n);
 ssize_t read_full(int fd, void *buf, size_t n);
 
+/* Grows an array of elem-byte items to hold at least need of them,
+ * doubling from first; *cap counts items. Dies when memory runs out. */
+void *xs_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first);
+
 void random_bytes(void *buf, size_t n);
 /* Parse a decimal unsigned within [lo, hi]; -1 on error. */
 int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);

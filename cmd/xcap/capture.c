@@ -41,29 +41,13 @@ static int on_xioerror(Display *d)
 
 uint8_t *out_reserve(struct outbuf *o, size_t n)
 {
-	if (o->cap - o->len < n) {
-		size_t c = o->cap ? o->cap : 1u << 20;
-		while (c - o->len < n)
-			c *= 2;
-		uint8_t *b = realloc(o->buf, c);
-		if (!b)
-			die(EX_OS, "realloc:");
-		o->buf = b;
-		o->cap = c;
-	}
+	o->buf = xs_grow(o->buf, &o->cap, o->len + n, 1, 1u << 20);
 	return o->buf + o->len;
 }
 
 static struct oseg *seg_add(struct outbuf *o)
 {
-	if (o->nseg == o->segcap) {
-		size_t n = o->segcap ? o->segcap * 2 : 256;
-		struct oseg *s = realloc(o->seg, n * sizeof *s);
-		if (!s)
-			die(EX_OS, "realloc:");
-		o->seg = s;
-		o->segcap = n;
-	}
+	o->seg = xs_grow(o->seg, &o->segcap, o->nseg + 1, sizeof *o->seg, 256);
 	return &o->seg[o->nseg++];
 }
 

@@ -48,14 +48,7 @@ static void put(struct ctl *k, const uint8_t *rec, size_t n)
 		give_up(k, "the reader stopped reading (1 MiB queued)");
 		return;
 	}
-	if (k->len + n > k->cap) {
-		k->cap = k->cap ? k->cap * 2 : 4096;
-		while (k->cap < k->len + n)
-			k->cap *= 2;
-		k->q = realloc(k->q, k->cap);
-		if (!k->q)
-			die(EX_OS, "realloc:");
-	}
+	k->q = xs_grow(k->q, &k->cap, k->len + n, 1, 4096);
 	memcpy(k->q + k->len, rec, n);
 	k->len += n;
 }

@@ -219,12 +219,7 @@ void view_add(struct view *v, const struct op *o)
 {
 	if (v->backfill)
 		view_backfill(v);
-	if (v->nops == v->opcap) {
-		v->opcap = v->opcap ? v->opcap * 2 : 64;
-		v->ops = realloc(v->ops, v->opcap * sizeof *v->ops);
-		if (!v->ops)
-			die(EX_OS, "realloc:");
-	}
+	v->ops = xs_grow(v->ops, &v->opcap, v->nops + 1, sizeof *v->ops, 64);
 	v->ops[v->nops++] = *o;
 	if (o->ring) {
 		v->nring++;
