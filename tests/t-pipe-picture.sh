@@ -12,19 +12,7 @@ ENCS=${ENCS:-raw lz4 jpeg auto}
 
 xvfb SRC 800x600
 xvfb DST 1024x768
-bg env DISPLAY="$SRC" xterm -geometry 30x8+420+300 -bg navy -fg yellow -title mover -e 'exec sleep 300'
-waitfor 10 winid "$SRC" mover || fail "xterm did not map"
-MOVER=$(winid "$SRC" mover)
-
-# activity TAG: an xterm printing, x11perf, windows moved, unmapped, mapped.
-activity() {
-	bg env DISPLAY="$SRC" xterm -geometry 80x24+5+5 -title "busy$1" \
-		-e "ls -lR /usr/share/doc | head -1500; touch $T/done.$1; exec sleep 300"
-	DISPLAY=$SRC x11perf -repeat 1 -reps 40 -rect100 -seg100 -copywinwin100 >/dev/null 2>&1 || fail "x11perf failed"
-	DISPLAY=$SRC xdotool windowmove "$MOVER" 100 350 windowunmap --sync "$MOVER" windowmap --sync "$MOVER" \
-		windowmove "$MOVER" $((300 + RANDOM % 100)) 40
-	waitfor 20 test -e "$T/done.$1" || fail "$1: xterm did not finish"
-}
+mover_xterm
 
 for e in $ENCS; do
 	case $e in
@@ -37,7 +25,7 @@ for e in $ENCS; do
 	PIDS+=($!)
 	pipe=$!
 	waitfor 10 winid "$DST" "xs-test-$e" || fail "$e: no viewer window: $(cat "$T/xpaint.$e.err")"
-	activity "$e"
+	source_activity "$e"
 	settle "$SRC" "$DST" "$(winid "$DST" "xs-test-$e")" 15 $cmp || fail "$e: viewer did not settle on the source"
 	echo "$e: $(cat "$T/cmp.out")"
 	if [ "$e" = raw ]; then
@@ -57,7 +45,7 @@ done
 # Record while the source changes, then replay the file.
 "$BIN/xcap" -e lz4 "$SRC" </dev/null >"$T/rec.xcs" 2>"$T/rec.err" & PIDS+=($!)
 rec=$!
-activity rec
+source_activity rec
 waitfor 10 sh -c "'$TOOLS/xsdump' -q -p -o '$T/rec.xwd' '$T/rec.xcs' >/dev/null && xwd -silent -root -display '$SRC' >'$T/root.xwd' && '$TOOLS/xwdcmp' '$T/root.xwd' '$T/rec.xwd'" ||
 	fail "recording did not catch up with the source"
 kill -TERM "$rec"

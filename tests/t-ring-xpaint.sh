@@ -16,18 +16,7 @@ trap 'rm -f "$RING"; cleanup' EXIT
 
 xvfb SRC 800x600
 xvfb DST 1024x768
-bg env DISPLAY="$SRC" xterm -geometry 30x8+420+300 -bg navy -fg yellow -title mover -e 'exec sleep 300'
-waitfor 10 winid "$SRC" mover || fail "xterm did not map"
-MOVER=$(winid "$SRC" mover)
-
-# activity TAG: an xterm printing, x11perf, a window moved.
-activity() {
-	bg env DISPLAY="$SRC" xterm -geometry 80x24+5+5 -title "busy$1" \
-		-e "ls -lR /usr/share/doc | head -1000; touch $T/done.$1; exec sleep 300"
-	DISPLAY=$SRC x11perf -repeat 1 -reps 30 -rect100 -copywinwin100 >/dev/null 2>&1 || fail "x11perf failed"
-	DISPLAY=$SRC xdotool windowmove "$MOVER" 100 350 windowmove "$MOVER" $((300 + RANDOM % 100)) 40
-	waitfor 20 test -e "$T/done.$1" || fail "$1: xterm did not finish"
-}
+mover_xterm
 
 # writer N: xcap SRC | shmring -w RING in the background; $wpipe is its subshell.
 writer() {
@@ -53,7 +42,7 @@ viewer() {
 writer 1
 waitfor 10 test -s "$RING" || fail "no ring: $(cat "$T/shmring.1.err")"
 viewer 1
-activity 1
+source_activity 1
 settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "viewer did not settle on the source"
 echo "live: $(cat "$T/cmp.out")"
 
@@ -72,7 +61,7 @@ stop_writer
 bg env DISPLAY="$SRC" xterm -geometry 40x6+200+200 -bg darkgreen -fg white -title newcomer -e 'echo after the restart; exec sleep 300'
 waitfor 10 winid "$SRC" newcomer || fail "xterm did not map"
 writer 2
-activity 2
+source_activity 2
 settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "viewer did not follow the restarted writer"
 echo "writer restarted: $(cat "$T/cmp.out")"
 kill -0 "$vp" || fail "viewer died across the writer restart: $(tail -3 "$T/xpaint.2.err")"
