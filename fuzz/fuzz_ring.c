@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *mem;
-	struct ring_reader r;
+	struct ring_reader *r;
 	char err[512];
 	uint64_t prod = 0;
 	if (!mem && !(mem = aligned_alloc(4096, SIZE)))
@@ -35,30 +35,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		xs_put64(mem + RING_OFF_DATALEN, RING_MIN_DATA);
 		xs_put64(mem + RING_OFF_PROD, RING_SKEW);
 	}
-	memset(&r, 0, sizeof r);
-	r.map.fd = -1;
-	r.map.base = mem;
-	r.map.size = SIZE;
+	/* bit 2: records before a HELLO are returned too (more of the walk) */
+	if (ring_reader_open_mem(&r, mem, SIZE, size && !(data[0] & 4), err, sizeof err) < 0)
+		return 0;
 	for (int i = 0; i < 64; i++) {
-		struct xs_hdr h;
-		const uint8_t *body;
-		uint64_t off;
-		int in_ring, rc = ring_reader_next(&r, &h, &body, &off, &in_ring, err, sizeof err);
+		struct ring_rec rec;
+		int rc = ring_reader_next(r, &rec, err, sizeof err);
 		if (i == 0 && (data[0] & 1)) {
 			/* let the fuzzer's bytes after the header be records */
 			xs_put64(mem + RING_OFF_PROD, data[0] & 2 ? prod : RING_SKEW + (prod & 0xffff) * 64);
-			r.synced = data[0] & 4 ? 0 : 1;
 		}
 		if (rc == RING_REC) {
 			struct xs_msg m;
-			if (in_ring && (off < RING_HDR || off + h.len > SIZE))
-				abort(); /* an in-place body outside the mapping */
-			xs_parse(h, body, &m, err, sizeof err);
-			ring_reader_release(&r);
+			if (rec.in_ring && (rec.payload_off < RING_HDR || rec.payload_off % 64 ||
+					    rec.payload_off + rec.h.len - XS_RECT_LEN > SIZE))
+				abort(); /* an in-place payload outside the mapping or unaligned */
+			if (!rec.in_ring && !rec.body)
+				abort();
+			if (!ring_rec_parse(&rec, &m, err, sizeof err) && m.type == XS_RECT && rec.in_ring &&
+			    m.u.rect.data != rec.payload)
+				abort();
+			ring_reader_release(r);
 		} else if (rc == RING_FATAL) {
 			break;
 		}
 	}
-	free(r.buf);
+	ring_reader_close(r);
 	return 0;
 }

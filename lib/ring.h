@@ -1,24 +1,33 @@
 /*
  * The shared-memory ring (docs/RING.md): one header page, then a data area
- * holding frame-stream records. The guest side writes (shmring -w), the host
- * side reads (shmring -r, xpaint -r) and trusts nothing it finds there.
+ * holding frame-stream records. The guest side writes (shmring -w, or xcap
+ * itself under `shmring -w PATH -- xcap`), the host side reads (shmring -r,
+ * xpaint -r) and trusts nothing it finds there.
  *
- * Header page layout (little endian; each hot field on its own cache line):
+ * Header page layout (little endian; each side's hot fields on their own
+ * 64-byte cache line):
  *   0  u32 magic "XRNG" (written last)   4 u32 version
  *   8  u64 size of the whole mapping    16 u64 data offset (4096)
  *  24  u64 data length                  32 u8[16] session id (random per writer start)
+ *  48  u32 writer flags (RING_F_*)
  *  64  u64 producer position  (writer)  72 u64 writer heartbeat (writer)
  * 128  u64 consumer position  (reader) 136 u64 reader heartbeat (reader)
  * 144  u64 reader attach count (reader; the writer answers with a snapshot)
+ * 192  u32 wake word: 1 while a reader sleeps on it (futex), the writer
+ *          clears it and wakes the reader when it publishes (RING_F_WAKE)
  * Data area: records start at positions p with p % 64 == 32, so a rect's
- * pixels (8-byte header + 24-byte rect header later) are 64-byte aligned.
- * A record that would cross the end is replaced by a wrap marker (a header
+ * pixels (8-byte header + 24-byte rect header) are 64-byte aligned. A
+ * record that would cross the end is replaced by a wrap marker (a header
  * of type RING_WRAP) and written at the start of the next lap.
  *
  * Positions are monotonic 64-bit byte counts; position p lives at file
  * offset RING_HDR + p % data length. Heartbeats are counters whose change
  * (on the observer's own clock) means "alive": the two sides' clocks are
  * never compared.
+ *
+ * Files: ring_map.c (mapping, sizing, layout), ring_write.c (the writer),
+ * ring_read.c (the reader: the only code that reads memory a guest can
+ * write, and the only ring code the ring fuzzer links besides ring_map.c).
  */
 #ifndef RING_H
 #define RING_H
@@ -39,23 +48,28 @@
 #define RING_SKEW 32u          /* record start offset within an aligned block */
 #define RING_WRAP 0xffffu      /* header type of the wrap marker */
 #define RING_HB_MS 100u        /* heartbeat period */
+#define RING_TICK_MS 50u       /* the writer's heartbeat and attach checks */
 #define RING_DEAD_MS 1000u     /* no heartbeat for this long: the peer is gone */
 #define RING_MIN_DATA (64u << 10) /* smallest data area accepted */
 #define RING_INPLACE_MIN 4096u /* raw rects at least this long may be returned in place */
 #define RING_SNAP_MAX (4u << 20) /* largest body of a snapshot rect */
+#define RING_F_WAKE 1u         /* writer flag: it futex-wakes a sleeping reader (same kernel) */
+#define RING_FD_ENV "XS_RING_FD" /* shmring -w PATH -- COMMAND: the ring's fd for COMMAND */
+#define RING_BAR_ENV "XS_RING_BAR" /* set to 1 with it when the ring is a PCI BAR (never read it) */
 
 enum { RING_OFF_MAGIC = 0, RING_OFF_VERSION = 4, RING_OFF_SIZE = 8, RING_OFF_DATA = 16, RING_OFF_DATALEN = 24,
-       RING_OFF_SESSION = 32, RING_OFF_PROD = 64, RING_OFF_WHB = 72, RING_OFF_CONS = 128, RING_OFF_RHB = 136,
-       RING_OFF_ATTACH = 144 };
+       RING_OFF_SESSION = 32, RING_OFF_FLAGS = 48, RING_OFF_PROD = 64, RING_OFF_WHB = 72, RING_OFF_CONS = 128,
+       RING_OFF_RHB = 136, RING_OFF_ATTACH = 144, RING_OFF_WAKE = 192 };
 
-/* Return values of ring_reader_next() and ring_reader_wait(). */
+/* Results of the ring calls: one set everywhere. */
 enum {
 	RING_REC = 1,      /* next: one record returned; wait: the producer moved or the ring changed */
-	RING_NONE = 0,     /* next: nothing yet; wait: timeout */
+	RING_NONE = 0,     /* next: nothing yet; wait: timeout; open: done */
 	RING_FATAL = -1,   /* not a ring, size mismatch, ring too small: message in err, give up */
 	RING_RESTART = -2, /* the writer restarted (new session): resynchronised, message in err */
 	RING_CORRUPT = -3, /* a bad position or record: message in err, resynchronised */
 	RING_STOPPED = -4, /* wait: the writer's heartbeat stopped (reported once per stop) */
+	RING_NOFILE = -5,  /* open: the file cannot be opened or mapped (missing, owner, mode, size) */
 };
 
 /* Smallest ring that holds a w x h surface comfortably: stride*h*3 + 4 MiB,
@@ -80,68 +94,95 @@ struct ring_map {
  * a header and a minimal data area. Returns 0 or -1 with a message.
  */
 int ring_map_open(struct ring_map *m, const char *path, uint64_t create_size, char *err, size_t n);
+/* Maps an already opened ring file (shmring -w -- COMMAND hands its fd on);
+ * the fd is kept. Returns 0 or -1 with a message. */
+int ring_map_fd(struct ring_map *m, int fd, char *err, size_t n);
 void ring_map_close(struct ring_map *m);
 
 /* --- reader (host side; trusts nothing in the ring) -------------------- */
 
-struct ring_reader {
-	struct ring_map map;    /* map.fd and map.size for xcb_shm_attach_fd */
-	int state;              /* 0 waiting for a writer, 1 attached */
-	uint64_t data_len;      /* private, checked copies of the header */
-	uint8_t session[16];
-	uint64_t pos;           /* next record position */
-	uint64_t done;          /* position after the records returned so far */
-	int synced;             /* a HELLO was seen since attach */
-	uint64_t whb, whb_ns;   /* last writer heartbeat value and when it changed */
-	int writer_dead;
-	uint64_t rhb, rhb_ns;   /* our heartbeat counter and when we last wrote it */
-	uint64_t check_ns;      /* last session check */
-	uint64_t act_ns;        /* last record returned (the wait back-off grows from it) */
-	uint64_t bad_prod;      /* producer seen at the last attach attempt */
-	int tried;              /* an attach was tried: retry only when the ring changes */
-	uint8_t *buf;           /* private record bodies */
-	size_t cap;
-};
-
-/* Maps path and attaches (or waits for a writer if the ring is still blank).
- * Returns 0; -1 with a message when the file cannot be opened or mapped
- * (missing, wrong owner or mode, too small); -2 with a message when it is
- * not a ring or its header disagrees with the file (size mismatch). */
-int ring_reader_open(struct ring_reader *r, const char *path, char *err, size_t n);
-void ring_reader_close(struct ring_reader *r);
+struct ring_reader; /* opaque: ring_read.c */
 
 /*
- * The next record. Returns RING_REC with *h and *body: a private copy,
- * valid until the next call; or, for a raw RECT of at least RING_INPLACE_MIN
- * bytes, the body in place (*in_ring = 1, *body points into the mapping,
- * *body_file_off is its offset in the file, 64-byte aligned pixels at
- * +XS_RECT_LEN). For an in-place body the reader saw encoding RAW; the caller
- * parses the body once with xs_parse and must treat any other encoding as a
- * corrupt record (the writer changed it under us). Records before the first
- * HELLO after an attach are skipped. RING_NONE: nothing new.
- * RING_RESTART / RING_CORRUPT: message in err, reattached at the newest
- * record boundary (skipping to the next HELLO). RING_FATAL: give up.
+ * One record, all of it private: the header was copied once and checked;
+ * the body is a private copy, except for a raw rect of at least
+ * RING_INPLACE_MIN bytes whose pixels stay in the ring (in_ring): then its
+ * 24-byte rect header is a private copy in rect_hdr (encoding raw, checked
+ * there) and the pixels are at payload, file offset payload_off (64-byte
+ * aligned). The guest may rewrite those pixels at any moment: that can only
+ * give wrong pixels, never a read outside the mapping.
  */
-int ring_reader_next(struct ring_reader *r, struct xs_hdr *h, const uint8_t **body, uint64_t *body_file_off,
-		     int *in_ring, char *err, size_t n);
+struct ring_rec {
+	struct xs_hdr h;
+	uint64_t pos;                  /* ring position of the record, for messages */
+	const uint8_t *body;           /* !in_ring: h.len private bytes, valid until the next call */
+	int in_ring;
+	uint8_t rect_hdr[XS_RECT_LEN]; /* in_ring: private copy of the rect header */
+	const uint8_t *payload;        /* in_ring: the pixels in the mapping */
+	uint64_t payload_off;          /* in_ring: their offset in the file */
+};
+
+/* Parses a record (xs_parse) from its private parts: for an in-ring rect
+ * the header from rect_hdr and the payload pointer into the ring. */
+const char *ring_rec_parse(const struct ring_rec *rec, struct xs_msg *m, char *err, size_t n);
+
+/* Maps path and attaches (or waits for a writer if the ring is still blank).
+ * Returns RING_NONE (0) with *rp set; RING_NOFILE with a message when the
+ * file cannot be opened or mapped; RING_FATAL when it is not a ring or its
+ * header disagrees with the file. */
+int ring_reader_open(struct ring_reader **rp, const char *path, char *err, size_t n);
+/* The same over memory the caller mapped (tests, the fuzzer); nosync: return
+ * records before the first HELLO too. */
+int ring_reader_open_mem(struct ring_reader **rp, uint8_t *base, uint64_t size, int nosync, char *err, size_t n);
+void ring_reader_close(struct ring_reader *r);
+
+int ring_reader_fd(const struct ring_reader *r);          /* the file, for xcb_shm_attach_fd */
+uint64_t ring_reader_size(const struct ring_reader *r);   /* the mapping's size */
+uint64_t ring_reader_data_len(const struct ring_reader *r); /* 0 until attached */
+int ring_reader_attached(const struct ring_reader *r);
+/* Position after every record returned so far (for ring_reader_release_to). */
+uint64_t ring_reader_done(const struct ring_reader *r);
+
+/*
+ * The next record into *rec (see struct ring_rec). Records before the first
+ * HELLO after an attach are skipped. RING_NONE: nothing new. RING_RESTART /
+ * RING_CORRUPT: message in err, reattached at the newest record boundary
+ * (skipping to the next HELLO). RING_FATAL: give up.
+ */
+int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, size_t n);
 
 /* Publishes the consumer position after every record returned so far. */
 void ring_reader_release(struct ring_reader *r);
-/* Gives back the space before pos only (a position ring_reader_next reached
+/* Gives back the space before pos only (a position ring_reader_done gave
  * earlier in this session, e.g. the end of the last finished frame, while
  * the records after it are still in use). */
 void ring_reader_release_to(struct ring_reader *r, uint64_t pos);
 
 /*
- * Waits up to timeout_ms for the producer to move (spin briefly, then short
- * sleeps). Refreshes the reader heartbeat. Returns RING_REC (call next),
- * RING_NONE on timeout, RING_STOPPED once when the writer's heartbeat has
- * not moved for RING_DEAD_MS (keep waiting; it may come back).
+ * Waits up to timeout_ms for the producer to move: spins briefly after
+ * activity, then sleeps on the wake word (futex) when the writer wakes
+ * readers, else sleeps that grow with idleness. Refreshes the reader
+ * heartbeat. Returns RING_REC (call next), RING_NONE on timeout or a
+ * signal, RING_STOPPED once when the writer's heartbeat has not moved for
+ * RING_DEAD_MS (keep waiting; it may come back).
  */
 int ring_reader_wait(struct ring_reader *r, int timeout_ms);
 
-/* How long a reader sleeps after idle_ns without a record: 0 (spin) at
- * first, then sleeps short enough for the wake-up delay budget. */
+/*
+ * For a caller with a poll loop (xpaint): an eventfd that becomes readable
+ * when the ring has something after ring_reader_arm(), or at the latest
+ * RING_HB_MS * 5 later (so heartbeats and liveness checks go on). A thread
+ * does the waiting of ring_reader_wait; the caller's loop sleeps in poll.
+ * Returns the fd, or -1 (no thread: use ring_reader_wait with timeouts).
+ */
+int ring_reader_notify_fd(struct ring_reader *r);
+/* The ring was found empty: notify when that changes. Reads the eventfd. */
+void ring_reader_arm(struct ring_reader *r);
+/* Input was just sent: a reply is coming, wait with short sleeps again. */
+void ring_reader_poke(struct ring_reader *r);
+
+/* How long a reader without wake-ups sleeps after idle_ns without a
+ * record: 0 (spin) at first, then sleeps that grow with idleness. */
 uint64_t ring_backoff_ns(uint64_t idle_ns);
 
 /* --- writer (guest side) --------------------------------------------------- */
@@ -151,38 +192,51 @@ struct ring_writer {
 	uint8_t *data;          /* base + RING_HDR */
 	uint64_t data_len;
 	uint64_t prod;          /* next record position (private) */
+	uint64_t pub;           /* position published last */
 	uint64_t cons;          /* cached consumer position */
 	uint64_t attach;        /* last attach count seen */
 	uint64_t rhb, rhb_ns;   /* last reader heartbeat and when it changed (0: never) */
 	uint64_t whb, whb_ns;
 	int reader_live;
+	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
 	uint64_t waits;         /* times the ring was full */
+	uint64_t wakes;         /* futex wakes sent */
 };
 
-/* Initialises the header over a mapped file (magic last, new session id). */
-void ring_writer_init(struct ring_writer *w, struct ring_map *m);
+/* Initialises the header over a mapped file (magic last, new session id).
+ * bar: the mapping is a write-combining PCI BAR (never read it; a reader
+ * is on another kernel, so no futex wakes). */
+void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar);
 
 /*
- * Space for a record with a body of len bytes: waits (spin, then sleep)
- * while a live reader has not consumed enough, writes a wrap marker when the
- * record would cross the end. Returns where to write the 8-byte header and
- * the body (contiguous), or NULL if len is larger than half the data area.
+ * Space for a record with a body of len bytes at the private producer
+ * position: waits (spin, then sleep) while a live reader has not consumed
+ * enough, writes a wrap marker when the record would cross the end.
+ * Returns where to write the 8-byte header and the body (contiguous), or
+ * NULL if len is larger than half the data area.
  */
 uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len);
-
-/*
- * Copies n bytes into ring memory with sequential non-temporal stores
- * (movntdq on x86; memcpy elsewhere): for a write-combining BAR, where they
- * fill whole write-combining lines without reading the destination. The
- * store fence comes with ring_writer_commit().
- */
-void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n);
-
-/* Publishes the record reserved last (store fence, then the producer). */
+/* The reserved record is written: move the private producer past it
+ * without publishing (several records can be reserved before one publish). */
+void ring_writer_advance(struct ring_writer *w, uint32_t len);
+/* Publishes every record advanced over so far: store fence, producer,
+ * and a futex wake if a reader sleeps on the wake word. */
+void ring_writer_publish(struct ring_writer *w);
+/* advance + publish. */
 void ring_writer_commit(struct ring_writer *w, uint32_t len);
 
-/* Off the hot path: heartbeat, reader liveness. Returns 1 when a reader
- * attached since the last call (it wants a snapshot). */
+/* Copies n bytes into ring memory: memcpy into RAM; on a BAR sequential
+ * non-temporal stores (movntdq on x86), which fill whole write-combining
+ * lines without reading the destination. The store fence comes with
+ * ring_writer_publish(). */
+void ring_writer_copy(const struct ring_writer *w, uint8_t *dst, const uint8_t *src, size_t n);
+void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n);
+
+/* Off the hot path, every RING_TICK_MS: heartbeat, reader liveness.
+ * Returns 1 when a reader attached since the last call (it wants a
+ * snapshot). */
 int ring_writer_tick(struct ring_writer *w);
+/* Nanoseconds until the next tick is due (for a poll timeout). */
+uint64_t ring_writer_tick_in(const struct ring_writer *w);
 
 #endif

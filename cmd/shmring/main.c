@@ -19,12 +19,14 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-v] [-d CATS]   (stream on stdin into the ring)\n"
+		"       %s -w PATH [-s SIZE] [-p] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
 		"       %s -r PATH [-v] [-d CATS]                       (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
 		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
-		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n",
-		argv0, argv0);
+		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n"
+		"  COMMAND  gets the checked ring's fd in $XS_RING_FD (xcap then captures straight into it)\n",
+		argv0, argv0, argv0);
 	exit(code);
 }
 
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 	unsigned long linger = 0;
 	int c, privcopy = 0;
 	setprogname_(argv[0]);
-	while ((c = getopt(argc, argv, "w:r:s:l:pvd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+w:r:s:l:pvd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
 		case 'r': rpath = optarg; break;
@@ -81,7 +83,8 @@ int main(int argc, char **argv)
 		default: usage(EX_USAGE_);
 		}
 	}
-	if (optind != argc || !wpath == !rpath)
+	char **cmd = optind < argc ? argv + optind : NULL;
+	if (!wpath == !rpath || (cmd && (rpath || linger)))
 		usage(EX_USAGE_);
 	if (rpath && (size || linger || privcopy))
 		die(EX_USAGE_, "-s, -l and -p belong to -w");
@@ -94,5 +97,5 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy) : run_reader(rpath);
+	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, cmd) : run_reader(rpath);
 }

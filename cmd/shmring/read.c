@@ -53,72 +53,77 @@ static void flush(struct out *o, struct ring_reader *r)
 	ring_reader_release(r);
 }
 
-static void emit(struct out *o, struct ring_reader *r, struct xs_hdr h, const uint8_t *body, int in_ring)
+/* A record out: its header (and an in-ring rect's rect header) from the
+ * private copies, a large body straight from where it is. */
+static void emit(struct out *o, struct ring_reader *r, const struct ring_rec *rec)
 {
-	uint8_t hb[XS_HDR_LEN];
+	struct xs_hdr h = rec->h;
+	uint8_t hb[XS_HDR_LEN + XS_RECT_LEN];
 	xs_put_hdr(hb, h.type, h.len);
-	if (in_ring || XS_HDR_LEN + h.len > OUTBUF - o->len) {
-		struct iovec v[3] = { { o->buf, o->len }, { hb, sizeof hb }, { (void *)body, h.len } };
+	if (rec->in_ring || XS_HDR_LEN + h.len > OUTBUF - o->len) {
+		struct iovec v[3] = { { o->buf, o->len }, { hb, XS_HDR_LEN }, { (void *)rec->body, h.len } };
+		if (rec->in_ring) {
+			memcpy(hb + XS_HDR_LEN, rec->rect_hdr, XS_RECT_LEN);
+			v[1].iov_len = XS_HDR_LEN + XS_RECT_LEN;
+			v[2] = (struct iovec){ (void *)rec->payload, h.len - XS_RECT_LEN };
+		}
 		writev_all(o->len ? v : v + 1, o->len ? 3 : 2);
 		o->len = 0;
 		ring_reader_release(r);
 		return;
 	}
-	memcpy(o->buf + o->len, hb, sizeof hb);
-	memcpy(o->buf + o->len + XS_HDR_LEN, body, h.len);
+	memcpy(o->buf + o->len, hb, XS_HDR_LEN);
+	memcpy(o->buf + o->len + XS_HDR_LEN, rec->body, h.len);
 	o->len += XS_HDR_LEN + h.len;
 }
 
 int run_reader(const char *path)
 {
-	static struct ring_reader r;
+	struct ring_reader *r;
 	static struct out o;
 	char err[512];
 	uint64_t recs = 0, bytes = 0, resyncs = 0;
 	int rc = ring_reader_open(&r, path, err, sizeof err);
 	if (rc < 0)
-		die(rc == -1 ? EX_NOX : EX_DATA, "%s", err);
-	VERB("reading %s (%llu bytes)%s", path, (unsigned long long)r.map.size,
-	     r.state ? "" : ": waiting for a writer");
+		die(rc == RING_NOFILE ? EX_NOX : EX_DATA, "%s", err);
+	VERB("reading %s (%llu bytes)%s", path, (unsigned long long)ring_reader_size(r),
+	     ring_reader_attached(r) ? "" : ": waiting for a writer");
 	while (!stop_signal) {
 		if (stats_signal) {
 			stats_signal = 0;
 			warnx_("stats: %llu records, %llu bytes, %llu resynchronisations", (unsigned long long)recs,
 			       (unsigned long long)bytes, (unsigned long long)resyncs);
 		}
-		struct xs_hdr h;
-		const uint8_t *body;
-		uint64_t boff;
-		int in_ring;
-		rc = ring_reader_next(&r, &h, &body, &boff, &in_ring, err, sizeof err);
+		struct ring_rec rec;
+		rc = ring_reader_next(r, &rec, err, sizeof err);
 		switch (rc) {
 		case RING_REC:
 			if (!recs++)
-				VERB("attached; first record: %s", xs_type_name(h.type));
-			bytes += XS_HDR_LEN + h.len;
-			emit(&o, &r, h, body, in_ring);
+				VERB("attached; first record: %s", xs_type_name(rec.h.type));
+			bytes += XS_HDR_LEN + rec.h.len;
+			emit(&o, r, &rec);
 			continue;
 		case RING_NONE:
-			flush(&o, &r);
-			rc = ring_reader_wait(&r, 1000);
+			flush(&o, r);
+			rc = ring_reader_wait(r, 1000);
 			if (rc == RING_STOPPED)
 				warnx_("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
 			continue;
 		case RING_RESTART:
 			resyncs++;
-			flush(&o, &r);
+			flush(&o, r);
 			VERB("%s", err);
 			continue;
 		case RING_CORRUPT:
 			resyncs++;
-			flush(&o, &r);
+			flush(&o, r);
 			warnx_("%s: %s", path, err);
 			continue;
 		default:
-			flush(&o, &r);
+			flush(&o, r);
 			die(EX_DATA, "%s: %s", path, err);
 		}
 	}
-	flush(&o, &r);
+	flush(&o, r);
 	return 0;
 }

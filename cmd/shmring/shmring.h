@@ -10,8 +10,10 @@ extern volatile sig_atomic_t stats_signal; /* SIGUSR1: print the counters */
 
 /* Guest side: stdin into the ring at path; create_size nonzero creates it.
  * linger_s: after EOF keep serving snapshots to new readers this long.
- * privcopy: records through private memory even into a /dev/shm file. */
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy);
+ * privcopy: records through private memory even into a /dev/shm file.
+ * cmd: exec it to write the ring itself instead (the ring's fd in
+ * XS_RING_FD); the stdin stream is then not read. */
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, char **cmd);
 /* Host side: the ring at path to stdout. */
 int run_reader(const char *path);
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -200,19 +201,10 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 	}
 }
 
-/* Into the ring: non-temporal stores on a BAR, memcpy into RAM. */
-static void to_ring(struct writer *w, uint8_t *d, const uint8_t *s, size_t n)
-{
-	if (w->privcopy)
-		ring_stream_copy(d, s, n);
-	else
-		memcpy(d, s, n);
-}
-
 static void put_record(struct writer *w, const uint8_t *rec, size_t len)
 {
 	uint8_t *d = ring_writer_reserve(&w->rw, (uint32_t)(len - XS_HDR_LEN));
-	to_ring(w, d, rec, len);
+	ring_writer_copy(&w->rw, d, rec, len);
 	ring_writer_commit(&w->rw, (uint32_t)(len - XS_HDR_LEN));
 }
 
@@ -234,7 +226,7 @@ static void snapshot(struct writer *w)
 		uint32_t hh = w->h - y < rows ? w->h - y : rows, len = XS_RECT_LEN + w->w * 4u * hh;
 		uint8_t *d = ring_writer_reserve(&w->rw, len);
 		size_t o = xs_build_rect_hdr(d, XS_ENC_RAW, 0, y, w->w, hh, 0, w->w * 4u * hh);
-		to_ring(w, d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
+		ring_writer_copy(&w->rw, d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
 		ring_writer_commit(&w->rw, len);
 	}
 	put_record(w, fr, xs_build_frame(fr, w->seq, now_ns(), n, 0));
@@ -303,7 +295,7 @@ static void copy_private(struct writer *w, struct xs_hdr h)
 		staged = 0;
 	}
 	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
-	ring_stream_copy(d, src, len);
+	ring_writer_copy(&w->rw, d, src, len);
 	ring_writer_commit(&w->rw, h.len);
 	apply(w, h, src + XS_HDR_LEN);
 	if (staged)
@@ -341,6 +333,24 @@ static int copy_record(struct writer *w)
 	w->bytes += XS_HDR_LEN + h.len;
 	w->last_type = h.type;
 	return 1;
+}
+
+/* shmring -w PATH -- COMMAND: the checks above, then COMMAND writes the
+ * ring itself (xcap: its captures go straight into the ring) with the
+ * ring's fd in RING_FD_ENV, and RING_BAR_ENV=1 when it is a PCI BAR. */
+static void exec_writer(const char *path, struct ring_map *m, int bar, char **cmd)
+{
+	char fd[16];
+	int flags = fcntl(m->fd, F_GETFD);
+	if (flags < 0 || fcntl(m->fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+		die(EX_OS, "fcntl on the ring's fd:");
+	munmap(m->base, m->size);
+	snprintf(fd, sizeof fd, "%d", m->fd);
+	if (setenv(RING_FD_ENV, fd, 1) < 0 || (bar ? setenv(RING_BAR_ENV, "1", 1) : unsetenv(RING_BAR_ENV)) < 0)
+		die(EX_OS, "setenv:");
+	VERB("%s: handing the ring (fd %s%s) to %s", path, fd, bar ? ", a PCI BAR" : "", cmd[0]);
+	execvp(cmd[0], cmd);
+	die(errno == ENOENT ? 127 : 126, "%s:", cmd[0]);
 }
 
 static void tick(struct writer *w, int idle)
@@ -382,7 +392,7 @@ static void writer_stats(struct writer *w)
 	       (unsigned long long)w->bytes, (unsigned long long)w->rw.waits);
 }
 
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy)
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, char **cmd)
 {
 	static struct writer w;
 	struct ring_map m;
@@ -391,8 +401,10 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 	if (ring_map_open(&m, path, create_size, err, sizeof err) < 0)
 		die(EX_NOX, "%s", err);
 	pci_check_ones(path, m.base);
-	ring_writer_init(&w.rw, &m);
+	if (cmd)
+		exec_writer(path, &m, want_privcopy(path, m.fd, privcopy), cmd);
 	w.privcopy = want_privcopy(path, m.fd, privcopy);
+	ring_writer_init(&w.rw, &m, w.privcopy);
 	if (!(w.codec = xs_codec_new()))
 		die(EX_OS, "no memory for the codec");
 	if (fcntl(0, F_SETPIPE_SZ, 1 << 20) < 0)

@@ -130,15 +130,27 @@ static void frame(struct xpaint *x, const struct xs_frame *f)
 	x->nrects = 0;
 }
 
-int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, uint64_t payload_off)
+int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off)
 {
 	struct xs_msg m;
 	char e[200];
+	if (!x->have_hello && h.type != XS_HELLO) {
+		x->st.bytes += XS_HDR_LEN + h.len;
+		return bad(x, h, off, "the stream must begin with a hello");
+	}
+	if (xs_parse(h, body, &m, e, sizeof e)) {
+		x->st.bytes += XS_HDR_LEN + h.len;
+		return bad(x, h, off, e);
+	}
+	return feed_msg(x, h, &m, off, UINT64_MAX);
+}
+
+int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_t off, uint64_t payload_off)
+{
+	struct xs_msg m = *mp;
 	x->st.bytes += XS_HDR_LEN + h.len;
 	if (!x->have_hello && h.type != XS_HELLO)
 		return bad(x, h, off, "the stream must begin with a hello");
-	if (xs_parse(h, body, &m, e, sizeof e))
-		return bad(x, h, off, e);
 	switch (h.type) {
 	case XS_HELLO:
 		hello(x, &m.u.hello);

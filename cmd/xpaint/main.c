@@ -118,7 +118,6 @@ struct loop {
 	struct opts *o;
 	struct xs_reader rd;
 	struct direct dr;
-	struct ring_reader ring;
 	int sfd, reading, quit, status;
 };
 
@@ -270,7 +269,7 @@ static void pipe_once(struct loop *l)
 			return stream_end(l, EX_DATA);
 		if (k == 0)
 			break;
-		k = feed(x, h, body, off, UINT64_MAX);
+		k = feed(x, h, body, off);
 		if (k < 0)
 			return stream_end(l, EX_DATA);
 		if (k > 0)
@@ -329,6 +328,9 @@ static void x_events(struct loop *l)
 			break;
 		default:
 			ctl_event(&x->k, v, &e);
+			if (x->ring && (e.type == KeyPress || e.type == KeyRelease || e.type == ButtonPress ||
+					e.type == ButtonRelease))
+				ring_reader_poke(x->ring); /* the reply is coming: wait with short sleeps */
 		}
 	}
 	uint32_t b2 = 2 * (uint32_t)v->bw;
@@ -349,19 +351,23 @@ static void signals(struct loop *l)
 	}
 }
 
-/* Waits for the next thing to do; in ring mode the ring is polled. */
+/* Waits for the next thing to do: the X connection, signals, control
+ * output, and the stream (a pipe, or the ring's notifier). */
 static void wait_events(struct loop *l)
 {
 	struct xpaint *x = l->x;
-	struct pollfd p[4] = {
+	int ring = l->reading && l->o->ring;
+	int64_t rs = ring ? ringin_idle(x) : -1;
+	struct pollfd p[5] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
 		{ x->k.len && !x->k.dead ? x->k.fd : -1, POLLOUT, 0 },
 		{ l->reading && !l->o->ring ? l->rd.fd : -1, POLLIN, 0 },
+		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
 	};
 	struct timespec ts = { 0, 0 }, *tp = NULL;
-	if (l->reading && l->o->ring) {
-		ts.tv_nsec = (long)ringin_sleep_ns(&l->ring);
+	if (rs >= 0) {
+		ts.tv_nsec = (long)rs;
 		tp = &ts;
 	}
 	if (x->v.backfill) { /* the last frame into the pixmap, in time */
@@ -371,18 +377,8 @@ static void wait_events(struct loop *l)
 		tp = &ts;
 	}
 	XFlush(x->v.dpy);
-	for (;;) {
-		int r = ppoll(p, 4, tp, NULL);
-		if (r < 0 && errno != EINTR)
-			die(EX_OS, "poll:");
-		/* Idle on the ring: no fd woke us and nothing came, so sleep
-		 * again at once (one load of the producer, no X calls, no
-		 * other syscall): the idle wake-ups cost only the sleep. */
-		if (r != 0 || !l->reading || !l->o->ring || x->v.backfill)
-			break;
-		if (!(ts.tv_nsec = (long)ringin_sleep_ns(&l->ring)))
-			break;
-	}
+	if (ppoll(p, 5, tp, NULL) < 0 && errno != EINTR)
+		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at)
 		view_backfill(&x->v);
 	if (p[1].revents)
@@ -391,8 +387,8 @@ static void wait_events(struct loop *l)
 		ctl_write(&x->k);
 	if (p[3].revents && !l->quit)
 		pipe_step(l);
-	if (l->reading && l->o->ring && !l->quit) {
-		int n = ringin_step(x, &l->ring);
+	if (ring && !l->quit) {
+		int n = ringin_step(x);
 		if (n < 0)
 			stream_end(l, EX_DATA);
 	}
@@ -446,7 +442,7 @@ int main(int argc, char **argv)
 	x.codec = xs_codec_new();
 	l.reading = 1;
 	if (o.ring)
-		ringin_open(&x, &l.ring, o.ring);
+		ringin_open(&x, o.ring);
 	else
 		xs_reader_init(&l.rd, in);
 	l.rd.chunk = DIRECT_MIN; /* leaves most of a large raw rect in the pipe for direct_start */

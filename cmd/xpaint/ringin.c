@@ -3,7 +3,8 @@
  * rects stay in the ring and the X server reads them from there (the ring
  * file is attached read-only with MIT-SHM); their space is released only
  * after they went to the window and the pixmap and a round trip shows the
- * server is done with them.
+ * server is done with them. Waiting is the ring library's notifier
+ * thread: the poll loop sleeps on its eventfd beside the X connection.
  */
 #include "ring.h"
 #include "util.h"
@@ -14,14 +15,17 @@
 
 #define BATCH 256 /* records between two looks at X events */
 
-void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path)
+void ringin_open(struct xpaint *x, const char *path)
 {
-	if (ring_reader_open(r, path, x->err, sizeof x->err) < 0)
-		die(access(path, F_OK) ? EX_NOX : EX_DATA, "%s", x->err);
-	if (view_attach_ring(&x->v, r->map.fd) == 0)
+	int rc = ring_reader_open(&x->ring, path, x->err, sizeof x->err);
+	if (rc < 0)
+		die(rc == RING_NOFILE ? EX_NOX : EX_DATA, "%s", x->err);
+	if (view_attach_ring(&x->v, ring_reader_fd(x->ring)) == 0)
 		VERB("%s: attached to the X server, raw rects painted in place", path);
 	else
 		VERB("%s: the X server cannot map it: raw rects are copied", path);
+	if (ring_reader_notify_fd(x->ring) < 0)
+		VERB("%s: no notifier thread: the ring is polled", path);
 	ctl_refresh(&x->k);
 }
 
@@ -30,12 +34,13 @@ void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path)
  * space until then; the main loop sends that within BACKFILL_NS. While a
  * frame is open (its records arrive band by band), the space up to the end
  * of the frame before it is given back, once the server is done with it. */
-static void release(struct xpaint *x, struct ring_reader *r)
+static void release(struct xpaint *x)
 {
 	struct view *v = &x->v;
+	struct ring_reader *r = x->ring;
 	if (v->backfill)
 		return;
-	if (v->nring && v->ring_bytes > r->data_len / 4)
+	if (v->nring && v->ring_bytes > ring_reader_data_len(r) / 4)
 		view_spill(v);
 	if (v->nring) {
 		if (x->ring_done) {
@@ -52,16 +57,15 @@ static void release(struct xpaint *x, struct ring_reader *r)
 }
 
 /* Up to BATCH records. Returns how many, or -1 (x->err) on a fatal error. */
-int ringin_step(struct xpaint *x, struct ring_reader *r)
+int ringin_step(struct xpaint *x)
 {
 	int n = 0;
-	release(x, r);
+	release(x);
 	while (n < BATCH) {
-		struct xs_hdr h;
-		const uint8_t *body;
-		uint64_t foff;
-		int in_ring;
-		int k = ring_reader_next(r, &h, &body, &foff, &in_ring, x->err, sizeof x->err);
+		struct ring_rec rec;
+		struct xs_msg m;
+		char e[200];
+		int k = ring_reader_next(x->ring, &rec, x->err, sizeof x->err);
 		if (k == RING_NONE)
 			break;
 		if (k == RING_FATAL)
@@ -71,31 +75,42 @@ int ringin_step(struct xpaint *x, struct ring_reader *r)
 			view_discard_frame(&x->v);
 			x->nrects = 0;
 			x->ring_done = 0;
-			release(x, r);
+			release(x);
 			continue;
 		}
 		x->t_fill = mono_ns();
-		uint64_t off = r->pos - ring_foot(h.len); /* ring position, for messages */
-		int f = feed(x, h, body, off, in_ring ? foff + XS_RECT_LEN : UINT64_MAX);
+		if (ring_rec_parse(&rec, &m, e, sizeof e)) {
+			snprintf(x->err, sizeof x->err, "%s record at ring position %llu: %s", xs_type_name(rec.h.type),
+				 (unsigned long long)rec.pos, e);
+			return -1;
+		}
+		int f = feed_msg(x, rec.h, &m, rec.pos, rec.in_ring ? rec.payload_off : UINT64_MAX);
 		if (f < 0)
 			return -1;
-		if (h.type == XS_FRAME)
-			x->ring_done = r->done;
-		release(x, r);
+		if (rec.h.type == XS_FRAME)
+			x->ring_done = ring_reader_done(x->ring);
+		release(x);
 		n++;
 	}
 	return n;
 }
 
-/* How long to sleep when the ring is empty: spin at first, then sleeps
- * well under a millisecond (wake-up delay), longer when long idle. */
-uint64_t ringin_sleep_ns(struct ring_reader *r)
+/*
+ * Nothing more in the ring: heartbeat and liveness checks, then the
+ * notifier watches. Returns the poll timeout in ns: 0 when there is
+ * something after all, -1 to wait on the notifier's fd alone, or a sleep
+ * (no notifier thread).
+ */
+int64_t ringin_idle(struct xpaint *x)
 {
-	uint64_t idle = mono_ns() - r->act_ns;
+	struct ring_reader *r = x->ring;
 	int w = ring_reader_wait(r, 0);
 	if (w == RING_REC)
 		return 0;
 	if (w == RING_STOPPED)
 		warnx_("ring: the writer's heartbeat stopped; waiting for it");
-	return ring_backoff_ns(idle);
+	if (ring_reader_notify_fd(r) < 0)
+		return (int64_t)ring_backoff_ns(0) + 50000;
+	ring_reader_arm(r);
+	return -1;
 }

@@ -9,6 +9,7 @@
 #define XPAINT_H
 
 #include "proto.h"
+#include "ring.h"
 
 #include <X11/Xlib.h>
 #include <stdint.h>
@@ -98,6 +99,7 @@ struct xpaint {
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
 	uint64_t ring_done;  /* -r: ring position after the last frame end, 0: none */
+	struct ring_reader *ring; /* -r */
 	char err[256];
 };
 
@@ -132,17 +134,20 @@ void ctl_drain(struct ctl *k, int ms);
 void ctl_close(struct ctl *k);
 pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
 
-/* feed.c: one checked record; payload_off is the ring file offset of a
- * rect's payload or UINT64_MAX. Returns 0, 1 at bye, -1 with x->err. */
-int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, uint64_t payload_off);
+/* feed.c: one record, parsed from its private copy (feed), or already
+ * parsed (feed_msg); payload_off is the ring file offset of a raw rect's
+ * payload or UINT64_MAX. Returns 0, 1 at bye, -1 with x->err. */
+int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off);
+int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *m, uint64_t off, uint64_t payload_off);
 uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r);
 void feed_raw_end(struct xpaint *x, const struct xs_rect *r);
 
 /* ringin.c */
-struct ring_reader;
-void ringin_open(struct xpaint *x, struct ring_reader *r, const char *path);
-int ringin_step(struct xpaint *x, struct ring_reader *r);
-uint64_t ringin_sleep_ns(struct ring_reader *r);
+void ringin_open(struct xpaint *x, const char *path);
+int ringin_step(struct xpaint *x);
+int64_t ringin_idle(struct xpaint *x);
+
+/* feed.c */
 void stats_print(struct xpaint *x);
 
 #endif

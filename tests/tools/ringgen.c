@@ -4,6 +4,12 @@
  *                                  frame, then FRAMES frames of raw, lz4 and
  *                                  solid rects (deterministic by SEED)
  *   ringgen raw WxH FRAMES         full raw frames only (throughput)
+ *   ringgen frames WxH FRAMES      xcap-shaped raw frames (bands of 128 rows, a frame
+ *                                  record, a bye at the end) from one prepared picture:
+ *                                  to stdout, or with $XS_RING_FD (shmring -w PATH --
+ *                                  ringgen frames ...) straight into the ring, as
+ *                                  xcap writes it: the producer side of the throughput
+ *                                  figures, one copy a frame either way
  *   ringgen pic [-f]               reads a stream on stdin, paints it, prints
  *                                  "WxH frames=N first=TYPE crc=HEX" of the
  *                                  final picture (-f: one line per frame)
@@ -206,14 +212,79 @@ static int sink(void)
 	return 0;
 }
 
-struct bench { struct ring_map m; uint32_t len; unsigned frames; uint8_t *src; };
+/* One record (header and body from two places) to stdout or into the ring. */
+static void put_rec(struct ring_writer *rw, const uint8_t *hdr, size_t hl, const uint8_t *body, size_t bl)
+{
+	if (!rw) {
+		out(hdr, hl);
+		if (bl)
+			out(body, bl);
+		return;
+	}
+	ring_writer_tick(rw);
+	uint8_t *d = ring_writer_reserve(rw, (uint32_t)(hl + bl - XS_HDR_LEN));
+	if (!d)
+		die(EX_DATA, "a %zu-byte record does not fit the ring", hl + bl);
+	memcpy(d, hdr, hl);
+	memcpy(d + hl, body, bl);
+	ring_writer_commit(rw, (uint32_t)(hl + bl - XS_HDR_LEN));
+}
+
+static int frames_out(uint32_t w, uint32_t h, unsigned frames)
+{
+	static struct ring_writer rw;
+	struct ring_writer *ring = NULL;
+	uint8_t b[64], ch[XS_NONCE_LEN] = { 0 };
+	size_t stride = (size_t)w * 4;
+	uint8_t *px = malloc(stride * h);
+	uint64_t seed = 7;
+	if (!px)
+		die(EX_OS, "no memory");
+	for (size_t i = 0; i < stride * h; i += 4)
+		xs_put32(px + i, (uint32_t)rnd(&seed) & 0xfcfcfc);
+	const char *fd = getenv(RING_FD_ENV);
+	if (fd) {
+		struct ring_map m;
+		char err[256];
+		if (ring_map_fd(&m, atoi(fd), err, sizeof err) < 0)
+			die(EX_NOX, "%s", err);
+		ring_writer_init(&rw, &m, getenv(RING_BAR_ENV) != NULL);
+		ring = &rw;
+		/* wait for a reader (up to 2 s): the figure is the transfer, not the start */
+		for (int i = 0; i < 400 && !rw.reader_live; i++) {
+			ring_writer_tick(&rw);
+			usleep(5000);
+		}
+	}
+	uint64_t t0 = mono_ns();
+	put_rec(ring, b, xs_build_hello(b, w, h, 0, ch), NULL, 0);
+	for (unsigned f = 0; f < frames; f++) {
+		unsigned n = 0;
+		for (uint32_t y = 0; y < h; y += 128, n++) {
+			uint32_t bh = h - y < 128 ? h - y : 128;
+			put_rec(ring, b, xs_build_rect_hdr(b, XS_ENC_RAW, 0, y, w, bh, 0, (uint32_t)(stride * bh)),
+				px + stride * y, stride * bh);
+		}
+		put_rec(ring, b, xs_build_frame(b, f + 1, now_ns(), n, 0), NULL, 0);
+	}
+	put_rec(ring, b, xs_build_bye(b, 0), NULL, 0);
+	double s = (double)(mono_ns() - t0) / 1e9;
+	fprintf(stderr, "ringgen frames: %u frames %.3f s %.2f GB/s written\n", frames, s,
+		(double)stride * h * frames / s / 1e9);
+	return 0;
+}
+
+struct bench { struct ring_map m; uint32_t len; unsigned frames; uint8_t *src; int go; };
 
 static void *bench_writer(void *a)
 {
 	struct bench *b = a;
 	struct ring_writer w;
-	ring_writer_init(&w, &b->m);
+	ring_writer_init(&w, &b->m, 0);
 	w.reader_live = 1;
+	__atomic_store_n(&b->go, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&b->go, __ATOMIC_ACQUIRE) != 2)
+		;
 	for (unsigned f = 0; f < b->frames; f++) {
 		uint8_t *d = ring_writer_reserve(&w, b->len);
 		xs_put_hdr(d, XS_RECT, b->len);
@@ -244,32 +315,26 @@ static int bench(uint32_t w, uint32_t h, unsigned frames)
 	unlink(path);
 	b.len = len;
 	b.frames = frames;
-	struct ring_reader r;
-	memset(&r, 0, sizeof r);
+	struct ring_reader *r;
+	b.go = 0;
 	pthread_t th;
-	t = mono_ns();
 	pthread_create(&th, NULL, bench_writer, &b);
-	/* attach by hand on the same mapping once the header is there */
-	while (!__atomic_load_n((uint32_t *)(void *)b.m.base, __ATOMIC_ACQUIRE))
+	/* attach on the same mapping once the header is there */
+	while (!__atomic_load_n(&b.go, __ATOMIC_ACQUIRE))
 		;
-	r.map = b.m;
-	r.data_len = xs_get64(b.m.base + RING_OFF_DATALEN);
-	r.pos = r.done = RING_SKEW;
-	memcpy(r.session, b.m.base + RING_OFF_SESSION, 16);
-	r.state = r.synced = 1;
-	r.act_ns = r.check_ns = mono_ns();
+	if (ring_reader_open_mem(&r, b.m.base, b.m.size, 1, err, sizeof err) < 0)
+		die(EX_DATA, "%s", err);
+	t = mono_ns();
+	__atomic_store_n(&b.go, 2, __ATOMIC_RELEASE);
 	for (unsigned got = 0; got < frames;) {
-		struct xs_hdr hh;
-		const uint8_t *body;
-		uint64_t bo;
-		int in;
-		int rc = ring_reader_next(&r, &hh, &body, &bo, &in, err, sizeof err);
+		struct ring_rec rec;
+		int rc = ring_reader_next(r, &rec, err, sizeof err);
 		if (rc == RING_REC) {
-			memcpy(dst, body, hh.len);
-			ring_reader_release(&r);
+			memcpy(dst, rec.in_ring ? rec.payload - XS_RECT_LEN : rec.body, rec.h.len);
+			ring_reader_release(r);
 			got++;
 		} else if (rc == RING_NONE) {
-			ring_reader_wait(&r, 100);
+			ring_reader_wait(r, 100);
 		} else {
 			die(EX_DATA, "%s", err);
 		}
@@ -302,7 +367,7 @@ static int lat(const char *path, const char *cmd, unsigned n, unsigned idle_ms)
 	unlink(path);
 	if (ring_map_open(&m, path, 1 << 20, err, sizeof err) < 0)
 		die(EX_OS, "%s", err);
-	ring_writer_init(&w, &m);
+	ring_writer_init(&w, &m, 0);
 	int pfd[2];
 	if (pipe(pfd) < 0)
 		die(EX_OS, "pipe:");
@@ -367,6 +432,10 @@ int main(int argc, char **argv)
 		return poke(argv[2], argv[3], argv[4]);
 	if (argc == 6 && !strcmp(argv[1], "lat"))
 		return lat(argv[2], argv[3], (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
+	if (argc == 4 && !strcmp(argv[1], "frames")) {
+		geom(argv[2], &w, &h);
+		return frames_out(w, h, (unsigned)atoi(argv[3]));
+	}
 	if (argc == 2 && !strcmp(argv[1], "sink"))
 		return sink();
 	if (argc == 4 && !strcmp(argv[1], "bench")) {
@@ -374,5 +443,5 @@ int main(int argc, char **argv)
 		return bench(w, h, (unsigned)atoi(argv[3]));
 	}
 	die(EX_USAGE_, "usage: ringgen gen|raw WxH FRAMES [SEED] | pic [-f] | hdr FILE FIELD | poke FILE OFF HEX | "
-	    "sink | bench WxH FRAMES");
+	    "sink | bench WxH FRAMES | frames WxH FRAMES");
 }

@@ -424,7 +424,7 @@ static void ring_writer_main(const char *path, unsigned long mib)
 	int k;
 	if (ring_map_open(&m, path, (uint64_t)mib << 20, err, sizeof err) < 0)
 		die(EX_NOX, "%s", err);
-	ring_writer_init(&w, &m);
+	ring_writer_init(&w, &m, 0);
 	xs_reader_init(&r, 0);
 	while ((k = xs_read(&r, &h, &body, &off, err, sizeof err)) > 0) {
 		ring_put(&w, h, body);

@@ -1,0 +1,543 @@
+/*
+ * The ring's reader (host side). The only code that reads memory a guest
+ * can write: every header field and record header it uses is copied into
+ * private memory once and checked there; positions are trusted only after
+ * the checks below, and no caller ever sees shared memory except the
+ * pixels of an in-place raw rect (struct ring_rec).
+ */
+#include "ring_impl.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+
+#define TICK_NS (5ull * RING_HB_MS * MS) /* the notifier wakes its caller at least this often */
+
+/* What the notifier thread compares the ring against (a private copy). */
+struct watch {
+	int state;
+	uint64_t pos, bad_prod;
+	uint8_t session[16];
+};
+
+struct ring_reader {
+	struct ring_map map;
+	int own_map;            /* ring_reader_close unmaps */
+	int nosync;
+	int state;              /* 0 waiting for a writer, 1 attached */
+	uint64_t data_len;      /* private, checked copies of the header */
+	uint8_t session[16];
+	uint64_t pos;           /* next record position */
+	uint64_t done;          /* position after the records returned so far */
+	int synced;             /* a HELLO was seen since attach */
+	uint64_t whb, whb_ns;   /* last writer heartbeat value and when it changed */
+	int writer_dead;
+	uint64_t rhb, rhb_ns;   /* our heartbeat counter and when we last wrote it */
+	uint64_t check_ns;      /* last session check */
+	uint64_t act_ns;        /* last record or input (the wait back-off grows from it); atomic */
+	uint64_t bad_prod;      /* producer seen at the last attach attempt */
+	int tried;              /* an attach was tried: retry only when the ring changes */
+	uint8_t *buf;           /* private record bodies */
+	size_t cap;
+	/* the notifier thread (ring_reader_notify_fd) */
+	int efd;
+	pthread_t thread;
+	uint32_t armed;         /* futex (private): 1 while the thread watches */
+	pthread_mutex_t lock;   /* guards watch */
+	struct watch watch;
+	int stop;
+};
+
+static uint64_t act_get(const struct ring_reader *r) { return __atomic_load_n(&r->act_ns, __ATOMIC_RELAXED); }
+static void act_set(struct ring_reader *r, uint64_t v) { __atomic_store_n(&r->act_ns, v, __ATOMIC_RELAXED); }
+
+static void reader_heartbeat(struct ring_reader *r, uint64_t now)
+{
+	if (now - r->rhb_ns < RING_HB_MS * MS / 2)
+		return;
+	r->rhb_ns = now;
+	st64(r->map.base, RING_OFF_RHB, ++r->rhb);
+}
+
+/*
+ * Attaches at the newest record boundary: copies the header line once,
+ * checks it against the real file size, publishes the consumer position
+ * and bumps the attach count so the writer sends a snapshot.
+ */
+static int attach(struct ring_reader *r, char *err, size_t n)
+{
+	uint8_t *b = r->map.base, h[64];
+	uint64_t size, doff, dlen, prod, now = mono_ns();
+	uint32_t magic = ld32(b, RING_OFF_MAGIC), version;
+	r->state = 0;
+	r->tried = 1;
+	if (magic == 0)
+		return RING_NONE; /* a writer has not initialised it (yet) */
+	memcpy(h, b, sizeof h);
+	magic = xs_get32(h + RING_OFF_MAGIC);
+	version = xs_get32(h + RING_OFF_VERSION);
+	size = xs_get64(h + RING_OFF_SIZE);
+	doff = xs_get64(h + RING_OFF_DATA);
+	dlen = xs_get64(h + RING_OFF_DATALEN);
+	if (magic != RING_MAGIC) {
+		snprintf(err, n, "not a ring: magic 0x%08x at offset 0, expected 0x%08x (\"XRNG\")", magic, RING_MAGIC);
+		return RING_FATAL;
+	}
+	if (version != RING_VERSION) {
+		snprintf(err, n, "ring version %u at offset 4, this reader speaks %u", version, RING_VERSION);
+		return RING_FATAL;
+	}
+	if (size != r->map.size) {
+		snprintf(err, n, "size mismatch: the ring header says %llu bytes, the file has %llu (both sides must "
+			 "use the same file size)", (unsigned long long)size, (unsigned long long)r->map.size);
+		return RING_FATAL;
+	}
+	if (doff != RING_HDR || dlen % RING_ALIGN || dlen < RING_MIN_DATA || dlen > size - RING_HDR) {
+		snprintf(err, n, "bad ring geometry: data offset %llu, data length %llu in a %llu-byte file",
+			 (unsigned long long)doff, (unsigned long long)dlen, (unsigned long long)size);
+		return RING_FATAL;
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (ld32(b, RING_OFF_MAGIC) != RING_MAGIC || memcmp(b + RING_OFF_SESSION, h + RING_OFF_SESSION, 16))
+		return RING_NONE; /* a writer is (re)starting: try again */
+	prod = ld64(b, RING_OFF_PROD);
+	memcpy(r->session, h + RING_OFF_SESSION, 16);
+	r->bad_prod = prod;
+	if (prod % RING_ALIGN != RING_SKEW) {
+		snprintf(err, n, "corrupt ring: producer position %llu (offset %u) is not a record boundary",
+			 (unsigned long long)prod, RING_OFF_PROD);
+		return RING_CORRUPT;
+	}
+	r->data_len = dlen;
+	r->pos = r->done = prod;
+	r->synced = r->nosync;
+	r->state = 1;
+	st64(b, RING_OFF_CONS, prod);
+	st64(b, RING_OFF_ATTACH, ld64(b, RING_OFF_ATTACH) + 1);
+	r->whb = ld64(b, RING_OFF_WHB);
+	r->whb_ns = r->check_ns = now;
+	act_set(r, now);
+	r->writer_dead = 0;
+	reader_heartbeat(r, now + RING_HB_MS * MS);
+	return RING_REC;
+}
+
+static int reader_new(struct ring_reader **rp, int nosync)
+{
+	struct ring_reader *r = calloc(1, sizeof *r);
+	if (!r)
+		die(EX_OS, "no memory for a ring reader");
+	r->efd = -1;
+	r->nosync = nosync;
+	pthread_mutex_init(&r->lock, NULL);
+	*rp = r;
+	return 0;
+}
+
+int ring_reader_open(struct ring_reader **rp, const char *path, char *err, size_t n)
+{
+	struct ring_reader *r;
+	reader_new(&r, 0);
+	if (ring_map_open(&r->map, path, 0, err, n) < 0) {
+		free(r);
+		return RING_NOFILE;
+	}
+	r->own_map = 1;
+	/* sub-millisecond sleeps in ring_reader_wait need a small timer slack */
+	prctl(PR_SET_TIMERSLACK, 10000UL, 0, 0, 0);
+	if (attach(r, err, n) == RING_FATAL) {
+		ring_reader_close(r);
+		return RING_FATAL;
+	}
+	*rp = r;
+	return RING_NONE;
+}
+
+int ring_reader_open_mem(struct ring_reader **rp, uint8_t *base, uint64_t size, int nosync, char *err, size_t n)
+{
+	struct ring_reader *r;
+	reader_new(&r, nosync);
+	r->map = (struct ring_map){ -1, base, size };
+	if (attach(r, err, n) == RING_FATAL) {
+		ring_reader_close(r);
+		return RING_FATAL;
+	}
+	*rp = r;
+	return RING_NONE;
+}
+
+void ring_reader_close(struct ring_reader *r)
+{
+	if (!r)
+		return;
+	if (r->efd >= 0) {
+		__atomic_store_n(&r->stop, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&r->armed, 1, __ATOMIC_SEQ_CST);
+		syscall(SYS_futex, &r->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		pthread_join(r->thread, NULL);
+		close(r->efd);
+	}
+	if (r->own_map)
+		ring_map_close(&r->map);
+	free(r->buf);
+	free(r);
+}
+
+int ring_reader_fd(const struct ring_reader *r) { return r->map.fd; }
+uint64_t ring_reader_size(const struct ring_reader *r) { return r->map.size; }
+uint64_t ring_reader_data_len(const struct ring_reader *r) { return r->state ? r->data_len : 0; }
+int ring_reader_attached(const struct ring_reader *r) { return r->state == 1; }
+uint64_t ring_reader_done(const struct ring_reader *r) { return r->done; }
+
+void ring_reader_release(struct ring_reader *r)
+{
+	if (r->state == 1)
+		st64(r->map.base, RING_OFF_CONS, r->done);
+}
+
+void ring_reader_release_to(struct ring_reader *r, uint64_t pos)
+{
+	if (r->state == 1 && pos <= r->done && r->done - pos <= r->data_len)
+		st64(r->map.base, RING_OFF_CONS, pos);
+}
+
+/* Has the writer restarted (blank or different session)? */
+static int restarted(const struct ring_reader *r)
+{
+	return ld32(r->map.base, RING_OFF_MAGIC) != RING_MAGIC ||
+	       memcmp(r->map.base + RING_OFF_SESSION, r->session, 16) != 0;
+}
+
+/* A bad position or record: a new session explains it, else it is corruption.
+ * Either way reattach at the newest boundary. */
+static int resync(struct ring_reader *r, char *err, size_t n, int corrupt)
+{
+	char why[256];
+	int a;
+	if (restarted(r)) {
+		a = attach(r, why, sizeof why);
+		if (a == RING_FATAL || a == RING_CORRUPT) {
+			snprintf(err, n, "%s", why);
+			return a;
+		}
+		snprintf(err, n, "writer restarted (new session): resynchronised");
+		return RING_RESTART;
+	}
+	if (!corrupt)
+		return RING_NONE;
+	a = attach(r, why, sizeof why);
+	if (a == RING_FATAL) {
+		snprintf(err, n, "%s", why);
+		return a;
+	}
+	size_t l = strlen(err);
+	snprintf(err + l, n > l ? n - l : 0, "; %s", a == RING_REC ? "resynchronised at the newest record" : why);
+	return RING_CORRUPT;
+}
+
+static int corrupt(struct ring_reader *r, char *err, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int corrupt(struct ring_reader *r, char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int l = snprintf(err, n, "corrupt ring: ");
+	va_start(ap, fmt);
+	vsnprintf(err + l, n - (size_t)l, fmt, ap);
+	va_end(ap);
+	if (restarted(r))
+		err[0] = 0;
+	return resync(r, err, n, 1);
+}
+
+/* Is there something for ring_reader_next to do, compared with w? Reads
+ * only the magic, the session and the producer. */
+static int changed(const uint8_t *b, const struct watch *w)
+{
+	if (w->state == 1)
+		return ld64(b, RING_OFF_PROD) != w->pos || ld32(b, RING_OFF_MAGIC) != RING_MAGIC;
+	if (ld32(b, RING_OFF_MAGIC) == 0)
+		return 0;
+	return memcmp(b + RING_OFF_SESSION, w->session, 16) != 0 || ld64(b, RING_OFF_PROD) != w->bad_prod;
+}
+
+static struct watch watch_of(const struct ring_reader *r)
+{
+	struct watch w = { r->state, r->pos, r->bad_prod, { 0 } };
+	memcpy(w.session, r->session, 16);
+	return w;
+}
+
+static int ready(struct ring_reader *r)
+{
+	struct watch w = watch_of(r);
+	return changed(r->map.base, &w);
+}
+
+const char *ring_rec_parse(const struct ring_rec *rec, struct xs_msg *m, char *err, size_t n)
+{
+	if (!rec->in_ring)
+		return xs_parse(rec->h, rec->body, m, err, n);
+	/* the header is the private copy; a raw rect's parse reads no pixel */
+	if (xs_get32(rec->rect_hdr) != XS_ENC_RAW) {
+		snprintf(err, n, "an in-ring rect that is not raw");
+		return err;
+	}
+	if (xs_parse(rec->h, rec->rect_hdr, m, err, n))
+		return err;
+	m->u.rect.data = rec->payload;
+	return NULL;
+}
+
+int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, size_t n)
+{
+	uint64_t now = mono_ns();
+	memset(rec, 0, offsetof(struct ring_rec, rect_hdr));
+	rec->payload = NULL;
+	rec->payload_off = 0;
+	if (r->state == 0) {
+		if (r->tried && !ready(r))
+			return RING_NONE;
+		int a = attach(r, err, n);
+		if (a != RING_REC)
+			return a;
+	}
+	reader_heartbeat(r, now);
+	if (now - r->check_ns > RING_HB_MS * MS) {
+		r->check_ns = now;
+		if (restarted(r))
+			return resync(r, err, n, 0);
+	}
+	for (;;) {
+		uint64_t prod = ld64(r->map.base, RING_OFF_PROD), pos = r->pos;
+		uint64_t room = r->data_len - pos % r->data_len, foot;
+		const uint8_t *p = r->map.base + RING_HDR + pos % r->data_len;
+		uint8_t hb[XS_HDR_LEN + XS_RECT_LEN];
+		struct xs_hdr hh;
+		const char *e;
+		if (prod == pos) {
+			if (!r->synced)
+				ring_reader_release(r);
+			return RING_NONE;
+		}
+		if (prod < pos || prod - pos > r->data_len || prod % RING_ALIGN != RING_SKEW)
+			return corrupt(r, err, n, "producer position %llu (offset %u) with the reader at %llu",
+				       (unsigned long long)prod, RING_OFF_PROD, (unsigned long long)pos);
+		memcpy(hb, p, XS_HDR_LEN);
+		hh = xs_get_hdr(hb);
+		if (hh.type == RING_WRAP) {
+			if (hh.len || hh.flags || pos + room + RING_SKEW > prod)
+				return corrupt(r, err, n, "bad wrap marker at position %llu", (unsigned long long)pos);
+			r->pos = pos + room + RING_SKEW;
+			if (!r->synced)
+				r->done = r->pos;
+			continue;
+		}
+		if ((e = xs_check_hdr(hh)))
+			return corrupt(r, err, n, "record header at position %llu: %s (type %u, length %u)",
+				       (unsigned long long)pos, e, hh.type, hh.len);
+		foot = ring_foot(hh.len);
+		if (XS_HDR_LEN + (uint64_t)hh.len > room)
+			return corrupt(r, err, n, "%s record of %u bytes at position %llu crosses the end of the ring",
+				       xs_type_name(hh.type), hh.len, (unsigned long long)pos);
+		if (pos + XS_HDR_LEN + hh.len > prod)
+			return corrupt(r, err, n, "%s record of %u bytes at position %llu goes past the producer (%llu)",
+				       xs_type_name(hh.type), hh.len, (unsigned long long)pos, (unsigned long long)prod);
+		if (foot > r->data_len / 2) {
+			snprintf(err, n, "ring too small: a %s record of %u bytes needs a data area of at least %llu "
+				 "bytes, this ring has %llu", xs_type_name(hh.type), hh.len,
+				 (unsigned long long)foot * 2, (unsigned long long)r->data_len);
+			return RING_FATAL;
+		}
+		r->pos = pos + foot;
+		if (!r->synced && hh.type != XS_HELLO) {
+			r->done = r->pos; /* records before the snapshot's HELLO are skipped */
+			continue;
+		}
+		r->synced = 1;
+		rec->h = hh;
+		rec->pos = pos;
+		if (hh.type == XS_RECT && hh.len >= RING_INPLACE_MIN) {
+			memcpy(rec->rect_hdr, p + XS_HDR_LEN, XS_RECT_LEN);
+			rec->in_ring = xs_get32(rec->rect_hdr) == XS_ENC_RAW;
+		}
+		if (rec->in_ring) {
+			rec->payload = p + XS_HDR_LEN + XS_RECT_LEN;
+			rec->payload_off = (uint64_t)(rec->payload - r->map.base);
+		} else {
+			r->buf = xs_grow(r->buf, &r->cap, hh.len ? hh.len : 1, 1, 4096);
+			memcpy(r->buf, p + XS_HDR_LEN, hh.len);
+			rec->body = r->buf;
+		}
+		/* a writer that thought us dead may have lapped us meanwhile */
+		prod = ld64(r->map.base, RING_OFF_PROD);
+		if (prod > pos && prod - pos > r->data_len)
+			return corrupt(r, err, n, "overrun: the writer is %llu bytes ahead of position %llu",
+				       (unsigned long long)(prod - pos), (unsigned long long)pos);
+		r->done = r->pos;
+		act_set(r, now);
+		return RING_REC;
+	}
+}
+
+/*
+ * Sleep length after idle_ns without records, for a writer that cannot
+ * wake us (a guest's BAR: it runs on another kernel): spin first, short
+ * sleeps while a frame's records may still be coming or a reply to input
+ * is due, then longer ones as the screen stays still. Each wake-up costs
+ * about 7 us of CPU here (timer, two context switches): 2 ms sleeps after
+ * a second of stillness are 0.35% of a core.
+ */
+uint64_t ring_backoff_ns(uint64_t idle_ns)
+{
+	if (idle_ns < 50000)
+		return 0;
+	if (idle_ns < 5 * MS)
+		return 50000;
+	if (idle_ns < 200 * MS)
+		return 250000;
+	if (idle_ns < 1000 * MS)
+		return 1000000;
+	return 2000000;
+}
+
+/*
+ * One wait of at most max_ns for w to change. With a writer that wakes
+ * readers (RING_F_WAKE, same kernel) a futex sleep on the wake word after
+ * a short spin; else ring_backoff_ns(). Returns 1 when w changed, 0 on
+ * timeout, -1 on a signal.
+ */
+static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t max_ns)
+{
+	uint8_t *b = r->map.base;
+	uint64_t idle = mono_ns() - act_get(r), s = ring_backoff_ns(idle);
+	if (changed(b, w))
+		return 1;
+	if (s == 0) {
+		cpu_relax();
+		return changed(b, w);
+	}
+	if (w->state == 1 && (ld32(b, RING_OFF_FLAGS) & RING_F_WAKE)) {
+		__atomic_store_n((uint32_t *)(void *)(b + RING_OFF_WAKE), 1u, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (changed(b, w))
+			return 1;
+		if (futex_wait_ns(b, RING_OFF_WAKE, 1, max_ns, 0) < 0 && errno == EINTR)
+			return -1;
+		return changed(b, w);
+	}
+	if (sleep_ns(s < max_ns ? s : max_ns) < 0)
+		return -1;
+	return changed(b, w);
+}
+
+int ring_reader_wait(struct ring_reader *r, int timeout_ms)
+{
+	uint64_t start = mono_ns(), now = start, deadline = start + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
+	for (;;) {
+		if (ready(r))
+			return RING_REC;
+		reader_heartbeat(r, now);
+		if (r->state == 1 && now - r->check_ns > RING_HB_MS * MS) {
+			uint64_t whb = ld64(r->map.base, RING_OFF_WHB);
+			r->check_ns = now;
+			if (restarted(r)) {
+				r->check_ns = 0; /* ring_reader_next looks at once */
+				return RING_REC;
+			}
+			if (whb != r->whb) {
+				r->whb = whb;
+				r->whb_ns = now;
+				r->writer_dead = 0;
+			} else if (!r->writer_dead && now - r->whb_ns > RING_DEAD_MS * MS) {
+				r->writer_dead = 1;
+				return RING_STOPPED;
+			}
+		}
+		if (now >= deadline)
+			return RING_NONE;
+		/* wake at least every heartbeat period for the checks above */
+		uint64_t left = deadline - now, hb = RING_HB_MS * MS / 2;
+		struct watch w = watch_of(r);
+		int c = wait_change(r, &w, left < hb ? left : hb);
+		if (c > 0)
+			return RING_REC;
+		if (c < 0)
+			return RING_NONE; /* a signal: let the caller check its flags */
+		now = mono_ns();
+	}
+}
+
+/* --- the notifier thread ------------------------------------------------ */
+
+static void notify(struct ring_reader *r)
+{
+	uint64_t one = 1;
+	__atomic_store_n(&r->armed, 0, __ATOMIC_SEQ_CST);
+	if (write(r->efd, &one, sizeof one) < 0) { /* EAGAIN: already readable */ }
+}
+
+/* Watches the ring while armed; wakes the caller through the eventfd when
+ * it changes, or after TICK_NS so that its heartbeat and checks go on. */
+static void *notifier(void *arg)
+{
+	struct ring_reader *r = arg;
+	for (;;) {
+		while (!__atomic_load_n(&r->armed, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, &r->armed, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+		if (__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
+			return NULL;
+		uint64_t until = mono_ns() + TICK_NS;
+		for (;;) {
+			pthread_mutex_lock(&r->lock);
+			struct watch w = r->watch;
+			pthread_mutex_unlock(&r->lock);
+			uint64_t now = mono_ns();
+			if (!__atomic_load_n(&r->armed, __ATOMIC_SEQ_CST) || __atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
+				break;
+			if (now >= until || wait_change(r, &w, until - now) != 0) {
+				notify(r);
+				break;
+			}
+		}
+	}
+}
+
+int ring_reader_notify_fd(struct ring_reader *r)
+{
+	if (r->efd >= 0)
+		return r->efd;
+	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->efd < 0)
+		return -1;
+	if (pthread_create(&r->thread, NULL, notifier, r)) {
+		close(r->efd);
+		return r->efd = -1;
+	}
+	return r->efd;
+}
+
+void ring_reader_arm(struct ring_reader *r)
+{
+	uint64_t v;
+	if (r->efd < 0)
+		return;
+	if (read(r->efd, &v, sizeof v) < 0) { /* EAGAIN: nothing pending */ }
+	pthread_mutex_lock(&r->lock);
+	r->watch = watch_of(r);
+	pthread_mutex_unlock(&r->lock);
+	if (!__atomic_exchange_n(&r->armed, 1, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &r->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	else if (r->state == 1) /* already armed: the thread may sleep on an old position */
+		__atomic_exchange_n((uint32_t *)(void *)(r->map.base + RING_OFF_WAKE), 0u, __ATOMIC_SEQ_CST),
+			futex_wake_all(r->map.base, RING_OFF_WAKE);
+}
+
+void ring_reader_poke(struct ring_reader *r)
+{
+	act_set(r, mono_ns());
+}

@@ -1,0 +1,210 @@
+/*
+ * The ring's writer (guest side): shmring -w, or xcap itself under
+ * `shmring -w PATH -- xcap`. It writes the data area sequentially and only
+ * the producer, its heartbeat and (clearing it) the wake word in the
+ * header; on a PCI BAR it never reads ring memory on the hot path.
+ */
+#include "ring_impl.h"
+#include "util.h"
+
+#include <string.h>
+
+#define WRITER_TICK_NS (RING_TICK_MS * MS)
+
+void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
+{
+	uint8_t *b = m->base;
+	uint8_t sid[16];
+	memset(w, 0, sizeof *w);
+	w->map = *m;
+	w->bar = bar;
+	w->data = b + RING_HDR;
+	w->data_len = (m->size - RING_HDR) & ~(uint64_t)(RING_ALIGN - 1);
+	w->prod = w->pub = w->cons = RING_SKEW;
+	/* readers see a blank ring while the header changes */
+	st32(b, RING_OFF_MAGIC, 0);
+	store_fence();
+	xs_put32(b + RING_OFF_VERSION, RING_VERSION);
+	xs_put64(b + RING_OFF_SIZE, m->size);
+	xs_put64(b + RING_OFF_DATA, RING_HDR);
+	xs_put64(b + RING_OFF_DATALEN, w->data_len);
+	random_bytes(sid, sizeof sid);
+	memcpy(b + RING_OFF_SESSION, sid, sizeof sid);
+	/* a reader on a BAR's host side runs on another kernel: no wakes */
+	st32(b, RING_OFF_FLAGS, bar ? 0 : RING_F_WAKE);
+	st64(b, RING_OFF_PROD, w->prod);
+	st64(b, RING_OFF_WHB, 0);
+	/* the reader line, once, before the magic; afterwards only readers write it */
+	st64(b, RING_OFF_CONS, w->cons);
+	w->attach = ld64(b, RING_OFF_ATTACH);
+	w->rhb = ld64(b, RING_OFF_RHB);
+	w->whb_ns = mono_ns();
+	store_fence();
+	st32(b, RING_OFF_MAGIC, RING_MAGIC);
+	store_fence();
+}
+
+uint64_t ring_writer_tick_in(const struct ring_writer *w)
+{
+	uint64_t since = mono_ns() - w->whb_ns;
+	return since >= WRITER_TICK_NS ? 0 : WRITER_TICK_NS - since;
+}
+
+int ring_writer_tick(struct ring_writer *w)
+{
+	uint64_t now = mono_ns(), a, rhb;
+	if (now - w->whb_ns < WRITER_TICK_NS)
+		return 0;
+	w->whb_ns = now;
+	st64(w->map.base, RING_OFF_WHB, ++w->whb);
+	a = ld64(w->map.base, RING_OFF_ATTACH);
+	rhb = ld64(w->map.base, RING_OFF_RHB);
+	if (a != w->attach) {
+		w->attach = a;
+		w->rhb = rhb;
+		w->rhb_ns = now;
+		if (!w->reader_live)
+			DBG(D_RING, "reader attached (count %llu)", (unsigned long long)a);
+		w->reader_live = 1;
+		return 1;
+	}
+	if (rhb != w->rhb) {
+		w->rhb = rhb;
+		w->rhb_ns = now;
+		w->reader_live = 1;
+	} else if (w->reader_live && now - w->rhb_ns > RING_DEAD_MS * MS) {
+		DBG(D_RING, "reader heartbeat stopped: treating the ring as free");
+		w->reader_live = 0;
+	}
+	return 0;
+}
+
+/* Is the consumer position a reader published plausible for this session? */
+static int cons_valid(const struct ring_writer *w, uint64_t c)
+{
+	return c % RING_ALIGN == RING_SKEW && c <= w->pub && w->pub - c <= w->data_len;
+}
+
+/*
+ * Waits until positions up to end are free. Reads the consumer line only
+ * when the cached value says full. Without a live reader the ring counts as
+ * free (nothing is waiting for the data; a newcomer gets a snapshot).
+ * Records advanced over but not yet published are published first: the
+ * reader cannot free space it has not been shown.
+ */
+static void wait_space(struct ring_writer *w, uint64_t end)
+{
+	unsigned i = 0;
+	uint64_t sleep = 20000;
+	while (end - w->cons > w->data_len) {
+		uint64_t c;
+		if (!w->reader_live) {
+			w->cons = end - w->data_len;
+			return;
+		}
+		if (w->pub != w->prod)
+			ring_writer_publish(w);
+		c = ld64(w->map.base, RING_OFF_CONS);
+		if (!cons_valid(w, c)) {
+			w->cons = end - w->data_len;
+			return;
+		}
+		w->cons = c;
+		if (end - c <= w->data_len)
+			return;
+		if (i++ == 0)
+			w->waits++;
+		if (i < 200) {
+			cpu_relax();
+			continue;
+		}
+		ring_writer_tick(w);
+		sleep_ns(sleep);
+		if (sleep < 200000)
+			sleep *= 2;
+	}
+}
+
+uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len)
+{
+	uint64_t foot = ring_foot(len), room, q = w->prod;
+	if (foot > w->data_len / 2)
+		return NULL;
+	room = w->data_len - w->prod % w->data_len;
+	if (XS_HDR_LEN + (uint64_t)len > room)
+		q = w->prod + room + RING_SKEW;
+	wait_space(w, q + foot);
+	if (q != w->prod) {
+		uint8_t m[XS_HDR_LEN];
+		xs_put_hdr(m, (uint16_t)RING_WRAP, 0);
+		ring_writer_copy(w, w->data + w->prod % w->data_len, m, sizeof m);
+		w->prod = q;
+	}
+	return w->data + q % w->data_len;
+}
+
+void ring_writer_advance(struct ring_writer *w, uint32_t len)
+{
+	w->prod += ring_foot(len);
+}
+
+/*
+ * The reader sleeps with the wake word at 1 after it read the producer;
+ * the writer stores the producer and then reads the word: with a full
+ * fence between on both sides, either the reader sees the new producer or
+ * the writer sees the 1 and wakes it.
+ */
+void ring_writer_publish(struct ring_writer *w)
+{
+	uint8_t *b = w->map.base;
+	/* write-combining buffers drain before the position that publishes them */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	store_fence();
+	st64(b, RING_OFF_PROD, w->prod);
+	w->pub = w->prod;
+	if (w->bar)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ld32(b, RING_OFF_WAKE) && __atomic_exchange_n((uint32_t *)(void *)(b + RING_OFF_WAKE), 0u,
+							   __ATOMIC_SEQ_CST)) {
+		futex_wake_all(b, RING_OFF_WAKE);
+		w->wakes++;
+	}
+}
+
+void ring_writer_commit(struct ring_writer *w, uint32_t len)
+{
+	ring_writer_advance(w, len);
+	ring_writer_publish(w);
+}
+
+void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#if defined(__SSE2__)
+	while (n && ((uintptr_t)dst & 15)) {
+		*dst++ = *src++;
+		n--;
+	}
+	for (; n >= 64; n -= 64, dst += 64, src += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(src + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(src + 48));
+		_mm_stream_si128((__m128i *)(void *)dst, a);
+		_mm_stream_si128((__m128i *)(void *)(dst + 16), b);
+		_mm_stream_si128((__m128i *)(void *)(dst + 32), c);
+		_mm_stream_si128((__m128i *)(void *)(dst + 48), d);
+	}
+	for (; n >= 16; n -= 16, dst += 16, src += 16)
+		_mm_stream_si128((__m128i *)(void *)dst, _mm_loadu_si128((const __m128i *)(const void *)src));
+#endif
+	memcpy(dst, src, n);
+}
+
+void ring_writer_copy(const struct ring_writer *w, uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (w->bar)
+		ring_stream_copy(dst, src, n);
+	else
+		memcpy(dst, src, n);
+}
