@@ -222,6 +222,10 @@ void ring_writer_advance(struct ring_writer *w, uint32_t len);
 /* Publishes every record advanced over so far: store fence, producer,
  * and a futex wake if a reader sleeps on the wake word. */
 void ring_writer_publish(struct ring_writer *w);
+/* Publishes up to pos only (an end of a record advanced over). */
+void ring_writer_publish_to(struct ring_writer *w, uint64_t pos);
+/* Would a record of len bytes be reserved now without waiting? */
+int ring_writer_fits(struct ring_writer *w, uint32_t len);
 /* advance + publish. */
 void ring_writer_commit(struct ring_writer *w, uint32_t len);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
+#define REWIND_MIN (256u << 10) /* records this large start an empty ring afresh */
 
 void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 {
@@ -125,14 +126,50 @@ static void wait_space(struct ring_writer *w, uint64_t end)
 	}
 }
 
+/* Where a record of len bytes would start (after a wrap marker if needed). */
+static uint64_t place(const struct ring_writer *w, uint32_t len)
+{
+	uint64_t room = w->data_len - w->prod % w->data_len;
+	return XS_HDR_LEN + (uint64_t)len > room ? w->prod + room + RING_SKEW : w->prod;
+}
+
+int ring_writer_fits(struct ring_writer *w, uint32_t len)
+{
+	uint64_t end = place(w, len) + ring_foot(len), c;
+	if (end - w->cons <= w->data_len || !w->reader_live)
+		return 1;
+	c = ld64(w->map.base, RING_OFF_CONS);
+	if (!cons_valid(w, c))
+		return 1;
+	w->cons = c;
+	return end - c <= w->data_len;
+}
+
+/*
+ * A large record into an empty ring goes to the start of the data area
+ * (after a wrap marker): frame after frame then reuses the same memory,
+ * whose pages are mapped and warm on both sides, instead of walking the
+ * whole ring. Only in RAM: on a BAR the consumer is not read.
+ */
+static void rewind_if_empty(struct ring_writer *w, uint32_t len)
+{
+	if (w->bar || len < REWIND_MIN || w->prod % w->data_len == RING_SKEW || w->pub != w->prod)
+		return;
+	if (w->reader_live && ld64(w->map.base, RING_OFF_CONS) != w->prod)
+		return;
+	uint8_t m[XS_HDR_LEN];
+	xs_put_hdr(m, (uint16_t)RING_WRAP, 0);
+	memcpy(w->data + w->prod % w->data_len, m, sizeof m);
+	w->prod += w->data_len - w->prod % w->data_len + RING_SKEW;
+}
+
 uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len)
 {
-	uint64_t foot = ring_foot(len), room, q = w->prod;
+	uint64_t foot = ring_foot(len), q;
 	if (foot > w->data_len / 2)
 		return NULL;
-	room = w->data_len - w->prod % w->data_len;
-	if (XS_HDR_LEN + (uint64_t)len > room)
-		q = w->prod + room + RING_SKEW;
+	rewind_if_empty(w, len);
+	q = place(w, len);
 	wait_space(w, q + foot);
 	if (q != w->prod) {
 		uint8_t m[XS_HDR_LEN];
@@ -156,12 +193,17 @@ void ring_writer_advance(struct ring_writer *w, uint32_t len)
  */
 void ring_writer_publish(struct ring_writer *w)
 {
+	ring_writer_publish_to(w, w->prod);
+}
+
+void ring_writer_publish_to(struct ring_writer *w, uint64_t pos)
+{
 	uint8_t *b = w->map.base;
 	/* write-combining buffers drain before the position that publishes them */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	store_fence();
-	st64(b, RING_OFF_PROD, w->prod);
-	w->pub = w->prod;
+	st64(b, RING_OFF_PROD, pos);
+	w->pub = pos;
 	if (w->bar)
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -97,33 +97,39 @@ have_xpra() { command -v xpra >/dev/null 2>&1 && /usr/bin/python3 -c 'import gi,
 # (the pipeline's processes), SERVER_PIDS (the X servers).
 
 # This project through the shared-memory ring, interactive as DESIGN.md
-# composes it when vsockd is there (control over a unix socket):
-#   guest: vsockd -l unix:S | xcap SRC | shmring -w RING
+# composes it when vsockd is there (control over a unix socket), with
+# xcap writing the ring itself (shmring checks and opens it, then hands
+# it on):
+#   guest: vsockd -l unix:S | shmring -w RING -s SIZE -- xcap SRC
 #   host:  xpaint -r RING -- vsockd -c unix:S
+# RING_COMPOSE=pipe: the pipe composition instead (vsockd | xcap | shmring -w).
 start_ring() {
 	local size=$1 ring=/dev/shm/xs-bench-$$ title=xs-bench-ring sock=$W/ctl.$$.sock
 	xvfb SRC "$size" && xvfb DST "$size" || return 1
 	rm -f "$ring" "$sock"
 	mkfifo "$W/cap.fifo.$$" "$W/ctl.fifo.$$" 2>/dev/null || true
-	local ctl=()
+	# sized as Looking Glass advises (stride x height x 3 + 4 MiB, a power of two), doubled
+	local rsize=64M ctl=() in=/dev/null
+	[ "$size" = 1920x1080 ] || rsize=256M
 	if [ -x "$BIN/vsockd" ]; then
 		"$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
 		STARTED+=($!)
 		ctl=(-- "$BIN/vsockd" -c "unix:$sock")
-		"$BIN/xcap" "$SRC" <"$W/ctl.fifo.$$" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
+		in=$W/ctl.fifo.$$
+	fi
+	if [ "${RING_COMPOSE:-}" = pipe ]; then
+		"$BIN/xcap" "$SRC" <"$in" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
+		STARTED+=($!)
+		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
 		STARTED+=($!)
 	else
-		"$BIN/xcap" "$SRC" </dev/null >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
+		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <"$in" \
+			2>>"$W/xcap.log" &
 		STARTED+=($!)
 	fi
-	# sized as Looking Glass advises (stride x height x 3 + 4 MiB, a power of two), doubled
-	local rsize=64M
-	[ "$size" = 1920x1080 ] || rsize=256M
-	"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
-	STARTED+=($!)
 	[ ${#ctl[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
-	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log")"; return 1; }
-	DISPLAY=$DST "$BIN/xpaint" -t "$title" -r "$ring" "${ctl[@]}" >/dev/null 2>>"$W/xpaint.log" &
+	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log" "$W/xcap.log")"; return 1; }
+	DISPLAY=$DST "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${ctl[@]}" >/dev/null 2>>"$W/xpaint.log" &
 	STARTED+=($!)
 	TARGET=(-t "$title")
 	waitfor 10 haswin "$DST" "$title" || { say "xpaint -r window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }

@@ -193,6 +193,7 @@ void cap_setup_screen(struct cap *c)
 	c->nlossy = 0;
 	c->refresh_at = 0;
 	c->full = 1;
+	ringout_setup(c);
 	VERB("screen %ux%u, %ux%u tiles", c->w, c->h, c->tw, c->th);
 }
 
@@ -480,17 +481,24 @@ int cap_frame(struct cap *c)
 	uint32_t nrects = 0, nbands = 0;
 	if (n) {
 		uint32_t y = (uint32_t)bbox.y, end = (uint32_t)bbox.y + bbox.height;
-		uint32_t step = area >= BAND_MIN_BYTES ? BAND_ROWS : XS_MAX_DIM;
-		int grabbed = step < bbox.height;
+		uint32_t step = area >= BAND_MIN_BYTES && !c->ring_seg ? BAND_ROWS : XS_MAX_DIM;
+		/* direct into the ring: all captures are requested at once, and
+		 * records are published as their replies come */
+		int grabbed = step < bbox.height || (c->ring_seg && area >= BAND_MIN_BYTES);
 		if (grabbed)
 			XGrabServer(c->dpy); /* the bands show one moment, as one capture would */
 		while (y < end) {
 			uint32_t y1 = umin(end, (y / step + 1) * step);
-			uint64_t a = mono_ns();
-			capture(c, list, n, y, y1, force, m0);
-			uint64_t b = mono_ns();
-			nrects += emit_tiles(c, y / TILE, (y1 + TILE - 1) / TILE);
-			uint64_t d = mono_ns();
+			uint64_t a = mono_ns(), b, d;
+			if (c->ring_seg) { /* straight into the ring, nothing compared */
+				nrects += ringout_capture(c, list, n, y, y1);
+				b = d = mono_ns();
+			} else {
+				capture(c, list, n, y, y1, force, m0);
+				b = mono_ns();
+				nrects += emit_tiles(c, y / TILE, (y1 + TILE - 1) / TILE);
+				d = mono_ns();
+			}
 			tcap += b - a, tenc += d - b;
 			nbands++;
 			if (y1 < end && out_flush(c) < 0)

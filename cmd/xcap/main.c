@@ -75,6 +75,8 @@ static int spliceable(const struct outbuf *o, const struct oseg *s)
 int out_flush(struct cap *c)
 {
 	struct outbuf *o = &c->out;
+	if (c->ring)
+		return ringout_flush(c);
 	out_close(o);
 	while (o->cur < o->nseg) {
 		struct iovec iov[IOV_N];
@@ -274,13 +276,16 @@ static void on_signal(struct cap *c, int fd)
 	}
 }
 
-static void start_stream(struct cap *c)
+static void start_stream(struct cap *c, int again)
 {
 	uint8_t rec[XS_BUILD_MAX];
-	random_bytes(c->in.challenge, XS_NONCE_LEN);
+	if (!again)
+		random_bytes(c->in.challenge, XS_NONCE_LEN);
 	out_record(c, rec, xs_build_hello(rec, c->w, c->h, 0, c->in.challenge));
 	cap_cursor(c);
+	c->pointer_sent = 0;
 	cap_pointer(c);
+	c->full = 1;
 }
 
 static int64_t ms_until(uint64_t when, uint64_t now)
@@ -307,6 +312,9 @@ static void loop(struct cap *c, uint64_t interval)
 	xs_reader_init(&rd, 0);
 	for (;;) {
 		int wait_copy = 0;
+		/* a reader attached to the ring: hello, cursor, a full frame */
+		if (c->ring && ring_writer_tick(c->ring) && !out_pending(&c->out))
+			start_stream(c, 1);
 		drain_x(c);
 		if (!out_pending(&c->out)) {
 			if (c->cursor_dirty)
@@ -328,7 +336,7 @@ static void loop(struct cap *c, uint64_t interval)
 		int pending = out_pending(&c->out);
 		struct pollfd p[4] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
-			{ 1, pending ? POLLOUT : 0, 0 },
+			{ c->ring ? -1 : 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
 			{ ctl ? 0 : -1, POLLIN, 0 },
 		};
@@ -342,6 +350,11 @@ static void loop(struct cap *c, uint64_t interval)
 			tmo = 0;
 		if (!c->has_xi && (tmo < 0 || tmo > 50))
 			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
+		if (c->ring) { /* the writer's heartbeat */
+			int64_t t = (int64_t)((ring_writer_tick_in(c->ring) + 999999) / 1000000);
+			if (tmo < 0 || t < tmo)
+				tmo = t;
+		}
 		if (XEventsQueued(c->dpy, QueuedAlready))
 			tmo = 0;
 		/* the reader is still reading spliced pixels: look again soon
@@ -392,10 +405,12 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage(EX_USAGE_);
-	setup_stdout(&c);
+	ringout_open(&c);
+	if (!c.ring)
+		setup_stdout(&c);
 	cap_open(&c, argv[optind]);
 	cap_setup_screen(&c);
 	input_init(&c);
-	start_stream(&c);
+	start_stream(&c, 0);
 	loop(&c, fps ? 1000000000ull / (unsigned)fps : 0);
 }

@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "proto.h"
+#include "ring.h"
 
 #include <X11/Xlib.h>
 #include <X11/extensions/XShm.h>
@@ -97,6 +98,8 @@ struct cap {
 	uint64_t seq;
 	uint64_t refresh_at; /* mono time of the next lossless refresh, 0: none */
 	struct xs_codec *codec;
+	struct ring_writer *ring; /* shmring -w PATH -- xcap: records go into the ring */
+	uint32_t ring_seg;   /* the ring attached to the X server: raw captures land in it */
 	struct outbuf out;
 	struct stats st;
 	struct input in;
@@ -118,6 +121,12 @@ void out_record(struct cap *c, const uint8_t *rec, size_t n);
 
 /* main.c */
 int out_flush(struct cap *c);
+
+/* ringout.c */
+void ringout_open(struct cap *c);
+void ringout_setup(struct cap *c);
+int ringout_flush(struct cap *c);
+uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1);
 
 /* input.c */
 void input_init(struct cap *c);

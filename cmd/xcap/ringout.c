@@ -1,0 +1,181 @@
+/*
+ * xcap writing the ring itself (`shmring -w PATH -- xcap DISPLAY`): shmring
+ * checked and opened the ring and handed its fd on in $XS_RING_FD. Records
+ * go into the ring instead of stdout, and raw captures go there without
+ * passing through xcap at all: the ring file is attached to the X server
+ * (MIT-SHM 1.2, fd passing) and XShmGetImage writes each damaged band
+ * straight into its record's payload (one copy a side: the server writes
+ * the ring here, the viewer's server reads it on the host). xcap then
+ * never reads ring memory, so the same holds for a write-combining BAR.
+ * Unchanged pixels are not filtered out in that mode (nothing compares
+ * them): shared memory is cheap to fill, the comparison is not.
+ */
+#include "util.h"
+#include "xcap.h"
+
+#include <X11/Xlib-xcb.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xcb/shm.h>
+
+#define MAX_INFLIGHT 256 /* captures sent before their replies are awaited */
+
+/* Maps the ring from $XS_RING_FD, if set, and takes the writer's role. */
+void ringout_open(struct cap *c)
+{
+	const char *s = getenv(RING_FD_ENV);
+	unsigned long fd;
+	struct ring_map m;
+	char err[256];
+	if (!s)
+		return;
+	if (parse_uint(s, 0, 65535, &fd) < 0)
+		die(EX_USAGE_, "$%s=%s: not a file descriptor", RING_FD_ENV, s);
+	if (ring_map_fd(&m, (int)fd, err, sizeof err) < 0)
+		die(EX_NOX, "$%s: %s", RING_FD_ENV, err);
+	fcntl(m.fd, F_SETFD, FD_CLOEXEC);
+	unsetenv(RING_FD_ENV);
+	c->ring = calloc(1, sizeof *c->ring);
+	if (!c->ring)
+		die(EX_OS, "no memory");
+	ring_writer_init(c->ring, &m, getenv(RING_BAR_ENV) != NULL);
+	VERB("writing the ring (fd %lu, %llu bytes%s)", fd, (unsigned long long)m.size,
+	     c->ring->bar ? ", a PCI BAR: non-temporal stores" : "");
+}
+
+/* After the screen is known: the ring must hold a full raw frame twice
+ * (docs/RING.md), and the X server gets the ring for direct captures. */
+void ringout_setup(struct cap *c)
+{
+	struct ring_writer *w = c->ring;
+	if (!w)
+		return;
+	uint64_t frame = ring_foot(XS_RECT_LEN + c->w * 4u * c->h);
+	if (frame > w->data_len / 2)
+		die(EX_DATA, "ring of %llu bytes is too small for a %ux%u screen (a full raw frame is %llu bytes, at "
+		    "most half the data area): use a ring of at least %llu bytes", (unsigned long long)w->map.size,
+		    c->w, c->h, (unsigned long long)frame, (unsigned long long)ring_size_for(c->w, c->h));
+	if (c->enc != XS_ENC_RAW || c->ring_seg || w->map.size > UINT32_MAX)
+		return; /* encoded rects go through xcap; offsets are 32 bits */
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	const xcb_query_extension_reply_t *e = xcb_get_extension_data(xc, &xcb_shm_id);
+	xcb_shm_query_version_reply_t *v = e && e->present ?
+		xcb_shm_query_version_reply(xc, xcb_shm_query_version(xc), NULL) : NULL;
+	int ok = v && (v->major_version > 1 || v->minor_version >= 2);
+	free(v);
+	int fd = ok ? dup(w->map.fd) : -1;
+	if (fd >= 0) {
+		uint32_t seg = xcb_generate_id(xc);
+		xcb_generic_error_t *err = xcb_request_check(xc, xcb_shm_attach_fd_checked(xc, seg, fd, 0));
+		if (!err)
+			c->ring_seg = seg;
+		free(err);
+	}
+	VERB("%s", c->ring_seg ? "the X server captures straight into the ring"
+			       : "the X server cannot map the ring: captures are copied into it");
+}
+
+/* Copies n bytes of the output from segment *i, offset *d, to dst. */
+static void gather(struct cap *c, size_t *i, size_t *d, uint8_t *dst, size_t n)
+{
+	struct outbuf *o = &c->out;
+	while (n) {
+		const struct oseg *s = &o->seg[*i];
+		const uint8_t *b = (s->ext ? s->ext : o->buf + s->off) + *d;
+		size_t k = s->len - *d < n ? s->len - *d : n;
+		ring_writer_copy(c->ring, dst, b, k);
+		dst += k, n -= k, *d += k;
+		if (*d == s->len)
+			(*i)++, *d = 0;
+	}
+}
+
+/* The output, record by record, into the ring; each is published at once.
+ * Blocks while a live reader has no room for the next (backpressure). */
+int ringout_flush(struct cap *c)
+{
+	struct outbuf *o = &c->out;
+	size_t i = 0, d = 0;
+	out_close(o);
+	while (i < o->nseg) {
+		uint8_t hb[XS_HDR_LEN];
+		size_t i0 = i, d0 = d;
+		struct oseg *s = &o->seg[i];
+		if (s->len - d >= XS_HDR_LEN)
+			memcpy(hb, (s->ext ? s->ext : o->buf + s->off) + d, XS_HDR_LEN);
+		else
+			die(EX_SOFT, "record header split in the output");
+		struct xs_hdr h = xs_get_hdr(hb);
+		uint8_t *p = ring_writer_reserve(c->ring, h.len);
+		if (!p)
+			die(EX_DATA, "a %u-byte %s record does not fit the ring", h.len, xs_type_name(h.type));
+		i = i0, d = d0;
+		gather(c, &i, &d, p, XS_HDR_LEN + (size_t)h.len);
+		ring_writer_commit(c->ring, h.len);
+		c->st.out_bytes += XS_HDR_LEN + h.len;
+	}
+	o->len = o->mark = o->nseg = o->cur = o->done = 0;
+	return 0;
+}
+
+/* One capture on its way: the record is reserved, its pixels come with
+ * the reply. */
+struct inflight { xcb_shm_get_image_cookie_t ck; uint64_t end; };
+
+/* Replies in order; each record is published once the server wrote it. */
+static void settle(struct cap *c, struct inflight *f, int *n)
+{
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	for (int i = 0; i < *n; i++) {
+		xcb_generic_error_t *e = NULL;
+		free(xcb_shm_get_image_reply(xc, f[i].ck, &e));
+		if (e) /* the screen shrank under us: a resize follows; the pixels are stale, not unsafe */
+			DBG(D_X, "direct capture failed (X error %u)", e->error_code);
+		free(e);
+		ring_writer_publish_to(c->ring, f[i].end);
+	}
+	*n = 0;
+}
+
+/*
+ * The damaged rects (inside rows [y0, y1) of the frame's bands) captured
+ * straight into raw rect records in the ring. Rows per record are chosen so
+ * that a body stays within REC_BODY_MAX. Returns the rects written.
+ */
+uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1)
+{
+	static struct inflight f[MAX_INFLIGHT];
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	struct ring_writer *w = c->ring;
+	int nf = 0;
+	uint32_t nrects = 0;
+	for (int i = 0; i < n; i++) {
+		uint32_t a = (uint32_t)r[i].y > y0 ? (uint32_t)r[i].y : y0;
+		uint32_t b = (uint32_t)r[i].y + r[i].height < y1 ? (uint32_t)r[i].y + r[i].height : y1;
+		uint32_t rw = r[i].width, rows = REC_BODY_MAX / (rw * 4u);
+		for (uint32_t y = a; y < b; y += rows) {
+			uint32_t hh = b - y < rows ? b - y : rows, len = XS_RECT_LEN + rw * 4u * hh;
+			if (nf == MAX_INFLIGHT || !ring_writer_fits(w, len))
+				settle(c, f, &nf); /* never wait for room with unpublished records */
+			uint8_t *p = ring_writer_reserve(w, len), hb[XS_HDR_LEN + XS_RECT_LEN];
+			xs_build_rect_hdr(hb, XS_ENC_RAW, (uint32_t)r[i].x, y, rw, hh, 0, rw * 4u * hh);
+			ring_writer_copy(w, p, hb, sizeof hb);
+			f[nf].ck = xcb_shm_get_image_unchecked(xc, c->root, r[i].x, (int16_t)y, (uint16_t)rw,
+							       (uint16_t)hh, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, c->ring_seg,
+							       (uint32_t)(p + sizeof hb - w->map.base));
+			/* the next record's place, without publishing this one yet */
+			ring_writer_advance(w, len);
+			f[nf++].end = w->prod;
+			c->st.captures++;
+			c->st.nrec[XS_ENC_RAW]++;
+			c->st.bytes[XS_ENC_RAW] += XS_HDR_LEN + len;
+			c->st.out_bytes += XS_HDR_LEN + len;
+			nrects++;
+		}
+	}
+	settle(c, f, &nf);
+	return nrects;
+}
