@@ -333,7 +333,9 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 			if (hh.len || hh.flags || pos + room + RING_SKEW > prod)
 				return corrupt(r, err, n, "bad wrap marker at position %llu", (unsigned long long)pos);
 			r->pos = pos + room + RING_SKEW;
-			if (!r->synced)
+			/* nothing returned lies in the skip: it is consumed at once
+			 * (a writer that rewound an empty ring waits for it) */
+			if (!r->synced || r->done == pos)
 				r->done = r->pos;
 			continue;
 		}

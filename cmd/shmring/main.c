@@ -20,9 +20,10 @@ static void usage(int code)
 	fprintf(code ? stderr : stdout,
 		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-v] [-d CATS]   (stream on stdin into the ring)\n"
 		"       %s -w PATH [-s SIZE] [-p] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
-		"       %s -r PATH [-v] [-d CATS]                       (the ring to stdout)\n"
+		"       %s -r PATH [-x] [-v] [-d CATS]                  (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
+		"  -x       (-r) exit after passing on a bye record\n"
 		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
 		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n"
 		"  COMMAND  gets the checked ring's fd in $XS_RING_FD (xcap then captures straight into it)\n",
@@ -62,9 +63,9 @@ int main(int argc, char **argv)
 	const char *wpath = NULL, *rpath = NULL;
 	uint64_t size = 0;
 	unsigned long linger = 0;
-	int c, privcopy = 0;
+	int c, privcopy = 0, exit_bye = 0;
 	setprogname_(argv[0]);
-	while ((c = getopt(argc, argv, "+w:r:s:l:pvd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+w:r:s:l:pxvd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
 		case 'r': rpath = optarg; break;
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 				die(EX_USAGE_, "bad -l '%s' (seconds, 0..86400)", optarg);
 			break;
 		case 'p': privcopy = 1; break;
+		case 'x': exit_bye = 1; break;
 		case 'v': verbose++; break;
 		case 'd':
 			if (parse_debug(optarg) < 0)
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
 		usage(EX_USAGE_);
 	if (rpath && (size || linger || privcopy))
 		die(EX_USAGE_, "-s, -l and -p belong to -w");
+	if (wpath && exit_bye)
+		die(EX_USAGE_, "-x belongs to -r");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -97,5 +101,5 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, cmd) : run_reader(rpath);
+	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, cmd) : run_reader(rpath, exit_bye);
 }

@@ -77,7 +77,7 @@ static void emit(struct out *o, struct ring_reader *r, const struct ring_rec *re
 	o->len += XS_HDR_LEN + h.len;
 }
 
-int run_reader(const char *path)
+int run_reader(const char *path, int exit_bye)
 {
 	struct ring_reader *r;
 	static struct out o;
@@ -102,6 +102,10 @@ int run_reader(const char *path)
 				VERB("attached; first record: %s", xs_type_name(rec.h.type));
 			bytes += XS_HDR_LEN + rec.h.len;
 			emit(&o, r, &rec);
+			if (exit_bye && rec.h.type == XS_BYE) {
+				flush(&o, r);
+				return 0;
+			}
 			continue;
 		case RING_NONE:
 			flush(&o, r);

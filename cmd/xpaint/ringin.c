@@ -75,10 +75,16 @@ int ringin_step(struct xpaint *x)
 			view_discard_frame(&x->v);
 			x->nrects = 0;
 			x->ring_done = 0;
+			x->frame_ended = 0;
 			release(x);
 			continue;
 		}
 		x->t_fill = mono_ns();
+		/* the first record after a frame end: everything before it (the
+		 * finished frames, and a wrap marker's skip) can be given back
+		 * while this frame is open */
+		if (x->frame_ended)
+			x->ring_done = rec.pos, x->frame_ended = 0;
 		if (ring_rec_parse(&rec, &m, e, sizeof e)) {
 			snprintf(x->err, sizeof x->err, "%s record at ring position %llu: %s", xs_type_name(rec.h.type),
 				 (unsigned long long)rec.pos, e);
@@ -88,10 +94,11 @@ int ringin_step(struct xpaint *x)
 		if (f < 0)
 			return -1;
 		if (rec.h.type == XS_FRAME)
-			x->ring_done = ring_reader_done(x->ring);
+			x->ring_done = ring_reader_done(x->ring), x->frame_ended = 1;
 		release(x);
 		n++;
 	}
+	release(x); /* a wrap marker passed last is given back too */
 	return n;
 }
 

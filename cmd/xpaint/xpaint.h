@@ -98,7 +98,8 @@ struct xpaint {
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
-	uint64_t ring_done;  /* -r: ring position after the last frame end, 0: none */
+	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
+	int frame_ended;     /* -r: the last record was a frame end */
 	struct ring_reader *ring; /* -r */
 	char err[256];
 };
