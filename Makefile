@@ -85,6 +85,18 @@ bench: deps all build/shmring.static $(TESTTOOLS)
 demo: deps all $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/demo
 
+# The live guest (docs/VM.md): an initramfs of the host's kernel modules,
+# busybox, Xvfb, xterm and the tools, rebuilt only when one of them changes.
+VMIMG_IN = scripts/vm-image scripts/vm-guest-init scripts/xs-guest-bar build/xcap build/vsockd build/shmring \
+	build/tools/ctlgen build/tools/framegen $(wildcard /boot/vmlinuz-*)
+build/vm/initrd.gz: $(VMIMG_IN)
+	scripts/vm-image build/vm build build/tools
+
+vm: deps build/vm/initrd.gz
+
+vm-demo: vm all $(TESTTOOLS)
+	BIN=$(CURDIR)/build scripts/vm-demo
+
 # Installs the Debian packages the build, the tests and the demo need
 # (scripts/bench adds its own with scripts/deps --bench).
 deps:
@@ -104,4 +116,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check bench demo fuzz install uninstall clean
+.PHONY: all deps check bench demo vm vm-demo fuzz install uninstall clean
