@@ -29,6 +29,8 @@ vm_lines() { grep -a 'vm:' "$T/vm.log" | tail -n "${1:-8}" | tr -d '\r'; }
 waitfor 150 vm_says 'vm: ready' || fail "the guest did not come up: $(vm_lines; tail -n3 "$T/vm.log")"
 vm_says 'vm: bar /sys/bus/pci/devices/.*/resource2_wc' || fail "no BAR from xs-guest-bar: $(vm_lines)"
 vm_says 'vm: vsock loopback ok' || fail "vsock loopback in the guest: $(vm_lines)"
+# the host finder reads the running QEMU's command line
+[ "$("$TOP/scripts/xs-host-find" -p "$VM_PID" -m)" = "$RING" ] || fail "xs-host-find -p did not find $RING"
 
 xvfb VIEW 800x600
 DISPLAY=$VIEW "$BIN/xpaint" -v -r "$RING" -t vmlive -- "$BIN/vsockd" -v -c "$VM_CONTROL" >/dev/null 2>"$T/xpaint.err" &
