@@ -85,23 +85,39 @@ bench: deps all build/shmring.static $(TESTTOOLS)
 demo: deps all $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/demo
 
+# The live guest (docs/VM.md): an initramfs of the host's kernel modules,
+# busybox, Xvfb, xterm and the tools, rebuilt only when one of them changes.
+VMIMG_IN = scripts/vm-image scripts/vm-guest-init scripts/xs-guest-bar build/xcap build/vsockd build/shmring \
+	build/tools/ctlgen build/tools/framegen $(wildcard /boot/vmlinuz-*)
+build/vm/initrd.gz: $(VMIMG_IN)
+	scripts/vm-image build/vm build build/tools
+
+vm: deps build/vm/initrd.gz
+
+vm-demo: vm all $(TESTTOOLS)
+	BIN=$(CURDIR)/build scripts/vm-demo
+
 # Installs the Debian packages the build, the tests and the demo need
 # (scripts/bench adds its own with scripts/deps --bench).
 deps:
 	scripts/deps
 
+# The VM helpers (docs/VM.md) install next to the tools.
+VMSCRIPTS = xs-guest-bar xs-host-find
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
 	for t in $(TOOLS); do install -m 755 build/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for s in $(VMSCRIPTS); do install -m 755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	for m in man/*.5; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/ || true; done
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(TOOLS) $(VMSCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
 	for m in man/*.5; do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${m#man/}; done
 
 clean:
 	rm -rf build
 
-.PHONY: all deps check bench demo fuzz install uninstall clean
+.PHONY: all deps check bench demo vm vm-demo fuzz install uninstall clean

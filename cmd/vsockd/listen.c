@@ -223,17 +223,26 @@ int run_listen(struct opts *o)
 		VERB("listening on %s", o->addr.text);
 	say_ready(&o->ready_fd, o->addr.text);
 	for (;;) {
-		struct pollfd pf[3] = {
-			{ sfd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { p.fd, POLLIN, 0 },
+		/*
+		 * stdout polled for errors only: a pipe whose reader (xcap) has
+		 * exited reports POLLERR, so a supervised pipeline ends at once
+		 * instead of at the next record.
+		 */
+		struct pollfd pf[4] = {
+			{ sfd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { 1, 0, 0 }, { p.fd, POLLIN, 0 },
 		};
-		if (poll(pf, p.fd >= 0 ? 3 : 2, -1) < 0) {
+		if (poll(pf, p.fd >= 0 ? 4 : 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die(EX_OS, "poll:");
 		}
 		if (pf[0].revents && sig_handle(sfd))
 			break;
-		if (p.fd >= 0 && pf[2].revents)
+		if (pf[2].revents & (POLLERR | POLLHUP)) {
+			VERB("stdout closed: the reader went away");
+			break;
+		}
+		if (p.fd >= 0 && pf[3].revents)
 			pump(&p);
 		if (pf[1].revents)
 			take(o, lfd, &p, p.fd >= 0);

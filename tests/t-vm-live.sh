@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The deployment, live, in a real guest (QEMU, TCG): the guest image of
+# `make vm` (built here into $T) runs Xvfb with an xterm and, restarted
+# whenever it ends, `vsockd -l tcp:10.0.2.15:14500 | xcap :14500 | shmring -w
+# $(xs-guest-bar -g 640x480)`. On the host, `xpaint -r RING -- vsockd -c
+# tcp:127.0.0.1:PORT` (a user-net forward; no vhost-vsock here) must show the
+# guest's display pixel-exact (xwd of the guest X server through its
+# 127.0.0.1 forward against xwd of the viewer window), keys typed into the
+# viewer must run a command in the guest xterm, and killing the guest's
+# xcap, then its shmring, must bring the picture (and the keys) back without
+# restarting xpaint. The guest also proves vsock connect on its loopback.
+. "$(dirname "$0")/lib.sh"
+command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing"; exit 77; }
+k=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
+[ -n "$k" ] && [ -r "$k" ] || { echo "no readable kernel in /boot (linux-image-amd64; reading it needs root)"; exit 77; }
+command -v busybox >/dev/null || { echo "busybox-static missing"; exit 77; }
+for t in Xvfb xwd xdotool xterm; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+for t in xcap vsockd shmring; do [ -x "$OPTBIN/$t" ] || fail "$OPTBIN/$t missing (make all)"; done
+RING=/dev/shm/xs-vm-live-$$
+VM_PID=
+trap '[ -z "$VM_PID" ] || kill "$VM_PID" 2>/dev/null; rm -f "$RING"; cleanup' EXIT
+
+"$TOP/scripts/vm-image" "$T/vm" "$OPTBIN" "$TOOLS" 2>"$T/image.err" || fail "vm-image: $(cat "$T/image.err")"
+t0=$(date +%s%3N)
+bg "$TOP/scripts/vm-boot" -i "$T/vm" -r "$RING" -g 640x480 -t 280 -l "$T/vm.log" -e "$T/vm.env"
+waitfor 20 test -s "$T/vm.env" || fail "vm-boot did not start QEMU: $(tail -n3 "$T/vm.log")"
+. "$T/vm.env"
+vm_says() { grep -aq -- "$1" "$T/vm.log"; }
+vm_lines() { grep -a 'vm:' "$T/vm.log" | tail -n "${1:-8}" | tr -d '\r'; }
+waitfor 150 vm_says 'vm: ready' || fail "the guest did not come up: $(vm_lines; tail -n3 "$T/vm.log")"
+vm_says 'vm: bar /sys/bus/pci/devices/.*/resource2_wc' || fail "no BAR from xs-guest-bar: $(vm_lines)"
+vm_says 'vm: vsock loopback ok' || fail "vsock loopback in the guest: $(vm_lines)"
+# the host finder reads the running QEMU's command line
+[ "$("$TOP/scripts/xs-host-find" -p "$VM_PID" -m)" = "$RING" ] || fail "xs-host-find -p did not find $RING"
+
+xvfb VIEW 800x600
+DISPLAY=$VIEW "$BIN/xpaint" -v -r "$RING" -t vmlive -- "$BIN/vsockd" -v -c "$VM_CONTROL" >/dev/null 2>"$T/xpaint.err" &
+PIDS+=($!)
+xp=$!
+waitfor 20 winid "$VIEW" vmlive || fail "no viewer window: $(tail -n3 "$T/xpaint.err")"
+wid=$(winid "$VIEW" vmlive)
+settle "$VM_DISPLAY" "$VIEW" "$wid" 60 || fail "the viewer does not show the guest's display: $(tail -n3 "$T/xpaint.err")"
+first=$(($(date +%s%3N) - t0))
+waitfor 30 grep -q 'input enabled' "$T/xpaint.err" || fail "xpaint never enabled input: $(tail -n3 "$T/xpaint.err")"
+
+# type_host TEXT: keys pressed in the viewer window, the pointer over the
+# guest xterm (xcap moves the guest's pointer there: its focus follows it)
+type_host() {
+	DISPLAY=$VIEW xdotool mousemove --window "$wid" 120 120 sleep 0.3
+	DISPLAY=$VIEW xdotool type --delay 40 "$1"
+	DISPLAY=$VIEW xdotool key Return
+}
+typed() {
+	local tok=$1 what=$2
+	type_host "echo $tok >/tmp/typed"
+	waitfor 30 vm_says "vm: typed: $tok" || fail "$what: keys typed on the host did not run in the guest xterm: $(vm_lines 4)"
+	settle "$VM_DISPLAY" "$VIEW" "$wid" 30 || fail "$what: the viewer did not follow the guest"
+}
+typed "k$RANDOM" "first"
+
+# kill_guest PROG N: the guest's PROG killed (a command typed straight into
+# the guest X server through its forward); its supervisor starts pipeline N.
+kill_guest() {
+	DISPLAY=$VM_DISPLAY xdotool mousemove 120 200 sleep 0.2 type --delay 20 "kill \$(pidof $1)"
+	DISPLAY=$VM_DISPLAY xdotool key Return
+	waitfor 60 vm_says "vm: pipeline $2:" || fail "the guest pipeline did not restart after killing $1: $(vm_lines 4)"
+	settle "$VM_DISPLAY" "$VIEW" "$wid" 60 || fail "the picture did not come back after the guest's $1 restarted: $(tail -n3 "$T/xpaint.err")"
+	typed "$1$RANDOM" "after $1 restarted"
+}
+kill_guest xcap 2
+kill_guest shmring 3
+kill -0 "$xp" || fail "xpaint exited: $(tail -n3 "$T/xpaint.err")"
+kill "$xp"; wait "$xp" || fail "xpaint exited $? on SIGTERM"
+boot=$(grep -a 'vm: ready at' "$T/vm.log" | sed 's/.*ready at \([0-9.]*\)s.*/\1/' | tr -d '\r')
+pass "guest $VM_DISPLAY shown pixel-exact ($(cat "$T/cmp.out")), keys reach its xterm, xcap and shmring restarts recovered; vsock loopback ok; guest ready at ${boot}s (kernel clock), first exact picture $((first / 1000)).$((first % 1000 / 100))s after QEMU start"
