@@ -35,7 +35,7 @@ xdotool windowfocus --sync "$wid"
 xdotool keydown a keyup a keydown shift keydown b keyup b keyup shift
 waitfor 10 inlog "$T/log" '^key 0x42 up' || fail "keys: $(cat "$T/log") $(cat "$T/co.err")"
 grep -q '^key 0x61 down' "$T/log" || fail "no a: $(cat "$T/log")"
-xdotool mousemove --window "$wid" 35 45 click 3
+xdotool mousemove --window "$wid" 35 45 mousedown 3 sleep 0.05 mouseup 3
 waitfor 10 inlog "$T/log" '^button 3 up 30 40$' || fail "button: $(cat "$T/log")"
 grep -q '^button 3 down 30 40$' "$T/log" || fail "button down: $(cat "$T/log")"
 
