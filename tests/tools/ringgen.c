@@ -243,6 +243,8 @@ static int frames_out(uint32_t w, uint32_t h, unsigned frames)
 	for (size_t i = 0; i < stride * h; i += 4)
 		xs_put32(px + i, (uint32_t)rnd(&seed) & 0xfcfcfc);
 	const char *fd = getenv(RING_FD_ENV);
+	if (!fd)
+		fcntl(1, F_SETPIPE_SZ, 1 << 20); /* as xcap does on a pipe */
 	if (fd) {
 		struct ring_map m;
 		char err[256];
