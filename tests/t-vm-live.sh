@@ -60,11 +60,16 @@ typed "k$RANDOM" "first"
 
 # kill_guest PROG N: the guest's PROG killed (a command typed straight into
 # the guest X server through its forward); its supervisor starts pipeline N.
+bound() { [ "$(grep -c 'input enabled' "$T/xpaint.err")" -gt "$1" ]; }
 kill_guest() {
+	local nb
+	nb=$(grep -c 'input enabled' "$T/xpaint.err")
 	DISPLAY=$VM_DISPLAY xdotool mousemove 120 200 sleep 0.2 type --delay 20 "kill \$(pidof $1)"
 	DISPLAY=$VM_DISPLAY xdotool key Return
 	waitfor 60 vm_says "vm: pipeline $2:" || fail "the guest pipeline did not restart after killing $1: $(vm_lines 4)"
 	settle "$VM_DISPLAY" "$VIEW" "$wid" 60 || fail "the picture did not come back after the guest's $1 restarted: $(tail -n3 "$T/xpaint.err")"
+	# the new pipeline has a new challenge: input flows once it is bound again
+	waitfor 30 bound "$nb" || fail "after $1 restarted: input never enabled again: $(tail -n3 "$T/xpaint.err")"
 	typed "$1$RANDOM" "after $1 restarted"
 }
 kill_guest xcap 2
