@@ -48,7 +48,7 @@
 #define RING_SKEW 32u          /* record start offset within an aligned block */
 #define RING_WRAP 0xffffu      /* header type of the wrap marker */
 #define RING_HB_MS 100u        /* heartbeat period */
-#define RING_TICK_MS 100u      /* the writer's heartbeat and attach checks */
+#define RING_TICK_MS 250u      /* the writer's heartbeat and attach checks */
 #define RING_DEAD_MS 1000u     /* no heartbeat for this long: the peer is gone */
 #define RING_MIN_DATA (64u << 10) /* smallest data area accepted */
 #define RING_INPLACE_MIN 4096u /* raw rects at least this long may be returned in place */
