@@ -58,20 +58,37 @@ build/lib build/san build/fuzz build/tools:
 	mkdir -p $@
 
 # --- fuzz targets (clang libFuzzer), one per parser --------------------
+# fuzz/fuzz_NAME.c is a target, fuzz/corpus/fuzz_NAME/ its seeds,
+# fuzz/regress/fuzz_NAME/ the inputs that once crashed it (replayed by
+# `make fuzz`), fuzz/xs.dict the dictionary of all. `make fuzz` runs each
+# FUZZTIME seconds (in make check); `make fuzz-long` is the campaign:
+# each target FUZZLONG seconds, FUZZJOBS at a time, figures appended to
+# build/fuzz/campaign.log (docs/SECURITY.md).
 FUZZ = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZCC ?= clang
-build/fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h | build/fuzz
-	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
-		$(call pkg,$(PKGS_lib),cflags) -o $@ $< $(LIBSRC) $(call pkg,$(PKGS_lib),libs) -lm
+build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIBSRC) lib/*.h | build/fuzz
+	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Ilib $(call pkg,$(PKGS_lib),cflags) -o $@ $< $(LIBSRC) $(call pkg,$(PKGS_lib),libs) -lm
 FUZZTIME ?= 20
+FUZZLONG ?= 600
+FUZZJOBS ?= 1
 
 fuzz: $(FUZZ:%=build/fuzz/%)
 	@for f in $(FUZZ); do \
+		if [ -d fuzz/regress/$$f ]; then \
+			echo "fuzz $$f: replaying $$(ls fuzz/regress/$$f | wc -l) regression inputs"; \
+			build/fuzz/$$f -rss_limit_mb=2048 fuzz/regress/$$f/* >build/fuzz/$$f.regress.log 2>&1 || \
+				{ tail -40 build/fuzz/$$f.regress.log; exit 1; }; \
+		fi; \
 		echo "fuzz $$f ($(FUZZTIME)s)"; \
 		mkdir -p build/fuzz/corpus-$$f; \
-		build/fuzz/$$f -max_total_time=$(FUZZTIME) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=0 \
+		build/fuzz/$$f -max_total_time=$(FUZZTIME) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+			-dict=fuzz/xs.dict -print_final_stats=0 -artifact_prefix=build/fuzz/$$f- \
 			build/fuzz/corpus-$$f fuzz/corpus/$$f 2>build/fuzz/$$f.log || { tail -40 build/fuzz/$$f.log; exit 1; }; \
 	done
+
+fuzz-long: $(FUZZ:%=build/fuzz/%)
+	FUZZLONG=$(FUZZLONG) FUZZJOBS=$(FUZZJOBS) scripts/fuzz-long $(FUZZ)
 
 # --- tests and benchmarks ----------------------------------------------
 TESTTOOLS = $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
@@ -120,4 +137,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check bench demo vm vm-demo fuzz install uninstall clean
+.PHONY: all deps check bench demo vm vm-demo fuzz fuzz-long soak install uninstall clean

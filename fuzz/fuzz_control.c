@@ -1,0 +1,82 @@
+/*
+ * libFuzzer target: the control stream as the guest reads it (xcap from
+ * vsockd -l, vsockd -l from its socket): xs_reader over a pipe, read in
+ * chunks of 1..64 bytes so records are split across reads, xs_next,
+ * frame records refused, xs_parse, then xcap's gate: input only after a
+ * control hello with the display's challenge, keys and buttons held
+ * tracked by index, a reset releasing them. An index the parse lets
+ * through outside xcap's arrays aborts.
+ */
+#include "proto.h"
+#include "stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* xcap's challenge in this target (in the dictionary too) */
+static const uint8_t challenge[XS_NONCE_LEN] = "XCAP-CHALLENGE!";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int p[2];
+	if (size < 1 || size > 8192 || pipe(p)) /* control records are small */
+		return 0;
+	if (write(p[1], data + 1, size - 1) != (ssize_t)(size - 1)) {
+		close(p[0]);
+		close(p[1]);
+		return 0;
+	}
+	close(p[1]);
+	static struct xs_reader r; /* reused: see fuzz_stream.c */
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	char err[256];
+	int accepted = 0;
+	uint8_t held_button[10] = { 0 };
+	unsigned held_keys = 0;
+	if (!r.buf)
+		xs_reader_init(&r, p[0]);
+	r.fd = p[0];
+	r.start = r.end = 0;
+	r.off = 0;
+	r.eof = 0;
+	r.chunk = 1 + data[0] % 64u;
+	while (xs_read(&r, &h, &body, &off, err, sizeof err) == 1) {
+		struct xs_msg m;
+		if (h.type < XS_C_HELLO || xs_parse(h, body, &m, err, sizeof err))
+			break; /* xcap: exit 65 */
+		if ((m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE) &&
+		    !accepted)
+			continue;
+		switch (m.type) {
+		case XS_C_HELLO:
+			accepted = !memcmp(m.u.chello.challenge, challenge, XS_NONCE_LEN);
+			break;
+		case XS_C_KEY:
+			if (m.u.key.down > 1)
+				abort();
+			held_keys += m.u.key.down;
+			break;
+		case XS_C_BUTTON:
+			if (m.u.button.button < 1 || m.u.button.button > 9 || m.u.button.down > 1)
+				abort();
+			held_button[m.u.button.button] = (uint8_t)m.u.button.down;
+			break;
+		case XS_C_SIZE:
+			if (xs_check_size(m.u.size.w, m.u.size.h))
+				abort();
+			break;
+		case XS_C_RESET:
+			memset(held_button, 0, sizeof held_button);
+			held_keys = 0;
+			accepted = 0;
+			break;
+		}
+	}
+	close(p[0]);
+	return 0;
+}
