@@ -90,14 +90,23 @@ struct ring_map {
  * Opens and maps path read-write. create_size nonzero: create a 0600 file of
  * that size if missing (an existing one must have that size or be empty).
  * Refuses symlinks (O_NOFOLLOW), non-regular files, files owned by another
- * user (root excepted) or writable by group or others, files too small for
- * a header and a minimal data area. Returns 0 or -1 with a message.
+ * user (root excepted) or writable by group or others (unless
+ * ring_map_allow_shared), files too small for a header and a minimal data
+ * area. A bus error on the mapping (the file shrank) is caught: see
+ * ring_map_lost. Returns 0 or -1 with a message.
  */
 int ring_map_open(struct ring_map *m, const char *path, uint64_t create_size, char *err, size_t n);
 /* Maps an already opened ring file (shmring -w -- COMMAND hands its fd on);
  * the fd is kept. Returns 0 or -1 with a message. */
 int ring_map_fd(struct ring_map *m, int fd, char *err, size_t n);
 void ring_map_close(struct ring_map *m);
+/* -S: accept ring files owned by another user or writable by group or
+ * others (still regular files, never through a symlink). */
+void ring_map_allow_shared(int on);
+/* Did the file shrink under the mapping (fstat, or a bus error the
+ * library caught and papered over with zero pages)? 1 with a message. */
+int ring_map_lost(const struct ring_map *m, char *err, size_t n);
+int ring_map_faulted(const struct ring_map *m); /* the bus error alone: no system call */
 
 /* --- reader (host side; trusts nothing in the ring) -------------------- */
 
@@ -150,6 +159,10 @@ uint64_t ring_reader_done(const struct ring_reader *r);
  * (skipping to the next HELLO). RING_FATAL: give up.
  */
 int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, size_t n);
+
+/* Has the file shrunk under the reader? 1 with a message (for a caller
+ * whose write from the ring failed with EFAULT). */
+int ring_reader_lost(struct ring_reader *r, char *err, size_t n);
 
 /* Publishes the consumer position after every record returned so far. */
 void ring_reader_release(struct ring_reader *r);

@@ -6,10 +6,99 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+
+static int allow_shared; /* ring_map_allow_shared(): -S given */
+
+/*
+ * Mappings a bus error may hit: the file shrank under us (a peer, or
+ * anyone who may write it, truncated it) and a page past its new end was
+ * touched. The handler puts zero pages over the whole mapping, so the
+ * access goes on harmlessly, and marks it: the next ring call reports
+ * "the ring file shrank" instead of the process dying of SIGBUS.
+ */
+#define BUS_MAPS 8
+static struct { uint8_t *base; uint64_t size; int faulted; } bus_maps[BUS_MAPS];
+static struct sigaction bus_old;
+static int bus_installed;
+
+static void on_bus(int sig, siginfo_t *si, void *ctx)
+{
+	uint8_t *a = si->si_addr;
+	for (unsigned i = 0; i < BUS_MAPS; i++) {
+		uint8_t *b = __atomic_load_n(&bus_maps[i].base, __ATOMIC_ACQUIRE);
+		if (b && a >= b && a < b + bus_maps[i].size &&
+		    mmap(b, bus_maps[i].size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+			    MAP_FAILED) {
+			__atomic_store_n(&bus_maps[i].faulted, 1, __ATOMIC_RELEASE);
+			return; /* the access is retried on the zero pages */
+		}
+	}
+	/* not a ring: what would have happened without us (the access faults again) */
+	sigaction(SIGBUS, &bus_old, NULL);
+	if (!(bus_old.sa_flags & SA_SIGINFO) && bus_old.sa_handler != SIG_DFL && bus_old.sa_handler != SIG_IGN)
+		bus_old.sa_handler(sig);
+	else if ((bus_old.sa_flags & SA_SIGINFO) && bus_old.sa_sigaction)
+		bus_old.sa_sigaction(sig, si, ctx);
+}
+
+static void bus_watch(uint8_t *base, uint64_t size)
+{
+	if (!bus_installed) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_bus;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &bus_old);
+		bus_installed = 1;
+	}
+	for (unsigned i = 0; i < BUS_MAPS; i++)
+		if (!bus_maps[i].base) {
+			bus_maps[i].size = size;
+			bus_maps[i].faulted = 0;
+			__atomic_store_n(&bus_maps[i].base, base, __ATOMIC_RELEASE);
+			return;
+		}
+}
+
+static void bus_unwatch(const uint8_t *base)
+{
+	for (unsigned i = 0; i < BUS_MAPS; i++)
+		if (bus_maps[i].base == base)
+			__atomic_store_n(&bus_maps[i].base, NULL, __ATOMIC_RELEASE);
+}
+
+int ring_map_faulted(const struct ring_map *m)
+{
+	for (unsigned i = 0; i < BUS_MAPS; i++)
+		if (m->base && bus_maps[i].base == m->base && __atomic_load_n(&bus_maps[i].faulted, __ATOMIC_ACQUIRE))
+			return 1;
+	return 0;
+}
+
+int ring_map_lost(const struct ring_map *m, char *err, size_t n)
+{
+	struct stat st;
+	int faulted = ring_map_faulted(m);
+	if (m->fd >= 0 && fstat(m->fd, &st) == 0 && (uint64_t)st.st_size < m->size) {
+		snprintf(err, n, "the ring file shrank under us: %llu bytes now, %llu mapped%s",
+			 (unsigned long long)st.st_size, (unsigned long long)m->size, faulted ? " (bus error caught)" : "");
+		return 1;
+	}
+	if (faulted) {
+		snprintf(err, n, "the ring file shrank under us (bus error caught), %llu bytes mapped",
+			 (unsigned long long)m->size);
+		return 1;
+	}
+	return 0;
+}
+
+void ring_map_allow_shared(int on) { allow_shared = on; }
 
 uint64_t ring_size_for(uint32_t w, uint32_t h)
 {
@@ -23,15 +112,20 @@ uint64_t ring_size_for(uint32_t w, uint32_t h)
 static int check_file(const struct stat *st, const char *path, char *err, size_t n)
 {
 	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, n, "%s: not a regular file", path);
+		snprintf(err, n, "%s: not a regular file (%s)", path, S_ISDIR(st->st_mode) ? "a directory" :
+			 S_ISFIFO(st->st_mode) ? "a FIFO" : S_ISSOCK(st->st_mode) ? "a socket" :
+			 S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device" : "not a file");
 		return -1;
 	}
+	if (allow_shared)
+		return 0; /* -S: shared on purpose (a file QEMU created) */
 	if (st->st_uid != geteuid() && st->st_uid != 0) {
-		snprintf(err, n, "%s: owned by uid %u, not by us or root", path, (unsigned)st->st_uid);
+		snprintf(err, n, "%s: owned by uid %u, not by us or root (-S accepts it)", path, (unsigned)st->st_uid);
 		return -1;
 	}
 	if (st->st_mode & 022) {
-		snprintf(err, n, "%s: writable by group or others (mode %03o)", path, (unsigned)(st->st_mode & 0777));
+		snprintf(err, n, "%s: writable by group or others (mode %03o; -S accepts it)", path,
+			 (unsigned)(st->st_mode & 0777));
 		return -1;
 	}
 	return 0;
@@ -53,6 +147,7 @@ static int map_size(struct ring_map *m, const char *path, char *err, size_t n)
 		snprintf(err, n, "%s: mmap: %s", path, strerror(errno));
 		return -1;
 	}
+	bus_watch(m->base, m->size);
 	return 0;
 }
 
@@ -60,9 +155,11 @@ int ring_map_open(struct ring_map *m, const char *path, uint64_t create_size, ch
 {
 	struct stat st;
 	memset(m, 0, sizeof *m);
-	m->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create_size ? O_CREAT : 0), 0600);
+	/* O_NONBLOCK: a FIFO put in its place must not block the open */
+	m->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (create_size ? O_CREAT : 0), 0600);
 	if (m->fd < 0) {
-		snprintf(err, n, "%s: %s", path, errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
+		snprintf(err, n, "%s: %s", path, errno == ELOOP ? "is a symbolic link (refused)" :
+			 errno == EISDIR ? "is a directory" : strerror(errno));
 		return -1;
 	}
 	if (fstat(m->fd, &st) < 0 || check_file(&st, path, err, n) < 0)
@@ -113,8 +210,10 @@ int ring_map_fd(struct ring_map *m, int fd, char *err, size_t n)
 
 void ring_map_close(struct ring_map *m)
 {
-	if (m->base)
+	if (m->base) {
+		bus_unwatch(m->base);
 		munmap(m->base, m->size);
+	}
 	if (m->fd >= 0)
 		close(m->fd);
 	m->base = NULL;

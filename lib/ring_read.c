@@ -39,6 +39,9 @@ struct ring_reader {
 	int writer_dead;
 	uint64_t rhb, rhb_ns;   /* our heartbeat counter and when we last wrote it */
 	uint64_t check_ns;      /* last session check */
+	uint64_t size_ns;       /* last look at the file's size */
+	uint64_t hbcheck_ns;    /* last look at the writer's heartbeat (ring_reader_wait) */
+	int lost;               /* the file shrank: every call is fatal now */
 	uint64_t act_ns;        /* last record or input (the wait back-off grows from it); atomic */
 	uint64_t bad_prod;      /* producer seen at the last attach attempt */
 	int tried;              /* an attach was tried: retry only when the ring changes */
@@ -125,6 +128,28 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 	r->writer_dead = 0;
 	reader_heartbeat(r, now + RING_HB_MS * MS);
 	return RING_REC;
+}
+
+/* Has the file shrunk under the mapping? Looks at its size every
+ * RING_HB_MS, at the bus error flag always. */
+static int lost(struct ring_reader *r, uint64_t now, char *err, size_t n)
+{
+	char why[256];
+	if (!r->lost && (ring_map_faulted(&r->map) || now - r->size_ns > RING_HB_MS * MS)) {
+		r->size_ns = now;
+		r->lost = ring_map_lost(&r->map, why, sizeof why);
+	}
+	if (r->lost && err) {
+		if (!ring_map_lost(&r->map, err, n))
+			snprintf(err, n, "the ring file shrank under us");
+	}
+	return r->lost;
+}
+
+int ring_reader_lost(struct ring_reader *r, char *err, size_t n)
+{
+	r->size_ns = 0;
+	return lost(r, mono_ns(), err, n);
 }
 
 static int reader_new(struct ring_reader **rp, int nosync)
@@ -299,6 +324,8 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 	memset(rec, 0, offsetof(struct ring_rec, rect_hdr));
 	rec->payload = NULL;
 	rec->payload_off = 0;
+	if (lost(r, now, err, n))
+		return RING_FATAL;
 	if (r->state == 0) {
 		if (r->tried && !ready(r))
 			return RING_NONE;
@@ -380,6 +407,8 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 		if (prod > pos && prod - pos > r->data_len)
 			return corrupt(r, err, n, "overrun: the writer is %llu bytes ahead of position %llu",
 				       (unsigned long long)(prod - pos), (unsigned long long)pos);
+		if (ring_map_faulted(&r->map)) /* the copies above may be zero pages */
+			return lost(r, now, err, n), RING_FATAL;
 		r->done = r->pos;
 		act_set(r, now);
 		return RING_REC;
@@ -441,12 +470,14 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms)
 {
 	uint64_t start = mono_ns(), now = start, deadline = start + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
 	for (;;) {
-		if (ready(r))
-			return RING_REC;
+		if (lost(r, now, NULL, 0) || ready(r))
+			return RING_REC; /* ring_reader_next says what happened */
 		reader_heartbeat(r, now);
-		if (r->state == 1 && now - r->check_ns > RING_HB_MS * MS) {
+		/* its own clock: ring_reader_next moves check_ns at every call, and
+		 * xpaint calls it before each wait (the stopped writer went unseen) */
+		if (r->state == 1 && now - r->hbcheck_ns > RING_HB_MS * MS) {
 			uint64_t whb = ld64(r->map.base, RING_OFF_WHB);
-			r->check_ns = now;
+			r->hbcheck_ns = now;
 			if (restarted(r)) {
 				r->check_ns = 0; /* ring_reader_next looks at once */
 				return RING_REC;

@@ -57,6 +57,9 @@ int ring_writer_tick(struct ring_writer *w)
 	if (now - w->whb_ns < WRITER_TICK_NS)
 		return 0;
 	w->whb_ns = now;
+	char e[256];
+	if (ring_map_lost(&w->map, e, sizeof e)) /* a bus error was caught, or is coming */
+		die(EX_IO, "ring: %s", e);
 	st64(w->map.base, RING_OFF_WHB, ++w->whb);
 	a = ld64(w->map.base, RING_OFF_ATTACH);
 	rhb = ld64(w->map.base, RING_OFF_RHB);

@@ -3,6 +3,7 @@
  * shmring -r PATH                       (host: the ring to stdout)
  * See man/shmring.1 and docs/RING.md.
  */
+#include "ring.h"
 #include "shmring.h"
 #include "util.h"
 
@@ -18,13 +19,14 @@ volatile sig_atomic_t stats_signal;
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-v] [-d CATS]   (stream on stdin into the ring)\n"
-		"       %s -w PATH [-s SIZE] [-p] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
-		"       %s -r PATH [-x] [-v] [-d CATS]                  (the ring to stdout)\n"
+		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-S] [-v] [-d CATS]   (stream on stdin into the ring)\n"
+		"       %s -w PATH [-s SIZE] [-p] [-S] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
+		"       %s -r PATH [-x] [-S] [-v] [-d CATS]                  (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
 		"  -x       (-r) exit after passing on a bye record\n"
 		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
+		"  -S       accept a ring file of another user or writable by group or others (shared on purpose)\n"
 		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n"
 		"  COMMAND  gets the checked ring's fd in $XS_RING_FD (xcap then captures straight into it)\n",
 		argv0, argv0, argv0);
@@ -65,7 +67,7 @@ int main(int argc, char **argv)
 	unsigned long linger = 0;
 	int c, privcopy = 0, exit_bye = 0;
 	setprogname_(argv[0]);
-	while ((c = getopt(argc, argv, "+w:r:s:l:pxvd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+w:r:s:l:pxSvd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
 		case 'r': rpath = optarg; break;
@@ -76,6 +78,7 @@ int main(int argc, char **argv)
 			break;
 		case 'p': privcopy = 1; break;
 		case 'x': exit_bye = 1; break;
+		case 'S': ring_map_allow_shared(1); break;
 		case 'v': verbose++; break;
 		case 'd':
 			if (parse_debug(optarg) < 0)

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -21,6 +22,9 @@ struct out {
 	size_t len;
 };
 
+static struct ring_reader *rd; /* for the message when a write faults */
+static const char *rd_path;
+
 static void writev_all(struct iovec *iov, int n)
 {
 	while (n > 0) {
@@ -29,6 +33,9 @@ static void writev_all(struct iovec *iov, int n)
 			continue;
 		if (w < 0 && errno == EPIPE)
 			die(EX_IO, "stdout closed by the reader of the stream");
+		char e[256];
+		if (w < 0 && errno == EFAULT && rd && ring_reader_lost(rd, e, sizeof e))
+			die(EX_DATA, "%s: %s", rd_path, e); /* pixels sent from pages past the new end */
 		if (w < 0)
 			die(EX_IO, "write stdout:");
 		while (n > 0 && (size_t)w >= iov->iov_len) {
@@ -41,6 +48,16 @@ static void writev_all(struct iovec *iov, int n)
 			iov->iov_len -= (size_t)w;
 		}
 	}
+}
+
+/* While idle: has the reader of stdout gone (a pipe's read end closed)?
+ * Else a still screen would keep us waiting for the next record to find
+ * out, and a supervised pipeline would hang on us. */
+static void check_stdout(void)
+{
+	struct pollfd p = { 1, 0, 0 };
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)))
+		die(EX_IO, "stdout closed by the reader of the stream");
 }
 
 static void flush(struct out *o, struct ring_reader *r)
@@ -86,6 +103,8 @@ int run_reader(const char *path, int exit_bye)
 	int rc = ring_reader_open(&r, path, err, sizeof err);
 	if (rc < 0)
 		die(rc == RING_NOFILE ? EX_NOX : EX_DATA, "%s", err);
+	rd = r;
+	rd_path = path;
 	VERB("reading %s (%llu bytes)%s", path, (unsigned long long)ring_reader_size(r),
 	     ring_reader_attached(r) ? "" : ": waiting for a writer");
 	while (!stop_signal) {
@@ -109,7 +128,8 @@ int run_reader(const char *path, int exit_bye)
 			continue;
 		case RING_NONE:
 			flush(&o, r);
-			rc = ring_reader_wait(r, 1000);
+			check_stdout();
+			rc = ring_reader_wait(r, 250);
 			if (rc == RING_STOPPED)
 				warnx_("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
 			continue;

@@ -66,7 +66,7 @@ void ringout_setup(struct cap *c)
 		xcb_shm_query_version_reply(xc, xcb_shm_query_version(xc), NULL) : NULL;
 	int ok = v && (v->major_version > 1 || v->minor_version >= 2);
 	free(v);
-	int fd = ok ? dup(w->map.fd) : -1;
+	int fd = ok ? fcntl(w->map.fd, F_DUPFD_CLOEXEC, 0) : -1;
 	if (fd >= 0) {
 		uint32_t seg = xcb_generate_id(xc);
 		xcb_generic_error_t *err = xcb_request_check(xc, xcb_shm_attach_fd_checked(xc, seg, fd, 0));

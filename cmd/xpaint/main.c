@@ -1,5 +1,5 @@
 /*
- * xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING] [-v]
+ * xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING [-S]] [-v]
  *        [-d cats] [-- COMMAND ...]
  * One poll loop over the X connection, the frame stream (a pipe or a
  * ring), the control output and a signalfd.
@@ -31,13 +31,14 @@ struct opts {
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING] [-v] [-d cats] "
+		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING [-S]] [-v] [-d cats] "
 		"[-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
 		"  -t TITLE  window title (default xpaint)\n"
 		"  -x        exit at the end of the stream (default: keep the picture until closed)\n"
 		"  -R        ask the source to take the window's size when it is resized\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
+		"  -S        accept a RING of another user or writable by group or others (shared on purpose)\n"
 		"  -v        say what happens; -d stream,ring,input,x,stats,cursor: debug categories\n"
 		"COMMAND gets the control records on its stdin and, without -r, gives the frame stream.\n");
 	exit(code);
@@ -49,7 +50,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	unsigned long u;
 	o->title = "xpaint";
 	o->bw = -1;
-	while ((c = getopt(argc, argv, "+b:w:t:xRr:vd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+b:w:t:xRr:Svd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w':
@@ -61,6 +62,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 		case 'x': o->exit_eof = 1; break;
 		case 'R': x->resize_req = 1; break;
 		case 'r': o->ring = optarg; break;
+		case 'S': ring_map_allow_shared(1); break;
 		case 'v': verbose++; break;
 		case 'd':
 			if (parse_debug(optarg) < 0)

@@ -16,6 +16,7 @@
 #include <X11/Xutil.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -434,7 +435,7 @@ int view_attach_ring(struct view *v, int fd)
 {
 	if (!v->shm)
 		return -1;
-	int d = dup(fd);
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (d < 0)
 		return -1;
 	v->ring_seg = xcb_generate_id(v->c);
