@@ -62,7 +62,7 @@ build/lib build/san build/fuzz build/tools:
 # fuzz/regress/fuzz_NAME/ the inputs that once crashed it (replayed by
 # `make fuzz`), fuzz/xs.dict the dictionary of all. `make fuzz` runs each
 # FUZZTIME seconds (in make check); `make fuzz-long` is the campaign:
-# each target FUZZLONG seconds, FUZZJOBS at a time, figures appended to
+# each target FUZZLONG seconds (or FUZZRUNS inputs, if fewer), FUZZJOBS at a time, figures appended to
 # build/fuzz/campaign.log (docs/SECURITY.md).
 FUZZ = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZCC ?= clang
@@ -72,6 +72,7 @@ build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIBSRC) lib/*.h | build/fuzz
 FUZZTIME ?= 20
 FUZZLONG ?= 600
 FUZZJOBS ?= 1
+FUZZRUNS ?= -1
 
 fuzz: $(FUZZ:%=build/fuzz/%)
 	@for f in $(FUZZ); do \
@@ -88,7 +89,7 @@ fuzz: $(FUZZ:%=build/fuzz/%)
 	done
 
 fuzz-long: $(FUZZ:%=build/fuzz/%)
-	FUZZLONG=$(FUZZLONG) FUZZJOBS=$(FUZZJOBS) scripts/fuzz-long $(FUZZ)
+	FUZZLONG=$(FUZZLONG) FUZZJOBS=$(FUZZJOBS) FUZZRUNS=$(FUZZRUNS) scripts/fuzz-long $(FUZZ)
 
 # --- tests and benchmarks ----------------------------------------------
 TESTTOOLS = $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))

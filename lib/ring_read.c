@@ -351,11 +351,15 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 				ring_reader_release(r);
 			return RING_NONE;
 		}
-		if (prod < pos || prod - pos > r->data_len || prod % RING_ALIGN != RING_SKEW)
-			return corrupt(r, err, n, "producer position %llu (offset %u) with the reader at %llu",
-				       (unsigned long long)prod, RING_OFF_PROD, (unsigned long long)pos);
 		memcpy(hb, p, XS_HDR_LEN);
 		hh = xs_get_hdr(hb);
+		/* more than a lap ahead is an overrun, unless we stand on a wrap
+		 * marker and the rest is within a lap of where it leads: a writer
+		 * that rewound an empty ring before it saw us attach */
+		if (prod < pos || prod % RING_ALIGN != RING_SKEW ||
+		    (prod - pos > r->data_len && (hh.type != RING_WRAP || prod - pos - room - RING_SKEW > r->data_len)))
+			return corrupt(r, err, n, "producer position %llu (offset %u) with the reader at %llu",
+				       (unsigned long long)prod, RING_OFF_PROD, (unsigned long long)pos);
 		if (hh.type == RING_WRAP) {
 			if (hh.len || hh.flags || pos + room + RING_SKEW > prod)
 				return corrupt(r, err, n, "bad wrap marker at position %llu", (unsigned long long)pos);

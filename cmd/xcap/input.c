@@ -274,6 +274,38 @@ void input_button(struct cap *c, const struct xs_button *b)
 	DBG(D_INPUT, "button %u %s at %d,%d", b->button, b->down ? "down" : "up", b->x, b->y);
 }
 
+/*
+ * At start: keys and buttons an earlier xcap pressed and never released
+ * (it was killed) stay down in the X server, which does not release an
+ * XTest client's keys when it goes. Release every one the server says is
+ * down: the server drops an XTest release of a key its XTest device does
+ * not hold, so keys held on a real keyboard are not touched.
+ */
+void input_release_leftovers(struct cap *c)
+{
+	char keys[32];
+	unsigned nk = 0, nb = 0, mask;
+	Window root, child;
+	int rx, ry, wx, wy;
+	if (!c->has_xtest)
+		return;
+	XQueryKeymap(c->dpy, keys);
+	for (int k = 8; k < 256; k++)
+		if (keys[k / 8] >> (k % 8) & 1) {
+			XTestFakeKeyEvent(c->dpy, (unsigned)k, False, CurrentTime);
+			nk++;
+		}
+	if (XQueryPointer(c->dpy, c->root, &root, &child, &rx, &ry, &wx, &wy, &mask))
+		for (unsigned b = 1; b <= 5; b++)
+			if (mask & (Button1Mask << (b - 1))) {
+				XTestFakeButtonEvent(c->dpy, b, False, CurrentTime);
+				nb++;
+			}
+	XSync(c->dpy, False);
+	if (nk || nb)
+		warnx_("released %u keys and %u buttons found held at start (left by an xcap that was killed?)", nk, nb);
+}
+
 /* Releases every key and button xcap holds (reset, exit). */
 void input_release_all(struct cap *c)
 {

@@ -1,5 +1,5 @@
 /*
- * xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY
+ * xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-v] [-d cats] DISPLAY
  * Captures an X display as a frame stream on stdout; reads control records
  * on stdin. The poll loop is reader-driven: a frame is captured only when
  * the previous one is fully written, so while stdout is slow damage merges
@@ -24,10 +24,11 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY\n"
+		"usage: xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-v] [-d cats] DISPLAY\n"
 		"  -e ENC   encoding of damaged areas (default raw; auto: solid, lz4 where it pays)\n"
 		"  -q Q     jpeg quality 1..100 (default 85); with auto and Q < 100, jpeg for busy areas\n"
 		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
+		"  -E       exit when the control stream ends (a supervised pipeline then restarts)\n"
 		"  -v       say what happens; -d stream,input,x,enc,stats,cursor: debug categories\n"
 		"The frame stream goes to stdout, control records are read on stdin.\n");
 	exit(code);
@@ -147,6 +148,13 @@ static void finish(struct cap *c, int bye)
 	exit(0);
 }
 
+/* Before an exit on bad control input: nothing stays pressed. */
+static void release_input(struct cap *c)
+{
+	input_release_all(c);
+	XSync(c->dpy, False);
+}
+
 static void refuse(struct cap *c, const char *what)
 {
 	if (!c->in.refused_logged)
@@ -169,10 +177,10 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	struct xs_msg m;
 	char err[200];
 	if (h.type < XS_C_HELLO)
-		die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
+		release_input(c), die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
 		    xs_type_name(h.type));
 	if (xs_parse(h, body, &m, err, sizeof err))
-		die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
+		release_input(c), die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
 	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE;
@@ -204,7 +212,10 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	}
 }
 
-/* Reads what stdin has; returns 0 at EOF (no more control). */
+static int exit_on_eof; /* -E */
+
+/* Reads what stdin has; returns 0 at EOF (no more control). Whatever
+ * ends the control stream releases every key and button it held. */
 static int read_control(struct cap *c, struct xs_reader *rd)
 {
 	struct xs_hdr h;
@@ -212,16 +223,29 @@ static int read_control(struct cap *c, struct xs_reader *rd)
 	uint64_t off;
 	char err[200];
 	ssize_t n = xs_fill(rd);
-	if (n < 0 && errno != EAGAIN)
+	if (n < 0 && errno != EAGAIN) {
+		int e = errno;
+		release_input(c);
+		errno = e;
 		die(EX_IO, "read control from stdin:");
+	}
 	int k;
 	while ((k = xs_next(rd, &h, &body, &off, err, sizeof err)) == 1)
 		control(c, h, body, off);
-	if (k < 0)
+	if (k < 0) {
+		release_input(c);
 		die(EX_DATA, "control stream: %s", err);
+	}
 	XFlush(c->dpy);
-	if (n == 0)
+	if (n == 0) {
+		release_input(c);
+		c->in.accepted = 0;
+		if (exit_on_eof) {
+			VERB("stdin closed: no more control, exiting (-E)");
+			finish(c, 0); /* no bye: a supervisor starts us again */
+		}
 		VERB("stdin closed: no more control, capture goes on");
+	}
 	return n != 0;
 }
 
@@ -381,8 +405,9 @@ int main(int argc, char **argv)
 	setprogname_(argv[0]);
 	c.enc = XS_ENC_RAW;
 	c.quality = 85;
-	while ((o = getopt(argc, argv, "e:q:r:vd:h")) != -1) {
+	while ((o = getopt(argc, argv, "e:q:r:Evd:h")) != -1) {
 		switch (o) {
+		case 'E': exit_on_eof = 1; break;
 		case 'e': c.enc = parse_enc(optarg); break;
 		case 'q':
 			if (parse_uint(optarg, 1, 100, &v))
@@ -411,6 +436,7 @@ int main(int argc, char **argv)
 	cap_open(&c, argv[optind]);
 	cap_setup_screen(&c);
 	input_init(&c);
+	input_release_leftovers(&c);
 	start_stream(&c, 0);
 	loop(&c, fps ? 1000000000ull / (unsigned)fps : 0);
 }

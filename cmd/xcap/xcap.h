@@ -134,6 +134,7 @@ void input_key(struct cap *c, const struct xs_key *k);
 void input_button(struct cap *c, const struct xs_button *b);
 void input_motion(struct cap *c, int32_t x, int32_t y);
 void input_release_all(struct cap *c);
+void input_release_leftovers(struct cap *c);
 void input_mapping_changed(struct cap *c);
 void input_restore(struct cap *c);
 

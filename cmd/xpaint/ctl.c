@@ -29,7 +29,7 @@ void ctl_init(struct ctl *k, int fd, pid_t child)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-static void give_up(struct ctl *k, const char *why)
+void ctl_lost(struct ctl *k, const char *why)
 {
 	if (k->dead)
 		return;
@@ -45,7 +45,7 @@ static void put(struct ctl *k, const uint8_t *rec, size_t n)
 		return;
 	if (k->len + n > QMAX) {
 		k->status = EX_IO;
-		give_up(k, "the reader stopped reading (1 MiB queued)");
+		ctl_lost(k, "the reader stopped reading (1 MiB queued)");
 		return;
 	}
 	k->q = xs_grow(k->q, &k->cap, k->len + n, 1, 4096);
@@ -63,7 +63,7 @@ void ctl_write(struct ctl *k)
 				continue;
 			if (errno == EAGAIN)
 				return;
-			give_up(k, errno == EPIPE ? "the reader went away" : strerror(errno));
+			ctl_lost(k, errno == EPIPE ? "the reader went away" : strerror(errno));
 			return;
 		}
 		memmove(k->q, k->q + w, k->len - (size_t)w);

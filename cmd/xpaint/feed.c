@@ -28,6 +28,7 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	view_surface(&x->v, m->width, m->height);
 	x->nrects = 0;
 	x->have_hello = 1;
+	memcpy(x->challenge, m->challenge, XS_NONCE_LEN);
 	ctl_hello(&x->k, m->challenge);
 }
 

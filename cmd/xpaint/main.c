@@ -115,12 +115,15 @@ struct direct {
 #define DIRECT_MIN (64u << 10) /* raw rects this large skip the reader's buffer */
 #define IOV_N 64
 
+#define RESPAWN_NS 1000000000ull /* a control command that ends is started again, at most once a second */
+
 struct loop {
 	struct xpaint *x;
 	struct opts *o;
 	struct xs_reader rd;
 	struct direct dr;
 	int sfd, reading, quit, status;
+	uint64_t spawned;  /* when the control command was last started */
 };
 
 /* The stream is over (clean or not): with -x, or without a window, leave. */
@@ -342,6 +345,44 @@ static void x_events(struct loop *l)
 	ctl_write(&x->k);
 }
 
+/*
+ * The control output went away. With -r the command only carries control
+ * (vsockd -c): it is started again, so a viewer outlives it, and learns
+ * our hello again. Else (the pipe composition, xpaint | vsockd -c) -x
+ * ends xpaint so that a supervisor restarts the pipeline; without -x it
+ * goes on, view only.
+ */
+static void control_lost(struct loop *l)
+{
+	struct xpaint *x = l->x;
+	struct opts *o = l->o;
+	int ctl = -1;
+	if (!x->k.dead)
+		return;
+	if (!(o->cmd && o->ring)) {
+		if (o->exit_eof && !l->quit)
+			l->quit = 1, l->status = EX_IO;
+		return;
+	}
+	if (mono_ns() - l->spawned < RESPAWN_NS)
+		return;
+	pid_t old = x->k.child;
+	ctl_close(&x->k);
+	if (old > 0) {
+		int ws;
+		kill(old, SIGTERM);
+		waitpid(old, &ws, 0);
+	}
+	pid_t child = spawn(o->cmd, &ctl, NULL);
+	l->spawned = mono_ns();
+	ctl_init(&x->k, ctl, child);
+	warnx_("control command %s ended: started it again", o->cmd[0]);
+	if (x->have_hello)
+		ctl_hello(&x->k, x->challenge);
+	else
+		ctl_refresh(&x->k);
+}
+
 static void signals(struct loop *l)
 {
 	struct signalfd_siginfo si;
@@ -363,7 +404,9 @@ static void wait_events(struct loop *l)
 	struct pollfd p[5] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
-		{ x->k.len && !x->k.dead ? x->k.fd : -1, POLLOUT, 0 },
+		/* no events but errors while nothing is queued: a reader that
+		 * went away is seen at once, not at the next keystroke */
+		{ !x->k.dead ? x->k.fd : -1, x->k.len ? POLLOUT : 0, 0 },
 		{ l->reading && !l->o->ring ? l->rd.fd : -1, POLLIN, 0 },
 		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
 	};
@@ -371,6 +414,11 @@ static void wait_events(struct loop *l)
 	if (rs >= 0) {
 		ts.tv_nsec = (long)rs;
 		tp = &ts;
+	}
+	if (x->k.dead && l->o->cmd && l->o->ring) { /* a restart of the control command is due */
+		uint64_t since = mono_ns() - l->spawned, left = since < RESPAWN_NS ? RESPAWN_NS - since : 0;
+		if (!tp || (uint64_t)ts.tv_nsec > left)
+			ts = (struct timespec){ 0, (long)(left < 999999999u ? left : 999999999u) }, tp = &ts;
 	}
 	if (x->v.backfill) { /* the last frame into the pixmap, in time */
 		uint64_t now = mono_ns(), left = x->v.backfill_at > now ? x->v.backfill_at - now : 0;
@@ -385,8 +433,11 @@ static void wait_events(struct loop *l)
 		view_backfill(&x->v);
 	if (p[1].revents)
 		signals(l);
-	if (p[2].revents)
+	if (p[2].revents & POLLOUT)
 		ctl_write(&x->k);
+	if (p[2].revents & (POLLERR | POLLHUP))
+		ctl_lost(&x->k, "the reader went away");
+	control_lost(l);
 	if (p[3].revents && !l->quit)
 		pipe_step(l);
 	if (ring && !l->quit) {
@@ -437,7 +488,7 @@ int main(int argc, char **argv)
 	view_open(&x.v);
 	x.v.border_px = o.border ? color(x.v.dpy, o.border) : BlackPixel(x.v.dpy, DefaultScreen(x.v.dpy));
 	if (o.cmd)
-		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in);
+		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in), l.spawned = mono_ns();
 	else if (!isatty(1))
 		ctl = 1;
 	ctl_init(&x.k, ctl, child);

@@ -94,6 +94,7 @@ struct xpaint {
 	struct stats st;
 	struct xs_codec *codec;
 	int have_hello;
+	uint8_t challenge[XS_NONCE_LEN]; /* the last hello's, for a restarted control command */
 	int resize_req;      /* -R */
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
@@ -133,6 +134,7 @@ void ctl_release_all(struct ctl *k);
 void ctl_write(struct ctl *k);
 void ctl_drain(struct ctl *k, int ms);
 void ctl_close(struct ctl *k);
+void ctl_lost(struct ctl *k, const char *why); /* the reader went away: input disabled */
 pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
 
 /* feed.c: one record, parsed from its private copy (feed), or already
