@@ -100,6 +100,10 @@ check: deps all $(TOOLS:%=build/san/%) build/shmring.static $(TESTTOOLS) fuzz
 bench: deps all build/shmring.static $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/bench
 
+# A long run under load, not in check (docs/SECURITY.md): SOAK_SECS (600).
+soak: deps all $(TESTTOOLS)
+	BIN=$(CURDIR)/build scripts/soak
+
 demo: deps all $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/demo
 

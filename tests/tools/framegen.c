@@ -1,5 +1,5 @@
 /*
- * framegen -s SRC [-g WxH] [-r FPS] [-T SECS] [-o LOG] [-1]
+ * framegen -s SRC [-g WxH] [-p X,Y] [-r FPS] [-T SECS] [-o LOG] [-1]
  * Draws full frames on SRC at an offered rate: a full-screen override-
  * redirect window gets, per frame, one of 6 pseudo-random pictures (noise
  * in 4-pixel runs: lz4 gains little) with the frame number stamped in a
@@ -72,19 +72,20 @@ static void stamp(XImage *im, int y0, uint32_t n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: framegen -s SRC [-g WxH] [-r FPS] [-T SECS] [-o LOG] [-1]\n");
+	fprintf(stderr, "usage: framegen -s SRC [-g WxH] [-p X,Y] [-r FPS] [-T SECS] [-o LOG] [-1]\n");
 	exit(EX_USAGE_);
 }
 
 int main(int argc, char **argv)
 {
 	const char *src = NULL, *logpath = NULL;
-	int w = 0, h = 0, fps = 60, secs = 5, ready = 0, c;
+	int w = 0, h = 0, x = 0, y = 0, fps = 60, secs = 5, ready = 0, c;
 	setprogname_(argv[0]);
-	while ((c = getopt(argc, argv, "s:g:r:T:o:1h")) != -1) {
+	while ((c = getopt(argc, argv, "s:g:p:r:T:o:1h")) != -1) {
 		switch (c) {
 		case 's': src = optarg; break;
 		case 'g': if (sscanf(optarg, "%dx%d", &w, &h) != 2) usage(); break;
+		case 'p': if (sscanf(optarg, "%d,%d", &x, &y) != 2) usage(); break; /* window position */
 		case 'r': fps = atoi(optarg); break;
 		case 'T': secs = atoi(optarg); break;
 		case 'o': logpath = optarg; break;
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 		fill_noise(pics[k].im, (unsigned)k + 101);
 	}
 	XSetWindowAttributes a = { .override_redirect = True, .background_pixel = 0 };
-	Window win = XCreateWindow(d, RootWindowOfScreen(s), 0, 0, (unsigned)w, (unsigned)h, 0, CopyFromParent,
+	Window win = XCreateWindow(d, RootWindowOfScreen(s), x, y, (unsigned)w, (unsigned)h, 0, CopyFromParent,
 	                           InputOutput, CopyFromParent, CWOverrideRedirect | CWBackPixel, &a);
 	XStoreName(d, win, "framegen");
 	XMapRaised(d, win);

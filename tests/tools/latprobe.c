@@ -4,7 +4,7 @@
  *
  *   latprobe -s SRC -d DST [-w WID | -t TITLE] -m square [-n N] [-p X,Y]
  *   latprobe -s SRC -d DST [-w WID | -t TITLE] -m full [-n N]
- *   latprobe -d DST [-w WID | -t TITLE] -m count -T SECS     (with framegen)
+ *   latprobe -d DST [-w WID | -t TITLE] -m count -T SECS [-a X,Y,W,H]     (with framegen)
  *   latprobe -d DST (-w WID | -t TITLE) -m key [-n N] [-a X,Y,W,H]
  *
  * square: a 64x64 override-redirect window on SRC gets a fresh colour; the
@@ -320,8 +320,9 @@ static void run_count(struct probe *p)
 		uint64_t now = mono_ns();
 		if (now >= end) break;
 		if (!wait_damage(p, (int)((end - now) / 1000000) + 1)) continue;
-		if (!XShmGetImage(p->dst, p->target, top.im, 0, 0, AllPlanes)) continue;
-		if (!XShmGetImage(p->dst, p->target, bot.im, 0, p->sh - STRIPE_PX, AllPlanes)) continue;
+		/* framegen's frame fills -a X,Y,W,H of the target (default: all of it) */
+		if (!XShmGetImage(p->dst, p->target, top.im, p->ax, p->ay, AllPlanes)) continue;
+		if (!XShmGetImage(p->dst, p->target, bot.im, p->ax, p->ay + p->ah - STRIPE_PX, AllPlanes)) continue;
 		long a = decode_stripe(top.im), b = decode_stripe(bot.im);
 		uint64_t t = mono_ns();
 		if (a < 0 || a == last) continue;
