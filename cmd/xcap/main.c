@@ -176,11 +176,15 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 {
 	struct xs_msg m;
 	char err[200];
-	if (h.type < XS_C_HELLO)
-		release_input(c), die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
+	if (h.type < XS_C_HELLO) {
+		release_input(c);
+		die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
 		    xs_type_name(h.type));
-	if (xs_parse(h, body, &m, err, sizeof err))
-		release_input(c), die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
+	}
+	if (xs_parse(h, body, &m, err, sizeof err)) {
+		release_input(c);
+		die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
+	}
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
 	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE;
