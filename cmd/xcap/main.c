@@ -307,14 +307,17 @@ static int frame_due(const struct cap *c, uint64_t now)
 static void loop(struct cap *c, uint64_t interval)
 {
 	struct xs_reader rd;
-	int ctl = !isatty(0), sfd = setup_signals();
+	int ctl = !isatty(0), sfd = setup_signals(), tick = -1, ticked = 0;
 	uint64_t next_frame = 0;
+	if (c->ring && (tick = ring_writer_ticker(c->ring)) < 0)
+		VERB("no ticker thread: the loop ticks the ring");
 	xs_reader_init(&rd, 0);
 	for (;;) {
 		int wait_copy = 0;
 		/* a reader attached to the ring: hello, cursor, a full frame */
-		if (c->ring && ring_writer_tick(c->ring) && !out_pending(&c->out))
+		if (c->ring && (ticked ? ring_writer_tick_now(c->ring) : ring_writer_tick(c->ring)))
 			start_stream(c, 1);
+		ticked = 0;
 		drain_x(c);
 		if (!out_pending(&c->out)) {
 			if (c->cursor_dirty)
@@ -334,11 +337,12 @@ static void loop(struct cap *c, uint64_t interval)
 		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
 		int pending = out_pending(&c->out);
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
 			{ c->ring ? -1 : 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
 			{ ctl ? 0 : -1, POLLIN, 0 },
+			{ tick, POLLIN, 0 },
 		};
 		int64_t tmo = -1;
 		uint64_t now = mono_ns();
@@ -350,7 +354,7 @@ static void loop(struct cap *c, uint64_t interval)
 			tmo = 0;
 		if (!c->has_xi && (tmo < 0 || tmo > 50))
 			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
-		if (c->ring) { /* the writer's heartbeat */
+		if (c->ring && tick < 0) { /* the writer's heartbeat */
 			int64_t t = (int64_t)((ring_writer_tick_in(c->ring) + 999999) / 1000000);
 			if (tmo < 0 || t < tmo)
 				tmo = t;
@@ -362,7 +366,7 @@ static void loop(struct cap *c, uint64_t interval)
 		struct timespec ts = { tmo / 1000, tmo % 1000 * 1000000 };
 		if (wait_copy && !XEventsQueued(c->dpy, QueuedAlready))
 			ts = (struct timespec){ 0, 100000 };
-		if (ppoll(p, 4, tmo < 0 && !wait_copy ? NULL : &ts, NULL) < 0 && errno != EINTR)
+		if (ppoll(p, 5, tmo < 0 && !wait_copy ? NULL : &ts, NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */
@@ -370,6 +374,8 @@ static void loop(struct cap *c, uint64_t interval)
 			on_signal(c, sfd);
 		if (p[3].revents && !read_control(c, &rd))
 			ctl = 0;
+		if (p[4].revents)
+			ticked = 1; /* a reader attached */
 	}
 }
 
