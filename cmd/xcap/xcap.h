@@ -27,6 +27,7 @@
 #define TILE 64u
 #define RUN_MAX_W 4096u
 #define REC_BODY_MAX (4u << 20)
+#define MAX_DAMAGE_RECTS 32u /* more damage rects than this in a frame: capture their bounding box */
 
 enum { ENC_AUTO = 100 }; /* -e auto; the others are enum xs_enc values */
 
@@ -78,7 +79,12 @@ struct cap {
 	int dmg_ev, fix_ev, rr_ev, xi_op;
 	int has_xtest, has_rr, has_xi;
 	Damage damage;
-	XserverRegion region;
+	/* damage as the server reported it (XDamageReportDeltaRectangles):
+	 * the rects added since the last frame, or their bounding box past
+	 * MAX_DAMAGE_RECTS; no round trip is needed to learn what changed */
+	XRectangle dmg[MAX_DAMAGE_RECTS];
+	int ndmg, dmg_over;
+	int32_t dx0, dy0, dx1, dy1;
 	XShmSegmentInfo shm;
 	XImage *img;       /* whole-screen SHM image; captures are packed into it */
 	uint32_t w, h;     /* screen size */
