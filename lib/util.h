@@ -55,4 +55,12 @@ void random_bytes(void *buf, size_t n);
 int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
 void hex(char *out, const uint8_t *v, size_t n); /* out: 2n+1 bytes */
 
+/* SIGINT, SIGTERM, SIGHUP and SIGUSR1 blocked and read from the returned
+ * signalfd (each tool's poll loop handles them); SIGPIPE ignored. */
+int signals_fd(void);
+/* Milliseconds (rounded up) from now until when, 0 if past: a poll timeout. */
+int64_t ms_until(uint64_t when, uint64_t now);
+/* Equal? In time that depends on n only (nonces, challenges). */
+int same_bytes(const void *a, const void *b, size_t n);
+
 #endif

@@ -38,50 +38,6 @@ static int on_xioerror(Display *d)
 	die(EX_NOX, "connection to the X display lost");
 }
 
-uint8_t *out_reserve(struct outbuf *o, size_t n)
-{
-	o->buf = xs_grow(o->buf, &o->cap, o->len + n, 1, 1u << 20);
-	return o->buf + o->len;
-}
-
-static struct oseg *seg_add(struct outbuf *o)
-{
-	o->seg = xs_grow(o->seg, &o->segcap, o->nseg + 1, sizeof *o->seg, 256);
-	return &o->seg[o->nseg++];
-}
-
-/* Ends the open run of buf bytes as a segment (before an ext one, and
- * before a flush). */
-void out_close(struct outbuf *o)
-{
-	if (o->len > o->mark)
-		*seg_add(o) = (struct oseg){ NULL, o->mark, o->len - o->mark };
-	o->mark = o->len;
-}
-
-/* Queues n bytes at p without copying them; p must stay unchanged until
- * they are written (and, spliced, read: see struct outbuf). */
-void out_ext(struct outbuf *o, const uint8_t *p, size_t n)
-{
-	out_close(o);
-	struct oseg *l = o->nseg > o->cur ? &o->seg[o->nseg - 1] : NULL;
-	if (l && l->ext && l->ext + l->len == p)
-		l->len += n; /* rows of a full-width run are contiguous */
-	else
-		*seg_add(o) = (struct oseg){ p, 0, n };
-}
-
-int out_pending(const struct outbuf *o)
-{
-	return o->len || o->nseg;
-}
-
-void out_record(struct cap *c, const uint8_t *rec, size_t n)
-{
-	memcpy(out_reserve(&c->out, n), rec, n);
-	c->out.len += n;
-}
-
 /* Opens the display; DAMAGE, XFIXES 2 and MIT-SHM are required, XTEST,
  * RANDR and XInput 2 optional (input, resizes, cheap pointer tracking). */
 void cap_open(struct cap *c, const char *name)

@@ -119,14 +119,18 @@ void cap_cursor(struct cap *c);
 void cap_pointer(struct cap *c);
 void cap_event(struct cap *c, XEvent *ev);
 void cap_set_size(struct cap *c, uint32_t w, uint32_t h);
+
+/* out.c */
+void out_setup_stdout(struct cap *c);
 uint8_t *out_reserve(struct outbuf *o, size_t n);
 void out_ext(struct outbuf *o, const uint8_t *p, size_t n);
 int out_pending(const struct outbuf *o);
 void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
-
-/* main.c */
+/* Writes what it can (the ring: everything); -1 when the reader is gone. */
 int out_flush(struct cap *c);
+/* May the private copy be rewritten (no spliced pages of it in the pipe)? */
+int out_copy_free(struct cap *c);
 
 /* ringout.c */
 void ringout_open(struct cap *c);

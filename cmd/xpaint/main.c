@@ -84,22 +84,6 @@ static unsigned long color(Display *d, const char *name)
 	return c.pixel;
 }
 
-static int sigfd_open(void)
-{
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGUSR1);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	sigprocmask(SIG_BLOCK, &s, NULL);
-	int fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		die(EX_OS, "signalfd:");
-	signal(SIGPIPE, SIG_IGN);
-	return fd;
-}
-
 /* A large raw rect being read from the pipe into the staging image. */
 struct direct {
 	int on;
@@ -427,7 +411,7 @@ int main(int argc, char **argv)
 	parse(argc, argv, &o, &x);
 	l.x = &x;
 	l.o = &o;
-	l.sfd = sigfd_open();
+	l.sfd = signals_fd();
 	if (!o.cmd && !o.ring && isatty(0))
 		die(EX_USAGE_, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
 	x.v.title = o.title;
