@@ -106,16 +106,14 @@ deps:
 VMSCRIPTS = xs-guest-bar xs-host-find
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
 	for t in $(TOOLS); do install -m 755 build/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for s in $(VMSCRIPTS); do install -m 755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
-	for m in man/*.5; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/ || true; done
 
 uninstall:
 	for t in $(TOOLS) $(VMSCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
-	for m in man/*.5; do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${m#man/}; done
 
 clean:
 	rm -rf build

@@ -1,4 +1,17 @@
-/* Errors, logging, time, whole-buffer I/O and randomness shared by every tool. */
+/*
+ * Errors, logging, time, whole-buffer I/O and randomness shared by every tool.
+ *
+ * How lib/ reports failure (one convention per kind of failure):
+ * - a check of untrusted bytes (proto.c, stream.c, codec.c) returns NULL
+ *   when they are good, else a one-line message naming what was wrong
+ *   (static, or written into the caller's err buffer);
+ * - a system call or file that fails (ring_map.c, util.c I/O) returns -1,
+ *   with errno set or a message in the caller's err buffer;
+ * - the ring API returns one set of codes, RING_* in ring.h;
+ * - running out of memory is never reported: die(EX_OS, ...) at once, as no
+ *   tool can go on without the buffer it asked for.
+ * Nothing in lib/ prints except through warnx_/dbg, and only die() exits.
+ */
 #ifndef UTIL_H
 #define UTIL_H
 

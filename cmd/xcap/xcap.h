@@ -20,8 +20,9 @@
 /*
  * Changed pixels travel in runs of 64x64 tiles along one tile row, at
  * most RUN_MAX_W pixels wide: a raw run is at most 4096 x 64 x 4 = 1 MiB,
- * and its lz4 or jpeg bound stays well under 4 MiB. The ring relies on no
- * record body exceeding 4 MiB (docs/PROTOCOL.md, "Limits"); the cursor
+ * and its lz4 or jpeg bound stays well under 4 MiB. No record body xcap
+ * writes exceeds REC_BODY_MAX (docs/PROTOCOL.md, "Limits": a ring holds
+ * many, a reader starts on a frame before its last band); the cursor
  * (256 x 256 x 4 at most) is far below it too.
  */
 #define TILE 64u

@@ -120,7 +120,6 @@ void view_cursor(struct view *v, const struct xs_cursor *c);
 void view_pointer_visible(struct view *v, int visible);
 void view_sync(struct view *v);
 int view_attach_ring(struct view *v, int fd);
-void view_detach_ring(struct view *v);
 void view_spill(struct view *v);
 
 /* ctl.c */
