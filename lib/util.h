@@ -7,9 +7,11 @@
  *   (static, or written into the caller's err buffer);
  * - a system call or file that fails (ring_map.c, util.c I/O) returns -1,
  *   with errno set or a message in the caller's err buffer;
+ * - a stream reader step (xs_next, xs_read) returns 1 (a record), 0 (more
+ *   bytes needed) or -1 (bad input, message in err);
  * - the ring API returns one set of codes, RING_* in ring.h;
- * - running out of memory is never reported: die(EX_OS, ...) at once, as no
- *   tool can go on without the buffer it asked for.
+ * - running out of memory (or of libjpeg-turbo handles) is never reported:
+ *   die(EX_OS, ...) at once, as no tool can go on without it.
  * Nothing in lib/ prints except through warnx_/dbg, and only die() exits.
  */
 #ifndef UTIL_H
