@@ -50,7 +50,7 @@ build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring_map.c lib/ring_write.
 
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.
 PKGS_tools = x11 xext xdamage xfixes xtst
-build/tools/%: tests/tools/%.c build/libxs.a lib/*.h | build/tools
+build/tools/%: tests/tools/%.c tests/tools/*.h build/libxs.a lib/*.h | build/tools
 	$(CC) $(WARN) -O2 -g -Ilib $(call pkg,$(PKGS_tools) $(PKGS_lib),cflags) -o $@ $< build/libxs.a \
 		$(call pkg,$(PKGS_tools) $(PKGS_lib),libs) -lm
 
