@@ -1,10 +1,11 @@
 /*
  * ringevil: a malicious guest for the hostile-ring tests (t-ring-hostile).
- *   ringevil PATH CASE [-s MIB] [-T SECS] [-a N] < STREAM
+ *   ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM
  * Creates PATH (MIB MiB, default 2) and writes the frame stream on stdin
  * into it, as a writer would (lib/ring_write.c), again for each reader
- * that attaches; once N readers attached (-a, default 1; 10 s at most)
- * and a second went by, it plays CASE against them for SECS seconds
+ * that attaches; once N readers attached (-a, default 1; 10 s at most),
+ * FILE exists (-g: the test says its readers are ready) and a second went
+ * by, it plays CASE against them for SECS seconds
  * (default 2), then
  * writes the stream cleanly again (a new session where the case left the
  * ring in a state no honest writer would) until killed. It prints
@@ -226,21 +227,26 @@ static void on_term(int sig)
 int main(int argc, char **argv)
 {
 	unsigned long mib = 2, readers = 1;
+	const char *go = NULL;
 	double secs = 2;
 	int o;
 	char err[256];
 	setprogname_("ringevil");
-	while ((o = getopt(argc, argv, "s:T:a:")) != -1) {
+	while ((o = getopt(argc, argv, "s:T:a:g:")) != -1) {
+		if (o == 'g') {
+			go = optarg;
+			continue;
+		}
 		if (o == 's' && !parse_uint(optarg, 1, 1024, &mib))
 			continue;
 		if (o == 'a' && !parse_uint(optarg, 0, 100, &readers))
 			continue;
 		if (o == 'T' && (secs = atof(optarg)) > 0)
 			continue;
-		die(EX_USAGE_, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] < STREAM");
+		die(EX_USAGE_, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM");
 	}
 	if (argc - optind != 2)
-		die(EX_USAGE_, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] < STREAM");
+		die(EX_USAGE_, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM");
 	signal(SIGTERM, on_term);
 	struct xs_reader r;
 	struct xs_hdr h;
@@ -263,7 +269,7 @@ int main(int argc, char **argv)
 	if (ring_map_open(&map, argv[optind], (uint64_t)mib << 20, err, sizeof err) < 0)
 		die(EX_NOX, "%s", err);
 	restart();
-	for (int i = 0; i < 2000 && ld(RING_OFF_ATTACH) < readers; i++)
+	for (int i = 0; i < 2000 && (ld(RING_OFF_ATTACH) < readers || (go && access(go, F_OK))); i++)
 		serve_for(0.005, 0);
 	serve_for(1.0, 0); /* the readers show the picture */
 	attack(argv[optind + 1], secs);
