@@ -45,6 +45,7 @@ struct wins {
 	int stack;           /* the stacking order changed */
 	XShmSegmentInfo shm; /* one band of captures */
 	XImage *img;
+	XserverRegion region; /* a window's damage, fetched at its frame */
 	Atom net_name, utf8, protocols, del;
 };
 
@@ -141,6 +142,7 @@ void win_init(struct cap *c)
 	s->del = XInternAtom(c->dpy, "WM_DELETE_WINDOW", False);
 	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
 	c->damage = 0;
+	s->region = XFixesCreateRegion(c->dpy, NULL, 0);
 	shm_band(c);
 	XCompositeRedirectSubwindows(c->dpy, c->root, CompositeRedirectAutomatic);
 	XSelectInput(c->dpy, c->root, SubstructureNotifyMask);
@@ -370,8 +372,8 @@ static uint32_t pixels(struct cap *c, struct win *w)
 	if (w->full) {
 		XDamageSubtract(c->dpy, w->dmg, None, None);
 	} else {
-		XDamageSubtract(c->dpy, w->dmg, None, c->region);
-		r = XFixesFetchRegion(c->dpy, c->region, &n);
+		XDamageSubtract(c->dpy, w->dmg, None, c->wins->region);
+		r = XFixesFetchRegion(c->dpy, c->wins->region, &n);
 	}
 	int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = 0, y1 = 0;
 	for (int i = 0; i < n; i++) { /* clip to the window */

@@ -3,13 +3,15 @@
  * control records. view.c owns the X side (window, backing pixmap, MIT-SHM
  * staging, cursor), ctl.c the control output (coprocess, bounded queue,
  * input and the binding proof), feed.c turns checked records into painting,
- * ringin.c reads a shared-memory ring, main.c has the poll loop.
+ * pipein.c reads a pipe, ringin.c a shared-memory ring, main.c has the
+ * poll loop.
  */
 #ifndef XPAINT_H
 #define XPAINT_H
 
 #include "proto.h"
 #include "ring.h"
+#include "stream.h"
 
 #include <X11/Xlib.h>
 #include <stdint.h>
@@ -122,7 +124,6 @@ void view_cursor(struct view *v, const struct xs_cursor *c);
 void view_pointer_visible(struct view *v, int visible);
 void view_sync(struct view *v);
 int view_attach_ring(struct view *v, int fd);
-void view_detach_ring(struct view *v);
 void view_spill(struct view *v);
 
 /* ctl.c */
@@ -148,6 +149,27 @@ int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off);
 int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *m, uint64_t off, uint64_t payload_off);
 uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r);
 void feed_raw_end(struct xpaint *x, const struct xs_rect *r);
+
+/* pipein.c: the stream from a pipe. */
+/* A large raw rect being read from the pipe into the staging image. */
+struct direct {
+	int on;
+	struct xs_hdr h;
+	struct xs_rect r;
+	uint64_t off;        /* stream offset of its record */
+	uint8_t *dst;        /* staging address of its first pixel */
+	size_t got;          /* payload bytes in place */
+};
+struct pipein {
+	struct xs_reader rd;
+	struct direct dr;
+};
+void pipein_open(struct pipein *p, int fd);
+/* Reads while bytes wait (a bounded number of times, so that X events are
+ * not kept waiting). Returns 0, or 1 when the stream ended: *st is 0 (a
+ * bye or the end of the stream) or EX_IO / EX_DATA with x->err. */
+int pipein_step(struct xpaint *x, struct pipein *p, int *st);
+void pipein_close(struct pipein *p);
 
 /* ringin.c */
 void ringin_open(struct xpaint *x, const char *path);
