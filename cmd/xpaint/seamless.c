@@ -556,11 +556,12 @@ static void configured(struct xpaint *x, struct swin *w, XConfigureEvent *e)
 	}
 }
 
-/* Keys go to the focused guest window: it is named before input. */
-static void focus(struct xpaint *x, struct swin *w)
+/* Keys go to the focused guest window: it is named before input (again
+ * at every host focus change, in case the guest moved its focus). */
+static void focus(struct xpaint *x, struct swin *w, int again)
 {
 	uint8_t rec[XS_BUILD_MAX];
-	if (x->sm->focus == w->id || (w->flags & XS_WF_OVERRIDE))
+	if ((x->sm->focus == w->id && !again) || (w->flags & XS_WF_OVERRIDE))
 		return;
 	if (ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_FOCUS, w->id)))
 		x->sm->focus = w->id;
@@ -609,7 +610,7 @@ int sm_event(struct xpaint *x, XEvent *e)
 			destroy(x, w); /* its XDestroyWindow fails harmlessly */
 		break;
 	case FocusIn:
-		focus(x, w);
+		focus(x, w, 1);
 		break;
 	case FocusOut:
 	case UnmapNotify:
@@ -617,7 +618,7 @@ int sm_event(struct xpaint *x, XEvent *e)
 		break;
 	case KeyPress:
 	case ButtonPress:
-		focus(x, w);
+		focus(x, w, 0);
 		/* fall through */
 	default:
 		ctl_event_at(&x->k, v, e, w->x - v->bw, w->y - v->bw);
