@@ -17,7 +17,7 @@ SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 TOOLS = xcap xpaint shmring vsockd
 LIBSRC = $(wildcard lib/*.c)
 
-PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi liblz4 libturbojpeg
+PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi xcomposite liblz4 libturbojpeg
 PKGS_xpaint = x11 xext x11-xcb xcb xcb-shm xcursor xrandr liblz4 libturbojpeg
 PKGS_shmring =
 PKGS_vsockd =

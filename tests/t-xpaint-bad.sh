@@ -13,7 +13,7 @@ declare -A want=(
 	[truncated]='rect record at offset 112 truncated'
 	[trunchdr]='truncated record header at offset 112'
 	[magic]='hello record at offset 0: bad magic'
-	[version]='hello record at offset 0: version 2.0'
+	[version]='hello record at offset 0: version 2.1'
 	[type]='unknown record (type 42, length 4) at offset 112: unknown record type'
 	[length]='frame record (type 3, length 23) at offset 112: length does not fit its type'
 	[flags]='frame record (type 3, length 24) at offset 112: nonzero flags'
@@ -32,6 +32,11 @@ declare -A want=(
 	[cursor]='cursor record (type 4, length 360020) at offset 112: length does not fit its type'
 	[hotspot]='cursor record at offset 112: cursor hotspot 9,0 outside 4x4'
 	[control]='key record at offset 112: a control record in the frame stream'
+	[hflags]='hello record at offset 0: hello flags 0x20: feature bits 0x20 unknown to this reader'
+	[winplain]='window record at offset 112: a window record in a stream without seamless windows'
+	[winid]='window record at offset 80: window id 0'
+	[winflags]='window record at offset 80: window flags 0x6: unknown bits'
+	[winrect]='rect record at offset 116: a rect before any window-rects record in a seamless stream'
 )
 n=0
 for k in $("$TOOLS/xsgen" bad); do
@@ -44,7 +49,7 @@ for k in $("$TOOLS/xsgen" bad); do
 	grep -qF "xpaint: ${want[$k]}" "$T/$k.err" || fail "$k: got '$(cat "$T/$k.err")', want '${want[$k]}'"
 	n=$((n + 1))
 done
-[ $n -ge 22 ] || fail "only $n bad kinds"
+[ $n -ge 27 ] || fail "only $n bad kinds"
 
 # empty input: no hello at all
 rc=0

@@ -60,6 +60,7 @@ struct stats {
 
 struct input {
 	int accepted;            /* a control hello carried our challenge */
+	int windows;             /* ... and said the viewer shows seamless windows */
 	int refused_logged;
 	uint8_t challenge[XS_NONCE_LEN];
 	uint8_t held_key[256];   /* keycodes xcap holds down */
@@ -110,6 +111,7 @@ struct cap {
 	struct outbuf out;
 	struct stats st;
 	struct input in;
+	struct wins *wins;   /* -W: seamless windows (windows.c); NULL: the whole screen */
 };
 
 /* capture.c */
@@ -138,6 +140,14 @@ void ringout_open(struct cap *c);
 void ringout_setup(struct cap *c);
 int ringout_flush(struct cap *c);
 uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1);
+
+/* windows.c */
+void win_init(struct cap *c);
+int win_event(struct cap *c, XEvent *ev);
+int win_frame(struct cap *c);
+void win_configure(struct cap *c, const struct xs_win *m);
+void win_close(struct cap *c, uint32_t id);
+void win_focus(struct cap *c, uint32_t id);
 
 /* input.c */
 void input_init(struct cap *c);

@@ -73,14 +73,14 @@ void ctl_write(struct ctl *k)
 
 /* At every hello: prove who we are (the challenge), ask for the proof of
  * binding (a fresh nonce) and for a full picture. */
-void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN])
+void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags)
 {
 	uint8_t b[XS_BUILD_MAX];
 	ctl_release_all(k);
 	k->bound = 0;
 	k->said = 0;
 	random_bytes(k->nonce, sizeof k->nonce);
-	put(k, b, xs_build_chello(b, 0, challenge));
+	put(k, b, xs_build_chello(b, flags, challenge));
 	put(k, b, xs_build_nonce(b, XS_C_NONCE, k->nonce));
 	put(k, b, xs_build_empty(b, XS_C_REFRESH));
 	ctl_write(k);
@@ -163,7 +163,7 @@ static void key(struct ctl *k, XKeyEvent *e)
 
 static int32_t clampi(int v, uint32_t hi) { return v < 0 ? 0 : (uint32_t)v >= hi ? (int32_t)hi - 1 : v; }
 
-static void button(struct ctl *k, struct view *v, XButtonEvent *e)
+static void button(struct ctl *k, struct view *v, XButtonEvent *e, int dx, int dy)
 {
 	uint8_t b[XS_BUILD_MAX];
 	int down = e->type == ButtonPress;
@@ -175,13 +175,20 @@ static void button(struct ctl *k, struct view *v, XButtonEvent *e)
 		k->buttons |= 1u << e->button;
 	else
 		k->buttons &= ~(1u << e->button);
-	int32_t x = clampi(e->x - v->bw, v->sw), y = clampi(e->y - v->bw, v->sh);
+	int32_t x = clampi(e->x + dx, v->sw), y = clampi(e->y + dy, v->sh);
 	DBG(D_INPUT, "button %u %s at %d,%d", e->button, down ? "down" : "up", x, y);
 	put(k, b, xs_build_button(b, e->button, down, x, y));
 }
 
 /* One X input event; motion only remembers the newest position. */
 void ctl_event(struct ctl *k, struct view *v, XEvent *e)
+{
+	ctl_event_at(k, v, e, -v->bw, -v->bw);
+}
+
+/* The same for a window whose pixel 0,0 is at dx,dy of the surface
+ * (seamless windows). */
+void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy)
 {
 	switch (e->type) {
 	case KeyPress:
@@ -196,14 +203,14 @@ void ctl_event(struct ctl *k, struct view *v, XEvent *e)
 		if (!may_send(k))
 			return;
 		k->motion = 0; /* the button carries the position */
-		button(k, v, &e->xbutton);
+		button(k, v, &e->xbutton, dx, dy);
 		break;
 	case MotionNotify:
 		if (!may_send(k))
 			return;
 		k->motion = 1;
-		k->mx = clampi(e->xmotion.x - v->bw, v->sw);
-		k->my = clampi(e->xmotion.y - v->bw, v->sh);
+		k->mx = clampi(e->xmotion.x + dx, v->sw);
+		k->my = clampi(e->xmotion.y + dy, v->sh);
 		break;
 	}
 }
@@ -273,4 +280,16 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd)
 		*stream_fd = out[0];
 	}
 	return pid;
+}
+
+/* Seamless: a window record to the guest (configure, close, focus), only
+ * once bound, like input. */
+int ctl_window(struct ctl *k, const uint8_t *rec, size_t n)
+{
+	if (!may_send(k))
+		return 0;
+	ctl_flush_motion(k);
+	put(k, rec, n);
+	ctl_write(k);
+	return 1;
 }

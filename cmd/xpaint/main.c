@@ -1,6 +1,6 @@
 /*
- * xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING [-S]] [-v]
- *        [-d cats] [-- COMMAND ...]
+ * xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-n MAXWIN] [-x] [-R] [-r RING [-S]]
+ *        [-v] [-d cats] [-- COMMAND ...]
  * One poll loop over the X connection, the frame stream (a pipe or a
  * ring), the control output and a signalfd.
  */
@@ -29,10 +29,11 @@ struct opts {
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-x] [-R] [-r RING [-S]] [-v] [-d cats] "
+		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-n MAXWIN] [-x] [-R] [-r RING [-S]] [-v] [-d cats] "
 		"[-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
-		"  -t TITLE  window title (default xpaint)\n"
+		"  -t TITLE  window title (default xpaint); with seamless windows, the prefix [TITLE] of each\n"
+		"  -n N      at most N seamless windows from the source (default 256)\n"
 		"  -x        exit at the end of the stream (default: keep the picture until closed)\n"
 		"  -R        ask the source to take the window's size when it is resized\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
@@ -48,7 +49,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	unsigned long u;
 	o->title = "xpaint";
 	o->bw = -1;
-	while ((c = getopt(argc, argv, "+b:w:t:xRr:Svd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+b:w:t:n:xRr:Svd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w':
@@ -57,6 +58,11 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			o->bw = (int)u;
 			break;
 		case 't': o->title = optarg; break;
+		case 'n':
+			if (parse_uint(optarg, 1, 4096, &u) < 0)
+				die(EX_USAGE_, "-n %s: a window count from 1 to 4096", optarg);
+			x->max_windows = (unsigned)u;
+			break;
 		case 'x': o->exit_eof = 1; break;
 		case 'R': x->resize_req = 1; break;
 		case 'r': o->ring = optarg; break;
@@ -110,7 +116,8 @@ static void stream_end(struct loop *l, int status)
 	}
 	if (!l->o->ring)
 		pipein_close(&l->in);
-	if (l->o->exit_eof || !x->v.win || status == EX_IO)
+	x->stream_over = 1;
+	if (l->o->exit_eof || (!x->v.win && !sm_count(x)) || status == EX_IO)
 		l->quit = 1;
 }
 
@@ -122,6 +129,11 @@ static void x_events(struct loop *l)
 	while (XPending(v->dpy)) {
 		XEvent e;
 		XNextEvent(v->dpy, &e);
+		if (x->sm && sm_event(x, &e)) {
+			if (x->ring && (e.type == KeyPress || e.type == ButtonPress))
+				ring_reader_poke(x->ring);
+			continue;
+		}
 		if (e.xany.window != v->win && e.type != MappingNotify)
 			continue;
 		switch (e.type) {
@@ -160,6 +172,8 @@ static void x_events(struct loop *l)
 		ctl_size(&x->k, v->ww - b2, v->wh - b2);
 	ctl_flush_motion(&x->k);
 	ctl_write(&x->k);
+	if (x->stream_over && sm_on(x) && !sm_count(x) && !v->win)
+		l->quit = 1; /* the last seamless window was closed after the stream ended */
 }
 
 /*
@@ -195,7 +209,7 @@ static void control_lost(struct loop *l)
 	ctl_init(&x->k, ctl, child);
 	warnx_("control command %s ended: started it again", o->cmd[0]);
 	if (x->have_hello)
-		ctl_hello(&x->k, x->challenge);
+		ctl_hello(&x->k, x->challenge, x->ctl_flags);
 	else
 		ctl_refresh(&x->k);
 }
@@ -302,6 +316,9 @@ int main(int argc, char **argv)
 	if (!o.cmd && !o.ring && isatty(0))
 		die(EX_USAGE_, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
 	x.v.title = o.title;
+	x.name = o.title;
+	if (!x.max_windows)
+		x.max_windows = SM_MAX_WINDOWS;
 	x.v.bw = o.bw;
 	view_open(&x.v);
 	x.v.border_px = o.border ? color(x.v.dpy, o.border) : BlackPixel(x.v.dpy, DefaultScreen(x.v.dpy));

@@ -97,6 +97,7 @@ struct xpaint {
 	struct xs_codec *codec;
 	int have_hello;
 	uint8_t challenge[XS_NONCE_LEN]; /* the last hello's, for a restarted control command */
+	uint32_t ctl_flags;  /* and the control hello's flags that went with it */
 	int resize_req;      /* -R */
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
@@ -104,6 +105,10 @@ struct xpaint {
 	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
 	int frame_ended;     /* -r: the last record was a frame end */
 	struct ring_reader *ring; /* -r */
+	struct seamless *sm; /* seamless windows (seamless.c), NULL until a hello asks for them */
+	const char *name;    /* -t: the host's name for the source, the prefix of every title */
+	unsigned max_windows; /* -n */
+	int stream_over;     /* the frame stream ended (seamless windows then close on the host alone) */
 	char err[256];
 };
 
@@ -125,11 +130,13 @@ void view_spill(struct view *v);
 
 /* ctl.c */
 void ctl_init(struct ctl *k, int fd, pid_t child);
-void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN]);
+void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags);
 void ctl_refresh(struct ctl *k);
 void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN]);
 void ctl_size(struct ctl *k, uint32_t w, uint32_t h);
 void ctl_event(struct ctl *k, struct view *v, XEvent *e);
+void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy);
+int ctl_window(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_flush_motion(struct ctl *k);
 void ctl_release_all(struct ctl *k);
 void ctl_write(struct ctl *k);
@@ -174,5 +181,17 @@ int64_t ringin_idle(struct xpaint *x);
 
 /* feed.c */
 void stats_print(struct xpaint *x);
+
+/* seamless.c: one host window per guest window */
+#define SM_MAX_WINDOWS 256u /* default of -n */
+void sm_hello(struct xpaint *x, uint32_t w, uint32_t h);
+void sm_off(struct xpaint *x);
+int sm_on(const struct xpaint *x);
+unsigned sm_count(const struct xpaint *x);
+void sm_record(struct xpaint *x, const struct xs_msg *m);
+int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect *r);
+void sm_frame(struct xpaint *x);
+void sm_cursor(struct xpaint *x);
+int sm_event(struct xpaint *x, XEvent *e);
 
 #endif

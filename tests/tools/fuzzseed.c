@@ -1,7 +1,7 @@
 /*
  * fuzzseed DIR: writes the seed corpora of the fuzz targets that have no
  * recorded corpus of their own (fuzz_lz4, fuzz_jpeg, fuzz_solid,
- * fuzz_frame, fuzz_cursor, fuzz_control) into DIR/fuzz_NAME/, from the
+ * fuzz_frame, fuzz_cursor, fuzz_control, fuzz_window) into DIR/fuzz_NAME/, from the
  * library's own builders and encoders: small, valid inputs the fuzzer
  * mutates. The checked-in seeds in fuzz/corpus/ were made with it.
  * Exit 0, or 71 when a file cannot be written.
@@ -125,6 +125,27 @@ static void frames(struct xs_codec *c)
 	}
 }
 
+static void windows(void)
+{
+	struct xs_win w = { 7, 10, -20, 300, 200, 0, 0 };
+	size_t n = xs_build_win(buf, XS_WIN, &w);
+	w.flags = XS_WF_OVERRIDE, w.transient = 7, w.id = 8;
+	n += xs_build_win(buf + n, XS_WIN, &w);
+	w.x = 40;
+	n += xs_build_win(buf + n, XS_WIN_GEOM, &w);
+	n += xs_build_wstack_hdr(buf + n, 2);
+	xs_put32(buf + n, 7), xs_put32(buf + n + 4, 8), n += 8;
+	static const char t1[] = "xterm: ~ \xe2\x80\xae evil\x1b[31m \xf0\x9f\x90\xa7 \xc0\xaf";
+	n += xs_build_wtext(buf + n, XS_WIN_TITLE, 7, t1, sizeof t1 - 1);
+	n += xs_build_wtext(buf + n, XS_WIN_CLASS, 7, "xterm\0XTerm", 11);
+	n += xs_build_winid(buf + n, XS_WIN_RECTS, 7);
+	n += xs_build_winid(buf + n, XS_WIN_GONE, 8);
+	n += xs_build_win(buf + n, XS_C_WIN_CONFIGURE, &w);
+	n += xs_build_winid(buf + n, XS_C_WIN_FOCUS, 7);
+	n += xs_build_winid(buf + n, XS_C_WIN_CLOSE, 7);
+	put("fuzz_window", "session", buf, n);
+}
+
 static void control(void)
 {
 	static const uint8_t ch[XS_NONCE_LEN] = "XCAP-CHALLENGE!"; /* fuzz_control's */
@@ -158,6 +179,7 @@ int main(int argc, char **argv)
 	decoders(c);
 	frames(c);
 	control();
+	windows();
 	xs_codec_free(c);
 	return 0;
 }
