@@ -90,7 +90,12 @@ static unsigned long color(Display *d, const char *name)
 	return c.pixel;
 }
 
-#define RESPAWN_NS 1000000000ull /* a control command that ends is started again, at most once a second */
+/* A control command that ends is started again RESPAWN_NS after it was
+ * started, or (one that keeps dying within QUICK_NS) twice as long each
+ * time, up to RESPAWN_MAX_NS. */
+#define RESPAWN_NS 1000000000ull
+#define RESPAWN_MAX_NS 32000000000ull
+#define QUICK_NS 5000000000ull
 
 struct loop {
 	struct xpaint *x;
@@ -98,6 +103,8 @@ struct loop {
 	struct pipein in;
 	int sfd, reading, quit, status;
 	uint64_t spawned;  /* when the control command was last started */
+	uint64_t died;     /* when it was seen gone (0: not) */
+	uint64_t respawn;  /* how long after spawned it is started again */
 };
 
 /* The stream is over (clean or not): with -x, or without a window, leave. */
@@ -195,7 +202,14 @@ static void control_lost(struct loop *l)
 			l->quit = 1, l->status = EX_IO;
 		return;
 	}
-	if (mono_ns() - l->spawned < RESPAWN_NS)
+	uint64_t now = mono_ns();
+	if (!l->died) {
+		l->died = now;
+		l->respawn = now - l->spawned < QUICK_NS ? (l->respawn ? l->respawn * 2 : RESPAWN_NS) : RESPAWN_NS;
+		if (l->respawn > RESPAWN_MAX_NS)
+			l->respawn = RESPAWN_MAX_NS;
+	}
+	if (now - l->spawned < l->respawn)
 		return;
 	pid_t old = x->k.child;
 	ctl_close(&x->k);
@@ -206,8 +220,9 @@ static void control_lost(struct loop *l)
 	}
 	pid_t child = spawn(o->cmd, &ctl, NULL);
 	l->spawned = mono_ns();
+	l->died = 0;
 	ctl_init(&x->k, ctl, child);
-	warnx_("control command %s ended: started it again", o->cmd[0]);
+	warnx_("control command %s ended: started it again (after %.0f s)", o->cmd[0], (double)l->respawn / 1e9);
 	if (x->have_hello)
 		ctl_hello(&x->k, x->challenge, x->ctl_flags);
 	else
@@ -247,7 +262,7 @@ static void wait_events(struct loop *l)
 		tp = &ts;
 	}
 	if (x->k.dead && l->o->cmd && l->o->ring) { /* a restart of the control command is due */
-		uint64_t since = mono_ns() - l->spawned, left = since < RESPAWN_NS ? RESPAWN_NS - since : 0;
+		uint64_t since = mono_ns() - l->spawned, left = since < l->respawn ? l->respawn - since : 0;
 		if (!tp || (uint64_t)ts.tv_nsec > left)
 			ts = (struct timespec){ 0, (long)(left < 999999999u ? left : 999999999u) }, tp = &ts;
 	}
