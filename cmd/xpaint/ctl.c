@@ -73,17 +73,23 @@ void ctl_write(struct ctl *k)
 
 /* At every hello: prove who we are (the challenge), ask for the proof of
  * binding (a fresh nonce) and for a full picture. */
-void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN])
+void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags)
 {
 	uint8_t b[XS_BUILD_MAX];
 	ctl_release_all(k);
 	k->bound = 0;
 	k->said = 0;
 	random_bytes(k->nonce, sizeof k->nonce);
-	put(k, b, xs_build_chello(b, 0, challenge));
+	put(k, b, xs_build_chello(b, flags, challenge));
 	put(k, b, xs_build_nonce(b, XS_C_NONCE, k->nonce));
 	put(k, b, xs_build_empty(b, XS_C_REFRESH));
 	ctl_write(k);
+}
+
+/* A whole record for the control output (the clipboard's). */
+void ctl_record(struct ctl *k, const uint8_t *rec, size_t n)
+{
+	put(k, rec, n);
 }
 
 void ctl_refresh(struct ctl *k)
@@ -164,8 +170,6 @@ static void key(struct ctl *k, XKeyEvent *e)
 	put(k, b, xs_build_key(b, (uint32_t)sym, kc, e->state, down));
 }
 
-static int32_t clampi(int v, uint32_t hi) { return v < 0 ? 0 : (uint32_t)v >= hi ? (int32_t)hi - 1 : v; }
-
 static void button(struct ctl *k, struct view *v, XButtonEvent *e)
 {
 	uint8_t b[XS_BUILD_MAX];
@@ -178,7 +182,8 @@ static void button(struct ctl *k, struct view *v, XButtonEvent *e)
 		k->buttons |= 1u << e->button;
 	else
 		k->buttons &= ~(1u << e->button);
-	int32_t x = clampi(e->x - v->bw, v->sw), y = clampi(e->y - v->bw, v->sh);
+	int32_t x, y;
+	view_to_surface(v, e->x, e->y, &x, &y);
 	DBG(D_INPUT, "button %u %s at %d,%d", e->button, down ? "down" : "up", x, y);
 	put(k, b, xs_build_button(b, e->button, down, x, y));
 }
@@ -205,8 +210,7 @@ void ctl_event(struct ctl *k, struct view *v, XEvent *e)
 		if (!may_send(k))
 			return;
 		k->motion = 1;
-		k->mx = clampi(e->xmotion.x - v->bw, v->sw);
-		k->my = clampi(e->xmotion.y - v->bw, v->sh);
+		view_to_surface(v, e->xmotion.x, e->xmotion.y, &k->mx, &k->my);
 		break;
 	}
 }
