@@ -46,10 +46,11 @@ waitfor() {
 	done
 }
 
-# winid DISPLAY NAME: the id of the first window whose title is NAME.
+# winid DISPLAY NAME: the id of the first window whose title is NAME, or
+# "[NAME] ..." (an xpaint -t NAME showing a guest window's title).
 winid() {
 	local id
-	id=$(DISPLAY=$1 xdotool search --name "^$2\$" 2>/dev/null | head -n1)
+	id=$(DISPLAY=$1 xdotool search --name "^$2\$|^\\[$2\\] " 2>/dev/null | head -n1)
 	[ -n "$id" ] && echo "$id"
 }
 

@@ -21,7 +21,7 @@ waitfor 10 atleast 1 || fail "no first frame: $(cat "$T/xcap.err")"
 "$TOOLS/xsdump" -p "$T/s.xcs" >"$T/dump"
 head -n 3 "$T/dump" | awk '{print $2}' | tr '\n' ' ' | grep -qx 'hello cursor pointer ' ||
 	fail "stream does not open with hello, cursor, pointer: $(head -n 3 "$T/dump")"
-grep -q '^0 hello 640x480 v1.0 challenge [0-9a-f]\{32\}$' "$T/dump" || fail "bad hello: $(head -n1 "$T/dump")"
+grep -q '^0 hello 640x480 v1.1 challenge [0-9a-f]\{32\}$' "$T/dump" || fail "bad hello: $(head -n1 "$T/dump")"
 # the first frame covers the screen: its rects' areas sum to 640x480
 area=$(awk '$2 == "rect" { split($4, a, "[x+]"); s += a[1] * a[2] } $2 == "frame" { print s; exit }' "$T/dump")
 [ "$area" = $((640 * 480)) ] || fail "first frame covers $area pixels, not $((640 * 480))"

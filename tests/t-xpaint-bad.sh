@@ -13,7 +13,7 @@ declare -A want=(
 	[truncated]='rect record at offset 112 truncated'
 	[trunchdr]='truncated record header at offset 112'
 	[magic]='hello record at offset 0: bad magic'
-	[version]='hello record at offset 0: version 2.0'
+	[version]='hello record at offset 0: version 2.1'
 	[type]='unknown record (type 42, length 4) at offset 112: unknown record type'
 	[length]='frame record (type 3, length 23) at offset 112: length does not fit its type'
 	[flags]='frame record (type 3, length 24) at offset 112: nonzero flags'
@@ -32,6 +32,10 @@ declare -A want=(
 	[cursor]='cursor record (type 4, length 360020) at offset 112: length does not fit its type'
 	[hotspot]='cursor record at offset 112: cursor hotspot 9,0 outside 4x4'
 	[control]='key record at offset 112: a control record in the frame stream'
+	[hflags]='hello record at offset 0: hello flags 0x80000000: features this reader (version 1.1) does not know'
+	[cliprange]='clip-data record at offset 112: clipboard piece of 8 bytes at offset 0 outside its 4-byte total'
+	[clipsel]='clip-offer record at offset 112: selection 5 or formats 0x1 unknown'
+	[titlelen]='title record (type 9, length 1025) at offset 112: length does not fit its type'
 )
 n=0
 for k in $("$TOOLS/xsgen" bad); do
@@ -44,7 +48,7 @@ for k in $("$TOOLS/xsgen" bad); do
 	grep -qF "xpaint: ${want[$k]}" "$T/$k.err" || fail "$k: got '$(cat "$T/$k.err")', want '${want[$k]}'"
 	n=$((n + 1))
 done
-[ $n -ge 22 ] || fail "only $n bad kinds"
+[ $n -ge 26 ] || fail "only $n bad kinds"
 
 # empty input: no hello at all
 rc=0
