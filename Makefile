@@ -54,7 +54,7 @@ build/shmring.static: $(wildcard cmd/shmring/*.c) lib/ring_map.c lib/ring_write.
 
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.
 PKGS_tools = x11 xext xdamage xfixes xtst
-build/tools/%: tests/tools/%.c build/libxs.a lib/*.h | build/tools
+build/tools/%: tests/tools/%.c tests/tools/*.h build/libxs.a lib/*.h | build/tools
 	$(CC) $(WARN) -O2 -g -Ilib $(call pkg,$(PKGS_tools) $(PKGS_lib),cflags) -o $@ $< build/libxs.a \
 		$(call pkg,$(PKGS_tools) $(PKGS_lib),libs) -lm
 
@@ -110,16 +110,14 @@ deps:
 VMSCRIPTS = xs-guest-bar xs-host-find
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
 	for t in $(TOOLS); do install -m 755 build/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for s in $(VMSCRIPTS); do install -m 755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
-	for m in man/*.5; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man5/ || true; done
 
 uninstall:
 	for t in $(TOOLS) $(VMSCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
-	for m in man/*.5; do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${m#man/}; done
 
 clean:
 	rm -rf build

@@ -142,7 +142,7 @@ struct xs_msg {
 	} u;
 };
 
-/* Little-endian field access through memcpy (no alignment assumptions). */
+/* Little-endian field access byte by byte (no alignment or host-order assumptions). */
 static inline uint16_t xs_get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint32_t xs_get32(const uint8_t *p)
 {

@@ -170,9 +170,10 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms);
 
 /*
  * For a caller with a poll loop (xpaint): an eventfd that becomes readable
- * when the ring has something after ring_reader_arm(), or at the latest
- * RING_HB_MS * 5 later (so heartbeats and liveness checks go on). A thread
- * does the waiting of ring_reader_wait; the caller's loop sleeps in poll.
+ * when the ring has something after ring_reader_arm(), when another
+ * session began, or once when the writer's heartbeat stopped. A thread
+ * does the waiting of ring_reader_wait and, every RING_HB_MS * 5 of an idle
+ * ring, the reader's heartbeat; the caller's loop sleeps in poll.
  * Returns the fd, or -1 (no thread: use ring_reader_wait with timeouts).
  */
 int ring_reader_notify_fd(struct ring_reader *r);
@@ -196,8 +197,11 @@ struct ring_writer {
 	uint64_t cons;          /* cached consumer position */
 	uint64_t attach;        /* last attach count seen */
 	uint64_t rhb, rhb_ns;   /* last reader heartbeat and when it changed (0: never) */
-	uint64_t whb, whb_ns;
+	uint64_t whb;           /* heartbeat counter (atomic: the ticker thread bumps it too) */
+	uint64_t whb_ns;
 	int reader_live;
+	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
+	uint64_t tick_attach;   /* the ticker's last attach count */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
 	uint64_t waits;         /* times the ring was full */
 	uint64_t wakes;         /* futex wakes sent */
@@ -242,5 +246,16 @@ void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n);
 int ring_writer_tick(struct ring_writer *w);
 /* Nanoseconds until the next tick is due (for a poll timeout). */
 uint64_t ring_writer_tick_in(const struct ring_writer *w);
+/*
+ * For an event loop that would rather sleep than tick (xcap): a thread
+ * that stores the heartbeat every RING_TICK_MS and makes the returned
+ * eventfd readable when a reader attached. The loop polls the fd and then
+ * calls ring_writer_tick_now(); it needs no timeout for the ring. Returns
+ * the fd, or -1 (no thread: tick from the loop). The thread lives as long
+ * as the process.
+ */
+int ring_writer_ticker(struct ring_writer *w);
+/* ring_writer_tick at once (the ticker's fd was readable; reads it). */
+int ring_writer_tick_now(struct ring_writer *w);
 
 #endif

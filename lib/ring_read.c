@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 
-#define TICK_NS (5ull * RING_HB_MS * MS) /* the notifier wakes its caller at least this often */
+#define TICK_NS (5ull * RING_HB_MS * MS) /* the notifier's heartbeat and checks of an idle ring */
 
 /* What the notifier thread compares the ring against (a private copy). */
 struct watch {
@@ -35,8 +36,9 @@ struct ring_reader {
 	uint64_t pos;           /* next record position */
 	uint64_t done;          /* position after the records returned so far */
 	int synced;             /* a HELLO was seen since attach */
-	uint64_t whb, whb_ns;   /* last writer heartbeat value and when it changed */
-	int writer_dead;
+	uint64_t whb, whb_ns;   /* last writer heartbeat value and when it changed (atomics: */
+	int writer_dead;        /* the notifier thread looks too); 1 once the stop was seen */
+	int stop_told;          /* the thread saw the stop: ring_reader_wait reports it */
 	uint64_t rhb, rhb_ns;   /* our heartbeat counter and when we last wrote it */
 	uint64_t check_ns;      /* last session check */
 	uint64_t act_ns;        /* last record or input (the wait back-off grows from it); atomic */
@@ -56,12 +58,13 @@ struct ring_reader {
 static uint64_t act_get(const struct ring_reader *r) { return __atomic_load_n(&r->act_ns, __ATOMIC_RELAXED); }
 static void act_set(struct ring_reader *r, uint64_t v) { __atomic_store_n(&r->act_ns, v, __ATOMIC_RELAXED); }
 
+/* From the caller or the notifier thread (hence atomics; any change will do). */
 static void reader_heartbeat(struct ring_reader *r, uint64_t now)
 {
-	if (now - r->rhb_ns < RING_HB_MS * MS / 2)
+	if (now - __atomic_load_n(&r->rhb_ns, __ATOMIC_RELAXED) < RING_HB_MS * MS / 2)
 		return;
-	r->rhb_ns = now;
-	st64(r->map.base, RING_OFF_RHB, ++r->rhb);
+	__atomic_store_n(&r->rhb_ns, now, __ATOMIC_RELAXED);
+	st64(r->map.base, RING_OFF_RHB, __atomic_add_fetch(&r->rhb, 1, __ATOMIC_RELAXED));
 }
 
 /*
@@ -119,10 +122,12 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 	r->state = 1;
 	st64(b, RING_OFF_CONS, prod);
 	st64(b, RING_OFF_ATTACH, ld64(b, RING_OFF_ATTACH) + 1);
-	r->whb = ld64(b, RING_OFF_WHB);
-	r->whb_ns = r->check_ns = now;
+	__atomic_store_n(&r->whb, ld64(b, RING_OFF_WHB), __ATOMIC_RELAXED);
+	__atomic_store_n(&r->whb_ns, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->writer_dead, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->stop_told, 0, __ATOMIC_RELAXED);
+	r->check_ns = now;
 	act_set(r, now);
-	r->writer_dead = 0;
 	reader_heartbeat(r, now + RING_HB_MS * MS);
 	return RING_REC;
 }
@@ -437,6 +442,21 @@ static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t ma
 	return changed(b, w);
 }
 
+/* Has the writer's heartbeat just been found stopped (1 once a stop)? From
+ * the caller or the notifier thread. */
+static int writer_stopped(struct ring_reader *r, uint64_t now)
+{
+	uint64_t v = ld64(r->map.base, RING_OFF_WHB);
+	if (v != __atomic_load_n(&r->whb, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&r->whb, v, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->whb_ns, now, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->writer_dead, 0, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return now - __atomic_load_n(&r->whb_ns, __ATOMIC_RELAXED) > RING_DEAD_MS * MS &&
+	       !__atomic_exchange_n(&r->writer_dead, 1, __ATOMIC_RELAXED);
+}
+
 int ring_reader_wait(struct ring_reader *r, int timeout_ms)
 {
 	uint64_t start = mono_ns(), now = start, deadline = start + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * MS;
@@ -445,21 +465,16 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms)
 			return RING_REC;
 		reader_heartbeat(r, now);
 		if (r->state == 1 && now - r->check_ns > RING_HB_MS * MS) {
-			uint64_t whb = ld64(r->map.base, RING_OFF_WHB);
 			r->check_ns = now;
 			if (restarted(r)) {
 				r->check_ns = 0; /* ring_reader_next looks at once */
 				return RING_REC;
 			}
-			if (whb != r->whb) {
-				r->whb = whb;
-				r->whb_ns = now;
-				r->writer_dead = 0;
-			} else if (!r->writer_dead && now - r->whb_ns > RING_DEAD_MS * MS) {
-				r->writer_dead = 1;
+			if (writer_stopped(r, now))
 				return RING_STOPPED;
-			}
 		}
+		if (__atomic_exchange_n(&r->stop_told, 0, __ATOMIC_RELAXED))
+			return RING_STOPPED;
 		if (now >= deadline)
 			return RING_NONE;
 		/* wake at least every heartbeat period for the checks above */
@@ -483,8 +498,28 @@ static void notify(struct ring_reader *r)
 	if (write(r->efd, &one, sizeof one) < 0) { /* EAGAIN: already readable */ }
 }
 
+/*
+ * Every TICK_NS of an idle ring, on the notifier thread: the reader's
+ * heartbeat, and a look at the writer's. Returns 1 when the caller must
+ * look (the writer's heartbeat stopped, or another session began), so an
+ * idle caller sleeps through the ticks.
+ */
+static int idle_tick(struct ring_reader *r, const struct watch *w)
+{
+	uint64_t now = mono_ns();
+	reader_heartbeat(r, now);
+	if (w->state != 1)
+		return 0;
+	if (memcmp(r->map.base + RING_OFF_SESSION, w->session, 16))
+		return 1;
+	if (!writer_stopped(r, now))
+		return 0;
+	__atomic_store_n(&r->stop_told, 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
 /* Watches the ring while armed; wakes the caller through the eventfd when
- * it changes, or after TICK_NS so that its heartbeat and checks go on. */
+ * it changes, or when idle_tick says so. */
 static void *notifier(void *arg)
 {
 	struct ring_reader *r = arg;
@@ -501,10 +536,15 @@ static void *notifier(void *arg)
 			uint64_t now = mono_ns();
 			if (!__atomic_load_n(&r->armed, __ATOMIC_SEQ_CST) || __atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
 				break;
-			if (now >= until || wait_change(r, &w, until - now) != 0) {
-				notify(r);
-				break;
+			if (now >= until) {
+				until = now + TICK_NS;
+				if (!idle_tick(r, &w))
+					continue;
+			} else if (wait_change(r, &w, until - now) == 0) {
+				continue;
 			}
+			notify(r);
+			break;
 		}
 	}
 }
@@ -516,7 +556,12 @@ int ring_reader_notify_fd(struct ring_reader *r)
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd < 0)
 		return -1;
-	if (pthread_create(&r->thread, NULL, notifier, r)) {
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay with the caller */
+	int e = pthread_create(&r->thread, NULL, notifier, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
 		close(r->efd);
 		return r->efd = -1;
 	}
@@ -532,11 +577,10 @@ void ring_reader_arm(struct ring_reader *r)
 	pthread_mutex_lock(&r->lock);
 	r->watch = watch_of(r);
 	pthread_mutex_unlock(&r->lock);
+	/* already armed, the thread may sleep on an older position: it sleeps
+	 * only while the producer stays there, so it cannot miss a record */
 	if (!__atomic_exchange_n(&r->armed, 1, __ATOMIC_SEQ_CST))
 		syscall(SYS_futex, &r->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	else if (r->state == 1) /* already armed: the thread may sleep on an old position */
-		__atomic_exchange_n((uint32_t *)(void *)(r->map.base + RING_OFF_WAKE), 0u, __ATOMIC_SEQ_CST),
-			futex_wake_all(r->map.base, RING_OFF_WAKE);
 }
 
 void ring_reader_poke(struct ring_reader *r)

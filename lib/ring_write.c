@@ -7,7 +7,10 @@
 #include "ring_impl.h"
 #include "util.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
 #define REWIND_MIN (256u << 10) /* records this large start an empty ring afresh */
@@ -22,6 +25,7 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	w->data = b + RING_HDR;
 	w->data_len = (m->size - RING_HDR) & ~(uint64_t)(RING_ALIGN - 1);
 	w->prod = w->pub = w->cons = RING_SKEW;
+	w->tick_fd = -1;
 	/* readers see a blank ring while the header changes */
 	st32(b, RING_OFF_MAGIC, 0);
 	store_fence();
@@ -51,13 +55,19 @@ uint64_t ring_writer_tick_in(const struct ring_writer *w)
 	return since >= WRITER_TICK_NS ? 0 : WRITER_TICK_NS - since;
 }
 
+/* Bumps the heartbeat (from the loop or the ticker; any change will do). */
+static void beat(struct ring_writer *w)
+{
+	st64(w->map.base, RING_OFF_WHB, __atomic_add_fetch(&w->whb, 1, __ATOMIC_RELAXED));
+}
+
 int ring_writer_tick(struct ring_writer *w)
 {
 	uint64_t now = mono_ns(), a, rhb;
 	if (now - w->whb_ns < WRITER_TICK_NS)
 		return 0;
 	w->whb_ns = now;
-	st64(w->map.base, RING_OFF_WHB, ++w->whb);
+	beat(w);
 	a = ld64(w->map.base, RING_OFF_ATTACH);
 	rhb = ld64(w->map.base, RING_OFF_RHB);
 	if (a != w->attach) {
@@ -78,6 +88,60 @@ int ring_writer_tick(struct ring_writer *w)
 		w->reader_live = 0;
 	}
 	return 0;
+}
+
+int ring_writer_tick_now(struct ring_writer *w)
+{
+	uint64_t v;
+	if (w->tick_fd >= 0 && read(w->tick_fd, &v, sizeof v) < 0) { /* EAGAIN: nothing pending */ }
+	w->whb_ns = mono_ns() - WRITER_TICK_NS;
+	return ring_writer_tick(w);
+}
+
+/* The ticker thread: a heartbeat and a look at the attach count per tick,
+ * a few microseconds, where a tick of the caller's loop costs it a pass
+ * over its X connection. */
+static void *ticker(void *arg)
+{
+	struct ring_writer *w = arg;
+	uint64_t one = 1;
+	for (;;) {
+		sleep_ns(WRITER_TICK_NS);
+		beat(w);
+		uint64_t a = ld64(w->map.base, RING_OFF_ATTACH);
+		if (a != w->tick_attach) {
+			w->tick_attach = a;
+			if (write(w->tick_fd, &one, sizeof one) < 0) { /* EAGAIN: already readable */ }
+		}
+	}
+	return NULL;
+}
+
+int ring_writer_ticker(struct ring_writer *w)
+{
+	pthread_t t;
+	pthread_attr_t at;
+	if (w->tick_fd >= 0)
+		return w->tick_fd;
+	w->tick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->tick_fd < 0)
+		return -1;
+	w->tick_attach = w->attach;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 64 << 10);
+	/* signals stay with the caller's thread (they interrupt its poll) */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(&t, &at, ticker, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&at);
+	if (e) {
+		close(w->tick_fd);
+		return w->tick_fd = -1;
+	}
+	return w->tick_fd;
 }
 
 /* Is the consumer position a reader published plausible for this session? */

@@ -1,6 +1,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,4 +180,35 @@ void hex(char *out, const uint8_t *v, size_t n)
 		out[2 * i + 1] = d[v[i] & 15];
 	}
 	out[2 * n] = 0;
+}
+
+int signals_fd(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		die(EX_OS, "sigprocmask:");
+	int fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die(EX_OS, "signalfd:");
+	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+int64_t ms_until(uint64_t when, uint64_t now)
+{
+	return when <= now ? 0 : (int64_t)((when - now + 999999) / 1000000);
+}
+
+int same_bytes(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+	uint8_t d = 0;
+	for (size_t i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }

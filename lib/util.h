@@ -1,4 +1,19 @@
-/* Errors, logging, time, whole-buffer I/O and randomness shared by every tool. */
+/*
+ * Errors, logging, time, whole-buffer I/O and randomness shared by every tool.
+ *
+ * How lib/ reports failure (one convention per kind of failure):
+ * - a check of untrusted bytes (proto.c, stream.c, codec.c) returns NULL
+ *   when they are good, else a one-line message naming what was wrong
+ *   (static, or written into the caller's err buffer);
+ * - a system call or file that fails (ring_map.c, util.c I/O) returns -1,
+ *   with errno set or a message in the caller's err buffer;
+ * - a stream reader step (xs_next, xs_read) returns 1 (a record), 0 (more
+ *   bytes needed) or -1 (bad input, message in err);
+ * - the ring API returns one set of codes, RING_* in ring.h;
+ * - running out of memory (or of libjpeg-turbo handles) is never reported:
+ *   die(EX_OS, ...) at once, as no tool can go on without it.
+ * Nothing in lib/ prints except through warnx_/dbg, and only die() exits.
+ */
 #ifndef UTIL_H
 #define UTIL_H
 
@@ -54,5 +69,13 @@ void random_bytes(void *buf, size_t n);
 /* Parse a decimal unsigned within [lo, hi]; -1 on error. */
 int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
 void hex(char *out, const uint8_t *v, size_t n); /* out: 2n+1 bytes */
+
+/* SIGINT, SIGTERM, SIGHUP and SIGUSR1 blocked and read from the returned
+ * signalfd (each tool's poll loop handles them); SIGPIPE ignored. */
+int signals_fd(void);
+/* Milliseconds (rounded up) from now until when, 0 if past: a poll timeout. */
+int64_t ms_until(uint64_t when, uint64_t now);
+/* Equal? In time that depends on n only (nonces, challenges). */
+int same_bytes(const void *a, const void *b, size_t n);
 
 #endif

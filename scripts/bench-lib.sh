@@ -81,6 +81,13 @@ cpu_ticks() {
 		awk '{ sub(/.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
 }
 
+# cpu_ns PID...: CPU time (ns, schedstat) summed over every thread of the
+# live pids: the idle row needs finer than a 10 ms clock tick.
+cpu_ns() {
+	local p
+	for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
 # rss_kb PID...: VmHWM (peak resident set) summed over the live pids.
 rss_kb() {
 	local p

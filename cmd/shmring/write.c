@@ -105,7 +105,7 @@ static void pci_check_ones(const char *path, const uint8_t *base)
  * served while stdin is idle. Returns 1 data, 0 idle tick, -1 EOF. */
 static int fill(struct writer *w)
 {
-	struct pollfd p = { 0, POLLIN, 0 };
+	struct pollfd p[2] = { { 0, POLLIN, 0 }, { w->rw.tick_fd, POLLIN, 0 } };
 	if (w->s0 && w->s0 == w->s1)
 		w->s0 = w->s1 = 0;
 	if (w->s1 == STAGE || (w->s0 > STAGE / 2)) {
@@ -113,11 +113,16 @@ static int fill(struct writer *w)
 		w->s1 -= w->s0;
 		w->s0 = 0;
 	}
-	int pr = poll(&p, 1, TICK_MS);
+	/* the ticker thread beats; its fd says a reader attached */
+	int pr = poll(p, 2, w->rw.tick_fd < 0 ? TICK_MS : -1);
 	if (pr == 0 || (pr < 0 && errno == EINTR))
 		return 0;
 	if (pr < 0)
 		die(EX_OS, "poll:");
+	if (p[1].revents && ring_writer_tick_now(&w->rw))
+		w->pending = 1;
+	if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
 	ssize_t r = read(0, w->stage + w->s1, STAGE - w->s1);
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
@@ -407,6 +412,8 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 	ring_writer_init(&w.rw, &m, w.privcopy);
 	if (!(w.codec = xs_codec_new()))
 		die(EX_OS, "no memory for the codec");
+	if (ring_writer_ticker(&w.rw) < 0)
+		VERB("no ticker thread: the ring is ticked every %d ms", TICK_MS);
 	if (fcntl(0, F_SETPIPE_SZ, 1 << 20) < 0)
 		DBG(D_RING, "F_SETPIPE_SZ on stdin: %s", strerror(errno));
 	VERB("writing %s: %llu bytes, data area %llu, %s", path, (unsigned long long)m.size,

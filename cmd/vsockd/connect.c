@@ -231,16 +231,10 @@ static void drain(struct conn *c, struct opts *o)
 	}
 }
 
-static int ms_until(uint64_t t)
-{
-	uint64_t now = mono_ns();
-	return t <= now ? 0 : (int)((t - now) / 1000000 + 1);
-}
-
 int run_connect(struct opts *o)
 {
 	static struct conn c;
-	int sfd = sig_open(), eof = 0;
+	int sfd = signals_fd(), eof = 0;
 	c.fd = -1;
 	c.backoff = BACKOFF_MIN;
 	try_connect(&c, o);
@@ -250,7 +244,7 @@ int run_connect(struct opts *o)
 			{ sfd, POLLIN, 0 }, { rin ? 0 : -1, POLLIN, 0 },
 			{ c.fd, (short)(c.state == CONNECTING || c.qlen ? POLLOUT : 0) | (c.state == UP ? POLLIN : 0), 0 },
 		};
-		int timeout = c.state == DOWN ? ms_until(c.next_try) : c.state == CONNECTING ? ms_until(c.deadline) : -1;
+		int timeout = (int)(c.state == DOWN ? ms_until(c.next_try, mono_ns()) : c.state == CONNECTING ? ms_until(c.deadline, mono_ns()) : -1);
 		if (poll(pf, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

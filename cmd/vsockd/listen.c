@@ -214,7 +214,7 @@ static int pump(struct peer *p)
 
 int run_listen(struct opts *o)
 {
-	int sfd = sig_open();
+	int sfd = signals_fd();
 	int lfd = open_listener(o);
 	static struct peer p = { .fd = -1 };
 	if (o->addr.family == AF_VSOCK)

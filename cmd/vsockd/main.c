@@ -1,21 +1,16 @@
 /*
- * vsockd: options, signals, readiness and the control-record check shared
- * by both roles. See man/vsockd.1.
+ * vsockd: options, then one of the two roles (listen.c, connect.c). See
+ * man/vsockd.1.
  */
 #include "vsockd.h"
 #include "proto.h"
 #include "util.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
-
-struct stats st;
 
 static void usage(int code)
 {
@@ -28,75 +23,6 @@ static void usage(int code)
 		"  -N FD    write the address and a newline to FD once listening/connected\n"
 		"  -v       log connections; -d net,stats: debug categories\n");
 	exit(code);
-}
-
-/* Signals arrive as reads on a signalfd, handled in each poll loop. */
-int sig_open(void)
-{
-	sigset_t set;
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		die(EX_OS, "sigprocmask:");
-	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		die(EX_OS, "signalfd:");
-	return fd;
-}
-
-static void print_stats(void)
-{
-	warnx_("stats: connections %llu refused %llu records %llu bytes %llu rejects %llu resets %llu "
-	       "outages %llu dropped %llu",
-	       (unsigned long long)st.conns, (unsigned long long)st.refused, (unsigned long long)st.records,
-	       (unsigned long long)st.bytes, (unsigned long long)st.rejects, (unsigned long long)st.resets,
-	       (unsigned long long)st.outages, (unsigned long long)st.dropped);
-}
-
-int sig_handle(int sfd)
-{
-	struct signalfd_siginfo si;
-	int stop = 0;
-	while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-		if (si.ssi_signo == SIGUSR1)
-			print_stats();
-		else {
-			VERB("signal %u: exiting", si.ssi_signo);
-			stop = 1;
-		}
-	}
-	return stop;
-}
-
-/* Readiness for scripts: one line naming the address, then the fd closes. */
-void say_ready(int *fd, const char *text)
-{
-	char line[200];
-	if (*fd < 0)
-		return;
-	int n = snprintf(line, sizeof line, "%s\n", text);
-	if (write_all(*fd, line, (size_t)n) < 0 && errno != EPIPE)
-		warnx_("readiness fd %d:", *fd);
-	close(*fd);
-	*fd = -1;
-}
-
-/*
- * A control record header, beyond xs_check_hdr(): only control types
- * travel here, and no body is larger than a control hello.
- */
-const char *ctl_check(const uint8_t *p)
-{
-	struct xs_hdr h = xs_get_hdr(p);
-	if (h.type < XS_C_HELLO || h.type > 127)
-		return "not a control record type";
-	if (h.len > CTL_MAX_BODY)
-		return "longer than any control record";
-	return xs_check_hdr(h);
 }
 
 static void add_allow(struct opts *o, const char *s)

@@ -45,8 +45,8 @@ void addr_name(const struct sockaddr *sa, socklen_t len, char *out, size_t n);
 int addr_socket(const struct addr *a, int nonblock);
 void set_nodelay(int fd, int family);
 
-/* main.c */
-int sig_open(void);
+/* common.c */
+void print_stats(void);
 /* Reads pending signals: returns 1 to stop, 0 to go on (stats printed). */
 int sig_handle(int sfd);
 void say_ready(int *fd, const char *text);

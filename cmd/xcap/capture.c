@@ -16,7 +16,6 @@
 #define STREAK_NS 150000000ull /* changes closer than this make a tile "keep changing" */
 #define STREAK_JPEG 3          /* auto: jpeg from the third quick change on */
 #define REFRESH_NS 50000000ull /* auto: lossless refresh 50 ms after a jpeg tile went still (TigerVNC) */
-#define MAX_DAMAGE_RECTS 32    /* more damage rects than this: capture their bounding box */
 #define BAND_ROWS (2 * TILE)   /* a large capture goes in bands of this many rows */
 #define BAND_MIN_BYTES (1u << 20) /* damage below this is captured in one go */
 
@@ -37,50 +36,6 @@ static int on_xioerror(Display *d)
 {
 	(void)d;
 	die(EX_NOX, "connection to the X display lost");
-}
-
-uint8_t *out_reserve(struct outbuf *o, size_t n)
-{
-	o->buf = xs_grow(o->buf, &o->cap, o->len + n, 1, 1u << 20);
-	return o->buf + o->len;
-}
-
-static struct oseg *seg_add(struct outbuf *o)
-{
-	o->seg = xs_grow(o->seg, &o->segcap, o->nseg + 1, sizeof *o->seg, 256);
-	return &o->seg[o->nseg++];
-}
-
-/* Ends the open run of buf bytes as a segment (before an ext one, and
- * before a flush). */
-void out_close(struct outbuf *o)
-{
-	if (o->len > o->mark)
-		*seg_add(o) = (struct oseg){ NULL, o->mark, o->len - o->mark };
-	o->mark = o->len;
-}
-
-/* Queues n bytes at p without copying them; p must stay unchanged until
- * they are written (and, spliced, read: see struct outbuf). */
-void out_ext(struct outbuf *o, const uint8_t *p, size_t n)
-{
-	out_close(o);
-	struct oseg *l = o->nseg > o->cur ? &o->seg[o->nseg - 1] : NULL;
-	if (l && l->ext && l->ext + l->len == p)
-		l->len += n; /* rows of a full-width run are contiguous */
-	else
-		*seg_add(o) = (struct oseg){ p, 0, n };
-}
-
-int out_pending(const struct outbuf *o)
-{
-	return o->len || o->nseg;
-}
-
-void out_record(struct cap *c, const uint8_t *rec, size_t n)
-{
-	memcpy(out_reserve(&c->out, n), rec, n);
-	c->out.len += n;
 }
 
 /* Opens the display; DAMAGE, XFIXES 2 and MIT-SHM are required, XTEST,
@@ -112,8 +67,7 @@ void cap_open(struct cap *c, const char *name)
 		warnx_("display %s lacks RANDR: screen size changes will not be followed", DisplayString(c->dpy));
 	c->screen = DefaultScreen(c->dpy);
 	c->root = RootWindow(c->dpy, c->screen);
-	c->damage = XDamageCreate(c->dpy, c->root, XDamageReportNonEmpty);
-	c->region = XFixesCreateRegion(c->dpy, NULL, 0);
+	c->damage = XDamageCreate(c->dpy, c->root, XDamageReportDeltaRectangles);
 	XFixesSelectCursorInput(c->dpy, c->root, XFixesDisplayCursorNotifyMask);
 	if (c->has_rr)
 		XRRSelectInput(c->dpy, c->root, RRScreenChangeNotifyMask);
@@ -193,6 +147,7 @@ void cap_setup_screen(struct cap *c)
 	c->nlossy = 0;
 	c->refresh_at = 0;
 	c->full = 1;
+	c->ndmg = c->dmg_over = 0; /* rects of the old size: the full frame covers them */
 	ringout_setup(c);
 	VERB("screen %ux%u, %ux%u tiles", c->w, c->h, c->tw, c->th);
 }
@@ -249,30 +204,43 @@ static void diff_rect(struct cap *c, const uint8_t *src, XRectangle r, int force
 	}
 }
 
-/* Takes the server's damage (and empties it); returns clipped rects. */
+/* A damage event: one rect newly added to the server's damage region,
+ * clipped to the screen, kept in the list or merged into the bounding box. */
+static void add_damage(struct cap *c, const XRectangle *a)
+{
+	int32_t x0 = a->x < 0 ? 0 : a->x, y0 = a->y < 0 ? 0 : a->y;
+	int32_t x1 = a->x + a->width, y1 = a->y + a->height;
+	x1 = x1 > (int32_t)c->w ? (int32_t)c->w : x1;
+	y1 = y1 > (int32_t)c->h ? (int32_t)c->h : y1;
+	if (x1 <= x0 || y1 <= y0)
+		return;
+	if (!c->ndmg && !c->dmg_over)
+		c->dx0 = x0, c->dy0 = y0, c->dx1 = x1, c->dy1 = y1;
+	c->dx0 = x0 < c->dx0 ? x0 : c->dx0, c->dy0 = y0 < c->dy0 ? y0 : c->dy0;
+	c->dx1 = x1 > c->dx1 ? x1 : c->dx1, c->dy1 = y1 > c->dy1 ? y1 : c->dy1;
+	if (c->ndmg < (int)MAX_DAMAGE_RECTS)
+		c->dmg[c->ndmg++] = (XRectangle){ (short)x0, (short)y0, (unsigned short)(x1 - x0), (unsigned short)(y1 - y0) };
+	else
+		c->dmg_over = 1;
+	c->damaged = 1;
+}
+
+/*
+ * Takes the damage the events reported: the server's region is emptied
+ * first (no reply to wait for), so anything drawn after it, even during the
+ * capture that follows, is reported again and captured next frame. Returns
+ * the rects (or 1, the bounding box, past MAX_DAMAGE_RECTS).
+ */
 static int fetch_damage(struct cap *c, XRectangle **out, XRectangle *bbox)
 {
-	int n = 0;
-	XDamageSubtract(c->dpy, c->damage, None, c->region);
-	XRectangle *r = XFixesFetchRegion(c->dpy, c->region, &n);
-	int k = 0;
-	int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = 0, y1 = 0;
-	for (int i = 0; i < n; i++) {
-		int32_t a = r[i].x < 0 ? 0 : r[i].x, b = r[i].y < 0 ? 0 : r[i].y;
-		int32_t e = r[i].x + r[i].width, f = r[i].y + r[i].height;
-		if (e > (int32_t)c->w)
-			e = (int32_t)c->w;
-		if (f > (int32_t)c->h)
-			f = (int32_t)c->h;
-		if (e <= a || f <= b)
-			continue;
-		r[k++] = (XRectangle){ (short)a, (short)b, (unsigned short)(e - a), (unsigned short)(f - b) };
-		x0 = a < x0 ? a : x0, y0 = b < y0 ? b : y0, x1 = e > x1 ? e : x1, y1 = f > y1 ? f : y1;
-	}
-	if (k)
-		*bbox = (XRectangle){ (short)x0, (short)y0, (unsigned short)(x1 - x0), (unsigned short)(y1 - y0) };
-	*out = r;
-	return k;
+	int n = c->dmg_over ? 1 : c->ndmg;
+	XDamageSubtract(c->dpy, c->damage, None, None);
+	if (n)
+		*bbox = (XRectangle){ (short)c->dx0, (short)c->dy0, (unsigned short)(c->dx1 - c->dx0),
+				      (unsigned short)(c->dy1 - c->dy0) };
+	*out = c->dmg_over ? bbox : c->dmg;
+	c->ndmg = c->dmg_over = 0;
+	return n;
 }
 
 /* One XShmGetImage of rect r into the SHM segment at byte offset off. */
@@ -459,19 +427,16 @@ int cap_frame(struct cap *c)
 {
 	uint64_t t = now_ns(), m0 = mono_ns(), tcap = 0, tenc = 0;
 	int force = c->full, n = 0;
-	XRectangle bbox, *r = NULL, *list = &bbox;
+	XRectangle bbox, *list = &bbox;
 	size_t area = 0;
 	if (c->full) {
 		XDamageSubtract(c->dpy, c->damage, None, None);
+		c->ndmg = c->dmg_over = 0;
 		bbox = (XRectangle){ 0, 0, (unsigned short)c->w, (unsigned short)c->h };
 		n = 1;
 		c->st.full++;
 	} else if (c->damaged) {
-		n = fetch_damage(c, &r, &bbox);
-		if (n > MAX_DAMAGE_RECTS)
-			n = 1;
-		else
-			list = r;
+		n = fetch_damage(c, &list, &bbox);
 	}
 	c->damaged = 0;
 	c->full = 0;
@@ -510,8 +475,6 @@ int cap_frame(struct cap *c)
 			XFlush(c->dpy);
 		}
 	}
-	if (r)
-		XFree(r);
 	if (c->nlossy) {
 		refresh_lossy(c, m0);
 		nrects += emit_tiles(c, 0, c->th);
@@ -575,7 +538,7 @@ void cap_pointer(struct cap *c)
 void cap_event(struct cap *c, XEvent *ev)
 {
 	if (ev->type == c->dmg_ev + XDamageNotify) {
-		c->damaged = 1;
+		add_damage(c, &((XDamageNotifyEvent *)ev)->area);
 	} else if (ev->type == c->fix_ev + XFixesCursorNotify) {
 		c->cursor_dirty = 1;
 	} else if (ev->type == GenericEvent && ev->xcookie.extension == c->xi_op) {

@@ -10,15 +10,11 @@
 #include "xcap.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/uio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static void usage(int code)
@@ -58,76 +54,6 @@ static void print_stats(const struct cap *c)
 	warnx_("%s; %u input events", b, c->in.injected);
 }
 
-#define SPLICE_MIN (32u << 10) /* smaller pieces are copied: a spliced piece takes a pipe slot per page */
-#define IOV_N 64
-
-static int spliceable(const struct outbuf *o, const struct oseg *s)
-{
-	return o->pipe && s->ext && s->len >= SPLICE_MIN;
-}
-
-/*
- * Writes what it can of the output, in order: runs of buffer bytes and
- * small pixel rows with writev(), large pixel runs into a pipe with
- * vmsplice() (the pipe then references the private copy's pages instead
- * of copying them). -1: the reader is gone.
- */
-int out_flush(struct cap *c)
-{
-	struct outbuf *o = &c->out;
-	if (c->ring)
-		return ringout_flush(c);
-	out_close(o);
-	while (o->cur < o->nseg) {
-		struct iovec iov[IOV_N];
-		int n = 0, sp = spliceable(o, &o->seg[o->cur]);
-		for (size_t i = o->cur; i < o->nseg && n < IOV_N && spliceable(o, &o->seg[i]) == sp; i++) {
-			const struct oseg *s = &o->seg[i];
-			const uint8_t *b = s->ext ? s->ext : o->buf + s->off;
-			size_t skip = i == o->cur ? o->done : 0;
-			iov[n++] = (struct iovec){ (void *)(b + skip), s->len - skip };
-		}
-		ssize_t w = sp ? vmsplice(1, iov, (unsigned long)n, SPLICE_F_NONBLOCK) : writev(1, iov, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			if (errno == EPIPE || errno == ECONNRESET)
-				return -1;
-			die(EX_IO, "%s to stdout:", sp ? "vmsplice" : "write");
-		}
-		if (sp && w > 0)
-			o->spliced = 1;
-		c->st.out_bytes += (size_t)w;
-		for (size_t k = (size_t)w; k;) {
-			size_t left = o->seg[o->cur].len - o->done;
-			if (k < left) {
-				o->done += k;
-				break;
-			}
-			k -= left;
-			o->cur++, o->done = 0;
-		}
-		while (o->cur < o->nseg && o->seg[o->cur].len == o->done)
-			o->cur++, o->done = 0;
-	}
-	o->len = o->mark = o->nseg = o->cur = o->done = 0;
-	return 0;
-}
-
-/* May the private copy be rewritten? Not while the pipe holds pages of it
- * that were spliced: the reader would read the new pixels as the old. */
-static int copy_free(struct cap *c)
-{
-	int n = 0;
-	if (!c->out.spliced)
-		return 1;
-	if (ioctl(1, FIONREAD, &n) < 0 || n == 0)
-		c->out.spliced = 0;
-	return !c->out.spliced;
-}
-
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */
 static void finish(struct cap *c, int bye)
 {
@@ -154,15 +80,6 @@ static void refuse(struct cap *c, const char *what)
 	c->in.refused_logged = 1;
 }
 
-/* Compares two challenges in constant time. */
-static int same_challenge(const uint8_t *a, const uint8_t *b)
-{
-	unsigned d = 0;
-	for (unsigned i = 0; i < XS_NONCE_LEN; i++)
-		d |= (unsigned)(a[i] ^ b[i]);
-	return d == 0;
-}
-
 /* One control record: parsed here (xs_parse), acted on, or a clean exit. */
 static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t off)
 {
@@ -183,7 +100,7 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	}
 	switch (m.type) {
 	case XS_C_HELLO:
-		c->in.accepted = same_challenge(m.u.chello.challenge, c->in.challenge);
+		c->in.accepted = same_bytes(m.u.chello.challenge, c->in.challenge, XS_NONCE_LEN);
 		if (c->in.accepted) {
 			c->in.refused_logged = 0;
 			VERB("control hello accepted");
@@ -239,37 +156,6 @@ static void drain_x(struct cap *c)
 	}
 }
 
-/* stdout: a tty is refused, a pipe gets 1 MiB, O_NONBLOCK and vmsplice. */
-static void setup_stdout(struct cap *c)
-{
-	struct stat st;
-	if (isatty(1))
-		die(EX_USAGE_, "stdout is a terminal: pipe it into xpaint or a file");
-	if (fstat(1, &st) < 0)
-		die(EX_OS, "fstat stdout:");
-	if (S_ISFIFO(st.st_mode) && fcntl(1, F_SETPIPE_SZ, 1 << 20) < 0)
-		VERB("F_SETPIPE_SZ 1 MiB on stdout: %s", strerror(errno));
-	c->out.pipe = S_ISFIFO(st.st_mode);
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
-		fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-}
-
-static int setup_signals(void)
-{
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	sigaddset(&s, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &s, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		die(EX_OS, "signalfd:");
-	return fd;
-}
-
 static void on_signal(struct cap *c, int fd)
 {
 	struct signalfd_siginfo si;
@@ -294,11 +180,6 @@ static void start_stream(struct cap *c, int again)
 	c->full = 1;
 }
 
-static int64_t ms_until(uint64_t when, uint64_t now)
-{
-	return when <= now ? 0 : (int64_t)((when - now + 999999) / 1000000);
-}
-
 static int frame_due(const struct cap *c, uint64_t now)
 {
 	return c->full || c->damaged || (c->refresh_at && now >= c->refresh_at);
@@ -313,14 +194,17 @@ static int frame_due(const struct cap *c, uint64_t now)
 static void loop(struct cap *c, uint64_t interval)
 {
 	struct xs_reader rd;
-	int ctl = !isatty(0), sfd = setup_signals();
+	int ctl = !isatty(0), sfd = signals_fd(), tick = -1, ticked = 0;
 	uint64_t next_frame = 0;
+	if (c->ring && (tick = ring_writer_ticker(c->ring)) < 0)
+		VERB("no ticker thread: the loop ticks the ring");
 	xs_reader_init(&rd, 0);
 	for (;;) {
 		int wait_copy = 0;
 		/* a reader attached to the ring: hello, cursor, a full frame */
-		if (c->ring && ring_writer_tick(c->ring) && !out_pending(&c->out))
+		if (c->ring && (ticked ? ring_writer_tick_now(c->ring) : ring_writer_tick(c->ring)))
 			start_stream(c, 1);
+		ticked = 0;
 		drain_x(c);
 		if (!out_pending(&c->out)) {
 			if (c->cursor_dirty)
@@ -330,7 +214,7 @@ static void loop(struct cap *c, uint64_t interval)
 			drain_x(c);
 			uint64_t now = mono_ns();
 			if (frame_due(c, now) && now >= next_frame) {
-				if (!copy_free(c))
+				if (!out_copy_free(c))
 					wait_copy = 1;
 				else if (cap_frame(c))
 					next_frame = interval ? now + interval : 0, title_poke(c);
@@ -344,11 +228,12 @@ static void loop(struct cap *c, uint64_t interval)
 		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
 		int pending = out_pending(&c->out);
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
 			{ c->ring ? -1 : 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
 			{ ctl ? 0 : -1, POLLIN, 0 },
+			{ tick, POLLIN, 0 },
 		};
 		int64_t tmo = -1;
 		uint64_t now = mono_ns();
@@ -360,7 +245,7 @@ static void loop(struct cap *c, uint64_t interval)
 			tmo = 0;
 		if (!c->has_xi && (tmo < 0 || tmo > 50))
 			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
-		if (c->ring) { /* the writer's heartbeat */
+		if (c->ring && tick < 0) { /* the writer's heartbeat */
 			int64_t t = (int64_t)((ring_writer_tick_in(c->ring) + 999999) / 1000000);
 			if (tmo < 0 || t < tmo)
 				tmo = t;
@@ -377,7 +262,7 @@ static void loop(struct cap *c, uint64_t interval)
 		struct timespec ts = { tmo / 1000, tmo % 1000 * 1000000 };
 		if (wait_copy && !XEventsQueued(c->dpy, QueuedAlready))
 			ts = (struct timespec){ 0, 100000 };
-		if (ppoll(p, 4, tmo < 0 && !wait_copy ? NULL : &ts, NULL) < 0 && errno != EINTR)
+		if (ppoll(p, 5, tmo < 0 && !wait_copy ? NULL : &ts, NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */
@@ -385,6 +270,8 @@ static void loop(struct cap *c, uint64_t interval)
 			on_signal(c, sfd);
 		if (p[3].revents && !read_control(c, &rd))
 			ctl = 0;
+		if (p[4].revents)
+			ticked = 1; /* a reader attached */
 	}
 }
 
@@ -422,7 +309,7 @@ int main(int argc, char **argv)
 		usage(EX_USAGE_);
 	ringout_open(&c);
 	if (!c.ring)
-		setup_stdout(&c);
+		out_setup_stdout(&c);
 	cap_open(&c, argv[optind]);
 	cap_setup_screen(&c);
 	input_init(&c);

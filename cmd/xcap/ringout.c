@@ -99,7 +99,6 @@ int ringout_flush(struct cap *c)
 {
 	struct outbuf *o = &c->out;
 	size_t i = 0, d = 0;
-	out_close(o);
 	while (i < o->nseg) {
 		uint8_t hb[XS_HDR_LEN];
 		size_t i0 = i, d0 = d;

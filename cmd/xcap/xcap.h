@@ -21,13 +21,15 @@
 /*
  * Changed pixels travel in runs of 64x64 tiles along one tile row, at
  * most RUN_MAX_W pixels wide: a raw run is at most 4096 x 64 x 4 = 1 MiB,
- * and its lz4 or jpeg bound stays well under 4 MiB. The ring relies on no
- * record body exceeding 4 MiB (docs/PROTOCOL.md, "Limits"); the cursor
+ * and its lz4 or jpeg bound stays well under 4 MiB. No record body xcap
+ * writes exceeds REC_BODY_MAX (docs/PROTOCOL.md, "Limits": a ring holds
+ * many, a reader starts on a frame before its last band); the cursor
  * (256 x 256 x 4 at most) is far below it too.
  */
 #define TILE 64u
 #define RUN_MAX_W 4096u
 #define REC_BODY_MAX (4u << 20)
+#define MAX_DAMAGE_RECTS 32u /* more damage rects than this in a frame: capture their bounding box */
 
 enum { ENC_AUTO = 100 }; /* -e auto; the others are enum xs_enc values */
 
@@ -92,7 +94,12 @@ struct cap {
 	int dmg_ev, fix_ev, rr_ev, xi_op;
 	int has_xtest, has_rr, has_xi;
 	Damage damage;
-	XserverRegion region;
+	/* damage as the server reported it (XDamageReportDeltaRectangles):
+	 * the rects added since the last frame, or their bounding box past
+	 * MAX_DAMAGE_RECTS; no round trip is needed to learn what changed */
+	XRectangle dmg[MAX_DAMAGE_RECTS];
+	int ndmg, dmg_over;
+	int32_t dx0, dy0, dx1, dy1;
 	XShmSegmentInfo shm;
 	XImage *img;       /* whole-screen SHM image; captures are packed into it */
 	uint32_t w, h;     /* screen size */
@@ -134,14 +141,18 @@ void cap_cursor(struct cap *c);
 void cap_pointer(struct cap *c);
 void cap_event(struct cap *c, XEvent *ev);
 void cap_set_size(struct cap *c, uint32_t w, uint32_t h);
+
+/* out.c */
+void out_setup_stdout(struct cap *c);
 uint8_t *out_reserve(struct outbuf *o, size_t n);
 void out_ext(struct outbuf *o, const uint8_t *p, size_t n);
 int out_pending(const struct outbuf *o);
 void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
-
-/* main.c */
+/* Writes what it can (the ring: everything); -1 when the reader is gone. */
 int out_flush(struct cap *c);
+/* May the private copy be rewritten (no spliced pages of it in the pipe)? */
+int out_copy_free(struct cap *c);
 
 /* ringout.c */
 void ringout_open(struct cap *c);

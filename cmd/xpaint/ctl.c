@@ -99,13 +99,10 @@ void ctl_refresh(struct ctl *k)
 	ctl_write(k);
 }
 
-/* Constant-time compare: the nonce is a secret until it comes back. */
+/* The nonce is a secret until it comes back: compared in constant time. */
 void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN])
 {
-	uint8_t d = 0;
-	for (unsigned i = 0; i < XS_NONCE_LEN; i++)
-		d |= v[i] ^ k->nonce[i];
-	if (d || k->fd < 0 || k->dead) {
+	if (!same_bytes(v, k->nonce, XS_NONCE_LEN) || k->fd < 0 || k->dead) {
 		DBG(D_INPUT, "echo of another nonce: ignored");
 		return;
 	}

@@ -18,9 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,40 +117,10 @@ static unsigned long color(Display *d, const char *name)
 	return c.pixel;
 }
 
-static int sigfd_open(void)
-{
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGUSR1);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	sigprocmask(SIG_BLOCK, &s, NULL);
-	int fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		die(EX_OS, "signalfd:");
-	signal(SIGPIPE, SIG_IGN);
-	return fd;
-}
-
-/* A large raw rect being read from the pipe into the staging image. */
-struct direct {
-	int on;
-	struct xs_hdr h;
-	struct xs_rect r;
-	uint64_t off;        /* stream offset of its record */
-	uint8_t *dst;        /* staging address of its first pixel */
-	size_t got;          /* payload bytes in place */
-};
-
-#define DIRECT_MIN (64u << 10) /* raw rects this large skip the reader's buffer */
-#define IOV_N 64
-
 struct loop {
 	struct xpaint *x;
 	struct opts *o;
-	struct xs_reader rd;
-	struct direct dr;
+	struct pipein in;
 	int sfd, reading, quit, status;
 };
 
@@ -170,161 +138,10 @@ static void stream_end(struct loop *l, int status)
 	} else {
 		VERB("end of the stream%s", l->o->exit_eof ? "" : "; the window stays until it is closed");
 	}
-	if (!l->o->ring && l->rd.fd > 0) {
-		close(l->rd.fd);
-		l->rd.fd = -1;
-	}
+	if (!l->o->ring)
+		pipein_close(&l->in);
 	if (l->o->exit_eof || !x->v.win || status == EX_IO)
 		l->quit = 1;
-}
-
-/* Copies payload bytes [got, got + n) of the direct rect from src, or
- * reads up to n of them from fd (src NULL) into their rows. */
-static ssize_t direct_io(struct loop *l, const uint8_t *src, size_t n)
-{
-	struct direct *d = &l->dr;
-	size_t row = (size_t)d->r.w * 4, stride = (size_t)l->x->v.sw * 4;
-	struct iovec iov[IOV_N];
-	int k = 0;
-	for (size_t at = d->got, left = n; left && k < IOV_N; k++) {
-		size_t y = at / row, o = at % row, m = row - o < left ? row - o : left;
-		if (row == stride) /* full width: the rest of the payload is contiguous */
-			m = left;
-		iov[k] = (struct iovec){ d->dst + y * stride + o, m };
-		at += m, left -= m;
-	}
-	if (src) {
-		for (int i = 0; i < k; i++)
-			memcpy(iov[i].iov_base, src, iov[i].iov_len), src += iov[i].iov_len;
-		d->got += n;
-		return (ssize_t)n;
-	}
-	ssize_t r;
-	do
-		r = readv(l->rd.fd, iov, k);
-	while (r < 0 && errno == EINTR);
-	if (r > 0)
-		d->got += (size_t)r;
-	return r;
-}
-
-/*
- * Before the next record is taken from the buffer: is it a large raw rect
- * whose payload has not all arrived? Then its header is checked now, what
- * the buffer holds of its payload is copied into place and the rest is
- * read from the pipe straight into the staging image (one copy less).
- * Returns 1 when it started, 0 when the buffer goes on as usual, -1 on a
- * bad rect (x->err).
- */
-static int direct_start(struct loop *l)
-{
-	struct xs_reader *rd = &l->rd;
-	struct direct *d = &l->dr;
-	size_t have = rd->end - rd->start;
-	if (have < XS_HDR_LEN + XS_RECT_LEN)
-		return 0;
-	struct xs_hdr h = xs_get_hdr(rd->buf + rd->start);
-	const uint8_t *body = rd->buf + rd->start + XS_HDR_LEN;
-	if (xs_check_hdr(h) || h.type != XS_RECT || h.len < DIRECT_MIN || have >= XS_HDR_LEN + h.len ||
-	    xs_get32(body) != XS_ENC_RAW || !l->x->have_hello)
-		return 0;
-	d->h = h;
-	d->off = rd->off;
-	d->got = 0;
-	if (!(d->dst = feed_raw_begin(l->x, h, body, rd->off, &d->r)))
-		return -1;
-	direct_io(l, body + XS_RECT_LEN, have - XS_HDR_LEN - XS_RECT_LEN);
-	rd->start = rd->end = 0; /* all of the buffer was this record */
-	rd->off += XS_HDR_LEN + h.len;
-	d->on = 1;
-	return 1;
-}
-
-/* One read of the direct rect's payload; 1 when it is complete. */
-static int direct_step(struct loop *l)
-{
-	struct xpaint *x = l->x;
-	struct direct *d = &l->dr;
-	ssize_t n = direct_io(l, NULL, d->r.len - d->got);
-	x->t_fill = mono_ns();
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		snprintf(x->err, sizeof x->err, "read of the frame stream at offset %llu: %s",
-			 (unsigned long long)(d->off + XS_HDR_LEN + XS_RECT_LEN + d->got), strerror(errno));
-		stream_end(l, EX_IO);
-		return -1;
-	}
-	if (n == 0) {
-		l->rd.eof = 1;
-		snprintf(x->err, sizeof x->err, "rect record at offset %llu truncated: %zu of %u body bytes",
-			 (unsigned long long)d->off, XS_RECT_LEN + d->got, d->h.len);
-		stream_end(l, EX_DATA);
-		return -1;
-	}
-	if (d->got < d->r.len)
-		return 0;
-	d->on = 0;
-	feed_raw_end(x, &d->r);
-	return 1;
-}
-
-/* One read, then every whole record in the buffer. */
-static void pipe_once(struct loop *l)
-{
-	struct xpaint *x = l->x;
-	if (l->dr.on) {
-		direct_step(l);
-		return;
-	}
-	ssize_t n = xs_fill(&l->rd);
-	x->t_fill = mono_ns();
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		snprintf(x->err, sizeof x->err, "read of the frame stream at offset %llu: %s",
-			 (unsigned long long)l->rd.off, strerror(errno));
-		stream_end(l, EX_IO);
-		return;
-	}
-	for (;;) {
-		struct xs_hdr h;
-		const uint8_t *body;
-		uint64_t off;
-		int k = direct_start(l);
-		if (k < 0)
-			return stream_end(l, EX_DATA);
-		if (k > 0) {
-			if (l->dr.got == l->dr.r.len) /* cannot happen: the buffer lacked some */
-				l->dr.on = 0, feed_raw_end(x, &l->dr.r);
-			return;
-		}
-		k = xs_next(&l->rd, &h, &body, &off, x->err, sizeof x->err);
-		if (k < 0)
-			return stream_end(l, EX_DATA);
-		if (k == 0)
-			break;
-		k = feed(x, h, body, off);
-		if (k < 0)
-			return stream_end(l, EX_DATA);
-		if (k > 0)
-			return stream_end(l, 0);
-	}
-	if (l->rd.eof)
-		stream_end(l, 0);
-}
-
-/* Reads on while the stream has bytes waiting (reads are at most
- * DIRECT_MIN into the buffer), a bounded number of times so that X
- * events are not kept waiting. */
-static void pipe_step(struct loop *l)
-{
-	for (int i = 0; i < 64 && l->reading && !l->quit; i++) {
-		int n = 0;
-		pipe_once(l);
-		if (!l->reading || ioctl(l->rd.fd, FIONREAD, &n) < 0 || n <= 0)
-			break;
-	}
 }
 
 /* Keys for xpaint itself, never forwarded: Ctrl+Alt+F (full screen), and
@@ -437,7 +254,7 @@ static void wait_events(struct loop *l)
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
 		{ x->k.len && !x->k.dead ? x->k.fd : -1, POLLOUT, 0 },
-		{ l->reading && !l->o->ring ? l->rd.fd : -1, POLLIN, 0 },
+		{ l->reading && !l->o->ring ? l->in.rd.fd : -1, POLLIN, 0 },
 		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
 	};
 	struct timespec ts = { 0, 0 }, *tp = NULL;
@@ -472,8 +289,9 @@ static void wait_events(struct loop *l)
 		signals(l);
 	if (p[2].revents)
 		ctl_write(&x->k);
-	if (p[3].revents && !l->quit)
-		pipe_step(l);
+	int st;
+	if (p[3].revents && !l->quit && pipein_step(x, &l->in, &st))
+		stream_end(l, st);
 	if (ring && !l->quit) {
 		int n = ringin_step(x);
 		if (n < 0)
@@ -495,8 +313,8 @@ static void finish(struct loop *l)
 	ctl_close(&x->k);
 	if (child > 0) {
 		int ws;
-		if (!l->o->ring && l->rd.fd > 0)
-			close(l->rd.fd);
+		if (!l->o->ring)
+			pipein_close(&l->in);
 		kill(child, SIGTERM);
 		waitpid(child, &ws, 0);
 	}
@@ -514,7 +332,7 @@ int main(int argc, char **argv)
 	parse(argc, argv, &o, &x);
 	l.x = &x;
 	l.o = &o;
-	l.sfd = sigfd_open();
+	l.sfd = signals_fd();
 	if (!o.cmd && !o.ring && isatty(0))
 		die(EX_USAGE_, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
 	x.v.title = o.title;
@@ -535,8 +353,7 @@ int main(int argc, char **argv)
 	if (o.ring)
 		ringin_open(&x, o.ring);
 	else
-		xs_reader_init(&l.rd, in);
-	l.rd.chunk = DIRECT_MIN; /* leaves most of a large raw rect in the pipe for direct_start */
+		pipein_open(&l.in, in);
 	while (!l.quit) {
 		x_events(&l);
 		if (l.quit)

@@ -627,14 +627,6 @@ int view_attach_ring(struct view *v, int fd)
 	return 0;
 }
 
-void view_detach_ring(struct view *v)
-{
-	if (v->ring_attached)
-		xcb_shm_detach(v->c, v->ring_seg);
-	v->ring_attached = 0;
-	v->ring_seg = 0;
-}
-
 /* The open frame holds too much of the ring (the writer would wait for us
  * while we wait for the frame end): copy its ring rects into the staging
  * image so the space can be released. A later rect of the same frame that

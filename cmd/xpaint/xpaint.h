@@ -3,7 +3,8 @@
  * control records. view.c owns the X side (window, backing pixmap, MIT-SHM
  * staging, cursor), ctl.c the control output (coprocess, bounded queue,
  * input and the binding proof), feed.c turns checked records into painting,
- * ringin.c reads a shared-memory ring, main.c has the poll loop.
+ * pipein.c reads a pipe, ringin.c a shared-memory ring, main.c has the
+ * poll loop.
  */
 #ifndef XPAINT_H
 #define XPAINT_H
@@ -11,6 +12,7 @@
 #include "clip.h"
 #include "proto.h"
 #include "ring.h"
+#include "stream.h"
 
 #include <X11/Xlib.h>
 #include <stdint.h>
@@ -154,7 +156,6 @@ void view_cursor(struct view *v, const struct xs_cursor *c);
 void view_pointer_visible(struct view *v, int visible);
 void view_sync(struct view *v);
 int view_attach_ring(struct view *v, int fd);
-void view_detach_ring(struct view *v);
 void view_spill(struct view *v);
 void view_title(struct view *v, const uint8_t *untrusted, uint32_t len);
 void view_fullscreen(struct view *v);
@@ -193,6 +194,27 @@ void clip_record(struct xpaint *x, const struct xs_msg *m);
 int clip_event(struct xpaint *x, XEvent *e);
 void clip_flush(struct xpaint *x);
 int64_t clip_timeout(const struct xpaint *x);
+
+/* pipein.c: the stream from a pipe. */
+/* A large raw rect being read from the pipe into the staging image. */
+struct direct {
+	int on;
+	struct xs_hdr h;
+	struct xs_rect r;
+	uint64_t off;        /* stream offset of its record */
+	uint8_t *dst;        /* staging address of its first pixel */
+	size_t got;          /* payload bytes in place */
+};
+struct pipein {
+	struct xs_reader rd;
+	struct direct dr;
+};
+void pipein_open(struct pipein *p, int fd);
+/* Reads while bytes wait (a bounded number of times, so that X events are
+ * not kept waiting). Returns 0, or 1 when the stream ended: *st is 0 (a
+ * bye or the end of the stream) or EX_IO / EX_DATA with x->err. */
+int pipein_step(struct xpaint *x, struct pipein *p, int *st);
+void pipein_close(struct pipein *p);
 
 /* ringin.c */
 void ringin_open(struct xpaint *x, const char *path);

@@ -24,26 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shmimg.h"
+
 #define NPIC 6
 #define STRIPE_BITS 32
 #define STRIPE_PX 16
 
-struct pic { XImage *im; XShmSegmentInfo si; };
-
-static void pic_new(Display *d, struct pic *p, int w, int h)
-{
-	int scr = DefaultScreen(d);
-	p->im = XShmCreateImage(d, DefaultVisual(d, scr), DefaultDepth(d, scr), ZPixmap, NULL, &p->si,
-	                        (unsigned)w, (unsigned)h);
-	if (!p->im) die(EX_NOX, "XShmCreateImage failed");
-	p->si.shmid = shmget(IPC_PRIVATE, (size_t)p->im->bytes_per_line * (size_t)h, IPC_CREAT | 0600);
-	if (p->si.shmid < 0) die(EX_OS, "shmget:");
-	p->si.shmaddr = p->im->data = shmat(p->si.shmid, NULL, 0);
-	p->si.readOnly = False;
-	if (!XShmAttach(d, &p->si)) die(EX_NOX, "XShmAttach failed");
-	XSync(d, False);
-	shmctl(p->si.shmid, IPC_RMID, NULL);
-}
 
 /* Same generator as latprobe's full mode, another seed range. */
 static void fill_noise(XImage *im, unsigned seed)
@@ -99,9 +85,9 @@ int main(int argc, char **argv)
 	Screen *s = DefaultScreenOfDisplay(d);
 	if (!w) { w = WidthOfScreen(s); h = HeightOfScreen(s); }
 	if (w < STRIPE_BITS * STRIPE_PX || h < 2 * STRIPE_PX) die(EX_USAGE_, "frame %dx%d too small", w, h);
-	static struct pic pics[NPIC];
+	static struct shmimg pics[NPIC];
 	for (int k = 0; k < NPIC; k++) {
-		pic_new(d, &pics[k], w, h);
+		shmimg_new(d, &pics[k], w, h, 0);
 		fill_noise(pics[k].im, (unsigned)k + 101);
 	}
 	XSetWindowAttributes a = { .override_redirect = True, .background_pixel = 0 };
@@ -118,7 +104,7 @@ int main(int argc, char **argv)
 	uint64_t period = 1000000000ull / (uint64_t)fps, start = mono_ns(), next = start;
 	long drawn = 0, late = 0, ticks = 0, total = (long)secs * fps;
 	for (uint32_t n = 1; ticks < total; n++) {
-		struct pic *p = &pics[n % NPIC];
+		struct shmimg *p = &pics[n % NPIC];
 		stamp(p->im, 0, n);
 		stamp(p->im, h - STRIPE_PX, n);
 		XShmPutImage(d, win, gc, p->im, 0, 0, 0, 0, (unsigned)w, (unsigned)h, False);

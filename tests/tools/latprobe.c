@@ -40,13 +40,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shmimg.h"
+
 #define SQ 64
 #define NFRAMES 4   /* distinct full frames the full mode cycles through */
 #define SPOT 16     /* full mode: spots of SPOT x SPOT pixels, 4 x 4 of them */
 #define STRIPE_BITS 32
 #define STRIPE_PX 16
 
-struct shmimg { XImage *im; XShmSegmentInfo si; };
 
 struct probe {
 	Display *src, *dst;
@@ -61,22 +62,6 @@ struct probe {
 	double *ms;
 	int got, lost;
 };
-
-/* Shared-memory image of w x h on dpy; dies when MIT-SHM is missing. */
-static void shm_new(Display *d, struct shmimg *s, int w, int h)
-{
-	int scr = DefaultScreen(d);
-	s->im = XShmCreateImage(d, DefaultVisual(d, scr), DefaultDepth(d, scr), ZPixmap, NULL, &s->si,
-	                        (unsigned)w, (unsigned)h);
-	if (!s->im) die(EX_NOX, "XShmCreateImage %dx%d failed", w, h);
-	s->si.shmid = shmget(IPC_PRIVATE, (size_t)s->im->bytes_per_line * (size_t)h, IPC_CREAT | 0600);
-	if (s->si.shmid < 0) die(EX_OS, "shmget:");
-	s->si.shmaddr = s->im->data = shmat(s->si.shmid, NULL, 0);
-	s->si.readOnly = False;
-	if (!XShmAttach(d, &s->si)) die(EX_NOX, "XShmAttach failed");
-	XSync(d, False);
-	shmctl(s->si.shmid, IPC_RMID, NULL);
-}
 
 static Display *open_dpy(const char *name)
 {
@@ -229,7 +214,7 @@ static void run_square(struct probe *p)
 {
 	struct sqarg s = { .colour = 0 };
 	p->swin = source_window(p->src, p->px, p->py, SQ, SQ);
-	shm_new(p->dst, &s.img, SQ, SQ);
+	shmimg_new(p->dst, &s.img, SQ, SQ, 0);
 	GC gc = XCreateGC(p->src, p->swin, 0, NULL);
 	for (int i = -3; i < p->n; i++) {   /* 3 warm-up samples, not counted */
 		s.colour = next_colour(s.colour);
@@ -277,10 +262,10 @@ static void run_full(struct probe *p)
 	struct fullarg f;
 	p->swin = source_window(p->src, 0, 0, p->sw, p->sh);
 	for (int k = 0; k < NFRAMES; k++) {
-		shm_new(p->src, &frames[k], p->sw, p->sh);
+		shmimg_new(p->src, &frames[k], p->sw, p->sh, 0);
 		fill_noise(frames[k].im, (unsigned)k + 1);
 	}
-	shm_new(p->dst, &f.spot, SPOT, SPOT);
+	shmimg_new(p->dst, &f.spot, SPOT, SPOT, 0);
 	GC gc = XCreateGC(p->src, p->swin, 0, NULL);
 	for (int i = -3; i < p->n; i++) {
 		struct shmimg *fr = &frames[(i + 3) % NFRAMES];
@@ -311,8 +296,8 @@ static long decode_stripe(XImage *im)
 static void run_count(struct probe *p)
 {
 	struct shmimg top, bot;
-	shm_new(p->dst, &top, STRIPE_BITS * STRIPE_PX, STRIPE_PX);
-	shm_new(p->dst, &bot, STRIPE_BITS * STRIPE_PX, STRIPE_PX);
+	shmimg_new(p->dst, &top, STRIPE_BITS * STRIPE_PX, STRIPE_PX, 0);
+	shmimg_new(p->dst, &bot, STRIPE_BITS * STRIPE_PX, STRIPE_PX, 0);
 	FILE *log = p->out ? fopen(p->out, "w") : NULL;
 	long last = -1, shown = 0, torn = 0;
 	uint64_t start = mono_ns(), first = 0, lastt = 0, end = start + (uint64_t)p->secs * 1000000000ull;
@@ -360,7 +345,7 @@ static void run_key(struct probe *p)
 	int ev, err, maj, min;
 	if (!XTestQueryExtension(p->dst, &ev, &err, &maj, &min)) die(EX_NOX, "viewer display has no XTEST");
 	struct keyarg k;
-	shm_new(p->dst, &k.img, p->aw, p->ah);
+	shmimg_new(p->dst, &k.img, p->aw, p->ah, 0);
 	k.len = (size_t)k.img.im->bytes_per_line * (size_t)p->ah;
 	k.before = malloc(k.len);
 	if (!k.before) die(EX_OS, "malloc:");

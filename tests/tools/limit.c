@@ -23,9 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shmimg.h"
+
 #define NBUF 4
 
-struct shmimg { XImage *im; XShmSegmentInfo si; };
 
 static double *samples;
 
@@ -91,35 +92,6 @@ static void bench_pipe(size_t len, int n)
 	printf("pipe_ms=%.4f pipe_gbs=%.2f ", ms, (double)len / ms / 1e6);
 }
 
-static void shm_new(Display *d, struct shmimg *s, int w, int h)
-{
-	int scr = DefaultScreen(d);
-	s->im = XShmCreateImage(d, DefaultVisual(d, scr), DefaultDepth(d, scr), ZPixmap, NULL, &s->si,
-	                        (unsigned)w, (unsigned)h);
-	if (!s->im) die(EX_NOX, "XShmCreateImage failed");
-	s->si.shmid = shmget(IPC_PRIVATE, (size_t)s->im->bytes_per_line * (size_t)h, IPC_CREAT | 0600);
-	if (s->si.shmid < 0) die(EX_OS, "shmget:");
-	s->si.shmaddr = s->im->data = shmat(s->si.shmid, NULL, 0);
-	s->si.readOnly = False;
-	if (!XShmAttach(d, &s->si)) die(EX_NOX, "XShmAttach failed");
-	XSync(d, False);
-}
-
-/* An image on display d over the same shared memory as src (attached to
- * another display): what one server writes, the other reads. */
-static void shm_share(Display *d, struct shmimg *s, const struct shmimg *src)
-{
-	int scr = DefaultScreen(d);
-	s->im = XShmCreateImage(d, DefaultVisual(d, scr), DefaultDepth(d, scr), ZPixmap, NULL, &s->si,
-	                        (unsigned)src->im->width, (unsigned)src->im->height);
-	if (!s->im) die(EX_NOX, "XShmCreateImage failed");
-	s->si.shmid = src->si.shmid;
-	s->si.shmaddr = s->im->data = src->si.shmaddr;
-	s->si.readOnly = False;
-	if (!XShmAttach(d, &s->si)) die(EX_NOX, "XShmAttach failed");
-	XSync(d, False);
-}
-
 static Display *open_dpy(const char *name)
 {
 	Display *d = XOpenDisplay(name);
@@ -169,12 +141,12 @@ static void bench_x(const char *src, const char *dst, int w, int h, int n)
 		Window sw = or_window(s, 0, 0, cw, ch), dw = or_window(d, 0, 0, cw, ch);
 		GC sg = XCreateGC(s, sw, 0, NULL), dg = XCreateGC(d, dw, 0, NULL);
 		struct shmimg grab, put, frame[2];
-		shm_new(s, &grab, cw, ch);
-		shm_share(d, &put, &grab);
+		shmimg_new(s, &grab, cw, ch, 1);
+		shmimg_share(d, &put, &grab);
 		shmctl(grab.si.shmid, IPC_RMID, NULL);
 		if (k) {
 			for (int f = 0; f < 2; f++) {
-				shm_new(s, &frame[f], cw, ch);
+				shmimg_new(s, &frame[f], cw, ch, 1);
 				uint32_t x = 99u + (uint32_t)f;
 				for (size_t b = 0; b < (size_t)frame[f].im->bytes_per_line * (size_t)ch / 4; b++) {
 					x ^= x << 13; x ^= x >> 17; x ^= x << 5;

@@ -1,0 +1,145 @@
+/*
+ * xcap's output side: records are queued in a buffer of segments (bytes of
+ * the buffer, or pixel rows referenced where they lie) and written to
+ * stdout with writev(), large pixel runs spliced into a pipe with
+ * vmsplice(); under shmring -w they go into the ring instead (ringout.c).
+ */
+#include "util.h"
+#include "xcap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+uint8_t *out_reserve(struct outbuf *o, size_t n)
+{
+	o->buf = xs_grow(o->buf, &o->cap, o->len + n, 1, 1u << 20);
+	return o->buf + o->len;
+}
+
+static struct oseg *seg_add(struct outbuf *o)
+{
+	o->seg = xs_grow(o->seg, &o->segcap, o->nseg + 1, sizeof *o->seg, 256);
+	return &o->seg[o->nseg++];
+}
+
+/* Ends the open run of buf bytes as a segment (before an ext one, and
+ * before a flush). */
+void out_close(struct outbuf *o)
+{
+	if (o->len > o->mark)
+		*seg_add(o) = (struct oseg){ NULL, o->mark, o->len - o->mark };
+	o->mark = o->len;
+}
+
+/* Queues n bytes at p without copying them; p must stay unchanged until
+ * they are written (and, spliced, read: see struct outbuf). */
+void out_ext(struct outbuf *o, const uint8_t *p, size_t n)
+{
+	out_close(o);
+	struct oseg *l = o->nseg > o->cur ? &o->seg[o->nseg - 1] : NULL;
+	if (l && l->ext && l->ext + l->len == p)
+		l->len += n; /* rows of a full-width run are contiguous */
+	else
+		*seg_add(o) = (struct oseg){ p, 0, n };
+}
+
+int out_pending(const struct outbuf *o)
+{
+	return o->len || o->nseg;
+}
+
+void out_record(struct cap *c, const uint8_t *rec, size_t n)
+{
+	memcpy(out_reserve(&c->out, n), rec, n);
+	c->out.len += n;
+}
+
+#define SPLICE_MIN (32u << 10) /* smaller pieces are copied: a spliced piece takes a pipe slot per page */
+#define IOV_N 64
+
+static int spliceable(const struct outbuf *o, const struct oseg *s)
+{
+	return o->pipe && s->ext && s->len >= SPLICE_MIN;
+}
+
+/*
+ * Writes what it can of the output, in order: runs of buffer bytes and
+ * small pixel rows with writev(), large pixel runs into a pipe with
+ * vmsplice() (the pipe then references the private copy's pages instead
+ * of copying them). -1: the reader is gone.
+ */
+int out_flush(struct cap *c)
+{
+	struct outbuf *o = &c->out;
+	out_close(o);
+	if (c->ring)
+		return ringout_flush(c);
+	while (o->cur < o->nseg) {
+		struct iovec iov[IOV_N];
+		int n = 0, sp = spliceable(o, &o->seg[o->cur]);
+		for (size_t i = o->cur; i < o->nseg && n < IOV_N && spliceable(o, &o->seg[i]) == sp; i++) {
+			const struct oseg *s = &o->seg[i];
+			const uint8_t *b = s->ext ? s->ext : o->buf + s->off;
+			size_t skip = i == o->cur ? o->done : 0;
+			iov[n++] = (struct iovec){ (void *)(b + skip), s->len - skip };
+		}
+		ssize_t w = sp ? vmsplice(1, iov, (unsigned long)n, SPLICE_F_NONBLOCK) : writev(1, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EPIPE || errno == ECONNRESET)
+				return -1;
+			die(EX_IO, "%s to stdout:", sp ? "vmsplice" : "write");
+		}
+		if (sp && w > 0)
+			o->spliced = 1;
+		c->st.out_bytes += (size_t)w;
+		for (size_t k = (size_t)w; k;) {
+			size_t left = o->seg[o->cur].len - o->done;
+			if (k < left) {
+				o->done += k;
+				break;
+			}
+			k -= left;
+			o->cur++, o->done = 0;
+		}
+		while (o->cur < o->nseg && o->seg[o->cur].len == o->done)
+			o->cur++, o->done = 0;
+	}
+	o->len = o->mark = o->nseg = o->cur = o->done = 0;
+	return 0;
+}
+
+/* May the private copy be rewritten? Not while the pipe holds pages of it
+ * that were spliced: the reader would read the new pixels as the old. */
+int out_copy_free(struct cap *c)
+{
+	int n = 0;
+	if (!c->out.spliced)
+		return 1;
+	if (ioctl(1, FIONREAD, &n) < 0 || n == 0)
+		c->out.spliced = 0;
+	return !c->out.spliced;
+}
+
+/* stdout: a tty is refused, a pipe gets 1 MiB, O_NONBLOCK and vmsplice. */
+void out_setup_stdout(struct cap *c)
+{
+	struct stat st;
+	if (isatty(1))
+		die(EX_USAGE_, "stdout is a terminal: pipe it into xpaint or a file");
+	if (fstat(1, &st) < 0)
+		die(EX_OS, "fstat stdout:");
+	if (S_ISFIFO(st.st_mode) && fcntl(1, F_SETPIPE_SZ, 1 << 20) < 0)
+		VERB("F_SETPIPE_SZ 1 MiB on stdout: %s", strerror(errno));
+	c->out.pipe = S_ISFIFO(st.st_mode);
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+		fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+}
