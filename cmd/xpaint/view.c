@@ -523,9 +523,19 @@ void view_title(struct view *v, const uint8_t *untrusted, uint32_t len)
 	size_t n = xs_title_prefixed(t, v->title, untrusted, len);
 	if (!v->win)
 		return;
-	XChangeProperty(v->dpy, v->win, XA_WM_NAME, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
+	/* WM_NAME as ICCCM wants it (STRING, or COMPOUND_TEXT past Latin-1:
+	 * XFetchName readers), _NET_WM_NAME in UTF-8 */
+	XTextProperty tp;
+	char *list[1] = { t };
+	if (Xutf8TextListToTextProperty(v->dpy, list, 1, XStdICCTextStyle, &tp) == Success) {
+		XSetWMName(v->dpy, v->win, &tp);
+		XSetWMIconName(v->dpy, v->win, &tp);
+		XFree(tp.value);
+	} else {
+		XChangeProperty(v->dpy, v->win, XA_WM_NAME, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
+		XChangeProperty(v->dpy, v->win, XA_WM_ICON_NAME, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
+	}
 	XChangeProperty(v->dpy, v->win, v->a_netname, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
-	XChangeProperty(v->dpy, v->win, XA_WM_ICON_NAME, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
 	DBG(D_X, "title: %zu bytes", n);
 }
 
