@@ -2,7 +2,7 @@
 # The clipboard both ways (xpaint -C both -L 8M -- xcap) with real X
 # clients: xclip copies on one display and pastes on the other. CLIPBOARD
 # and PRIMARY, UTF-8 text, bytes that are not UTF-8 (passed as they are),
-# and 5 MB each way, which both selection owners send as INCR.
+# image/png, and 5 MB each way, which both selection owners send as INCR.
 . "$(dirname "$0")/lib.sh"
 command -v xclip >/dev/null || fail "xclip missing (scripts/deps)"
 xvfb G 320x240
@@ -38,6 +38,15 @@ printf '\xc0\xaf\xed\xa0\x80z' >"$T/h3"
 copy "$H" clipboard "$T/h3"
 waitfor 10 pasted "$G" clipboard "$T/h3" || fail "non-UTF-8 bytes host to guest: $(od -c "$T/got" | head -3)"
 
+# image/png, both ways (netpbm makes the picture)
+ppmmake red 40 30 | pnmtopng >"$T/g.png" 2>/dev/null
+bg env DISPLAY="$G" xclip -quiet -selection clipboard -t image/png -i "$T/g.png" >/dev/null 2>&1
+pastedpng() { DISPLAY=$1 timeout 10 xclip -selection clipboard -t image/png -o >"$T/got" 2>/dev/null && cmp -s "$2" "$T/got"; }
+waitfor 10 pastedpng "$H" "$T/g.png" || fail "image/png guest to host"
+ppmmake blue 30 20 | pnmtopng >"$T/h.png" 2>/dev/null
+bg env DISPLAY="$H" xclip -quiet -selection clipboard -t image/png -i "$T/h.png" >/dev/null 2>&1
+waitfor 10 pastedpng "$G" "$T/h.png" || fail "image/png host to guest"
+
 # 5 MB each way: INCR from the owner, pieces on the wire, INCR to the paster
 head -c 3900000 /dev/urandom | base64 -w 76 | head -c 5000000 >"$T/big"
 copy "$G" clipboard "$T/big"
@@ -50,4 +59,4 @@ t2=$(date +%s%N)
 waitfor 20 pasted "$G" clipboard "$T/big" || fail "5 MB host to guest: got $(wc -c <"$T/got") bytes"
 t3=$(date +%s%N)
 grep -q 'guest text\|host text' "$T/xp.err" && fail "clipboard content in the log"
-pass "CLIPBOARD and PRIMARY both ways, non-UTF-8 bytes, 5 MB guest to host in $(((t1 - t0) / 1000000)) ms, host to guest in $(((t3 - t2) / 1000000)) ms"
+pass "CLIPBOARD and PRIMARY both ways, non-UTF-8 bytes, image/png, 5 MB guest to host in $(((t1 - t0) / 1000000)) ms, host to guest in $(((t3 - t2) / 1000000)) ms"
