@@ -19,7 +19,7 @@ TOOLS = xcap xpaint shmring vsockd
 XLIBSRC = lib/xsel.c
 LIBSRC = $(filter-out $(XLIBSRC),$(wildcard lib/*.c))
 
-PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi liblz4 libturbojpeg
+PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi xcomposite liblz4 libturbojpeg
 PKGS_xpaint = x11 xext x11-xcb xcb xcb-shm xcursor xrandr xfixes xrender liblz4 libturbojpeg
 PKGS_shmring =
 PKGS_vsockd =

@@ -2,11 +2,13 @@
  * Fuzz target for the record parser and the decoders: the input is a frame
  * or control stream, read the way xpaint reads it (xs_reader over a pipe,
  * xs_parse, xs_check_rect against the hello's surface, xs_decode into a
- * surface). Any crash, overread or UB here is a hole a guest could use.
+ * surface; the text of seamless window titles through the title
+ * sanitiser xpaint uses). Any crash, overread or UB here is a hole a guest could use.
  */
 #include "codec.h"
 #include "proto.h"
 #include "stream.h"
+#include "title.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			surf = calloc((size_t)w * hh, 4);
 			sw = w;
 			sh = hh;
+		} else if (m.type == XS_WIN_TITLE || m.type == XS_WIN_CLASS) {
+			char t[XS_TITLE_BUF];
+			size_t tn = xs_title_prefixed(t, "fuzz", m.u.wtext.text, m.u.wtext.len);
+			if (tn >= XS_TITLE_BUF || t[tn])
+				abort();
 		} else if (m.type == XS_RECT) {
 			if (!surf || xs_check_rect(&m.u.rect, sw, sh, err, sizeof err))
 				break;

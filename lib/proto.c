@@ -30,6 +30,7 @@ const char *xs_type_name(unsigned t)
 	case XS_C_SIZE: return "size";
 	case XS_C_NONCE: return "nonce";
 	case XS_C_RESET: return "reset";
+	/* desktop: title and clipboard */
 	case XS_TITLE: return "title";
 	case XS_CLIP_OFFER: return "clip-offer";
 	case XS_CLIP_DATA: return "clip-data";
@@ -37,6 +38,17 @@ const char *xs_type_name(unsigned t)
 	case XS_C_CLIP_OFFER: return "control-clip-offer";
 	case XS_C_CLIP_DATA: return "control-clip-data";
 	case XS_C_CLIP_REQ: return "control-clip-request";
+	/* seamless windows */
+	case XS_WIN: return "window";
+	case XS_WIN_GEOM: return "window-geometry";
+	case XS_WIN_STACK: return "window-stack";
+	case XS_WIN_TITLE: return "window-title";
+	case XS_WIN_CLASS: return "window-class";
+	case XS_WIN_GONE: return "window-gone";
+	case XS_WIN_RECTS: return "window-rects";
+	case XS_C_WIN_CONFIGURE: return "window-configure";
+	case XS_C_WIN_CLOSE: return "window-close";
+	case XS_C_WIN_FOCUS: return "window-focus";
 	}
 	return "unknown";
 }
@@ -68,10 +80,17 @@ static void bounds(unsigned t, uint32_t *lo, uint32_t *hi)
 	case XS_ECHO: case XS_C_NONCE: case XS_C_KEY: case XS_C_BUTTON: fixed = 16; break;
 	case XS_BYE: fixed = 4; break;
 	case XS_C_REFRESH: case XS_C_RESET: *lo = *hi = 0; return;
+	/* desktop: title and clipboard */
 	case XS_TITLE: *lo = 0; *hi = XS_TITLE_WIRE; return;
 	case XS_CLIP_OFFER: case XS_C_CLIP_OFFER: fixed = 12; break;
 	case XS_CLIP_REQ: case XS_C_CLIP_REQ: fixed = 16; break;
 	case XS_CLIP_DATA: case XS_C_CLIP_DATA: *lo = XS_CLIP_HDR; *hi = XS_CLIP_HDR + XS_CLIP_CHUNK; return;
+	/* seamless windows */
+	case XS_WIN: fixed = 28; break;
+	case XS_WIN_GEOM: case XS_C_WIN_CONFIGURE: fixed = 20; break;
+	case XS_WIN_GONE: case XS_WIN_RECTS: case XS_C_WIN_CLOSE: case XS_C_WIN_FOCUS: fixed = 4; break;
+	case XS_WIN_TITLE: case XS_WIN_CLASS: *lo = 4; *hi = 4 + XS_WIN_TEXT_MAX; return;
+	case XS_WIN_STACK: *lo = 0; *hi = 4 * XS_WIN_STACK_MAX; return;
 	default: *lo = 1; *hi = 0; return; /* empty range: unknown type */
 	}
 	*lo = *hi = fixed;
@@ -211,6 +230,62 @@ static const char *parse_desk(struct xs_hdr h, const uint8_t *b, struct xs_msg *
 	return NULL;
 }
 
+/*
+ * Seamless window records: the structure only (id nonzero, known flags,
+ * whole ids). Sizes, counts and placement are the viewer's policy: a
+ * window that breaks them is dropped there, the stream goes on.
+ */
+static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	struct xs_win *w = &m->u.win;
+	switch (h.type) {
+	case XS_WIN:
+		w->flags = xs_get32(b + 20);
+		w->transient = xs_get32(b + 24);
+		if (w->flags & ~XS_WF_OVERRIDE) {
+			snprintf(err, n, "window flags 0x%x: unknown bits", w->flags);
+			return err;
+		}
+		/* fall through */
+	case XS_WIN_GEOM:
+	case XS_C_WIN_CONFIGURE:
+		w->x = (int32_t)xs_get32(b + 4);
+		w->y = (int32_t)xs_get32(b + 8);
+		w->w = xs_get32(b + 12);
+		w->h = xs_get32(b + 16);
+		/* fall through */
+	case XS_WIN_GONE:
+	case XS_WIN_RECTS:
+	case XS_C_WIN_CLOSE:
+	case XS_C_WIN_FOCUS:
+		w->id = xs_get32(b);
+		break;
+	case XS_WIN_TITLE:
+	case XS_WIN_CLASS:
+		m->u.wtext.id = xs_get32(b);
+		m->u.wtext.text = b + 4;
+		m->u.wtext.len = h.len - 4;
+		if (!m->u.wtext.id) {
+			snprintf(err, n, "window id 0");
+			return err;
+		}
+		return NULL;
+	case XS_WIN_STACK:
+		m->u.wstack.n = h.len / 4;
+		m->u.wstack.ids = b;
+		if (h.len % 4) {
+			snprintf(err, n, "stack of %u bytes is not whole window ids", h.len);
+			return err;
+		}
+		return NULL;
+	}
+	if (!w->id) {
+		snprintf(err, n, "window id 0");
+		return err;
+	}
+	return NULL;
+}
+
 const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	const char *e = xs_check_hdr(h);
@@ -238,17 +313,17 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 			snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
 			return err;
 		}
-		if (o->flags & ~XS_HF_KNOWN) {
-			snprintf(err, n, "hello flags 0x%x: features this reader (version %u.%u) does not know", o->flags,
-				 XS_VERSION_MAJOR, XS_VERSION_MINOR);
-			return err;
-		}
 		if (o->format != XS_FORMAT_BGRX) {
 			snprintf(err, n, "unknown pixel format %u", o->format);
 			return err;
 		}
 		if ((e = xs_check_size(o->width, o->height))) {
 			snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
+			return err;
+		}
+		if (o->flags & ~XS_HF_KNOWN) {
+			snprintf(err, n, "hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
+				 o->flags & ~XS_HF_KNOWN);
 			return err;
 		}
 		break;
@@ -268,8 +343,8 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 			return err;
 		}
 		if (o->flags & ~XS_CF_KNOWN) {
-			snprintf(err, n, "control hello flags 0x%x: features this reader (version %u.%u) does not know",
-				 o->flags, XS_VERSION_MAJOR, XS_VERSION_MINOR);
+			snprintf(err, n, "control hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
+				 o->flags & ~XS_CF_KNOWN);
 			return err;
 		}
 		break;
@@ -352,7 +427,10 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 	case XS_C_RESET:
 		break;
 	default:
-		return parse_desk(h, b, m, err, n);
+		if (h.type == XS_TITLE || (h.type >= XS_CLIP_OFFER && h.type <= XS_CLIP_REQ) ||
+		    (h.type >= XS_C_CLIP_OFFER && h.type <= XS_C_CLIP_REQ))
+			return parse_desk(h, b, m, err, n);
+		return parse_win(h, b, m, err, n);
 	}
 	return NULL;
 }
@@ -481,6 +559,44 @@ size_t xs_build_motion(uint8_t *p, int32_t x, int32_t y)
 size_t xs_build_empty(uint8_t *p, uint16_t type)
 {
 	xs_put_hdr(p, type, 0);
+	return XS_HDR_LEN;
+}
+
+/* Seamless windows. */
+size_t xs_build_win(uint8_t *p, uint16_t type, const struct xs_win *w)
+{
+	uint32_t len = type == XS_WIN ? 28 : 20;
+	xs_put_hdr(p, type, len);
+	xs_put32(p + 8, w->id);
+	xs_put32(p + 12, (uint32_t)w->x);
+	xs_put32(p + 16, (uint32_t)w->y);
+	xs_put32(p + 20, w->w);
+	xs_put32(p + 24, w->h);
+	if (type == XS_WIN) {
+		xs_put32(p + 28, w->flags);
+		xs_put32(p + 32, w->transient);
+	}
+	return XS_HDR_LEN + len;
+}
+
+size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id)
+{
+	xs_put_hdr(p, type, 4);
+	xs_put32(p + 8, id);
+	return XS_HDR_LEN + 4;
+}
+
+size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len)
+{
+	xs_put_hdr(p, type, 4 + len);
+	xs_put32(p + 8, id);
+	memcpy(p + 12, text, len);
+	return XS_HDR_LEN + 4 + len;
+}
+
+size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n)
+{
+	xs_put_hdr(p, XS_WIN_STACK, 4 * n);
 	return XS_HDR_LEN;
 }
 

@@ -46,6 +46,18 @@ enum xs_type {
 	XS_C_SIZE = 69,   /* please resize the screen (RandR) */
 	XS_C_NONCE = 70,  /* echo this nonce in the frame stream */
 	XS_C_RESET = 71,  /* the controller went away: release all */
+
+	/* seamless windows (xcap -W), docs/PROTOCOL.md "Seamless windows" */
+	XS_WIN = 16,        /* a top-level window is shown: id, geometry, kind */
+	XS_WIN_GEOM = 17,   /* it moved or changed size */
+	XS_WIN_STACK = 18,  /* stacking order of the shown windows, bottom first */
+	XS_WIN_TITLE = 19,  /* its title (untrusted UTF-8) */
+	XS_WIN_CLASS = 20,  /* its WM_CLASS: instance NUL class (untrusted) */
+	XS_WIN_GONE = 21,   /* unmapped or destroyed */
+	XS_WIN_RECTS = 22,  /* the rects that follow paint this window */
+	XS_C_WIN_CONFIGURE = 80, /* please move / resize this window */
+	XS_C_WIN_CLOSE = 81,     /* please close it (WM_DELETE_WINDOW) */
+	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard */
 };
 
 /*
@@ -55,8 +67,6 @@ enum xs_type {
  */
 #define XS_HF_CLIP 1u   /* frame-stream hello flags, bit 0: the source does the clipboard */
 #define XS_CF_CLIP 1u   /* control-hello flags, bit 0: the viewer does the clipboard */
-#define XS_HF_KNOWN (XS_HF_CLIP) /* any other hello flag bit is refused */
-#define XS_CF_KNOWN (XS_CF_CLIP)
 enum xs_type_desk {
 	XS_TITLE = 9,       /* the guest's focused window title, UTF-8 (untrusted) */
 	XS_CLIP_OFFER = 10, /* the guest owns a selection now */
@@ -81,6 +91,12 @@ struct xs_clip_data {
 	const uint8_t *data;     /* len payload bytes */
 	uint32_t len;
 };
+/* Seamless windows: flags and wire limits. */
+#define XS_HF_WINDOWS (1u << 1)  /* hello flag: the stream carries windows */
+#define XS_CF_WINDOWS (1u << 1)  /* control-hello flag: the viewer shows them */
+#define XS_WF_OVERRIDE 1u        /* window flag: override-redirect (menu, tooltip) */
+#define XS_WIN_TEXT_MAX 4096u    /* bytes of a title or class record's text */
+#define XS_WIN_STACK_MAX 4096u   /* ids in a stack record */
 
 enum xs_enc {
 	XS_ENC_RAW = 0,   /* BGRX, 4 bytes a pixel, stride w*4 */
@@ -90,6 +106,11 @@ enum xs_enc {
 };
 
 #define XS_FORMAT_BGRX 1u
+
+/* Hello flags (frame stream) and control-hello flags: features, one bit
+ * each. A reader refuses a hello with a bit it does not know. */
+#define XS_HF_KNOWN (XS_HF_CLIP | XS_HF_WINDOWS)
+#define XS_CF_KNOWN (XS_CF_CLIP | XS_CF_WINDOWS)
 
 /* Parsed records: private copies, already checked by xs_parse(). */
 struct xs_hello {
@@ -120,6 +141,10 @@ struct xs_chello {
 };
 struct xs_key { uint32_t keysym, keycode, state, down; };
 struct xs_button { uint32_t button, down; int32_t x, y; };
+/* XS_WIN, XS_WIN_GEOM, XS_C_WIN_CONFIGURE; the others use only id. */
+struct xs_win { uint32_t id; int32_t x, y; uint32_t w, h, flags, transient; };
+struct xs_wtext { uint32_t id, len; const uint8_t *text; }; /* XS_WIN_TITLE, XS_WIN_CLASS */
+struct xs_wstack { uint32_t n; const uint8_t *ids; };       /* n u32 ids, read with xs_get32 */
 
 struct xs_msg {
 	uint16_t type;
@@ -134,6 +159,9 @@ struct xs_msg {
 		struct xs_chello chello;
 		struct xs_key key;
 		struct xs_button button;
+		struct xs_win win;
+		struct xs_wtext wtext;
+		struct xs_wstack wstack;
 		uint32_t reason;
 		struct xs_title title;
 		struct xs_clip_offer offer;
@@ -213,6 +241,11 @@ size_t xs_build_title(uint8_t *p, const uint8_t *text, uint32_t len);
 size_t xs_build_clip_offer(uint8_t *p, uint16_t type, uint32_t sel, uint32_t serial, uint32_t formats);
 size_t xs_build_clip_req(uint8_t *p, uint16_t type, uint32_t sel, uint32_t serial, uint32_t format, uint32_t max);
 size_t xs_build_clip_data_hdr(uint8_t *p, uint16_t type, const struct xs_clip_data *d);
+/* Seamless windows. */
+size_t xs_build_win(uint8_t *p, uint16_t type, const struct xs_win *w); /* XS_WIN, _GEOM, XS_C_WIN_CONFIGURE */
+size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS, XS_C_WIN_CLOSE, _FOCUS */
+size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len); /* 12+len bytes */
+size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n); /* then n u32 ids */
 
 #define XS_BUILD_MAX 64u /* largest record any fixed builder writes */
 

@@ -36,7 +36,15 @@ struct fetch {
 };
 
 struct pend { int active, sel, fmt; Window req; Atom prop, target; uint64_t deadline; };
-struct send { int active; Window req; Atom prop, type; uint8_t *data; size_t len, off; uint64_t deadline; };
+struct send {
+	int active;
+	Window req;
+	long mask;           /* what we selected on req before (restored after) */
+	Atom prop, type;
+	uint8_t *data;
+	size_t len, off;
+	uint64_t deadline;
+};
 struct cache { int have, status; uint8_t *data; size_t len; };
 
 struct xsel {
@@ -342,8 +350,13 @@ static void answer(struct xsel *s, Window req, Atom sel, Atom target, Atom prop,
 			die(EX_OS, "malloc:");
 		memcpy(data, c->data, len);
 	}
-	s->s[i] = (struct send){ 1, req, prop, type, data, len, 0, mono_ns() + WAIT_NS };
-	XSelectInput(s->dpy, req, PropertyChangeMask);
+	/* PropertyNotify from the requestor, added to what this client already
+	 * selects there (XSelectInput replaces the mask: xcap -W watches
+	 * top-level windows) */
+	XWindowAttributes wa;
+	long mask = XGetWindowAttributes(s->dpy, req, &wa) ? wa.your_event_mask : 0;
+	s->s[i] = (struct send){ 1, req, mask, prop, type, data, len, 0, mono_ns() + WAIT_NS };
+	XSelectInput(s->dpy, req, mask | PropertyChangeMask);
 	long hint = (long)len;
 	XChangeProperty(s->dpy, req, prop, s->a_incr, 32, PropModeReplace, (unsigned char *)&hint, 1);
 	notify(s, req, sel, target, prop, t);
@@ -365,7 +378,7 @@ static int on_delete(struct xsel *s, XPropertyEvent *e)
 			free(x->data);
 			x->active = 0;
 			if (x->req != s->win)
-				XSelectInput(s->dpy, x->req, NoEventMask);
+				XSelectInput(s->dpy, x->req, x->mask);
 		}
 		return 1;
 	}
@@ -583,6 +596,7 @@ void xsel_tick(struct xsel *s)
 		}
 	for (int i = 0; i < NSEND; i++)
 		if (s->s[i].active && s->s[i].deadline <= now) {
+			XSelectInput(s->dpy, s->s[i].req, s->s[i].mask);
 			free(s->s[i].data);
 			s->s[i].active = 0;
 		}

@@ -144,6 +144,32 @@ start_ring() {
 	SERVER_PIDS="$SRC_PID $DST_PID"
 }
 
+# Seamless windows through the ring (issue 12), interactive as start_ring:
+#   guest: vsockd -l unix:S | shmring -w RING -s SIZE -- xcap -W SRC
+#   host:  xpaint -r RING -t xs-bench-sm -- vsockd -c unix:S
+# Each SRC window is a DST window at the same place, so latprobe reads
+# DST's root (-w root), as for xpra.
+start_seamless() {
+	local size=$1 ring=/dev/shm/xs-bench-$$ sock=$W/ctl.$$.sock
+	have_ring && [ -x "$BIN/vsockd" ] || return 1
+	xvfb SRC "$size" && xvfb DST "$size" || return 1
+	rm -f "$ring" "$sock"
+	mkfifo "$W/ctl.fifo.$$" 2>/dev/null || true
+	"$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
+	STARTED+=($!)
+	"$BIN/shmring" -w "$ring" -s 64M -- "$BIN/xcap" -W "$SRC" <"$W/ctl.fifo.$$" 2>>"$W/xcap.log" &
+	STARTED+=($!)
+	waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
+	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/xcap.log")"; return 1; }
+	DISPLAY=$DST "$BIN/xpaint" -v -t xs-bench-sm -r "$ring" -- "$BIN/vsockd" -c "unix:$sock" >/dev/null \
+		2>>"$W/xpaint.log" &
+	STARTED+=($!)
+	waitfor 10 grep -q 'input enabled' "$W/xpaint.log" || { say "seamless xpaint not bound: $(tail -n3 "$W/xpaint.log")"; return 1; }
+	TARGET=(-w root)
+	PIPE_PIDS=$(descendants "${STARTED[@]:1}")
+	SERVER_PIDS="$SRC_PID $DST_PID"
+}
+
 # This project through a plain pipe, interactive: xpaint -- xcap SRC.
 start_pipe() {
 	local size=$1 title=xs-bench-pipe

@@ -19,6 +19,8 @@ if command -v jq >/dev/null; then
 	done
 	jq -e '[.figures[] | select(.system == "limit")] | length > 0' "$out/results.json" >/dev/null ||
 		fail "results.json: no limit figures"
+	jq -e '[.figures[] | select(.system == "seamless" and (.workload == "square" or .workload == "key"))] | length > 0' \
+		"$out/results.json" >/dev/null || fail "results.json: no seamless figures"
 else
 	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["figures"]' "$out/results.json" ||
 		fail "results.json does not parse"

@@ -56,6 +56,7 @@ struct writer {
 	uint64_t seq;
 	struct xs_codec *codec;
 	int pending;            /* a reader attached: snapshot due */
+	int windows;            /* seamless stream: no picture kept, the reader asks for a refresh */
 	uint16_t last_type;
 	uint64_t records, bytes;
 };
@@ -176,6 +177,7 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 	case XS_HELLO:
 		check_fits(w, m.u.hello.width, m.u.hello.height);
 		surface(w, m.u.hello.width, m.u.hello.height);
+		w->windows = (m.u.hello.flags & XS_HF_WINDOWS) != 0;
 		w->hello_len = XS_HDR_LEN + h.len;
 		xs_put_hdr(w->hello, XS_HELLO, h.len);
 		memcpy(w->hello + XS_HDR_LEN, body, h.len);
@@ -196,6 +198,8 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 		w->seq = m.u.frame.seq;
 		break;
 	case XS_RECT:
+		if (w->windows)
+			break; /* window coordinates: the snapshot of a seamless stream holds no picture */
 		if (!w->px)
 			die(EX_DATA, "rect record at stdin offset %llu before any hello", (unsigned long long)w->in_off);
 		if (xs_check_rect(&m.u.rect, w->w, w->h, err, sizeof err) ||
@@ -227,6 +231,10 @@ static void snapshot(struct writer *w)
 	put_record(w, w->hello, w->hello_len);
 	if (w->cursor)
 		put_record(w, w->cursor, w->cursor_len);
+	if (w->windows) { /* windows come with the refresh the viewer asks for at the hello */
+		VERB("reader attached: sent the hello of a seamless stream");
+		return;
+	}
 	for (y = 0; y < w->h; y += rows, n++) {
 		uint32_t hh = w->h - y < rows ? w->h - y : rows, len = XS_RECT_LEN + w->w * 4u * hh;
 		uint8_t *d = ring_writer_reserve(&w->rw, len);

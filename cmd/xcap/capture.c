@@ -425,6 +425,8 @@ static uint32_t emit_tiles(struct cap *c, uint32_t ty0, uint32_t ty1)
  */
 int cap_frame(struct cap *c)
 {
+	if (c->wins)
+		return win_frame(c);
 	uint64_t t = now_ns(), m0 = mono_ns(), tcap = 0, tenc = 0;
 	int force = c->full, n = 0;
 	XRectangle bbox, *list = &bbox;
@@ -537,6 +539,8 @@ void cap_pointer(struct cap *c)
 /* Dispatches one X event. */
 void cap_event(struct cap *c, XEvent *ev)
 {
+	if (win_event(c, ev))
+		return;
 	if (ev->type == c->dmg_ev + XDamageNotify) {
 		add_damage(c, &((XDamageNotifyEvent *)ev)->area);
 	} else if (ev->type == c->fix_ev + XFixesCursorNotify) {

@@ -1,5 +1,5 @@
 /*
- * xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY
+ * xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY
  * Captures an X display as a frame stream on stdout; reads control records
  * on stdin. The poll loop is reader-driven: a frame is captured only when
  * the previous one is fully written, so while stdout is slow damage merges
@@ -20,7 +20,8 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xcap [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY\n"
+		"usage: xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-v] [-d cats] DISPLAY\n"
+		"  -W       seamless: each top-level window on its own (Composite), not the whole screen\n"
 		"  -e ENC   encoding of damaged areas (default raw; auto: solid, lz4 where it pays)\n"
 		"  -q Q     jpeg quality 1..100 (default 85); with auto and Q < 100, jpeg for busy areas\n"
 		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
@@ -92,15 +93,21 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 		die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
-	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE ||
+	int win = m.type == XS_C_WIN_CONFIGURE || m.type == XS_C_WIN_CLOSE || m.type == XS_C_WIN_FOCUS;
+	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE || win ||
 		    m.type == XS_C_CLIP_OFFER || m.type == XS_C_CLIP_REQ || m.type == XS_C_CLIP_DATA;
 	if (gated && !c->in.accepted) {
 		refuse(c, xs_type_name(m.type));
 		return;
 	}
+	if (win && !c->in.windows) {
+		DBG(D_INPUT, "%s without seamless windows in the control hello: ignored", xs_type_name(m.type));
+		return;
+	}
 	switch (m.type) {
 	case XS_C_HELLO:
 		c->in.accepted = same_bytes(m.u.chello.challenge, c->in.challenge, XS_NONCE_LEN);
+		c->in.windows = c->wins && (m.u.chello.flags & XS_CF_WINDOWS);
 		if (c->in.accepted) {
 			c->in.refused_logged = 0;
 			VERB("control hello accepted");
@@ -114,7 +121,7 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	case XS_C_RESET:
 		input_release_all(c);
 		clip_reset(c);
-		c->in.accepted = 0, c->in.refused_logged = 0;
+		c->in.accepted = 0, c->in.refused_logged = 0, c->in.windows = 0;
 		VERB("control reset: input released, control hello forgotten");
 		break;
 	case XS_C_KEY: input_key(c, &m.u.key), title_poke(c); break;
@@ -122,6 +129,9 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	case XS_C_CLIP_OFFER: case XS_C_CLIP_REQ: case XS_C_CLIP_DATA: clip_control(c, &m); break;
 	case XS_C_MOTION: input_motion(c, m.u.pointer.x, m.u.pointer.y); break;
 	case XS_C_SIZE: cap_set_size(c, m.u.size.w, m.u.size.h); break;
+	case XS_C_WIN_CONFIGURE: win_configure(c, &m.u.win); break;
+	case XS_C_WIN_CLOSE: win_close(c, m.u.win.id); break;
+	case XS_C_WIN_FOCUS: win_focus(c, m.u.win.id); break;
 	}
 }
 
@@ -172,7 +182,8 @@ static void start_stream(struct cap *c, int again)
 	uint8_t rec[XS_BUILD_MAX];
 	if (!again)
 		random_bytes(c->in.challenge, XS_NONCE_LEN);
-	out_record(c, rec, xs_build_hello(rec, c->w, c->h, c->clip.x ? XS_HF_CLIP : 0, c->in.challenge));
+	out_record(c, rec, xs_build_hello(rec, c->w, c->h, (c->wins ? XS_HF_WINDOWS : 0) | (c->clip.x ? XS_HF_CLIP : 0),
+					  c->in.challenge));
 	c->title_sent = 0, c->title_due = 1, c->title_next = 0; /* a new reader gets the title again */
 	cap_cursor(c);
 	c->pointer_sent = 0;
@@ -279,12 +290,13 @@ int main(int argc, char **argv)
 {
 	static struct cap c;
 	unsigned long v;
-	int o, fps = 0;
+	int o, fps = 0, seamless = 0;
 	setprogname_(argv[0]);
 	c.enc = XS_ENC_RAW;
 	c.quality = 85;
-	while ((o = getopt(argc, argv, "e:q:r:vd:h")) != -1) {
+	while ((o = getopt(argc, argv, "We:q:r:vd:h")) != -1) {
 		switch (o) {
+		case 'W': seamless = 1; break;
 		case 'e': c.enc = parse_enc(optarg); break;
 		case 'q':
 			if (parse_uint(optarg, 1, 100, &v))
@@ -311,6 +323,8 @@ int main(int argc, char **argv)
 	if (!c.ring)
 		out_setup_stdout(&c);
 	cap_open(&c, argv[optind]);
+	if (seamless)
+		win_init(&c); /* before the screen: the ring is then not attached for direct captures */
 	cap_setup_screen(&c);
 	input_init(&c);
 	clip_init(&c);

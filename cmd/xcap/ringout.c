@@ -58,8 +58,8 @@ void ringout_setup(struct cap *c)
 		die(EX_DATA, "ring of %llu bytes is too small for a %ux%u screen (a full raw frame is %llu bytes, at "
 		    "most half the data area): use a ring of at least %llu bytes", (unsigned long long)w->map.size,
 		    c->w, c->h, (unsigned long long)frame, (unsigned long long)ring_size_for(c->w, c->h));
-	if (c->enc != XS_ENC_RAW || c->ring_seg || w->map.size > UINT32_MAX)
-		return; /* encoded rects go through xcap; offsets are 32 bits */
+	if (c->enc != XS_ENC_RAW || c->ring_seg || c->wins || w->map.size > UINT32_MAX)
+		return; /* encoded rects and seamless windows go through xcap; offsets are 32 bits */
 	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
 	const xcb_query_extension_reply_t *e = xcb_get_extension_data(xc, &xcb_shm_id);
 	xcb_shm_query_version_reply_t *v = e && e->present ?

@@ -15,13 +15,34 @@
 #define CHECK_NS 200000000ull
 
 static Atom a_active, a_netname, a_utf8;
+static int added; /* we added PropertyChangeMask to title_win (it did not have it) */
+
+/* Adds PropertyChangeMask to what this client selects on w (XSelectInput
+ * replaces the whole mask: seamless windows and the root select more). */
+static int watch(struct cap *c, Window w)
+{
+	XWindowAttributes a;
+	if (!XGetWindowAttributes(c->dpy, w, &a) || (a.your_event_mask & PropertyChangeMask))
+		return 0;
+	XSelectInput(c->dpy, w, a.your_event_mask | PropertyChangeMask);
+	return 1;
+}
+
+static void unwatch(struct cap *c, Window w)
+{
+	XWindowAttributes a;
+	if (XGetWindowAttributes(c->dpy, w, &a))
+		XSelectInput(c->dpy, w, a.your_event_mask & ~PropertyChangeMask);
+}
 
 void title_init(struct cap *c)
 {
 	a_active = XInternAtom(c->dpy, "_NET_ACTIVE_WINDOW", False);
 	a_netname = XInternAtom(c->dpy, "_NET_WM_NAME", False);
 	a_utf8 = XInternAtom(c->dpy, "UTF8_STRING", False);
-	XSelectInput(c->dpy, c->root, PropertyChangeMask);
+	if (c->wins) /* -W: each window has its own title */
+		return;
+	watch(c, c->root);
 	c->title_due = 1;
 }
 
@@ -96,17 +117,16 @@ void title_check(struct cap *c)
 {
 	uint8_t name[XS_TITLE_WIRE + 8], rec[XS_HDR_LEN + XS_TITLE_WIRE];
 	uint64_t now = mono_ns();
-	if (!c->title_due || now < c->title_next)
+	if (!c->title_due || now < c->title_next || c->wins) /* -W: each window has its own title */
 		return;
 	c->title_due = 0;
 	c->title_next = now + CHECK_NS;
 	int len;
 	Window w = focused(c, name, &len);
 	if (w != c->title_win) {
-		if (c->title_win)
-			XSelectInput(c->dpy, c->title_win, NoEventMask);
-		if (w)
-			XSelectInput(c->dpy, w, PropertyChangeMask);
+		if (c->title_win && added)
+			unwatch(c, c->title_win);
+		added = w ? watch(c, w) : 0;
 		c->title_win = w;
 	}
 	if ((size_t)len == c->title_len && !memcmp(name, c->title, (size_t)len) && c->title_sent)
@@ -134,7 +154,7 @@ int title_event(struct cap *c, XEvent *ev)
 int64_t title_timeout(const struct cap *c)
 {
 	uint64_t now = mono_ns();
-	if (!c->title_due)
+	if (!c->title_due || c->wins)
 		return -1;
 	return c->title_next <= now ? 0 : (int64_t)((c->title_next - now + 999999) / 1000000);
 }

@@ -61,6 +61,7 @@ struct stats {
 
 struct input {
 	int accepted;            /* a control hello carried our challenge */
+	int windows;             /* ... and said the viewer shows seamless windows */
 	int refused_logged;
 	uint8_t challenge[XS_NONCE_LEN];
 	uint8_t held_key[256];   /* keycodes xcap holds down */
@@ -131,6 +132,7 @@ struct cap {
 	size_t title_len;
 	int title_sent, title_due;
 	uint64_t title_next;
+	struct wins *wins;   /* -W: seamless windows (windows.c); NULL: the whole screen */
 };
 
 /* capture.c */
@@ -175,6 +177,14 @@ void title_poke(struct cap *c);
 void title_check(struct cap *c);
 int title_event(struct cap *c, XEvent *ev);
 int64_t title_timeout(const struct cap *c);
+
+/* windows.c */
+void win_init(struct cap *c);
+int win_event(struct cap *c, XEvent *ev);
+int win_frame(struct cap *c);
+void win_configure(struct cap *c, const struct xs_win *m);
+void win_close(struct cap *c, uint32_t id);
+void win_focus(struct cap *c, uint32_t id);
 
 /* input.c */
 void input_init(struct cap *c);

@@ -167,7 +167,9 @@ static void key(struct ctl *k, XKeyEvent *e)
 	put(k, b, xs_build_key(b, (uint32_t)sym, kc, e->state, down));
 }
 
-static void button(struct ctl *k, struct view *v, XButtonEvent *e)
+static int32_t clampi(int v, uint32_t hi) { return v < 0 ? 0 : (uint32_t)v >= hi ? (int32_t)hi - 1 : v; }
+
+static void button(struct ctl *k, struct view *v, XButtonEvent *e, int dx, int dy)
 {
 	uint8_t b[XS_BUILD_MAX];
 	int down = e->type == ButtonPress;
@@ -179,14 +181,29 @@ static void button(struct ctl *k, struct view *v, XButtonEvent *e)
 		k->buttons |= 1u << e->button;
 	else
 		k->buttons &= ~(1u << e->button);
-	int32_t x, y;
-	view_to_surface(v, e->x, e->y, &x, &y);
+	int32_t x = clampi(e->x + dx, v->sw), y = clampi(e->y + dy, v->sh);
 	DBG(D_INPUT, "button %u %s at %d,%d", e->button, down ? "down" : "up", x, y);
 	put(k, b, xs_build_button(b, e->button, down, x, y));
 }
 
 /* One X input event; motion only remembers the newest position. */
 void ctl_event(struct ctl *k, struct view *v, XEvent *e)
+{
+	XEvent c = *e; /* positions in surface coordinates: the picture may be scaled (-s) */
+	int32_t sx, sy;
+	if (e->type == ButtonPress || e->type == ButtonRelease) {
+		view_to_surface(v, e->xbutton.x, e->xbutton.y, &sx, &sy);
+		c.xbutton.x = sx, c.xbutton.y = sy;
+	} else if (e->type == MotionNotify) {
+		view_to_surface(v, e->xmotion.x, e->xmotion.y, &sx, &sy);
+		c.xmotion.x = sx, c.xmotion.y = sy;
+	}
+	ctl_event_at(k, v, &c, 0, 0);
+}
+
+/* The same for a window whose pixel 0,0 is at dx,dy of the surface
+ * (seamless windows). */
+void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy)
 {
 	switch (e->type) {
 	case KeyPress:
@@ -201,13 +218,14 @@ void ctl_event(struct ctl *k, struct view *v, XEvent *e)
 		if (!may_send(k))
 			return;
 		k->motion = 0; /* the button carries the position */
-		button(k, v, &e->xbutton);
+		button(k, v, &e->xbutton, dx, dy);
 		break;
 	case MotionNotify:
 		if (!may_send(k))
 			return;
 		k->motion = 1;
-		view_to_surface(v, e->xmotion.x, e->xmotion.y, &k->mx, &k->my);
+		k->mx = clampi(e->xmotion.x + dx, v->sw);
+		k->my = clampi(e->xmotion.y + dy, v->sh);
 		break;
 	}
 }
@@ -277,4 +295,16 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd)
 		*stream_fd = out[0];
 	}
 	return pid;
+}
+
+/* Seamless: a window record to the guest (configure, close, focus), only
+ * once bound, like input. */
+int ctl_window(struct ctl *k, const uint8_t *rec, size_t n)
+{
+	if (!may_send(k))
+		return 0;
+	ctl_flush_motion(k);
+	put(k, rec, n);
+	ctl_write(k);
+	return 1;
 }

@@ -25,10 +25,18 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	hex(ch, m->challenge, XS_NONCE_LEN);
 	VERB("hello: version %u.%u, %ux%u", m->major, m->minor, m->width, m->height);
 	DBG(D_STREAM, "hello challenge %s", ch);
-	view_surface(&x->v, m->width, m->height);
 	x->nrects = 0;
 	x->have_hello = 1;
-	ctl_hello(&x->k, m->challenge, clip_hello(x, m->flags));
+	uint32_t clip = clip_hello(x, m->flags);
+	if (m->flags & XS_HF_WINDOWS) {
+		sm_hello(x, m->width, m->height);
+		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS | clip);
+		clip_start(x);
+		return;
+	}
+	sm_off(x);
+	view_surface(&x->v, m->width, m->height);
+	ctl_hello(&x->k, m->challenge, clip);
 	clip_start(x);
 	view_title(&x->v, NULL, 0); /* a new source: the name alone until it names a window */
 }
@@ -37,7 +45,7 @@ static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect 
 {
 	struct view *v = &x->v;
 	char e[200];
-	if (xs_check_rect(r, v->sw, v->sh, e, sizeof e))
+	if (!sm_on(x) && xs_check_rect(r, v->sw, v->sh, e, sizeof e))
 		return bad(x, h, off, e);
 	if (++x->nrects > XS_MAX_RECTS) {
 		snprintf(e, sizeof e, "more than %u rects in one frame", XS_MAX_RECTS);
@@ -48,6 +56,8 @@ static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect 
 	struct op o = { r->x, r->y, r->w, r->h, 0, 0, NULL };
 	if (payload_off != UINT64_MAX && r->enc != XS_ENC_RAW)
 		return bad(x, h, off, "encoding changed in the ring while it was read");
+	if (sm_on(x))
+		return sm_rect(x, h, off, r);
 	if (payload_off != UINT64_MAX && v->ring_attached && payload_off + r->len <= UINT32_MAX) {
 		o.ring = 1; /* zero copy: the server reads the ring */
 		o.off = payload_off;
@@ -117,6 +127,7 @@ static void frame(struct xpaint *x, const struct xs_frame *f)
 	if (!x->v.nops)
 		x->t_arrive = x->t_fill;
 	view_flush_frame(&x->v);
+	sm_frame(x);
 	if (debug_mask & D_STATS)
 		view_sync(&x->v); /* honest figure: until the server has painted */
 	uint64_t t = mono_ns(), now = now_ns();
@@ -164,14 +175,30 @@ int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_
 		break;
 	case XS_CURSOR:
 		view_cursor(&x->v, &m.u.cursor);
+		sm_cursor(x);
 		break;
 	case XS_POINTER:
 		view_pointer_visible(&x->v, m.u.pointer.visible != 0);
+		sm_cursor(x);
 		break;
 	case XS_RESIZE:
 		VERB("resize to %ux%u", m.u.size.w, m.u.size.h);
-		view_surface(&x->v, m.u.size.w, m.u.size.h);
+		if (sm_on(x))
+			x->v.sw = m.u.size.w, x->v.sh = m.u.size.h; /* the guest's screen: input is clamped to it */
+		else
+			view_surface(&x->v, m.u.size.w, m.u.size.h);
 		x->nrects = 0;
+		break;
+	case XS_WIN:
+	case XS_WIN_GEOM:
+	case XS_WIN_STACK:
+	case XS_WIN_TITLE:
+	case XS_WIN_CLASS:
+	case XS_WIN_GONE:
+	case XS_WIN_RECTS:
+		if (!sm_on(x))
+			return bad(x, h, off, "a window record in a stream without seamless windows");
+		sm_record(x, &m);
 		break;
 	case XS_ECHO:
 		ctl_echo(&x->k, m.u.nonce.v);

@@ -1,5 +1,5 @@
 /*
- * xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-x] [-R] [-s nearest|bilinear]
+ * xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear]
  *        [-C both|in|out|none] [-L SIZE] [-r RING] [-v] [-d cats] [-- COMMAND ...]
  * One poll loop over the X connection, the frame stream (a pipe or a
  * ring), the control output and a signalfd.
@@ -34,10 +34,11 @@ struct opts {
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-x] [-R] [-s nearest|bilinear] "
+		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear] "
 		"[-C both|in|out|none] [-L SIZE] [-r RING] [-v] [-d cats] [-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
 		"  -t NAME   the window's title, and the prefix [NAME] of every title the source sets (default xpaint)\n"
+		"  -n N      at most N seamless windows from the source (default 256)\n"
 		"  -x        exit at the end of the stream (default: keep the picture until closed)\n"
 		"  -R        ask the source to take the window's size when it is resized\n"
 		"  -s FILTER scale the picture to the window (nearest or bilinear; 1:1 is exact)\n"
@@ -58,7 +59,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	o->bw = -1;
 	o->clip = CLIP_IN;
 	o->cap = XS_CLIP_CAP;
-	while ((c = getopt(argc, argv, "+b:w:t:xRs:C:L:r:vd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:vd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w':
@@ -67,6 +68,11 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			o->bw = (int)u;
 			break;
 		case 't': o->title = optarg; break;
+		case 'n':
+			if (parse_uint(optarg, 1, 4096, &u) < 0)
+				die(EX_USAGE_, "-n %s: a window count from 1 to 4096", optarg);
+			x->max_windows = (unsigned)u;
+			break;
 		case 'x': o->exit_eof = 1; break;
 		case 'R': x->resize_req = 1; break;
 		case 's':
@@ -140,7 +146,8 @@ static void stream_end(struct loop *l, int status)
 	}
 	if (!l->o->ring)
 		pipein_close(&l->in);
-	if (l->o->exit_eof || !x->v.win || status == EX_IO)
+	x->stream_over = 1;
+	if (l->o->exit_eof || (!x->v.win && !sm_count(x)) || status == EX_IO)
 		l->quit = 1;
 }
 
@@ -179,6 +186,13 @@ static void x_events(struct loop *l)
 		XNextEvent(v->dpy, &e);
 		if (clip_event(x, &e))
 			continue;
+		if (x->sm && (e.type == FocusIn || e.type == FocusOut) && e.xany.window != v->win)
+			clip_focus(x, e.type == FocusIn); /* a seamless window of the source */
+		if (x->sm && sm_event(x, &e)) {
+			if (x->ring && (e.type == KeyPress || e.type == ButtonPress))
+				ring_reader_poke(x->ring);
+			continue;
+		}
 		if (e.xany.window != v->win && e.type != MappingNotify)
 			continue;
 		switch (e.type) {
@@ -229,7 +243,9 @@ static void x_events(struct loop *l)
 	}
 	resize_due(x);
 	ctl_flush_motion(&x->k);
-	clip_flush(x);
+	clip_flush(x); /* and writes the control output */
+	if (x->stream_over && sm_on(x) && !sm_count(x) && !v->win)
+		l->quit = 1; /* the last seamless window was closed after the stream ended */
 }
 
 static void signals(struct loop *l)
@@ -336,6 +352,9 @@ int main(int argc, char **argv)
 	if (!o.cmd && !o.ring && isatty(0))
 		die(EX_USAGE_, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
 	x.v.title = o.title;
+	x.name = o.title;
+	if (!x.max_windows)
+		x.max_windows = SM_MAX_WINDOWS;
 	x.v.bw = o.bw;
 	x.v.scale = o.scale;
 	view_open(&x.v);

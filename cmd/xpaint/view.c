@@ -599,7 +599,7 @@ void view_cursor(struct view *v, const struct xs_cursor *c)
 	if (v->cursor)
 		XFreeCursor(v->dpy, v->cursor);
 	v->cursor = cur;
-	if (!v->hidden)
+	if (!v->hidden && v->win)
 		XDefineCursor(v->dpy, v->win, cur);
 	DBG(D_CURSOR, "cursor %ux%u hot %u,%u serial %u", c->w, c->h, c->xhot, c->yhot, c->serial);
 }
@@ -615,7 +615,8 @@ void view_pointer_visible(struct view *v, int visible)
 		v->blank = XcursorImageLoadCursor(v->dpy, im);
 		XcursorImageDestroy(im);
 	}
-	XDefineCursor(v->dpy, v->win, visible ? v->cursor : v->blank);
+	if (v->win)
+		XDefineCursor(v->dpy, v->win, visible ? v->cursor : v->blank);
 }
 
 /* Attaches the ring file read-only; 0 on success. */

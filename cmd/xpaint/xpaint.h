@@ -139,6 +139,10 @@ struct xpaint {
 	struct hclip clip;
 	uint32_t want_w, want_h; /* -R: the size to ask for once the window stops changing */
 	uint64_t want_at;        /* mono_ns() when to ask, 0: nothing pending */
+	struct seamless *sm; /* seamless windows (seamless.c), NULL until a hello asks for them */
+	const char *name;    /* -t: the host's name for the source, the prefix of every title */
+	unsigned max_windows; /* -n */
+	int stream_over;     /* the frame stream ended (seamless windows then close on the host alone) */
 	char err[256];
 };
 
@@ -169,6 +173,8 @@ void ctl_refresh(struct ctl *k);
 void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN]);
 void ctl_size(struct ctl *k, uint32_t w, uint32_t h);
 void ctl_event(struct ctl *k, struct view *v, XEvent *e);
+void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy);
+int ctl_window(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_flush_motion(struct ctl *k);
 void ctl_release_all(struct ctl *k);
 void ctl_write(struct ctl *k);
@@ -223,5 +229,17 @@ int64_t ringin_idle(struct xpaint *x);
 
 /* feed.c */
 void stats_print(struct xpaint *x);
+
+/* seamless.c: one host window per guest window */
+#define SM_MAX_WINDOWS 256u /* default of -n */
+void sm_hello(struct xpaint *x, uint32_t w, uint32_t h);
+void sm_off(struct xpaint *x);
+int sm_on(const struct xpaint *x);
+unsigned sm_count(const struct xpaint *x);
+void sm_record(struct xpaint *x, const struct xs_msg *m);
+int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect *r);
+void sm_frame(struct xpaint *x);
+void sm_cursor(struct xpaint *x);
+int sm_event(struct xpaint *x, XEvent *e);
 
 #endif

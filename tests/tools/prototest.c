@@ -174,8 +174,47 @@ static void titles(void)
 #undef T
 }
 
+/* Seamless window records: round trips, and the structure checks. */
+static void windows(void)
+{
+	uint8_t b[512], ch[16] = { 0 };
+	struct xs_msg m;
+	struct xs_win w = { 0x40000a, -3, 7, 640, 480, XS_WF_OVERRIDE, 0x20000c };
+	xs_build_win(b, XS_WIN, &w);
+	CHECK(!parse(b, &m) && m.u.win.id == w.id && m.u.win.x == -3 && m.u.win.y == 7 && m.u.win.w == 640 &&
+	      m.u.win.h == 480 && m.u.win.flags == XS_WF_OVERRIDE && m.u.win.transient == w.transient, "window round trip");
+	xs_build_win(b, XS_C_WIN_CONFIGURE, &w);
+	CHECK(!parse(b, &m) && m.type == XS_C_WIN_CONFIGURE && m.u.win.x == -3 && m.u.win.h == 480, "configure round trip");
+	xs_build_winid(b, XS_WIN_RECTS, 9);
+	CHECK(!parse(b, &m) && m.u.win.id == 9, "window-rects round trip");
+	xs_build_wtext(b, XS_WIN_TITLE, 9, "t\0x", 3);
+	CHECK(!parse(b, &m) && m.u.wtext.id == 9 && m.u.wtext.len == 3 && !memcmp(m.u.wtext.text, "t\0x", 3),
+	      "title round trip");
+	xs_build_wstack_hdr(b, 2);
+	xs_put32(b + 8, 5), xs_put32(b + 12, 6);
+	CHECK(!parse(b, &m) && m.u.wstack.n == 2 && xs_get32(m.u.wstack.ids + 4) == 6, "stack round trip");
+	xs_put32(b, 5);
+	CHECK(strstr(why(b), "whole window ids"), "stack of 5 bytes refused: '%s'", why(b));
+	xs_build_winid(b, XS_WIN_GONE, 0);
+	CHECK(strstr(why(b), "window id 0"), "window id 0 refused: '%s'", why(b));
+	w.flags = 2;
+	xs_build_win(b, XS_WIN, &w);
+	CHECK(strstr(why(b), "unknown bits"), "unknown window flags refused: '%s'", why(b));
+	xs_put_hdr(b, XS_WIN_TITLE, 4 + XS_WIN_TEXT_MAX + 1);
+	CHECK(strstr(why(b), "length"), "title over the limit refused: '%s'", why(b));
+	xs_build_hello(b, 100, 100, XS_HF_WINDOWS, ch);
+	CHECK(!parse(b, &m) && m.u.hello.flags == XS_HF_WINDOWS && m.u.hello.minor == 1, "hello with windows");
+	xs_build_hello(b, 100, 100, 1u << 9, ch);
+	CHECK(strstr(why(b), "unknown to this reader"), "unknown hello flag refused: '%s'", why(b));
+	xs_build_chello(b, XS_CF_WINDOWS, ch);
+	CHECK(!parse(b, &m) && m.u.chello.flags == XS_CF_WINDOWS, "control hello with windows");
+	xs_build_chello(b, 1u << 9, ch);
+	CHECK(strstr(why(b), "unknown to this reader"), "unknown control hello flag refused: '%s'", why(b));
+}
+
 int main(void)
 {
+	windows();
 	roundtrips();
 	bad_records();
 	codecs();

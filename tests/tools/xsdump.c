@@ -9,11 +9,13 @@
  * stops; -q prints only the summary; -l adds the latency of
  * each frame (arrival minus capture time) as p50/p99 in the summary.
  * -p reads a stream still being written: a record cut at the end of the
- * input ends it quietly. Exit 0, or 65 with a message on a bad stream.
+ * input ends it quietly. Rects after a window-rects record are in that
+ * window's coordinates: counted, not applied to the surface. Exit 0, or 65 with a message on a bad stream.
  *
  * Writing: each argument is one control record: "hello HEX32", "key
  * KEYSYM DOWN", "button B DOWN X Y", "motion X Y", "refresh", "reset",
- * "nonce HEX32", "size W H"; "text STRING" expands to key down and up
+ * "nonce HEX32", "size W H", "whello HEX32" (a control hello with the
+ * seamless flag), "wconf ID X Y W H", "wclose ID", "wfocus ID"; "text STRING" expands to key down and up
  * records for each character of the UTF-8 STRING (Latin-1 keysyms below
  * U+0100, Unicode keysyms 0x1000000+U above, newline as Return).
  */
@@ -53,8 +55,17 @@ static void write_word(const char *w)
 	unsigned long a, b;
 	int x, y;
 	char hx[64];
+	struct xs_win wm = { 0 };
 	if (sscanf(w, "hello %63s", hx) == 1 && !unhex(hx, nonce, XS_NONCE_LEN))
 		emit(rec, xs_build_chello(rec, 0, nonce));
+	else if (sscanf(w, "whello %63s", hx) == 1 && !unhex(hx, nonce, XS_NONCE_LEN))
+		emit(rec, xs_build_chello(rec, XS_CF_WINDOWS, nonce));
+	else if (sscanf(w, "wconf %li %d %d %u %u", (long *)&a, &wm.x, &wm.y, &wm.w, &wm.h) == 5)
+		wm.id = (uint32_t)a, emit(rec, xs_build_win(rec, XS_C_WIN_CONFIGURE, &wm));
+	else if (sscanf(w, "wclose %li", (long *)&a) == 1)
+		emit(rec, xs_build_winid(rec, XS_C_WIN_CLOSE, (uint32_t)a));
+	else if (sscanf(w, "wfocus %li", (long *)&a) == 1)
+		emit(rec, xs_build_winid(rec, XS_C_WIN_FOCUS, (uint32_t)a));
 	else if (sscanf(w, "nonce %63s", hx) == 1 && !unhex(hx, nonce, XS_NONCE_LEN))
 		emit(rec, xs_build_nonce(rec, XS_C_NONCE, nonce));
 	else if (sscanf(w, "key %li %lu", (long *)&a, &b) == 2)
@@ -116,6 +127,7 @@ static int cmp_u64(const void *a, const void *b)
 
 struct dump {
 	int quiet, lat, chal, partial;
+	uint32_t target; /* window-rects: the rects that follow are that window's */
 	uint32_t w, h;
 	uint8_t *px;
 	uint64_t frames, rects, bytes, *lats;
@@ -158,6 +170,27 @@ static void print_rec(struct dump *d, const struct xs_msg *m, uint64_t off)
 	case XS_RESIZE: printf(" %ux%u", m->u.size.w, m->u.size.h); break;
 	case XS_ECHO: hex(hx, m->u.nonce.v, XS_NONCE_LEN); printf(" %s", hx); break;
 	case XS_BYE: printf(" reason %u", m->u.reason); break;
+	case XS_WIN:
+	case XS_WIN_GEOM:
+		printf(" 0x%x %ux%u%+d%+d", m->u.win.id, m->u.win.w, m->u.win.h, m->u.win.x, m->u.win.y);
+		if (m->type == XS_WIN)
+			printf(" flags %u transient 0x%x", m->u.win.flags, m->u.win.transient);
+		break;
+	case XS_WIN_GONE:
+	case XS_WIN_RECTS: printf(" 0x%x", m->u.win.id); break;
+	case XS_WIN_TITLE:
+	case XS_WIN_CLASS:
+		printf(" 0x%x \"", m->u.wtext.id);
+		for (uint32_t i = 0; i < m->u.wtext.len; i++) {
+			uint8_t ch = m->u.wtext.text[i];
+			printf(ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? "%c" : "\\x%02x", ch);
+		}
+		printf("\"");
+		break;
+	case XS_WIN_STACK:
+		for (uint32_t i = 0; i < m->u.wstack.n; i++)
+			printf(" 0x%x", xs_get32(m->u.wstack.ids + 4 * i));
+		break;
 	}
 	printf("\n");
 	fflush(stdout);
@@ -169,9 +202,14 @@ static void apply(struct dump *d, struct xs_codec *codec, const struct xs_msg *m
 	switch (m->type) {
 	case XS_HELLO: surface(d, m->u.hello.width, m->u.hello.height); break;
 	case XS_RESIZE: surface(d, m->u.size.w, m->u.size.h); break;
+	case XS_WIN_RECTS: d->target = m->u.win.id; break;
 	case XS_RECT:
 		if (!d->px)
 			die(EX_DATA, "rect at offset %llu before a hello", (unsigned long long)off);
+		if (d->target) {
+			d->rects++;
+			break;
+		}
 		if (xs_check_rect(&m->u.rect, d->w, d->h, err, sizeof err) ||
 		    xs_decode(codec, &m->u.rect, d->px + ((size_t)m->u.rect.y * d->w + m->u.rect.x) * 4,
 			      (size_t)d->w * 4, err, sizeof err))
@@ -179,6 +217,7 @@ static void apply(struct dump *d, struct xs_codec *codec, const struct xs_msg *m
 		d->rects++;
 		break;
 	case XS_FRAME:
+		d->target = 0;
 		d->frames++;
 		if (d->lat) {
 			if (d->nlat == d->cap && !(d->lats = realloc(d->lats, (d->cap = d->cap * 2 + 64) * 8)))

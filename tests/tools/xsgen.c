@@ -24,6 +24,9 @@
  *       that attaches gets the whole stream again (up to 64 MiB of it)
  *   xsgen bench WxH N [-u USEC] [-m]  N frames of full raw WxH (-m: one
  *       64x64 change each) paced USEC apart, capture time stamped
+ *   xsgen windows N [-s WxH]         a hostile seamless stream of N windows
+ *       (see gen_windows)
+ *   xsgen close WID                  WM_DELETE_WINDOW to WID on $DISPLAY
  */
 #include "codec.h"
 #include "proto.h"
@@ -193,7 +196,7 @@ static void gen_resize(void)
 
 static const char *bad_kinds =
 	"truncated trunchdr magic version type length flags first outside zero huge overflow zerorect rawlen "
-	"solidpayload lz4size lz4corrupt jpegdim rects cursor hotspot control hflags cliprange clipsel titlelen";
+	"solidpayload lz4size lz4corrupt jpegdim rects cursor hotspot control hflags winplain winid winflags winrect cliprange clipsel titlelen";
 
 static void gen_broken(const char *k);
 
@@ -207,13 +210,20 @@ static void gen_bad(const char *k)
 		solid(0, 0, 1, 1, 0);
 		return;
 	}
-	if (!strcmp(k, "hflags")) { /* a feature bit this reader does not know */
+	if (!strcmp(k, "winid") || !strcmp(k, "winflags") || !strcmp(k, "winrect")) { /* seamless streams */
 		uint8_t z[XS_NONCE_LEN] = { 0 };
-		emit(b, xs_build_hello(b, SW, SH, 0x80000000u, z));
+		struct xs_win w = { 7, 10, 10, 20, 20, 0, 0 };
+		emit(b, xs_build_hello(b, SW, SH, XS_HF_WINDOWS, z));
+		frame(1);
+		w.id = k[3] == 'i' ? 0 : 7;
+		w.flags = k[3] == 'f' ? 6 : 0;
+		emit(b, xs_build_win(b, XS_WIN, &w));
+		if (k[3] == 'r')
+			solid(0, 0, 4, 4, 0);
 		return;
 	}
 	if (!strcmp(k, "magic") || !strcmp(k, "version") || !strcmp(k, "zero") || !strcmp(k, "huge") ||
-	    !strcmp(k, "overflow")) {
+	    !strcmp(k, "overflow") || !strcmp(k, "hflags")) {
 		uint8_t z[XS_NONCE_LEN] = { 0 };
 		n = xs_build_hello(b, !strcmp(k, "zero") ? 0 : !strcmp(k, "huge") ? 20000 : !strcmp(k, "overflow") ? 65536 : SW,
 				   !strcmp(k, "overflow") ? 65536 : SH, 0, z);
@@ -221,6 +231,8 @@ static void gen_bad(const char *k)
 			xs_put32(b + 8, 0x12345678);
 		if (!strcmp(k, "version"))
 			xs_put16(b + 12, 2);
+		if (!strcmp(k, "hflags"))
+			xs_put32(b + 28, 1u << 5); /* a feature this reader does not know */
 		emit(b, n);
 		return;
 	}
@@ -297,6 +309,9 @@ static void gen_broken(const char *k)
 		emit(b, XS_HDR_LEN);
 		for (unsigned i = 0; i <= XS_TITLE_WIRE; i++)
 			emit("t", 1);
+	} else if (!strcmp(k, "winplain")) {
+		struct xs_win w = { 7, 10, 10, 20, 20, 0, 0 };
+		emit(b, xs_build_win(b, XS_WIN, &w));
 	} else {
 		die(EX_USAGE_, "unknown bad kind %s; kinds: %s", k, bad_kinds);
 	}
@@ -551,6 +566,78 @@ static void cursor_probe(void)
 	XCloseDisplay(d);
 }
 
+static void wtext(uint16_t type, uint32_t id, const char *t, size_t n)
+{
+	uint8_t b[XS_HDR_LEN + 4 + XS_WIN_TEXT_MAX];
+	emit(b, xs_build_wtext(b, type, id, t, (uint32_t)n));
+}
+
+static void win(uint16_t type, uint32_t id, int32_t x, int32_t y, uint32_t w, uint32_t h, uint32_t flags)
+{
+	uint8_t b[XS_BUILD_MAX];
+	struct xs_win m = { id, x, y, w, h, flags, 0 };
+	emit(b, xs_build_win(b, type, &m));
+}
+
+/*
+ * A hostile seamless stream: n windows of 40x30 (ids 1..n) each painted
+ * one colour; among the first ones an override-redirect window over the
+ * whole screen, one too wide, one whose rect falls outside it, a title
+ * full of controls, bidi overrides and broken UTF-8, a 4096-byte title;
+ * then windows 1..100 go and 100 new ones (ids 100001..) come. The
+ * stream ends there: the viewer keeps what it shows.
+ */
+static void gen_windows(unsigned long n)
+{
+	uint8_t b[XS_BUILD_MAX], z[XS_NONCE_LEN] = { 0 };
+	static const char evil[] = "evil\a\x1b]0;pwned\a \xe2\x80\xae txt \xc0\xaf end\n";
+	static char longt[XS_WIN_TEXT_MAX];
+	emit(b, xs_build_hello(b, SW, SH, XS_HF_WINDOWS, z));
+	for (unsigned long i = 1; i <= n; i++) {
+		int32_t x = (int32_t)(i * 41 % (SW - 40)), y = (int32_t)(i * 31 % (SH - 30));
+		if (i == 3)
+			win(XS_WIN, i, 0, 0, SW, SH, XS_WF_OVERRIDE); /* covers the screen: dropped */
+		else if (i == 4)
+			win(XS_WIN, i, 0, 0, 20000, 10, 0); /* over the size limit: dropped */
+		else
+			win(XS_WIN, i, x, y, 40, 30, 0);
+		if (i == 150)
+			wtext(XS_WIN_TITLE, i, evil, sizeof evil - 1);
+		else if (i == 151)
+			wtext(XS_WIN_TITLE, i, memset(longt, 'x', sizeof longt), sizeof longt);
+		else
+			wtext(XS_WIN_TITLE, i, "w", 1);
+		emit(b, xs_build_winid(b, XS_WIN_RECTS, (uint32_t)i));
+		solid(0, 0, 40, i == 5 ? 31 : 30, (uint32_t)i * 0x10101u); /* 5: outside its window, dropped */
+		if (i % 1000 == 0 || i == n)
+			frame(i);
+	}
+	for (unsigned long i = 1; i <= 100; i++)
+		emit(b, xs_build_winid(b, XS_WIN_GONE, (uint32_t)i));
+	for (unsigned long i = 100001; i <= 100100; i++) {
+		win(XS_WIN, i, 500, 400, 40, 30, 0);
+		wtext(XS_WIN_TITLE, i, "late", 4);
+	}
+	frame(n + 1);
+}
+
+/* WM_DELETE_WINDOW to window id on $DISPLAY, as a window manager sends it. */
+static void wm_close(const char *id)
+{
+	Display *d = XOpenDisplay(NULL);
+	if (!d)
+		die(EX_NOX, "cannot open display");
+	XEvent e = { 0 };
+	e.xclient.type = ClientMessage;
+	e.xclient.window = (Window)strtoul(id, NULL, 0);
+	e.xclient.message_type = XInternAtom(d, "WM_PROTOCOLS", False);
+	e.xclient.format = 32;
+	e.xclient.data.l[0] = (long)XInternAtom(d, "WM_DELETE_WINDOW", False);
+	e.xclient.data.l[1] = CurrentTime;
+	XSendEvent(d, e.xclient.window, False, NoEventMask, &e);
+	XCloseDisplay(d);
+}
+
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *log = NULL;
@@ -600,6 +687,10 @@ int main(int argc, char **argv)
 		ring_writer_main(arg, strtoul(arg2, NULL, 10));
 	else if (!strcmp(mode, "cursor"))
 		cursor_probe();
+	else if (!strcmp(mode, "windows") && arg)
+		model = NULL, gen_windows(strtoul(arg, NULL, 10));
+	else if (!strcmp(mode, "close") && arg)
+		wm_close(arg);
 	else if (!strcmp(mode, "dump"))
 		dump();
 	else if (!strcmp(mode, "bench") && arg && arg2)

@@ -1,0 +1,514 @@
+/*
+ * xcap -W, seamless windows: every mapped top-level window of the display
+ * travels on its own (docs/PROTOCOL.md, "Seamless windows"). The windows
+ * are redirected with Composite (automatic: the screen looks the same), so
+ * each keeps its own pixmap and is read whole even where others cover it;
+ * each has its own damage object, and its changed areas go as rects in its
+ * own coordinates after a window-rects record naming it. Window records
+ * (shown, geometry, stacking, title, class, gone) are built at the frame,
+ * from what X events marked, so a frame carries a window's state and then
+ * its pixels. The guest should run no window manager: its frames would be
+ * the top-level windows (xcap shows the clients as they are, the host's
+ * window manager decorates them).
+ * Captures go through xcap's output (the pipe, or copied into the ring):
+ * the ring's direct capture serves the whole-screen mode only.
+ */
+#include "util.h"
+#include "xcap.h"
+
+#include <X11/Xatom.h>
+#include <X11/Xutil.h>
+#include <X11/extensions/Xcomposite.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#define WIN_DAMAGE_RECTS 32 /* more than this in a window: its bounding box */
+#define BAND_BYTES REC_BODY_MAX /* one capture: at most a record's body */
+#define TITLE_SEND_MAX 1024u /* bytes of a title xcap sends; the viewer cuts to its own limit */
+
+struct win {
+	Window id;
+	int32_t x, y;        /* inside the border, root coordinates */
+	uint32_t w, h, bw, depth, flags;
+	Window transient;
+	Damage dmg;
+	Pixmap pix;          /* Composite's pixmap of the window (border included) */
+	int shown;           /* its window record was sent */
+	int gone, full, damaged, geom, title, klass;
+};
+
+struct wins {
+	struct win *v;
+	size_t n, cap;
+	int stack;           /* the stacking order changed */
+	XShmSegmentInfo shm; /* one band of captures */
+	XImage *img;
+	XserverRegion region; /* a window's damage, fetched at its frame */
+	Atom net_name, utf8, protocols, del;
+};
+
+static struct win *find(struct cap *c, Window id)
+{
+	for (size_t i = 0; i < c->wins->n; i++)
+		if (c->wins->v[i].id == id && !c->wins->v[i].gone)
+			return &c->wins->v[i];
+	return NULL;
+}
+
+/* Composite's pixmap follows the window's size: named again after each. */
+static void name_pixmap(struct cap *c, struct win *w)
+{
+	if (w->pix)
+		XFreePixmap(c->dpy, w->pix);
+	w->pix = XCompositeNameWindowPixmap(c->dpy, w->id);
+}
+
+/* A window just mapped (or found mapped at start): tracked, announced at
+ * the next frame. Input-only windows have no pixels and are skipped. */
+static void add(struct cap *c, Window id)
+{
+	XWindowAttributes a;
+	struct wins *s = c->wins;
+	if (find(c, id) || !XGetWindowAttributes(c->dpy, id, &a) || a.class != InputOutput || a.map_state != IsViewable)
+		return;
+	s->v = xs_grow(s->v, &s->cap, s->n + 1, sizeof *s->v, 16);
+	struct win *w = &s->v[s->n++];
+	memset(w, 0, sizeof *w);
+	w->id = id;
+	w->x = a.x + a.border_width, w->y = a.y + a.border_width;
+	w->w = (uint32_t)a.width, w->h = (uint32_t)a.height, w->bw = (uint32_t)a.border_width;
+	w->depth = (uint32_t)a.depth;
+	w->flags = a.override_redirect ? XS_WF_OVERRIDE : 0;
+	if (!XGetTransientForHint(c->dpy, id, &w->transient))
+		w->transient = 0;
+	XSelectInput(c->dpy, id, PropertyChangeMask);
+	w->dmg = XDamageCreate(c->dpy, id, XDamageReportNonEmpty);
+	name_pixmap(c, w);
+	w->full = w->title = w->klass = 1;
+	s->stack = 1;
+	DBG(D_X, "window 0x%lx %ux%u+%d+%d%s", id, w->w, w->h, w->x, w->y, w->flags ? " override-redirect" : "");
+}
+
+static void drop(struct cap *c, struct win *w)
+{
+	if (w->dmg)
+		XDamageDestroy(c->dpy, w->dmg);
+	if (w->pix)
+		XFreePixmap(c->dpy, w->pix);
+	w->dmg = 0, w->pix = 0;
+	w->gone = 1;
+	c->wins->stack = 1;
+}
+
+/* The one band image: a 4 MiB SHM segment, viewed at each capture's size. */
+static void shm_band(struct cap *c)
+{
+	struct wins *s = c->wins;
+	Visual *vis = DefaultVisual(c->dpy, c->screen);
+	s->img = XShmCreateImage(c->dpy, vis, 24, ZPixmap, NULL, &s->shm, TILE, BAND_BYTES / (TILE * 4));
+	if (!s->img)
+		die(EX_NOX, "XShmCreateImage for window captures failed");
+	s->shm.shmid = shmget(IPC_PRIVATE, BAND_BYTES, IPC_CREAT | 0600);
+	if (s->shm.shmid < 0)
+		die(EX_OS, "shmget %u bytes:", BAND_BYTES);
+	s->shm.shmaddr = s->img->data = shmat(s->shm.shmid, NULL, 0);
+	if (s->shm.shmaddr == (void *)-1)
+		die(EX_OS, "shmat:");
+	s->shm.readOnly = False;
+	XShmAttach(c->dpy, &s->shm);
+	XSync(c->dpy, False);
+	shmctl(s->shm.shmid, IPC_RMID, NULL);
+}
+
+/* -W: Composite redirects the top-level windows, the root reports their
+ * life cycle, the windows already mapped are tracked. */
+void win_init(struct cap *c)
+{
+	int ev, err, maj = 0, min = 4;
+	Window r, p, *kids = NULL;
+	unsigned n = 0;
+	if (!XCompositeQueryExtension(c->dpy, &ev, &err) || !XCompositeQueryVersion(c->dpy, &maj, &min) ||
+	    (maj == 0 && min < 2))
+		die(EX_NOX, "display %s lacks Composite 0.2 (needed by -W)", DisplayString(c->dpy));
+	c->wins = calloc(1, sizeof *c->wins);
+	if (!c->wins)
+		die(EX_OS, "no memory");
+	struct wins *s = c->wins;
+	s->net_name = XInternAtom(c->dpy, "_NET_WM_NAME", False);
+	s->utf8 = XInternAtom(c->dpy, "UTF8_STRING", False);
+	s->protocols = XInternAtom(c->dpy, "WM_PROTOCOLS", False);
+	s->del = XInternAtom(c->dpy, "WM_DELETE_WINDOW", False);
+	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
+	c->damage = 0;
+	s->region = XFixesCreateRegion(c->dpy, NULL, 0);
+	shm_band(c);
+	XCompositeRedirectSubwindows(c->dpy, c->root, CompositeRedirectAutomatic);
+	XSelectInput(c->dpy, c->root, SubstructureNotifyMask);
+	XGrabServer(c->dpy); /* no window maps between the query and the first look at each */
+	if (XQueryTree(c->dpy, c->root, &r, &p, &kids, &n))
+		for (unsigned i = 0; i < n; i++)
+			add(c, kids[i]);
+	XUngrabServer(c->dpy);
+	if (kids)
+		XFree(kids);
+	VERB("seamless: %zu windows shown", s->n);
+}
+
+/* X events about windows; 1 when this one was about them. */
+int win_event(struct cap *c, XEvent *ev)
+{
+	struct win *w;
+	if (!c->wins)
+		return 0;
+	if (ev->type == c->dmg_ev + XDamageNotify) {
+		if ((w = find(c, ((XDamageNotifyEvent *)ev)->drawable)))
+			w->damaged = 1, c->damaged = 1;
+		return 1;
+	}
+	switch (ev->type) {
+	case MapNotify:
+		if (ev->xmap.event != c->root)
+			return 1;
+		add(c, ev->xmap.window);
+		break;
+	case UnmapNotify:
+	case DestroyNotify:
+		if ((w = find(c, ev->type == UnmapNotify ? ev->xunmap.window : ev->xdestroywindow.window)))
+			drop(c, w);
+		break;
+	case ReparentNotify:
+		if ((w = find(c, ev->xreparent.window)) && ev->xreparent.parent != c->root)
+			drop(c, w);
+		break;
+	case ConfigureNotify: {
+		XConfigureEvent *e = &ev->xconfigure;
+		c->wins->stack = 1;
+		if (e->event != c->root || !(w = find(c, e->window)))
+			break;
+		int32_t x = e->x + e->border_width, y = e->y + e->border_width;
+		if ((uint32_t)e->width != w->w || (uint32_t)e->height != w->h || (uint32_t)e->border_width != w->bw) {
+			w->w = (uint32_t)e->width, w->h = (uint32_t)e->height, w->bw = (uint32_t)e->border_width;
+			name_pixmap(c, w);
+			w->full = w->geom = 1;
+		}
+		if (x != w->x || y != w->y)
+			w->x = x, w->y = y, w->geom = 1;
+		break;
+	}
+	case CirculateNotify:
+		c->wins->stack = 1;
+		break;
+	case PropertyNotify:
+		if (!(w = find(c, ev->xproperty.window)))
+			return 1;
+		if (ev->xproperty.atom == XA_WM_NAME || ev->xproperty.atom == c->wins->net_name)
+			w->title = 1;
+		else if (ev->xproperty.atom == XA_WM_CLASS)
+			w->klass = 1;
+		else
+			return 1;
+		break;
+	case CreateNotify:
+	case GravityNotify:
+		return 1;
+	default:
+		return 0;
+	}
+	c->damaged = 1;
+	return 1;
+}
+
+/* The title as UTF-8: _NET_WM_NAME, else WM_NAME converted. At most
+ * TITLE_SEND_MAX bytes; the viewer sanitises it anyway. */
+static size_t get_title(struct cap *c, Window id, char *out)
+{
+	Atom type;
+	int fmt;
+	unsigned long n = 0, after;
+	unsigned char *p = NULL;
+	size_t len = 0;
+	if (XGetWindowProperty(c->dpy, id, c->wins->net_name, 0, TITLE_SEND_MAX / 4, False, c->wins->utf8, &type, &fmt,
+			       &n, &after, &p) == Success && p && type == c->wins->utf8 && fmt == 8) {
+		len = n < TITLE_SEND_MAX ? n : TITLE_SEND_MAX;
+		memcpy(out, p, len);
+		XFree(p);
+		return len;
+	}
+	if (p)
+		XFree(p);
+	XTextProperty tp;
+	char **list = NULL;
+	int cnt = 0;
+	if (XGetWMName(c->dpy, id, &tp)) {
+		if (Xutf8TextPropertyToTextList(c->dpy, &tp, &list, &cnt) >= Success && cnt > 0 && list) {
+			len = strlen(list[0]);
+			len = len < TITLE_SEND_MAX ? len : TITLE_SEND_MAX;
+			memcpy(out, list[0], len);
+		}
+		if (list)
+			XFreeStringList(list);
+		XFree(tp.value);
+	}
+	return len;
+}
+
+static void put_text(struct cap *c, uint16_t type, uint32_t id, const char *s, size_t n)
+{
+	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + 4 + n);
+	c->out.len += xs_build_wtext(p, type, id, s, (uint32_t)n);
+}
+
+static void announce(struct cap *c, struct win *w)
+{
+	uint8_t rec[XS_BUILD_MAX];
+	struct xs_win m = { (uint32_t)w->id, w->x, w->y, w->w, w->h, w->flags, (uint32_t)w->transient };
+	if (!w->shown)
+		out_record(c, rec, xs_build_win(rec, XS_WIN, &m));
+	else if (w->geom)
+		out_record(c, rec, xs_build_win(rec, XS_WIN_GEOM, &m));
+	if (w->title || !w->shown) {
+		char t[TITLE_SEND_MAX];
+		put_text(c, XS_WIN_TITLE, (uint32_t)w->id, t, get_title(c, w->id, t));
+	}
+	if (w->klass || !w->shown) {
+		XClassHint ch = { 0 };
+		char t[512];
+		int n = 0;
+		if (XGetClassHint(c->dpy, w->id, &ch)) {
+			n = snprintf(t, sizeof t, "%s%c%s", ch.res_name ? ch.res_name : "", 0, ch.res_class ? ch.res_class : "");
+			n = n < 0 ? 0 : n >= (int)sizeof t ? (int)sizeof t - 1 : n;
+			XFree(ch.res_name);
+			XFree(ch.res_class);
+		}
+		put_text(c, XS_WIN_CLASS, (uint32_t)w->id, t, (size_t)n);
+	}
+	w->shown = 1;
+	w->geom = w->title = w->klass = 0;
+}
+
+/* The shown windows bottom to top, as the server stacks them. */
+static void send_stack(struct cap *c)
+{
+	Window r, p, *kids = NULL;
+	unsigned n = 0, k = 0;
+	c->wins->stack = 0;
+	if (!XQueryTree(c->dpy, c->root, &r, &p, &kids, &n))
+		return;
+	uint8_t *h = out_reserve(&c->out, XS_HDR_LEN + 4 * (size_t)XS_WIN_STACK_MAX);
+	for (unsigned i = 0; i < n && k < XS_WIN_STACK_MAX; i++) {
+		struct win *w = find(c, kids[i]);
+		if (w && w->shown)
+			xs_put32(h + XS_HDR_LEN + 4 * k++, (uint32_t)w->id);
+	}
+	xs_build_wstack_hdr(h, k);
+	c->out.len += XS_HDR_LEN + 4 * (size_t)k;
+	if (kids)
+		XFree(kids);
+}
+
+/* One band of a window's pixmap, read and encoded into the output. */
+static int band(struct cap *c, struct win *w, uint32_t x, uint32_t y, uint32_t bw, uint32_t bh)
+{
+	struct wins *s = c->wins;
+	XImage sub = *s->img;
+	sub.width = (int)bw, sub.height = (int)bh, sub.bytes_per_line = (int)bw * 4;
+	sub.depth = (int)w->depth;
+	uint64_t t0 = mono_ns();
+	if (!XShmGetImage(c->dpy, w->pix, &sub, (int)(x + w->bw), (int)(y + w->bw), AllPlanes))
+		return 0; /* resized or gone under us: its events follow */
+	uint64_t t1 = mono_ns();
+	c->st.captures++;
+	const uint8_t *px = (const uint8_t *)sub.data;
+	size_t stride = (size_t)bw * 4, raw = stride * bh;
+	uint32_t col, enc = c->enc == ENC_AUTO ? XS_ENC_LZ4 : (uint32_t)c->enc;
+	uint8_t *p;
+	if (c->enc == ENC_AUTO && xs_is_solid(px, stride, bw, bh, &col)) {
+		p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN);
+		c->out.len += xs_build_rect_hdr(p, XS_ENC_SOLID, x, y, bw, bh, col, 0);
+		enc = XS_ENC_SOLID, raw = 0;
+	} else {
+		size_t len = raw;
+		if (enc != XS_ENC_RAW) {
+			p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + xs_encode_bound(enc, bw, bh));
+			len = xs_encode(c->codec, enc, px, stride, bw, bh, c->quality, p + XS_HDR_LEN + XS_RECT_LEN);
+			if (!len)
+				die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), bw, bh);
+			if (c->enc == ENC_AUTO && len >= raw - raw / 8)
+				enc = XS_ENC_RAW, len = raw; /* lz4 does not pay here */
+		}
+		p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + len);
+		if (enc == XS_ENC_RAW)
+			memcpy(p + XS_HDR_LEN + XS_RECT_LEN, px, raw);
+		xs_build_rect_hdr(p, enc, x, y, bw, bh, 0, (uint32_t)len);
+		c->out.len += XS_HDR_LEN + XS_RECT_LEN + len;
+		raw = len;
+	}
+	c->st.nrec[enc]++;
+	c->st.bytes[enc] += XS_HDR_LEN + XS_RECT_LEN + raw;
+	c->st.capture_ns += t1 - t0;
+	c->st.encode_ns += mono_ns() - t1;
+	return 1;
+}
+
+/* A rect of the window in bands of at most a record's body. */
+static uint32_t rect_out(struct cap *c, struct win *w, XRectangle r)
+{
+	uint32_t n = 0, rows = (BAND_BYTES - XS_RECT_LEN) / ((uint32_t)r.width * 4);
+	for (uint32_t y = (uint32_t)r.y; y < (uint32_t)r.y + r.height; y += rows) {
+		uint32_t h = (uint32_t)r.y + r.height - y < rows ? (uint32_t)r.y + r.height - y : rows;
+		n += (uint32_t)band(c, w, (uint32_t)r.x, y, r.width, h);
+	}
+	return n;
+}
+
+/* What changed in one window since its last frame, clipped to it. */
+static uint32_t pixels(struct cap *c, struct win *w)
+{
+	XRectangle all = { 0, 0, (unsigned short)w->w, (unsigned short)w->h }, *r = NULL, bbox;
+	int n = 0, k = 0;
+	uint32_t nr = 0;
+	if (w->full) {
+		XDamageSubtract(c->dpy, w->dmg, None, None);
+	} else {
+		XDamageSubtract(c->dpy, w->dmg, None, c->wins->region);
+		r = XFixesFetchRegion(c->dpy, c->wins->region, &n);
+	}
+	int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = 0, y1 = 0;
+	for (int i = 0; i < n; i++) { /* clip to the window */
+		int32_t a = r[i].x < 0 ? 0 : r[i].x, b = r[i].y < 0 ? 0 : r[i].y;
+		int32_t e = r[i].x + r[i].width, f = r[i].y + r[i].height;
+		e = e > (int32_t)w->w ? (int32_t)w->w : e, f = f > (int32_t)w->h ? (int32_t)w->h : f;
+		if (e <= a || f <= b)
+			continue;
+		r[k++] = (XRectangle){ (short)a, (short)b, (unsigned short)(e - a), (unsigned short)(f - b) };
+		x0 = a < x0 ? a : x0, y0 = b < y0 ? b : y0, x1 = e > x1 ? e : x1, y1 = f > y1 ? f : y1;
+	}
+	bbox = (XRectangle){ (short)x0, (short)y0, (unsigned short)(x1 - x0), (unsigned short)(y1 - y0) };
+	XRectangle *list = w->full ? &all : k > WIN_DAMAGE_RECTS ? &bbox : r;
+	int cnt = w->full ? 1 : k > WIN_DAMAGE_RECTS ? 1 : k;
+	if (cnt) {
+		uint8_t rec[XS_BUILD_MAX];
+		out_record(c, rec, xs_build_winid(rec, XS_WIN_RECTS, (uint32_t)w->id));
+	}
+	for (int i = 0; i < cnt; i++)
+		nr += rect_out(c, w, list[i]);
+	if (r)
+		XFree(r);
+	w->full = w->damaged = 0;
+	return nr;
+}
+
+/*
+ * A seamless frame: windows gone, windows shown or changed, the stacking
+ * order, then each window's changed pixels, then the frame record.
+ * Returns 1 when a frame was produced.
+ */
+int win_frame(struct cap *c)
+{
+	struct wins *s = c->wins;
+	uint8_t rec[XS_BUILD_MAX];
+	uint64_t t = now_ns();
+	int force = c->full, meta = 0;
+	uint32_t nrects = 0;
+	c->damaged = 0;
+	c->full = 0;
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct win *w = &s->v[i];
+		if (!w->gone) {
+			s->v[k++] = *w;
+			continue;
+		}
+		if (w->shown)
+			out_record(c, rec, xs_build_winid(rec, XS_WIN_GONE, (uint32_t)w->id)), meta = 1;
+	}
+	s->n = k;
+	if (force) { /* a new reader or a refresh: everything again */
+		for (size_t i = 0; i < s->n; i++)
+			s->v[i].shown = 0, s->v[i].full = 1;
+		s->stack = 1;
+		c->st.full++;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct win *w = &s->v[i];
+		if (!w->shown || w->geom || w->title || w->klass)
+			announce(c, w), meta = 1;
+	}
+	if (s->stack)
+		send_stack(c), meta = 1;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].full || s->v[i].damaged)
+			nrects += pixels(c, &s->v[i]);
+	if (!nrects && !meta && !force)
+		return 0;
+	out_record(c, rec, xs_build_frame(rec, ++c->seq, t, nrects, 0));
+	c->st.frames++;
+	c->st.rects += nrects;
+	DBG(D_STREAM, "frame %llu: %zu windows, %u rects", (unsigned long long)c->seq, s->n, nrects);
+	return 1;
+}
+
+/* Control: a window the viewer names, if xcap shows it. */
+static struct win *shown(struct cap *c, uint32_t id, const char *what)
+{
+	struct win *w = c->wins ? find(c, (Window)id) : NULL;
+	if (!w || !w->shown) {
+		DBG(D_INPUT, "%s of window 0x%x: not a shown window, ignored", what, id);
+		return NULL;
+	}
+	return w;
+}
+
+void win_configure(struct cap *c, const struct xs_win *m)
+{
+	struct win *w = shown(c, m->id, "configure");
+	if (!w || m->w < 1 || m->h < 1 || m->w > XS_MAX_DIM || m->h > XS_MAX_DIM || m->x < -(int32_t)XS_MAX_DIM ||
+	    m->x > (int32_t)XS_MAX_DIM || m->y < -(int32_t)XS_MAX_DIM || m->y > (int32_t)XS_MAX_DIM)
+		return;
+	XMoveResizeWindow(c->dpy, w->id, m->x - (int32_t)w->bw, m->y - (int32_t)w->bw, m->w, m->h);
+	DBG(D_INPUT, "window 0x%x to %ux%u+%d+%d", m->id, m->w, m->h, m->x, m->y);
+}
+
+/* WM_DELETE_WINDOW when the client takes it (the polite close a window
+ * manager sends), else the client is disconnected as a window manager
+ * would. */
+void win_close(struct cap *c, uint32_t id)
+{
+	struct win *w = shown(c, id, "close");
+	Atom *p = NULL;
+	int n = 0, polite = 0;
+	if (!w)
+		return;
+	if (XGetWMProtocols(c->dpy, w->id, &p, &n)) {
+		for (int i = 0; i < n; i++)
+			polite |= p[i] == c->wins->del;
+		XFree(p);
+	}
+	if (polite) {
+		XEvent e = { 0 };
+		e.xclient.type = ClientMessage;
+		e.xclient.window = w->id;
+		e.xclient.message_type = c->wins->protocols;
+		e.xclient.format = 32;
+		e.xclient.data.l[0] = (long)c->wins->del;
+		e.xclient.data.l[1] = CurrentTime;
+		XSendEvent(c->dpy, w->id, False, NoEventMask, &e);
+	} else {
+		XKillClient(c->dpy, w->id);
+	}
+	VERB("window 0x%x: %s", id, polite ? "WM_DELETE_WINDOW sent" : "no WM_DELETE_WINDOW: client killed");
+}
+
+/* Raised, and the keyboard focus: XTest keys go to the focused window. */
+void win_focus(struct cap *c, uint32_t id)
+{
+	struct win *w = shown(c, id, "focus");
+	if (!w)
+		return;
+	XRaiseWindow(c->dpy, w->id);
+	if (!(w->flags & XS_WF_OVERRIDE))
+		XSetInputFocus(c->dpy, w->id, RevertToPointerRoot, CurrentTime);
+	DBG(D_INPUT, "window 0x%x raised and focused", id);
+}

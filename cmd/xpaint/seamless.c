@@ -1,0 +1,627 @@
+/*
+ * Seamless windows (a hello with XS_HF_WINDOWS, from xcap -W): one host
+ * window per guest window, placed where the guest puts it, override-
+ * redirect for the guest's menus and tooltips, titled "[NAME] title",
+ * bordered like the whole-screen window. Each has a pixmap holding its
+ * picture; rects go into it as they come, and at the frame end the
+ * changed part of every window is copied to the screen, so what shows are
+ * whole frames. Input, moves, resizes, focus and close requests go back
+ * as control records, guest-screen coordinates for the pointer.
+ *
+ * The guest is hostile: window records are checked here against the
+ * host's policy (a window count, sizes, a pixel budget for all of them,
+ * no override-redirect window over most of the host screen). A window
+ * that breaks it is dropped with one line saying why (the first
+ * SM_SAY of them), and the others are kept; records naming a window the
+ * host does not show are ignored.
+ */
+#include "codec.h"
+#include "title.h"
+#include "util.h"
+#include "xpaint.h"
+
+#include <X11/Xatom.h>
+#include <X11/Xlib-xcb.h>
+#include <X11/Xutil.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define SM_PIXELS (1u << 27)  /* pixels of all windows' pixmaps together (512 MiB) */
+#define SM_COVER 90           /* an override-redirect window over this % of the host screen is dropped */
+#define SM_SAY 20             /* violations reported one by one, then only counted */
+#define SM_STAGE (8u << 20)   /* first staging size; it grows to the largest rect */
+#define SM_ECHO_NS 500000000ull /* a geometry this soon after our own request may be its stale echo */
+
+struct swin {
+	uint32_t id;          /* the guest's window */
+	Window win;           /* ours */
+	Pixmap pic;           /* its picture, w x h */
+	int32_t x, y;         /* the guest's geometry of its content */
+	uint32_t w, h, flags;
+	int dirty;            /* changed in the open frame: x0,y0-x1,y1 */
+	uint32_t x0, y0, x1, y1;
+	int req;              /* we asked the guest for rx,ry rw x rh at req_at */
+	int32_t rx, ry;
+	uint32_t rw, rh;
+	uint64_t req_at;
+};
+
+struct seamless {
+	int on;
+	struct swin *v;
+	size_t n, cap;
+	uint32_t target;      /* the window the current rects paint (it may not be shown here) */
+	int have_target;      /* a window-rects record came in this frame */
+	uint64_t pixels;      /* sum of w*h over the windows */
+	unsigned said, violations;
+	int at_limit;         /* the window limit was reported: not again until below it */
+	uint32_t focus;       /* the guest window our last focus record named */
+	Atom net_name, utf8, wm_delete;
+	uint32_t scr_w, scr_h; /* the host screen */
+	/* staging: rects decoded here, the server reads them (MIT-SHM) */
+	uint8_t *stage;
+	size_t stage_len, used;
+	xcb_shm_seg_t seg;
+	GC gc;
+};
+
+int sm_on(const struct xpaint *x) { return x->sm && x->sm->on; }
+unsigned sm_count(const struct xpaint *x) { return x->sm ? (unsigned)x->sm->n : 0; }
+
+/* One line for each of the first SM_SAY violations, then a last one. */
+static void violation(struct xpaint *x, uint32_t id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void violation(struct xpaint *x, uint32_t id, const char *fmt, ...)
+{
+	struct seamless *s = x->sm;
+	char m[200];
+	va_list ap;
+	s->violations++;
+	if (s->said > SM_SAY)
+		return;
+	if (s->said++ == SM_SAY) {
+		warnx_("more windows broke the limits: not reported one by one");
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	warnx_("window 0x%x: %s: dropped, the others kept", id, m);
+}
+
+static struct swin *find(struct seamless *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].id == id)
+			return &s->v[i];
+	return NULL;
+}
+
+static struct swin *by_host(struct seamless *s, Window w)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].win == w)
+			return &s->v[i];
+	return NULL;
+}
+
+static void destroy(struct xpaint *x, struct swin *w)
+{
+	struct seamless *s = x->sm;
+	XDestroyWindow(x->v.dpy, w->win);
+	XFreePixmap(x->v.dpy, w->pic);
+	s->pixels -= (uint64_t)w->w * w->h;
+	if (s->focus == w->id)
+		s->focus = 0;
+	size_t i = (size_t)(w - s->v);
+	memmove(w, w + 1, (s->n - i - 1) * sizeof *w);
+	s->n--;
+}
+
+static void destroy_all(struct xpaint *x)
+{
+	while (x->sm && x->sm->n)
+		destroy(x, &x->sm->v[x->sm->n - 1]);
+}
+
+/* The host's policy for a window's geometry; NULL when it passes. */
+static const char *check_geom(struct xpaint *x, const struct xs_win *m, uint64_t other, char *e, size_t n)
+{
+	struct seamless *s = x->sm;
+	const char *why = xs_check_size(m->w, m->h);
+	uint64_t area = (uint64_t)m->w * m->h;
+	if (why) {
+		snprintf(e, n, "size %ux%u: %s", m->w, m->h, why);
+		return e;
+	}
+	if (m->x < -(int32_t)XS_MAX_DIM || m->x > (int32_t)XS_MAX_DIM || m->y < -(int32_t)XS_MAX_DIM ||
+	    m->y > (int32_t)XS_MAX_DIM) {
+		snprintf(e, n, "position %d,%d beyond +-%u", m->x, m->y, XS_MAX_DIM);
+		return e;
+	}
+	if (other + area > SM_PIXELS) {
+		snprintf(e, n, "%ux%u would take the windows past %u pixels in all", m->w, m->h, SM_PIXELS);
+		return e;
+	}
+	if (m->flags & XS_WF_OVERRIDE) { /* what the host screen shows of it */
+		int64_t x0 = m->x < 0 ? 0 : m->x, y0 = m->y < 0 ? 0 : m->y;
+		int64_t x1 = (int64_t)m->x + m->w, y1 = (int64_t)m->y + m->h;
+		x1 = x1 > s->scr_w ? s->scr_w : x1, y1 = y1 > s->scr_h ? s->scr_h : y1;
+		uint64_t seen = x1 > x0 && y1 > y0 ? (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0) : 0;
+		if (seen * 100 > (uint64_t)s->scr_w * s->scr_h * SM_COVER) {
+			snprintf(e, n, "override-redirect %ux%u%+d%+d covers over %d%% of the %ux%u host screen", m->w,
+				 m->h, m->x, m->y, SM_COVER, s->scr_w, s->scr_h);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* The WM_NORMAL_HINTS that keep a managed window where the guest put it. */
+static void place_hints(struct xpaint *x, struct swin *w)
+{
+	XSizeHints *h = XAllocSizeHints();
+	if (!h)
+		die(EX_OS, "XAllocSizeHints:");
+	int bw = x->v.bw;
+	h->flags = USPosition | PPosition | PSize;
+	h->x = w->x - bw, h->y = w->y - bw;
+	h->width = (int)w->w + 2 * bw, h->height = (int)w->h + 2 * bw;
+	XSetWMNormalHints(x->v.dpy, w->win, h);
+	XFree(h);
+}
+
+static void show_new(struct xpaint *x, const struct xs_win *m)
+{
+	struct seamless *s = x->sm;
+	struct view *v = &x->v;
+	Display *d = v->dpy;
+	int scr = DefaultScreen(d), bw = v->bw;
+	char e[200];
+	if (s->n >= x->max_windows) {
+		s->violations++;
+		if (!s->at_limit)
+			warnx_("window 0x%x: over the limit of %u windows (-n): dropped, and so is every new one until "
+			       "fewer are shown", m->id, x->max_windows);
+		s->at_limit = 1;
+		return;
+	}
+	s->at_limit = 0;
+	if (check_geom(x, m, s->pixels, e, sizeof e)) {
+		violation(x, m->id, "%s", e);
+		return;
+	}
+	s->v = xs_grow(s->v, &s->cap, s->n + 1, sizeof *s->v, 16);
+	struct swin *w = &s->v[s->n++];
+	memset(w, 0, sizeof *w);
+	w->id = m->id, w->x = m->x, w->y = m->y, w->w = m->w, w->h = m->h, w->flags = m->flags;
+	s->pixels += (uint64_t)m->w * m->h;
+	XSetWindowAttributes a = { 0 };
+	a.background_pixel = v->border_px; /* the border; the picture covers the rest */
+	a.override_redirect = (m->flags & XS_WF_OVERRIDE) ? True : False;
+	a.event_mask = ExposureMask | KeyPressMask | KeyReleaseMask | ButtonPressMask | ButtonReleaseMask |
+		       PointerMotionMask | FocusChangeMask | StructureNotifyMask;
+	a.cursor = v->hidden ? v->blank : v->cursor;
+	w->win = XCreateWindow(d, RootWindow(d, scr), m->x - bw, m->y - bw, m->w + 2u * (unsigned)bw,
+			       m->h + 2u * (unsigned)bw, 0, 24, InputOutput, DefaultVisual(d, scr),
+			       CWBackPixel | CWOverrideRedirect | CWEventMask | (a.cursor ? CWCursor : 0u), &a);
+	w->pic = XCreatePixmap(d, w->win, m->w, m->h, 24);
+	XSetForeground(d, s->gc, 0);
+	XFillRectangle(d, w->pic, s->gc, 0, 0, m->w, m->h);
+	char t[XS_TITLE_BUF];
+	xs_title_prefixed(t, x->name, (const uint8_t *)"", 0);
+	XStoreName(d, w->win, t);
+	XClassHint ch = { "xpaint", "Xpaint" };
+	XSetClassHint(d, w->win, &ch);
+	XWMHints wm = { .flags = InputHint, .input = True };
+	XSetWMHints(d, w->win, &wm);
+	XSetWMProtocols(d, w->win, &s->wm_delete, 1);
+	place_hints(x, w);
+	struct swin *tr = m->transient ? find(s, m->transient) : NULL;
+	if (tr)
+		XSetTransientForHint(d, w->win, tr->win);
+	XMapWindow(d, w->win);
+	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s as 0x%lx", m->id, m->w, m->h, m->x, m->y,
+	    (m->flags & XS_WF_OVERRIDE) ? " override-redirect" : "", w->win);
+}
+
+/* The guest moved or resized it: the host window follows, unless this
+ * is the stale echo of a request of ours (a drag on the host). */
+static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
+{
+	struct seamless *s = x->sm;
+	Display *d = x->v.dpy;
+	struct xs_win g = *m;
+	char e[200];
+	int bw = x->v.bw;
+	g.flags = w->flags;
+	if (check_geom(x, &g, s->pixels - (uint64_t)w->w * w->h, e, sizeof e)) {
+		violation(x, w->id, "%s", e);
+		destroy(x, w);
+		return;
+	}
+	if (m->w != w->w || m->h != w->h) { /* a new pixmap, the old picture where it fits */
+		Pixmap p = XCreatePixmap(d, w->win, m->w, m->h, 24);
+		XSetForeground(d, s->gc, 0);
+		XFillRectangle(d, p, s->gc, 0, 0, m->w, m->h);
+		XCopyArea(d, w->pic, p, s->gc, 0, 0, w->w < m->w ? w->w : m->w, w->h < m->h ? w->h : m->h, 0, 0);
+		XFreePixmap(d, w->pic);
+		w->pic = p;
+		s->pixels = s->pixels - (uint64_t)w->w * w->h + (uint64_t)m->w * m->h;
+		w->x1 = w->x1 > m->w ? m->w : w->x1, w->y1 = w->y1 > m->h ? m->h : w->y1;
+	}
+	int mine = w->req && m->x == w->rx && m->y == w->ry && m->w == w->rw && m->h == w->rh;
+	int stale = w->req && !mine && mono_ns() - w->req_at < SM_ECHO_NS;
+	if (mine)
+		w->req = 0;
+	w->x = m->x, w->y = m->y, w->w = m->w, w->h = m->h;
+	if (!mine && !stale) {
+		XMoveResizeWindow(d, w->win, m->x - bw, m->y - bw, m->w + 2u * (unsigned)bw, m->h + 2u * (unsigned)bw);
+		if (!(w->flags & XS_WF_OVERRIDE))
+			place_hints(x, w);
+	}
+}
+
+static void title(struct xpaint *x, struct swin *w, const struct xs_wtext *m)
+{
+	char t[XS_TITLE_BUF];
+	size_t n = xs_title_prefixed(t, x->name, m->text, m->len);
+	Display *d = x->v.dpy;
+	char *list[1] = { t };
+	XTextProperty tp;
+	if (Xutf8TextListToTextProperty(d, list, 1, XStdICCTextStyle, &tp) >= Success) {
+		XSetWMName(d, w->win, &tp);
+		XFree(tp.value);
+	}
+	XChangeProperty(d, w->win, x->sm->net_name, x->sm->utf8, 8, PropModeReplace, (const unsigned char *)t, (int)n);
+	DBG(D_X, "window 0x%x title \"%s\"", w->id, t);
+}
+
+/* WM_CLASS as "NAME:instance", "NAME:class", printable ASCII only: the
+ * host's window manager rules for a class never match a guest window. */
+static void klass(struct xpaint *x, struct swin *w, const struct xs_wtext *m)
+{
+	char part[2][64 + XS_NAME_MAX + 2];
+	size_t i = 0;
+	for (int k = 0; k < 2; k++) {
+		int o = snprintf(part[k], sizeof part[k], "%.*s:", (int)XS_NAME_MAX, x->name);
+		for (; i < m->len && m->text[i]; i++)
+			if (m->text[i] > 0x20 && m->text[i] < 0x7f && o < (int)sizeof part[k] - 1)
+				part[k][o++] = (char)m->text[i];
+		part[k][o] = 0;
+		i++; /* past the NUL */
+	}
+	XClassHint ch = { part[0], part[1] };
+	XSetClassHint(x->v.dpy, w->win, &ch);
+}
+
+/* Bottom to top from the guest; XRestackWindows wants top first. */
+static void stack(struct xpaint *x, const struct xs_wstack *m)
+{
+	Window *list = malloc((m->n + 1) * sizeof *list);
+	int k = 0;
+	if (!list)
+		die(EX_OS, "no memory for a stack of %u windows", m->n);
+	for (uint32_t i = m->n; i-- > 0;) {
+		struct swin *w = find(x->sm, xs_get32(m->ids + 4 * i));
+		if (w)
+			list[k++] = w->win;
+	}
+	if (k > 1)
+		XRestackWindows(x->v.dpy, list, k);
+	free(list);
+}
+
+void sm_record(struct xpaint *x, const struct xs_msg *m)
+{
+	struct seamless *s = x->sm;
+	struct swin *w = NULL;
+	uint32_t id = m->type == XS_WIN_TITLE || m->type == XS_WIN_CLASS ? m->u.wtext.id : m->u.win.id;
+	if (m->type != XS_WIN_STACK && !(w = find(s, id)) && m->type != XS_WIN && m->type != XS_WIN_RECTS) {
+		DBG(D_STREAM, "%s of window 0x%x, not shown here: ignored", xs_type_name(m->type), id);
+		return;
+	}
+	switch (m->type) {
+	case XS_WIN:
+		if (w && ((w->flags ^ m->u.win.flags) & XS_WF_OVERRIDE))
+			destroy(x, w), w = NULL; /* a new kind of window: made again */
+		if (w)
+			geometry(x, w, &m->u.win);
+		else
+			show_new(x, &m->u.win);
+		break;
+	case XS_WIN_GEOM: geometry(x, w, &m->u.win); break;
+	case XS_WIN_TITLE: title(x, w, &m->u.wtext); break;
+	case XS_WIN_CLASS: klass(x, w, &m->u.wtext); break;
+	case XS_WIN_GONE: destroy(x, w); break;
+	case XS_WIN_STACK: stack(x, &m->u.wstack); break;
+	case XS_WIN_RECTS:
+		s->target = id;
+		s->have_target = 1;
+		break;
+	}
+}
+
+/* The staging memory: a memfd the server maps, or private memory. */
+static void stage_new(struct xpaint *x, size_t len)
+{
+	struct seamless *s = x->sm;
+	struct view *v = &x->v;
+	if (s->stage) {
+		if (s->seg) {
+			view_sync(v);
+			xcb_shm_detach(v->c, s->seg);
+			munmap(s->stage, s->stage_len);
+		} else {
+			free(s->stage);
+		}
+	}
+	s->stage = NULL, s->seg = 0, s->used = 0;
+	s->stage_len = len;
+	if (v->shm) {
+		int fd = memfd_create("xpaint-windows", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)len) < 0)
+			die(EX_OS, "memfd for window staging:");
+		s->stage = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (s->stage == MAP_FAILED)
+			die(EX_OS, "mmap of window staging:");
+		s->seg = xcb_generate_id(v->c);
+		xcb_generic_error_t *e = xcb_request_check(v->c, xcb_shm_attach_fd_checked(v->c, s->seg, fd, 0));
+		if (!e)
+			return;
+		free(e);
+		munmap(s->stage, len);
+		s->seg = 0;
+	}
+	if (!(s->stage = malloc(len)))
+		die(EX_OS, "window staging of %zu bytes:", len);
+}
+
+/* Room for n bytes: after the used part, or from the start once the
+ * server has read what it was given (a round trip). */
+static uint8_t *stage_get(struct xpaint *x, size_t n, size_t *off)
+{
+	struct seamless *s = x->sm;
+	n = (n + 63) & ~(size_t)63;
+	if (n > s->stage_len)
+		stage_new(x, n > SM_STAGE ? n : SM_STAGE);
+	if (s->used + n > s->stage_len) {
+		view_sync(&x->v);
+		s->used = 0;
+	}
+	*off = s->used;
+	s->used += n;
+	return s->stage + *off;
+}
+
+static void put(struct xpaint *x, struct swin *w, const struct xs_rect *r, size_t off)
+{
+	struct seamless *s = x->sm;
+	struct view *v = &x->v;
+	if (s->seg) {
+		xcb_shm_put_image(v->c, w->pic, XGContextFromGC(s->gc), (uint16_t)r->w, (uint16_t)r->h, 0, 0,
+				  (uint16_t)r->w, (uint16_t)r->h, (int16_t)r->x, (int16_t)r->y, 24,
+				  XCB_IMAGE_FORMAT_Z_PIXMAP, 0, s->seg, (uint32_t)off);
+		return;
+	}
+	XImage *im = XCreateImage(v->dpy, DefaultVisual(v->dpy, DefaultScreen(v->dpy)), 24, ZPixmap, 0,
+				  (char *)s->stage + off, r->w, r->h, 32, (int)r->w * 4);
+	if (!im)
+		die(EX_OS, "XCreateImage %ux%u:", r->w, r->h);
+	XPutImage(v->dpy, w->pic, s->gc, im, 0, 0, (int)r->x, (int)r->y, r->w, r->h);
+	im->data = NULL;
+	XDestroyImage(im);
+	s->used = 0; /* Xlib copied it */
+}
+
+/*
+ * A rect of the window named by the last window-rects record, checked
+ * against that window; decoded (or copied out of the ring) into staging
+ * and put into the window's picture. A rect outside its window drops the
+ * window; one before any window-rects record is a broken stream.
+ */
+int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect *r)
+{
+	struct seamless *s = x->sm;
+	struct swin *w = find(s, s->target);
+	char e[200];
+	if (!s->have_target) {
+		snprintf(x->err, sizeof x->err, "%s record at offset %llu: a rect before any window-rects record in a "
+			 "seamless stream", xs_type_name(h.type), (unsigned long long)off);
+		return -1;
+	}
+	if (!w)
+		return 0; /* a window not shown here */
+	if (xs_check_rect(r, w->w, w->h, e, sizeof e)) {
+		violation(x, w->id, "%s", e);
+		destroy(x, w);
+		return 0;
+	}
+	size_t so;
+	uint8_t *dst = stage_get(x, (size_t)r->w * r->h * 4, &so);
+	if (xs_decode(x->codec, r, dst, (size_t)r->w * 4, e, sizeof e)) {
+		snprintf(x->err, sizeof x->err, "%s record at offset %llu: %s", xs_type_name(h.type),
+			 (unsigned long long)off, e);
+		return -1;
+	}
+	put(x, w, r, so);
+	if (!w->dirty)
+		w->x0 = w->y0 = UINT32_MAX, w->x1 = w->y1 = 0;
+	w->dirty = 1;
+	w->x0 = r->x < w->x0 ? r->x : w->x0, w->y0 = r->y < w->y0 ? r->y : w->y0;
+	w->x1 = r->x + r->w > w->x1 ? r->x + r->w : w->x1, w->y1 = r->y + r->h > w->y1 ? r->y + r->h : w->y1;
+	x->st.rects++;
+	DBG(D_STREAM, "window 0x%x rect %s %ux%u+%u+%u", w->id, xs_enc_name(r->enc), r->w, r->h, r->x, r->y);
+	return 0;
+}
+
+/* The frame end: every changed window shows its new picture at once. */
+void sm_frame(struct xpaint *x)
+{
+	struct seamless *s = x->sm;
+	struct view *v = &x->v;
+	unsigned nd = 0;
+	if (!sm_on(x))
+		return;
+	s->target = 0;
+	s->have_target = 0;
+	for (size_t i = 0; i < s->n; i++)
+		nd += (unsigned)s->v[i].dirty;
+	if (nd > 1)
+		XGrabServer(v->dpy);
+	for (size_t i = 0; i < s->n; i++) {
+		struct swin *w = &s->v[i];
+		if (!w->dirty)
+			continue;
+		if (w->x1 > w->x0 && w->y1 > w->y0)
+			XCopyArea(v->dpy, w->pic, w->win, s->gc, (int)w->x0, (int)w->y0, w->x1 - w->x0, w->y1 - w->y0,
+				  (int)w->x0 + v->bw, (int)w->y0 + v->bw);
+		w->dirty = 0;
+	}
+	if (nd > 1)
+		XUngrabServer(v->dpy);
+	XFlush(v->dpy);
+}
+
+void sm_cursor(struct xpaint *x)
+{
+	if (!sm_on(x))
+		return;
+	Cursor c = x->v.hidden ? x->v.blank : x->v.cursor;
+	for (size_t i = 0; i < x->sm->n; i++)
+		XDefineCursor(x->v.dpy, x->sm->v[i].win, c);
+}
+
+/* A hello asking for seamless windows: a new source, none of the old
+ * windows stay; the whole-screen window (an earlier source's) hides. */
+void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
+{
+	struct view *v = &x->v;
+	if (!x->sm) {
+		if (!(x->sm = calloc(1, sizeof *x->sm)))
+			die(EX_OS, "no memory");
+		x->sm->net_name = XInternAtom(v->dpy, "_NET_WM_NAME", False);
+		x->sm->utf8 = XInternAtom(v->dpy, "UTF8_STRING", False);
+		x->sm->wm_delete = XInternAtom(v->dpy, "WM_DELETE_WINDOW", False);
+		x->sm->gc = XCreateGC(v->dpy, RootWindow(v->dpy, DefaultScreen(v->dpy)), 0, NULL);
+		stage_new(x, SM_STAGE);
+	}
+	destroy_all(x);
+	struct seamless *s = x->sm;
+	s->on = 1;
+	s->target = 0, s->have_target = 0, s->focus = 0;
+	s->scr_w = (uint32_t)DisplayWidth(v->dpy, DefaultScreen(v->dpy));
+	s->scr_h = (uint32_t)DisplayHeight(v->dpy, DefaultScreen(v->dpy));
+	view_discard_frame(v);
+	if (v->win)
+		XUnmapWindow(v->dpy, v->win);
+	v->sw = w, v->sh = h; /* the guest's screen: pointer positions are clamped to it */
+	VERB("seamless windows from a %ux%u screen, at most %u", w, h, x->max_windows);
+}
+
+/* A whole-screen hello after seamless windows: they go. */
+void sm_off(struct xpaint *x)
+{
+	if (!sm_on(x))
+		return;
+	destroy_all(x);
+	x->sm->on = 0;
+	if (x->v.win)
+		XMapWindow(x->v.dpy, x->v.win);
+}
+
+/* The host moved or resized our window (a window manager, the user):
+ * ask the guest for the same, once per distinct geometry. */
+static void configured(struct xpaint *x, struct swin *w, XConfigureEvent *e)
+{
+	Window child;
+	int rx, ry, bw = x->v.bw;
+	uint8_t rec[XS_BUILD_MAX];
+	if (!XTranslateCoordinates(x->v.dpy, w->win, RootWindow(x->v.dpy, DefaultScreen(x->v.dpy)), 0, 0, &rx, &ry,
+				   &child))
+		return;
+	if (e->width <= 2 * bw || e->height <= 2 * bw)
+		return;
+	struct xs_win m = { w->id, rx + bw, ry + bw, (uint32_t)(e->width - 2 * bw), (uint32_t)(e->height - 2 * bw), 0, 0 };
+	if (m.x == w->x && m.y == w->y && m.w == w->w && m.h == w->h)
+		return; /* where the guest has it */
+	if (w->req && m.x == w->rx && m.y == w->ry && m.w == w->rw && m.h == w->rh)
+		return; /* asked already */
+	if (ctl_window(&x->k, rec, xs_build_win(rec, XS_C_WIN_CONFIGURE, &m))) {
+		w->req = 1, w->rx = m.x, w->ry = m.y, w->rw = m.w, w->rh = m.h, w->req_at = mono_ns();
+		DBG(D_INPUT, "window 0x%x: asked for %ux%u%+d%+d", w->id, m.w, m.h, m.x, m.y);
+	}
+}
+
+/* Keys go to the focused guest window: it is named before input (again
+ * at every host focus change, in case the guest moved its focus). */
+static void focus(struct xpaint *x, struct swin *w, int again)
+{
+	uint8_t rec[XS_BUILD_MAX];
+	if ((x->sm->focus == w->id && !again) || (w->flags & XS_WF_OVERRIDE))
+		return;
+	if (ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_FOCUS, w->id)))
+		x->sm->focus = w->id;
+}
+
+static void close_req(struct xpaint *x, struct swin *w)
+{
+	uint8_t rec[XS_BUILD_MAX];
+	if (x->stream_over) { /* nobody to ask: it goes here */
+		destroy(x, w);
+		return;
+	}
+	ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_CLOSE, w->id));
+	VERB("window 0x%x: close asked of the guest", w->id);
+}
+
+/* X events of our seamless windows; 1 when e was one of theirs. */
+int sm_event(struct xpaint *x, XEvent *e)
+{
+	struct seamless *s = x->sm;
+	struct view *v = &x->v;
+	struct swin *w = by_host(s, e->xany.window);
+	if (!w)
+		return 0;
+	switch (e->type) {
+	case Expose: {
+		int x0 = e->xexpose.x - v->bw, y0 = e->xexpose.y - v->bw;
+		int x1 = x0 + e->xexpose.width, y1 = y0 + e->xexpose.height;
+		x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+		x1 = x1 > (int)w->w ? (int)w->w : x1, y1 = y1 > (int)w->h ? (int)w->h : y1;
+		if (x1 > x0 && y1 > y0)
+			XCopyArea(v->dpy, w->pic, w->win, s->gc, x0, y0, (unsigned)(x1 - x0), (unsigned)(y1 - y0),
+				  x0 + v->bw, y0 + v->bw);
+		break;
+	}
+	case ConfigureNotify:
+		configured(x, w, &e->xconfigure);
+		break;
+	case ClientMessage:
+		if ((Atom)e->xclient.data.l[0] == s->wm_delete)
+			close_req(x, w);
+		break;
+	case DestroyNotify: /* not by us: we forget a window before we destroy it */
+		close_req(x, w);
+		if ((w = by_host(s, e->xany.window)))
+			destroy(x, w); /* its XDestroyWindow fails harmlessly */
+		break;
+	case FocusIn:
+		focus(x, w, 1);
+		break;
+	case FocusOut:
+	case UnmapNotify:
+		ctl_release_all(&x->k);
+		break;
+	case KeyPress:
+	case ButtonPress:
+		focus(x, w, 0);
+		/* fall through */
+	default:
+		ctl_event_at(&x->k, v, e, w->x - v->bw, w->y - v->bw);
+	}
+	return 1;
+}
