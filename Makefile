@@ -15,13 +15,17 @@ WARN = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissi
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 TOOLS = xcap xpaint shmring vsockd
-LIBSRC = $(wildcard lib/*.c)
+# lib/xsel.c (X selections) needs Xlib and XFixes: only the two X tools take it.
+XLIBSRC = lib/xsel.c
+LIBSRC = $(filter-out $(XLIBSRC),$(wildcard lib/*.c))
 
 PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi xcomposite liblz4 libturbojpeg
-PKGS_xpaint = x11 xext x11-xcb xcb xcb-shm xcursor xrandr liblz4 libturbojpeg
+PKGS_xpaint = x11 xext x11-xcb xcb xcb-shm xcursor xrandr xfixes xrender liblz4 libturbojpeg
 PKGS_shmring =
 PKGS_vsockd =
 PKGS_lib = liblz4 libturbojpeg
+X_xcap = $(XLIBSRC)
+X_xpaint = $(XLIBSRC)
 
 pkg = $(if $(1),$(shell $(PKG_CONFIG) --$(2) $(1)))
 
@@ -34,10 +38,10 @@ build/libxs.a: $(LIBSRC:lib/%.c=build/lib/%.o)
 	$(AR) rcs $@ $^
 
 define tool
-build/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) build/libxs.a lib/*.h
+build/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(X_$(1)) build/libxs.a lib/*.h
 	$$(CC) $$(WARN) $$(CFLAGS) $$(call pkg,$$(PKGS_$(1)),cflags) -Ilib -o $$@ $$(filter %.c,$$^) build/libxs.a \
 		$$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),libs) $$(LDFLAGS) -lm
-build/san/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(LIBSRC) lib/*.h | build/san
+build/san/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(X_$(1)) $(LIBSRC) lib/*.h | build/san
 	$$(CC) $$(WARN) $$(SAN) $$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),cflags) -Ilib -o $$@ $$(filter %.c,$$^) \
 		$$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),libs) -lm
 endef

@@ -30,6 +30,14 @@ const char *xs_type_name(unsigned t)
 	case XS_C_SIZE: return "size";
 	case XS_C_NONCE: return "nonce";
 	case XS_C_RESET: return "reset";
+	/* desktop: title and clipboard */
+	case XS_TITLE: return "title";
+	case XS_CLIP_OFFER: return "clip-offer";
+	case XS_CLIP_DATA: return "clip-data";
+	case XS_CLIP_REQ: return "clip-request";
+	case XS_C_CLIP_OFFER: return "control-clip-offer";
+	case XS_C_CLIP_DATA: return "control-clip-data";
+	case XS_C_CLIP_REQ: return "control-clip-request";
 	/* seamless windows */
 	case XS_WIN: return "window";
 	case XS_WIN_GEOM: return "window-geometry";
@@ -72,6 +80,11 @@ static void bounds(unsigned t, uint32_t *lo, uint32_t *hi)
 	case XS_ECHO: case XS_C_NONCE: case XS_C_KEY: case XS_C_BUTTON: fixed = 16; break;
 	case XS_BYE: fixed = 4; break;
 	case XS_C_REFRESH: case XS_C_RESET: *lo = *hi = 0; return;
+	/* desktop: title and clipboard */
+	case XS_TITLE: *lo = 0; *hi = XS_TITLE_WIRE; return;
+	case XS_CLIP_OFFER: case XS_C_CLIP_OFFER: fixed = 12; break;
+	case XS_CLIP_REQ: case XS_C_CLIP_REQ: fixed = 16; break;
+	case XS_CLIP_DATA: case XS_C_CLIP_DATA: *lo = XS_CLIP_HDR; *hi = XS_CLIP_HDR + XS_CLIP_CHUNK; return;
 	/* seamless windows */
 	case XS_WIN: fixed = 28; break;
 	case XS_WIN_GEOM: case XS_C_WIN_CONFIGURE: fixed = 20; break;
@@ -158,6 +171,61 @@ static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r,
 	default:
 		snprintf(err, n, "unknown encoding %u", r->enc);
 		return err;
+	}
+	return NULL;
+}
+
+/* Title and clipboard records: every field in range, sizes consistent. */
+static const char *parse_desk(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	switch (h.type) {
+	case XS_TITLE:
+		m->u.title.text = b;
+		m->u.title.len = h.len;
+		return NULL;
+	case XS_CLIP_OFFER:
+	case XS_C_CLIP_OFFER: {
+		struct xs_clip_offer *o = &m->u.offer;
+		o->sel = xs_get32(b), o->serial = xs_get32(b + 4), o->formats = xs_get32(b + 8);
+		if (o->sel >= XS_NSEL || o->formats >> XS_NFMT) {
+			snprintf(err, n, "selection %u or formats 0x%x unknown", o->sel, o->formats);
+			return err;
+		}
+		return NULL;
+	}
+	case XS_CLIP_REQ:
+	case XS_C_CLIP_REQ: {
+		struct xs_clip_req *q = &m->u.req;
+		q->sel = xs_get32(b), q->serial = xs_get32(b + 4), q->format = xs_get32(b + 8), q->max = xs_get32(b + 12);
+		if (q->sel >= XS_NSEL || q->format >= XS_NFMT) {
+			snprintf(err, n, "selection %u or format %u unknown", q->sel, q->format);
+			return err;
+		}
+		return NULL;
+	}
+	case XS_CLIP_DATA:
+	case XS_C_CLIP_DATA: {
+		struct xs_clip_data *d = &m->u.cdata;
+		d->sel = xs_get32(b), d->serial = xs_get32(b + 4), d->format = xs_get32(b + 8), d->status = xs_get32(b + 12);
+		d->total = xs_get64(b + 16), d->offset = xs_get64(b + 24);
+		d->data = b + XS_CLIP_HDR;
+		d->len = h.len - XS_CLIP_HDR;
+		if (d->sel >= XS_NSEL || d->format >= XS_NFMT || d->status > XS_CLIP_OVER) {
+			snprintf(err, n, "selection %u, format %u or status %u unknown", d->sel, d->format, d->status);
+			return err;
+		}
+		if (d->status != XS_CLIP_OK && (d->len || d->offset)) {
+			snprintf(err, n, "clipboard status %u with %u payload bytes at offset %llu", d->status, d->len,
+				 (unsigned long long)d->offset);
+			return err;
+		}
+		if (d->offset > d->total || d->len > d->total - d->offset) {
+			snprintf(err, n, "clipboard piece of %u bytes at offset %llu outside its %llu-byte total", d->len,
+				 (unsigned long long)d->offset, (unsigned long long)d->total);
+			return err;
+		}
+		return NULL;
+	}
 	}
 	return NULL;
 }
@@ -359,6 +427,9 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 	case XS_C_RESET:
 		break;
 	default:
+		if (h.type == XS_TITLE || (h.type >= XS_CLIP_OFFER && h.type <= XS_CLIP_REQ) ||
+		    (h.type >= XS_C_CLIP_OFFER && h.type <= XS_C_CLIP_REQ))
+			return parse_desk(h, b, m, err, n);
 		return parse_win(h, b, m, err, n);
 	}
 	return NULL;
@@ -527,4 +598,45 @@ size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n)
 {
 	xs_put_hdr(p, XS_WIN_STACK, 4 * n);
 	return XS_HDR_LEN;
+}
+
+size_t xs_build_title(uint8_t *p, const uint8_t *text, uint32_t len)
+{
+	if (len > XS_TITLE_WIRE)
+		len = XS_TITLE_WIRE;
+	xs_put_hdr(p, XS_TITLE, len);
+	memcpy(p + XS_HDR_LEN, text, len);
+	return XS_HDR_LEN + len;
+}
+
+size_t xs_build_clip_offer(uint8_t *p, uint16_t type, uint32_t sel, uint32_t serial, uint32_t formats)
+{
+	xs_put_hdr(p, type, 12);
+	xs_put32(p + 8, sel);
+	xs_put32(p + 12, serial);
+	xs_put32(p + 16, formats);
+	return XS_HDR_LEN + 12;
+}
+
+size_t xs_build_clip_req(uint8_t *p, uint16_t type, uint32_t sel, uint32_t serial, uint32_t format, uint32_t max)
+{
+	xs_put_hdr(p, type, 16);
+	xs_put32(p + 8, sel);
+	xs_put32(p + 12, serial);
+	xs_put32(p + 16, format);
+	xs_put32(p + 20, max);
+	return XS_HDR_LEN + 16;
+}
+
+size_t xs_build_clip_data_hdr(uint8_t *p, uint16_t type, const struct xs_clip_data *d)
+{
+	xs_put_hdr(p, type, XS_CLIP_HDR + d->len);
+	uint8_t *b = p + XS_HDR_LEN;
+	xs_put32(b, d->sel);
+	xs_put32(b + 4, d->serial);
+	xs_put32(b + 8, d->format);
+	xs_put32(b + 12, d->status);
+	xs_put64(b + 16, d->total);
+	xs_put64(b + 24, d->offset);
+	return XS_HDR_LEN + XS_CLIP_HDR;
 }

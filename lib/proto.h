@@ -60,6 +60,37 @@ enum xs_type {
 	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard */
 };
 
+/*
+ * Desktop records (1.1): the guest's window title, and the clipboard both
+ * ways (docs/PROTOCOL.md, "Clipboard and title"). Offered only when the
+ * peer's hello announced it with the flag bit below.
+ */
+#define XS_HF_CLIP 1u   /* frame-stream hello flags, bit 0: the source does the clipboard */
+#define XS_CF_CLIP 1u   /* control-hello flags, bit 0: the viewer does the clipboard */
+enum xs_type_desk {
+	XS_TITLE = 9,       /* the guest's focused window title, UTF-8 (untrusted) */
+	XS_CLIP_OFFER = 10, /* the guest owns a selection now */
+	XS_CLIP_DATA = 11,  /* a piece of the guest's selection, asked for */
+	XS_CLIP_REQ = 12,   /* a guest client pastes the host's offer: send it */
+	XS_C_CLIP_OFFER = 72, /* the host owns a selection the guest may paste */
+	XS_C_CLIP_DATA = 73,  /* a piece of the host's selection */
+	XS_C_CLIP_REQ = 74,   /* a host client pastes the guest's offer: send it */
+};
+#define XS_TITLE_WIRE 1024u      /* body bytes of a title record at most */
+#define XS_CLIP_HDR 32u          /* clipboard data body before the payload */
+#define XS_CLIP_CHUNK (16u << 10) /* payload bytes of one clipboard data record at most */
+enum { XS_SEL_CLIPBOARD = 0, XS_SEL_PRIMARY = 1, XS_NSEL = 2 };
+enum { XS_FMT_TEXT = 0, XS_FMT_PNG = 1, XS_NFMT = 2 }; /* offer formats: bit 1 << XS_FMT_x */
+enum { XS_CLIP_OK = 0, XS_CLIP_NONE = 1, XS_CLIP_OVER = 2 }; /* data status */
+struct xs_title { const uint8_t *text; uint32_t len; };
+struct xs_clip_offer { uint32_t sel, serial, formats; }; /* formats 0: the selection is gone */
+struct xs_clip_req { uint32_t sel, serial, format, max; }; /* max: most bytes the asker takes */
+struct xs_clip_data {
+	uint32_t sel, serial, format, status;
+	uint64_t total, offset;  /* the whole transfer's size, this piece's place in it */
+	const uint8_t *data;     /* len payload bytes */
+	uint32_t len;
+};
 /* Seamless windows: flags and wire limits. */
 #define XS_HF_WINDOWS (1u << 1)  /* hello flag: the stream carries windows */
 #define XS_CF_WINDOWS (1u << 1)  /* control-hello flag: the viewer shows them */
@@ -78,8 +109,8 @@ enum xs_enc {
 
 /* Hello flags (frame stream) and control-hello flags: features, one bit
  * each. A reader refuses a hello with a bit it does not know. */
-#define XS_HF_KNOWN (XS_HF_WINDOWS)
-#define XS_CF_KNOWN (XS_CF_WINDOWS)
+#define XS_HF_KNOWN (XS_HF_CLIP | XS_HF_WINDOWS)
+#define XS_CF_KNOWN (XS_CF_CLIP | XS_CF_WINDOWS)
 
 /* Parsed records: private copies, already checked by xs_parse(). */
 struct xs_hello {
@@ -132,6 +163,10 @@ struct xs_msg {
 		struct xs_wtext wtext;
 		struct xs_wstack wstack;
 		uint32_t reason;
+		struct xs_title title;
+		struct xs_clip_offer offer;
+		struct xs_clip_req req;
+		struct xs_clip_data cdata;
 	} u;
 };
 
@@ -199,6 +234,13 @@ size_t xs_build_button(uint8_t *p, uint32_t button, int down, int32_t x, int32_t
 size_t xs_build_motion(uint8_t *p, int32_t x, int32_t y);
 size_t xs_build_empty(uint8_t *p, uint16_t type); /* XS_C_REFRESH, XS_C_RESET */
 
+/* Desktop builders; type picks the direction (XS_CLIP_x or XS_C_CLIP_x).
+ * A title record is 8 + len bytes; a data header XS_HDR_LEN + XS_CLIP_HDR,
+ * its len payload bytes follow. */
+size_t xs_build_title(uint8_t *p, const uint8_t *text, uint32_t len);
+size_t xs_build_clip_offer(uint8_t *p, uint16_t type, uint32_t sel, uint32_t serial, uint32_t formats);
+size_t xs_build_clip_req(uint8_t *p, uint16_t type, uint32_t sel, uint32_t serial, uint32_t format, uint32_t max);
+size_t xs_build_clip_data_hdr(uint8_t *p, uint16_t type, const struct xs_clip_data *d);
 /* Seamless windows. */
 size_t xs_build_win(uint8_t *p, uint16_t type, const struct xs_win *w); /* XS_WIN, _GEOM, XS_C_WIN_CONFIGURE */
 size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS, XS_C_WIN_CLOSE, _FOCUS */

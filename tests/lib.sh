@@ -36,6 +36,25 @@ xvfb() {
 	printf -v "$var" ':%s' "$n"
 }
 
+# xorg_dummy VAR: start Xorg with the dummy driver (tests/xorg-dummy.conf,
+# 640x480, RandR resizes allowed) on a free display, set VAR=:N and
+# XORG_MS to its start-up time; skips the test (77) when it cannot run.
+xorg_dummy() {
+	local var=$1 fifo=$T/dfd.$RANDOM t0 n
+	[ "$(id -u)" = 0 ] || { echo "Xorg needs root here"; exit 77; }
+	command -v Xorg >/dev/null && [ -e /usr/lib/xorg/modules/drivers/dummy_drv.so ] ||
+		{ echo "no Xorg with the dummy driver (xserver-xorg-video-dummy)"; exit 77; }
+	mkfifo "$fifo"
+	t0=$(date +%s%N)
+	Xorg -config "$TOP/tests/xorg-dummy.conf" -noreset -nolisten tcp -logfile "$T/xorg.$var.log" \
+		-displayfd 3 3>"$fifo" 2>"$T/xorg.$var.err" &
+	PIDS+=($!)
+	read -r -t 10 n <"$fifo" || { echo "Xorg did not start: $(tail -3 "$T/xorg.$var.err")"; exit 77; }
+	XORG_MS=$((($(date +%s%N) - t0) / 1000000))
+	rm -f "$fifo"
+	printf -v "$var" ':%s' "$n"
+}
+
 # waitfor SECONDS CMD...: retry CMD every 50 ms until it succeeds.
 waitfor() {
 	local t=$1; shift
@@ -46,10 +65,11 @@ waitfor() {
 	done
 }
 
-# winid DISPLAY NAME: the id of the first window whose title is NAME.
+# winid DISPLAY NAME: the id of the first window whose title is NAME, or
+# "[NAME] ..." (an xpaint -t NAME showing a guest window's title).
 winid() {
 	local id
-	id=$(DISPLAY=$1 xdotool search --name "^$2\$" 2>/dev/null | head -n1)
+	id=$(DISPLAY=$1 xdotool search --name "^$2\$|^\\[$2\\] " 2>/dev/null | head -n1)
 	[ -n "$id" ] && echo "$id"
 }
 

@@ -45,7 +45,7 @@ one() {
 	logged "$tag" "unknown record (type 44510, length 4022250974) at offset 24: not a control record type"
 
 	# a frame-stream record and an oversized control record are refused
-	"$G" -c "$LADDR" hdr 65 4096 raw 00000000
+	"$G" -c "$LADDR" hdr 65 20000 raw 00000000
 	"$G" -c "$LADDR" hdr 5 12 raw 000000000000000000000000
 	"$G" reset reset >>"$T/exp.$tag"
 	expect "$tag" "oversized"

@@ -37,6 +37,9 @@ declare -A want=(
 	[winid]='window record at offset 80: window id 0'
 	[winflags]='window record at offset 80: window flags 0x6: unknown bits'
 	[winrect]='rect record at offset 116: a rect before any window-rects record in a seamless stream'
+	[cliprange]='clip-data record at offset 112: clipboard piece of 8 bytes at offset 0 outside its 4-byte total'
+	[clipsel]='clip-offer record at offset 112: selection 5 or formats 0x1 unknown'
+	[titlelen]='title record (type 9, length 1025) at offset 112: length does not fit its type'
 )
 n=0
 for k in $("$TOOLS/xsgen" bad); do
@@ -49,7 +52,7 @@ for k in $("$TOOLS/xsgen" bad); do
 	grep -qF "xpaint: ${want[$k]}" "$T/$k.err" || fail "$k: got '$(cat "$T/$k.err")', want '${want[$k]}'"
 	n=$((n + 1))
 done
-[ $n -ge 27 ] || fail "only $n bad kinds"
+[ $n -ge 30 ] || fail "only $n bad kinds"
 
 # empty input: no hello at all
 rc=0

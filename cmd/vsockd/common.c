@@ -53,7 +53,7 @@ void say_ready(int *fd, const char *text)
 
 /*
  * A control record header, beyond xs_check_hdr(): only control types
- * travel here, and no body is larger than a control hello.
+ * travel here, and no body is larger than a clipboard piece (CTL_MAX_BODY).
  */
 const char *ctl_check(const uint8_t *p)
 {

@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define CTL_MAX_BODY 256u        /* largest control body (control-hello) */
+#include "proto.h"
+
+#define CTL_MAX_BODY (XS_CLIP_HDR + XS_CLIP_CHUNK) /* largest control body (clipboard data) */
 #define IOBUF (64u << 10)        /* socket and pipe reads */
 #define MAX_ALLOW 32             /* -a CIDs */
 

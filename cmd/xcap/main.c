@@ -106,7 +106,8 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
 	int win = m.type == XS_C_WIN_CONFIGURE || m.type == XS_C_WIN_CLOSE || m.type == XS_C_WIN_FOCUS;
-	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE || win;
+	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE || win ||
+		    m.type == XS_C_CLIP_OFFER || m.type == XS_C_CLIP_REQ || m.type == XS_C_CLIP_DATA;
 	if (gated && !c->in.accepted) {
 		refuse(c, xs_type_name(m.type));
 		return;
@@ -122,6 +123,7 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 		if (c->in.accepted) {
 			c->in.refused_logged = 0;
 			VERB("control hello accepted");
+			clip_hello(c, m.u.chello.flags);
 		} else {
 			refuse(c, "control hello");
 		}
@@ -130,11 +132,13 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	case XS_C_NONCE: out_record(c, rec, xs_build_nonce(rec, XS_ECHO, m.u.nonce.v)); break;
 	case XS_C_RESET:
 		input_release_all(c);
+		clip_reset(c);
 		c->in.accepted = 0, c->in.refused_logged = 0, c->in.windows = 0;
 		VERB("control reset: input released, control hello forgotten");
 		break;
-	case XS_C_KEY: input_key(c, &m.u.key); break;
-	case XS_C_BUTTON: input_button(c, &m.u.button); break;
+	case XS_C_KEY: input_key(c, &m.u.key), title_poke(c); break;
+	case XS_C_BUTTON: input_button(c, &m.u.button), title_poke(c); break;
+	case XS_C_CLIP_OFFER: case XS_C_CLIP_REQ: case XS_C_CLIP_DATA: clip_control(c, &m); break;
 	case XS_C_MOTION: input_motion(c, m.u.pointer.x, m.u.pointer.y); break;
 	case XS_C_SIZE: cap_set_size(c, m.u.size.w, m.u.size.h); break;
 	case XS_C_WIN_CONFIGURE: win_configure(c, &m.u.win); break;
@@ -185,7 +189,8 @@ static void drain_x(struct cap *c)
 	while (XEventsQueued(c->dpy, QueuedAfterFlush)) {
 		XEvent ev;
 		XNextEvent(c->dpy, &ev);
-		cap_event(c, &ev);
+		if (!clip_event(c, &ev) && !title_event(c, &ev))
+			cap_event(c, &ev);
 	}
 }
 
@@ -205,7 +210,9 @@ static void start_stream(struct cap *c, int again)
 	uint8_t rec[XS_BUILD_MAX];
 	if (!again)
 		random_bytes(c->in.challenge, XS_NONCE_LEN);
-	out_record(c, rec, xs_build_hello(rec, c->w, c->h, c->wins ? XS_HF_WINDOWS : 0, c->in.challenge));
+	out_record(c, rec, xs_build_hello(rec, c->w, c->h, (c->wins ? XS_HF_WINDOWS : 0) | (c->clip.x ? XS_HF_CLIP : 0),
+					  c->in.challenge));
+	c->title_sent = 0, c->title_due = 1, c->title_next = 0; /* a new reader gets the title again */
 	cap_cursor(c);
 	c->pointer_sent = 0;
 	cap_pointer(c);
@@ -249,9 +256,13 @@ static void loop(struct cap *c, uint64_t interval)
 				if (!out_copy_free(c))
 					wait_copy = 1;
 				else if (cap_frame(c))
-					next_frame = interval ? now + interval : 0;
+					next_frame = interval ? now + interval : 0, title_poke(c);
 			}
 			drain_x(c);
+		}
+		if (!out_pending(&c->out)) {
+			title_check(c);
+			clip_flush(c);
 		}
 		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
@@ -278,6 +289,11 @@ static void loop(struct cap *c, uint64_t interval)
 			if (tmo < 0 || t < tmo)
 				tmo = t;
 		}
+		int64_t t2 = pending ? -1 : clip_timeout(c), t3 = pending ? -1 : title_timeout(c);
+		if (t2 >= 0 && (tmo < 0 || t2 < tmo))
+			tmo = t2;
+		if (t3 >= 0 && (tmo < 0 || t3 < tmo))
+			tmo = t3;
 		if (XEventsQueued(c->dpy, QueuedAlready))
 			tmo = 0;
 		/* the reader is still reading spliced pixels: look again soon
@@ -341,6 +357,8 @@ int main(int argc, char **argv)
 	cap_setup_screen(&c);
 	input_init(&c);
 	input_release_leftovers(&c);
+	clip_init(&c);
+	title_init(&c);
 	start_stream(&c, 0);
 	loop(&c, fps ? 1000000000ull / (unsigned)fps : 0);
 }

@@ -7,6 +7,7 @@
 #ifndef XCAP_H
 #define XCAP_H
 
+#include "clip.h"
 #include "codec.h"
 #include "proto.h"
 #include "ring.h"
@@ -74,6 +75,19 @@ struct input {
 	unsigned injected;
 };
 
+/* The clipboard (clip.c): what guest clients own, what the host offers. */
+struct clipx {
+	struct xsel *x;                 /* NULL: no XFIXES selection events */
+	int on;                         /* the accepted control hello asked for it */
+	uint32_t serial[XS_NSEL];       /* our offers, one serial per owner change */
+	unsigned formats[XS_NSEL];      /* what the guest owner gives, 0: none */
+	uint32_t host_serial[XS_NSEL];  /* the host's offer we own */
+	int asked[XS_NSEL];             /* the host asked; the guest owner is being read */
+	uint32_t asked_serial[XS_NSEL];
+	struct xs_clip_in in[XS_NSEL];  /* the host's content coming */
+	struct xs_clip_out out[XS_NSEL];/* the guest's content going */
+};
+
 struct cap {
 	Display *dpy;
 	Window root;
@@ -111,6 +125,13 @@ struct cap {
 	struct outbuf out;
 	struct stats st;
 	struct input in;
+	struct clipx clip;
+	/* the focused window's title (title.c) */
+	Window title_win;
+	uint8_t title[XS_TITLE_WIRE];
+	size_t title_len;
+	int title_sent, title_due;
+	uint64_t title_next;
 	struct wins *wins;   /* -W: seamless windows (windows.c); NULL: the whole screen */
 };
 
@@ -140,6 +161,22 @@ void ringout_open(struct cap *c);
 void ringout_setup(struct cap *c);
 int ringout_flush(struct cap *c);
 uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1);
+
+/* clip.c */
+void clip_init(struct cap *c);
+void clip_hello(struct cap *c, uint32_t flags);
+void clip_reset(struct cap *c);
+void clip_control(struct cap *c, const struct xs_msg *m);
+int clip_event(struct cap *c, XEvent *ev);
+void clip_flush(struct cap *c);
+int64_t clip_timeout(const struct cap *c);
+
+/* title.c */
+void title_init(struct cap *c);
+void title_poke(struct cap *c);
+void title_check(struct cap *c);
+int title_event(struct cap *c, XEvent *ev);
+int64_t title_timeout(const struct cap *c);
 
 /* windows.c */
 void win_init(struct cap *c);

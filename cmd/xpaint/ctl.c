@@ -86,6 +86,12 @@ void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t fl
 	ctl_write(k);
 }
 
+/* A whole record for the control output (the clipboard's). */
+void ctl_record(struct ctl *k, const uint8_t *rec, size_t n)
+{
+	put(k, rec, n);
+}
+
 void ctl_refresh(struct ctl *k)
 {
 	uint8_t b[XS_BUILD_MAX];
@@ -183,7 +189,16 @@ static void button(struct ctl *k, struct view *v, XButtonEvent *e, int dx, int d
 /* One X input event; motion only remembers the newest position. */
 void ctl_event(struct ctl *k, struct view *v, XEvent *e)
 {
-	ctl_event_at(k, v, e, -v->bw, -v->bw);
+	XEvent c = *e; /* positions in surface coordinates: the picture may be scaled (-s) */
+	int32_t sx, sy;
+	if (e->type == ButtonPress || e->type == ButtonRelease) {
+		view_to_surface(v, e->xbutton.x, e->xbutton.y, &sx, &sy);
+		c.xbutton.x = sx, c.xbutton.y = sy;
+	} else if (e->type == MotionNotify) {
+		view_to_surface(v, e->xmotion.x, e->xmotion.y, &sx, &sy);
+		c.xmotion.x = sx, c.xmotion.y = sy;
+	}
+	ctl_event_at(k, v, &c, 0, 0);
 }
 
 /* The same for a window whose pixel 0,0 is at dx,dy of the surface

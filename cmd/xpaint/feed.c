@@ -28,15 +28,19 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	x->nrects = 0;
 	x->have_hello = 1;
 	memcpy(x->challenge, m->challenge, XS_NONCE_LEN);
-	x->ctl_flags = m->flags & XS_HF_WINDOWS ? XS_CF_WINDOWS : 0;
+	uint32_t clip = clip_hello(x, m->flags);
+	x->ctl_flags = (m->flags & XS_HF_WINDOWS ? XS_CF_WINDOWS : 0) | clip;
 	if (m->flags & XS_HF_WINDOWS) {
 		sm_hello(x, m->width, m->height);
-		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS);
+		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS | clip);
+		clip_start(x);
 		return;
 	}
 	sm_off(x);
 	view_surface(&x->v, m->width, m->height);
-	ctl_hello(&x->k, m->challenge, 0);
+	ctl_hello(&x->k, m->challenge, clip);
+	clip_start(x);
+	view_title(&x->v, NULL, 0); /* a new source: the name alone until it names a window */
 }
 
 static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect *r, uint64_t payload_off)
@@ -204,6 +208,14 @@ int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_
 	case XS_BYE:
 		VERB("bye (reason %u)", m.u.reason);
 		return 1;
+	case XS_TITLE:
+		view_title(&x->v, m.u.title.text, m.u.title.len);
+		break;
+	case XS_CLIP_OFFER:
+	case XS_CLIP_REQ:
+	case XS_CLIP_DATA:
+		clip_record(x, &m);
+		break;
 	default:
 		return bad(x, h, off, "a control record in the frame stream");
 	}

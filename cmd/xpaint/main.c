@@ -1,6 +1,6 @@
 /*
- * xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-n MAXWIN] [-x] [-R] [-r RING [-S]]
- *        [-v] [-d cats] [-- COMMAND ...]
+ * xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear]
+ *        [-C both|in|out|none] [-L SIZE] [-r RING [-S]] [-v] [-d cats] [-- COMMAND ...]
  * One poll loop over the X connection, the frame stream (a pipe or a
  * ring), the control output and a signalfd.
  */
@@ -11,6 +11,8 @@
 #include "xpaint.h"
 
 #include <X11/Xutil.h>
+#include <X11/extensions/Xrender.h>
+#include <X11/keysym.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,20 +24,27 @@
 
 struct opts {
 	const char *border, *title, *ring;
-	int bw, exit_eof;
+	int bw, exit_eof, scale, clip;
+	size_t cap;
 	char **cmd;
 };
+
+#define RESIZE_NS 150000000ull /* -R: the window still this long before the source is asked */
 
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t TITLE] [-n MAXWIN] [-x] [-R] [-r RING [-S]] [-v] [-d cats] "
-		"[-- COMMAND ...]\n"
+		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear] "
+		"[-C both|in|out|none] [-L SIZE] [-r RING [-S]] [-v] [-d cats] [-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
-		"  -t TITLE  window title (default xpaint); with seamless windows, the prefix [TITLE] of each\n"
+		"  -t NAME   the window's title, and the prefix [NAME] of every title the source sets (default xpaint)\n"
 		"  -n N      at most N seamless windows from the source (default 256)\n"
 		"  -x        exit at the end of the stream (default: keep the picture until closed)\n"
 		"  -R        ask the source to take the window's size when it is resized\n"
+		"  -s FILTER scale the picture to the window (nearest or bilinear; 1:1 is exact)\n"
+		"  -C WAY    clipboard: in (host to guest, the default), out, both or none\n"
+		"  -L SIZE   clipboard cap per transfer, bytes or with k/M (default 1M)\n"
+		"  Ctrl+Alt+F toggles full screen; Ctrl+Shift+C (without -C out) gives the guest's clipboard to the host\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
 		"  -S        accept a RING of another user or writable by group or others (shared on purpose)\n"
 		"  -v        say what happens; -d stream,ring,input,x,stats,cursor: debug categories\n"
@@ -49,7 +58,9 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	unsigned long u;
 	o->title = "xpaint";
 	o->bw = -1;
-	while ((c = getopt(argc, argv, "+b:w:t:n:xRr:Svd:h")) != -1) {
+	o->clip = CLIP_IN;
+	o->cap = XS_CLIP_CAP;
+	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:Svd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w':
@@ -65,6 +76,30 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			break;
 		case 'x': o->exit_eof = 1; break;
 		case 'R': x->resize_req = 1; break;
+		case 's':
+			if (!strcmp(optarg, "nearest"))
+				o->scale = SCALE_NEAREST;
+			else if (!strcmp(optarg, "bilinear"))
+				o->scale = SCALE_BILINEAR;
+			else
+				die(EX_USAGE_, "-s %s: the filter is nearest or bilinear", optarg);
+			break;
+		case 'C':
+			if (!strcmp(optarg, "in"))
+				o->clip = CLIP_IN;
+			else if (!strcmp(optarg, "out"))
+				o->clip = CLIP_OUT;
+			else if (!strcmp(optarg, "both"))
+				o->clip = CLIP_IN | CLIP_OUT;
+			else if (!strcmp(optarg, "none"))
+				o->clip = 0;
+			else
+				die(EX_USAGE_, "-C %s: the clipboard goes in, out, both or none", optarg);
+			break;
+		case 'L':
+			if (xs_parse_cap(optarg, &o->cap) < 0)
+				die(EX_USAGE_, "-L %s: a size from 1 byte to 256M (suffix k or M)", optarg);
+			break;
 		case 'r': o->ring = optarg; break;
 		case 'S': ring_map_allow_shared(1); break;
 		case 'v': verbose++; break;
@@ -128,6 +163,31 @@ static void stream_end(struct loop *l, int status)
 		l->quit = 1;
 }
 
+/* Keys for xpaint itself, never forwarded: Ctrl+Alt+F (full screen), and
+ * the clipboard's Ctrl+Shift+C. Returns 1 when the key was one of them. */
+static int host_key(struct xpaint *x, XKeyEvent *e)
+{
+	KeySym ks = XLookupKeysym(e, 0);
+	if (ks == XK_f && (e->state & (ControlMask | Mod1Mask | ShiftMask)) == (ControlMask | Mod1Mask)) {
+		if (e->type == KeyPress)
+			view_fullscreen(&x->v);
+		return 1;
+	}
+	return clip_key(x, e);
+}
+
+/* -R: the window has kept its new size RESIZE_NS: ask the source for it. */
+static void resize_due(struct xpaint *x)
+{
+	if (!x->want_at || mono_ns() < x->want_at)
+		return;
+	x->want_at = 0;
+	if (x->want_w == x->v.sw && x->want_h == x->v.sh)
+		return;
+	VERB("asking the source for %ux%u", x->want_w, x->want_h);
+	ctl_size(&x->k, x->want_w, x->want_h);
+}
+
 static void x_events(struct loop *l)
 {
 	struct xpaint *x = l->x;
@@ -136,6 +196,10 @@ static void x_events(struct loop *l)
 	while (XPending(v->dpy)) {
 		XEvent e;
 		XNextEvent(v->dpy, &e);
+		if (clip_event(x, &e))
+			continue;
+		if (x->sm && (e.type == FocusIn || e.type == FocusOut) && e.xany.window != v->win)
+			clip_focus(x, e.type == FocusIn); /* a seamless window of the source */
 		if (x->sm && sm_event(x, &e)) {
 			if (x->ring && (e.type == KeyPress || e.type == ButtonPress))
 				ring_reader_poke(x->ring);
@@ -152,9 +216,14 @@ static void x_events(struct loop *l)
 				resized = 1;
 			view_configured(v, (uint32_t)e.xconfigure.width, (uint32_t)e.xconfigure.height);
 			break;
+		case FocusIn:
+			clip_focus(x, 1);
+			break;
 		case FocusOut:
 		case UnmapNotify:
 			ctl_release_all(&x->k);
+			if (e.type == FocusOut)
+				clip_focus(x, 0);
 			break;
 		case ClientMessage:
 			if ((Atom)e.xclient.data.l[0] == v->wm_delete)
@@ -167,6 +236,11 @@ static void x_events(struct loop *l)
 		case MappingNotify:
 			XRefreshKeyboardMapping(&e.xmapping);
 			break;
+		case KeyPress:
+		case KeyRelease:
+			if (host_key(x, &e.xkey))
+				break;
+			/* fall through */
 		default:
 			ctl_event(&x->k, v, &e);
 			if (x->ring && (e.type == KeyPress || e.type == KeyRelease || e.type == ButtonPress ||
@@ -175,10 +249,13 @@ static void x_events(struct loop *l)
 		}
 	}
 	uint32_t b2 = 2 * (uint32_t)v->bw;
-	if (resized && x->resize_req && v->ww > b2 && v->wh > b2 && (v->ww - b2 != v->sw || v->wh - b2 != v->sh))
-		ctl_size(&x->k, v->ww - b2, v->wh - b2);
+	if (resized && x->resize_req && v->ww > b2 && v->wh > b2) { /* debounced: asked once it stops */
+		x->want_w = v->ww - b2, x->want_h = v->wh - b2;
+		x->want_at = mono_ns() + RESIZE_NS;
+	}
+	resize_due(x);
 	ctl_flush_motion(&x->k);
-	ctl_write(&x->k);
+	clip_flush(x); /* and writes the control output */
 	if (x->stream_over && sm_on(x) && !sm_count(x) && !v->win)
 		l->quit = 1; /* the last seamless window was closed after the stream ended */
 }
@@ -266,10 +343,22 @@ static void wait_events(struct loop *l)
 		if (!tp || (uint64_t)ts.tv_nsec > left)
 			ts = (struct timespec){ 0, (long)(left < 999999999u ? left : 999999999u) }, tp = &ts;
 	}
+	int64_t ct = clip_timeout(x);
+	if (x->want_at) { /* -R's debounce */
+		uint64_t now = mono_ns();
+		int64_t ms = x->want_at > now ? (int64_t)((x->want_at - now + 999999) / 1000000) : 0;
+		if (ct < 0 || ms < ct)
+			ct = ms;
+	}
+	if (ct >= 0 && (!tp || ts.tv_sec > 0 || ts.tv_nsec > ct * 1000000)) {
+		ts.tv_sec = ct / 1000;
+		ts.tv_nsec = (long)(ct % 1000) * 1000000;
+		tp = &ts;
+	}
 	if (x->v.backfill) { /* the last frame into the pixmap, in time */
 		uint64_t now = mono_ns(), left = x->v.backfill_at > now ? x->v.backfill_at - now : 0;
-		if (!tp || (uint64_t)ts.tv_nsec > left)
-			ts.tv_nsec = (long)left;
+		if (!tp || (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec > left)
+			ts.tv_sec = 0, ts.tv_nsec = (long)left;
 		tp = &ts;
 	}
 	XFlush(x->v.dpy);
@@ -335,7 +424,11 @@ int main(int argc, char **argv)
 	if (!x.max_windows)
 		x.max_windows = SM_MAX_WINDOWS;
 	x.v.bw = o.bw;
+	x.v.scale = o.scale;
 	view_open(&x.v);
+	if (o.scale && !XRenderQueryExtension(x.v.dpy, &(int){ 0 }, &(int){ 0 }))
+		die(EX_NOX, "-s: the display lacks RENDER");
+	clip_open(&x, o.clip, o.cap);
 	x.v.border_px = o.border ? color(x.v.dpy, o.border) : BlackPixel(x.v.dpy, DefaultScreen(x.v.dpy));
 	if (o.cmd)
 		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in), l.spawned = mono_ns();

@@ -11,9 +11,13 @@
 #include "xpaint.h"
 #include "util.h"
 
+#include "title.h"
+
+#include <X11/Xatom.h>
 #include <X11/Xcursor/Xcursor.h>
 #include <X11/Xlib-xcb.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/Xrender.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -81,6 +85,77 @@ void view_open(struct view *v)
 	v->bx0 = v->by0 = UINT32_MAX;
 }
 
+/*
+ * Where the picture goes in the window: at the border, 1:1; with -s and a
+ * window whose inside is not the surface's size, scaled to fit it keeping
+ * the aspect ratio, centred, through XRender with the chosen filter.
+ */
+static void layout(struct view *v)
+{
+	uint32_t b2 = 2 * (uint32_t)v->bw;
+	uint32_t iw = v->ww > b2 ? v->ww - b2 : 1, ih = v->wh > b2 ? v->wh - b2 : 1;
+	int was = v->scaled;
+	v->scaled = v->scale && v->sw && (iw != v->sw || ih != v->sh);
+	v->ox = v->oy = v->bw;
+	v->pw = v->sw, v->ph = v->sh;
+	if (!v->scaled) {
+		if (was)
+			XRenderSetPictureTransform(v->dpy, v->src_pict, &(XTransform){ { { XDoubleToFixed(1), 0, 0 },
+				{ 0, XDoubleToFixed(1), 0 }, { 0, 0, XDoubleToFixed(1) } } });
+		return;
+	}
+	if ((uint64_t)iw * v->sh <= (uint64_t)ih * v->sw) /* width bound */
+		v->pw = iw, v->ph = (uint32_t)(((uint64_t)v->sh * iw + v->sw / 2) / v->sw);
+	else
+		v->ph = ih, v->pw = (uint32_t)(((uint64_t)v->sw * ih + v->sh / 2) / v->sh);
+	if (!v->pw)
+		v->pw = 1;
+	if (!v->ph)
+		v->ph = 1;
+	v->ox = v->bw + (int32_t)(iw - v->pw) / 2;
+	v->oy = v->bw + (int32_t)(ih - v->ph) / 2;
+	XTransform t = { { { XDoubleToFixed((double)v->sw / v->pw), 0, 0 },
+			   { 0, XDoubleToFixed((double)v->sh / v->ph), 0 },
+			   { 0, 0, XDoubleToFixed(1) } } };
+	XRenderSetPictureTransform(v->dpy, v->src_pict, &t);
+	XRenderSetPictureFilter(v->dpy, v->src_pict, v->scale == SCALE_NEAREST ? FilterNearest : FilterBilinear, NULL, 0);
+}
+
+/* Window coordinates to surface ones (clamped into the surface). */
+void view_to_surface(const struct view *v, int x, int y, int32_t *sx, int32_t *sy)
+{
+	int64_t a = (int64_t)x - v->ox, b = (int64_t)y - v->oy;
+	if (v->scaled) {
+		a = a * v->sw / v->pw;
+		b = b * v->sh / v->ph;
+	}
+	*sx = a < 0 ? 0 : a >= v->sw ? (int32_t)v->sw - 1 : (int32_t)a;
+	*sy = b < 0 ? 0 : b >= v->sh ? (int32_t)v->sh - 1 : (int32_t)b;
+}
+
+/* The scaled picture's part covering window area x0,y0-x1,y1 (clipped to
+ * the picture), in one Composite request. */
+static void show_scaled(struct view *v, int32_t x0, int32_t y0, int32_t x1, int32_t y1)
+{
+	if (x0 < v->ox) x0 = v->ox;
+	if (y0 < v->oy) y0 = v->oy;
+	if (x1 > v->ox + (int32_t)v->pw) x1 = v->ox + (int32_t)v->pw;
+	if (y1 > v->oy + (int32_t)v->ph) y1 = v->oy + (int32_t)v->ph;
+	if (x1 <= x0 || y1 <= y0)
+		return;
+	XRenderComposite(v->dpy, PictOpSrc, v->src_pict, None, v->dst_pict, x0 - v->ox, y0 - v->oy, 0, 0, x0, y0,
+			 (unsigned)(x1 - x0), (unsigned)(y1 - y0));
+}
+
+/* Surface area x0,y0-x1,y1 of the picture to the scaled window, widened
+ * by a pixel for the bilinear filter's reach. */
+static void show_scaled_src(struct view *v, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1)
+{
+	int64_t a = (int64_t)x0 * v->pw / v->sw - 1, b = (int64_t)y0 * v->ph / v->sh - 1;
+	int64_t c = ((int64_t)x1 * v->pw + v->sw - 1) / v->sw + 1, d = ((int64_t)y1 * v->ph + v->sh - 1) / v->sh + 1;
+	show_scaled(v, v->ox + (int32_t)a, v->oy + (int32_t)b, v->ox + (int32_t)c, v->oy + (int32_t)d);
+}
+
 /* A window the size of the surface plus the border, mapped, with the WM
  * hints a desktop expects. Its background is None: we paint all of it. */
 static void create_window(struct view *v)
@@ -95,7 +170,9 @@ static void create_window(struct view *v)
 	v->wh = v->sh + 2 * (uint32_t)v->bw;
 	v->win = XCreateWindow(d, RootWindow(d, scr), 0, 0, v->ww, v->wh, 0, 24, InputOutput,
 			       DefaultVisual(d, scr), CWBackPixmap | CWEventMask, &a);
-	XStoreName(d, v->win, v->title);
+	v->a_netname = XInternAtom(d, "_NET_WM_NAME", False);
+	v->a_utf8 = XInternAtom(d, "UTF8_STRING", False);
+	view_title(v, NULL, 0);
 	XClassHint ch = { "xpaint", "Xpaint" };
 	XSetClassHint(d, v->win, &ch);
 	XWMHints wm = { .flags = InputHint, .input = True };
@@ -106,6 +183,13 @@ static void create_window(struct view *v)
 	v->gc_copy = XCreateGC(d, v->win, 0, NULL);
 	XGCValues gv = { .foreground = v->border_px };
 	v->gc_fill = XCreateGC(d, v->win, GCForeground, &gv);
+	if (v->scale) {
+		XRenderPictFormat *f = XRenderFindVisualFormat(d, DefaultVisual(d, scr));
+		if (!f)
+			die(EX_NOX, "-s: the display's visual has no XRender format");
+		v->dst_pict = XRenderCreatePicture(d, v->win, f, 0, NULL);
+	}
+	layout(v);
 	XMapWindow(d, v->win);
 }
 
@@ -158,12 +242,24 @@ void view_surface(struct view *v, uint32_t w, uint32_t h)
 	uint32_t ow = v->sw, oh = v->sh;
 	v->sw = w;
 	v->sh = h;
-	if (!v->win)
+	int first = !v->win;
+	if (first)
 		create_window(v);
-	else
+	else if (!v->scale && !v->full) /* -s and full screen keep the window's size: the picture follows */
 		XResizeWindow(v->dpy, v->win, w + 2 * (uint32_t)v->bw, h + 2 * (uint32_t)v->bw);
 	Pixmap old = v->pic;
 	v->pic = XCreatePixmap(v->dpy, v->win, w, h, 24);
+	layout(v);
+	if (v->scale) {
+		XRenderPictureAttributes pa = { .repeat = RepeatPad };
+		if (v->src_pict)
+			XRenderFreePicture(v->dpy, v->src_pict);
+		v->src_pict = XRenderCreatePicture(v->dpy, v->pic, XRenderFindStandardFormat(v->dpy, PictStandardRGB24),
+						   CPRepeat, &pa);
+		layout(v);
+		if (!first && v->scaled)
+			XClearArea(v->dpy, v->win, 0, 0, 0, 0, True); /* everything again, at the new scale */
+	}
 	XSetForeground(v->dpy, v->gc_put, 0);
 	XFillRectangle(v->dpy, v->pic, v->gc_put, 0, 0, w, h);
 	if (old) {
@@ -280,12 +376,16 @@ static void show(struct view *v, XRectangle *r, int n, uint32_t x0, uint32_t y0,
 {
 	if (x1 <= x0 || y1 <= y0)
 		return;
+	if (v->scaled) {
+		show_scaled_src(v, x0, y0, x1, y1);
+		return;
+	}
 	if (n)
-		XSetClipRectangles(v->dpy, v->gc_copy, v->bw, v->bw, r, n, Unsorted);
+		XSetClipRectangles(v->dpy, v->gc_copy, v->ox, v->oy, r, n, Unsorted);
 	else
 		XSetClipMask(v->dpy, v->gc_copy, None);
-	XCopyArea(v->dpy, v->pic, v->win, v->gc_copy, (int)x0, (int)y0, x1 - x0, y1 - y0, (int)x0 + v->bw,
-		  (int)y0 + v->bw);
+	XCopyArea(v->dpy, v->pic, v->win, v->gc_copy, (int)x0, (int)y0, x1 - x0, y1 - y0, (int)x0 + v->ox,
+		  (int)y0 + v->oy);
 }
 
 /*
@@ -302,11 +402,20 @@ void view_flush_frame(struct view *v)
 		XFlush(v->dpy);
 		return;
 	}
+	if (v->scaled) { /* into the pixmap, then scaled to the window */
+		for (size_t i = 0; i < v->nops; i++)
+			put(v, &v->ops[i]);
+		show_scaled_src(v, v->bx0, v->by0, v->bx1, v->by1);
+		v->stage_busy = 1;
+		reset_ops(v);
+		XFlush(v->dpy);
+		return;
+	}
 	if (v->stage_seg) {
 		if (v->nops > 1)
 			xcb_grab_server(v->c);
 		for (size_t i = 0; i < v->nops; i++)
-			put_to(v, v->win, &v->ops[i], v->bw, v->bw);
+			put_to(v, v->win, &v->ops[i], v->ox, v->oy);
 		if (v->nops > 1)
 			xcb_ungrab_server(v->c);
 		v->stage_busy = 1;
@@ -359,18 +468,22 @@ static void paint_exposed(struct view *v)
 	view_backfill(v);
 	XRectangle clip = { (short)v->ex0, (short)v->ey0, (unsigned short)(v->ex1 - v->ex0),
 			    (unsigned short)(v->ey1 - v->ey0) };
-	uint32_t b = (uint32_t)v->bw, W = v->ww, H = v->wh;
+	uint32_t W = v->ww, H = v->wh, px = (uint32_t)v->ox, py = (uint32_t)v->oy;
 	XRectangle s[4] = {
-		{ 0, 0, (unsigned short)W, (unsigned short)b },
-		{ 0, (short)(b + v->sh), (unsigned short)W, (unsigned short)(H > b + v->sh ? H - b - v->sh : 0) },
-		{ 0, (short)b, (unsigned short)b, (unsigned short)v->sh },
-		{ (short)(b + v->sw), (short)b, (unsigned short)(W > b + v->sw ? W - b - v->sw : 0), (unsigned short)v->sh },
+		{ 0, 0, (unsigned short)W, (unsigned short)py },
+		{ 0, (short)(py + v->ph), (unsigned short)W, (unsigned short)(H > py + v->ph ? H - py - v->ph : 0) },
+		{ 0, (short)py, (unsigned short)px, (unsigned short)v->ph },
+		{ (short)(px + v->pw), (short)py, (unsigned short)(W > px + v->pw ? W - px - v->pw : 0), (unsigned short)v->ph },
 	};
 	XSetClipRectangles(v->dpy, v->gc_fill, 0, 0, &clip, 1, Unsorted);
 	XFillRectangles(v->dpy, v->win, v->gc_fill, s, 4);
-	uint32_t x0 = clampu((long)v->ex0 - v->bw, v->sw), y0 = clampu((long)v->ey0 - v->bw, v->sh);
-	uint32_t x1 = clampu((long)v->ex1 - v->bw, v->sw), y1 = clampu((long)v->ey1 - v->bw, v->sh);
-	show(v, NULL, 0, x0, y0, x1, y1);
+	if (v->scaled) {
+		show_scaled(v, (int32_t)v->ex0, (int32_t)v->ey0, (int32_t)v->ex1, (int32_t)v->ey1);
+	} else {
+		uint32_t x0 = clampu((long)v->ex0 - v->ox, v->sw), y0 = clampu((long)v->ey0 - v->oy, v->sh);
+		uint32_t x1 = clampu((long)v->ex1 - v->ox, v->sw), y1 = clampu((long)v->ey1 - v->oy, v->sh);
+		show(v, NULL, 0, x0, y0, x1, y1);
+	}
 	v->exp_pending = 0;
 	v->ex0 = v->ey0 = UINT32_MAX;
 	v->ex1 = v->ey1 = 0;
@@ -390,10 +503,86 @@ void view_expose(struct view *v, int x, int y, int w, int h, int last)
 		paint_exposed(v);
 }
 
+/* The window's new size: with -s the whole picture again, at its scale. */
 void view_configured(struct view *v, uint32_t w, uint32_t h)
 {
+	int same = v->ww == w && v->wh == h;
 	v->ww = w;
 	v->wh = h;
+	if (same || !v->scale)
+		return;
+	view_backfill(v);
+	layout(v);
+	XClearArea(v->dpy, v->win, 0, 0, 0, 0, True);
+}
+
+/* The host window's title: the -t name, and what the guest says after it
+ * as "[name] text", sanitised (lib/title.c). Never the guest's alone. */
+void view_title(struct view *v, const uint8_t *untrusted, uint32_t len)
+{
+	char t[XS_TITLE_BUF];
+	size_t n = xs_title_prefixed(t, v->title, untrusted, len);
+	if (!v->win)
+		return;
+	/* WM_NAME as ICCCM wants it (STRING, or COMPOUND_TEXT past Latin-1:
+	 * XFetchName readers), _NET_WM_NAME in UTF-8 */
+	XTextProperty tp;
+	char *list[1] = { t };
+	if (Xutf8TextListToTextProperty(v->dpy, list, 1, XStdICCTextStyle, &tp) == Success) {
+		XSetWMName(v->dpy, v->win, &tp);
+		XSetWMIconName(v->dpy, v->win, &tp);
+		XFree(tp.value);
+	} else {
+		XChangeProperty(v->dpy, v->win, XA_WM_NAME, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
+		XChangeProperty(v->dpy, v->win, XA_WM_ICON_NAME, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
+	}
+	XChangeProperty(v->dpy, v->win, v->a_netname, v->a_utf8, 8, PropModeReplace, (unsigned char *)t, (int)n);
+	DBG(D_X, "title: %zu bytes", n);
+}
+
+/*
+ * Ctrl+Alt+F: full screen and back. A window manager that supports
+ * _NET_WM_STATE does it; without one, xpaint covers the screen itself and
+ * restores the old geometry after. The user's key does this, never a
+ * record from the guest.
+ */
+void view_fullscreen(struct view *v)
+{
+	Display *d = v->dpy;
+	Window root = DefaultRootWindow(d);
+	Atom check = XInternAtom(d, "_NET_SUPPORTING_WM_CHECK", False), type;
+	int fmt;
+	unsigned long n, after;
+	unsigned char *p = NULL;
+	int wm = XGetWindowProperty(d, root, check, 0, 1, False, XA_WINDOW, &type, &fmt, &n, &after, &p) == Success &&
+		 p && n == 1;
+	if (p)
+		XFree(p);
+	v->full = !v->full;
+	if (wm) {
+		XEvent e = { 0 };
+		e.xclient.type = ClientMessage;
+		e.xclient.window = v->win;
+		e.xclient.message_type = XInternAtom(d, "_NET_WM_STATE", False);
+		e.xclient.format = 32;
+		e.xclient.data.l[0] = v->full ? 1 : 0; /* _NET_WM_STATE_ADD, _REMOVE */
+		e.xclient.data.l[1] = (long)XInternAtom(d, "_NET_WM_STATE_FULLSCREEN", False);
+		e.xclient.data.l[3] = 1;
+		XSendEvent(d, root, False, SubstructureRedirectMask | SubstructureNotifyMask, &e);
+	} else if (v->full) {
+		Window r, c;
+		int x, y;
+		unsigned bw, dep;
+		XGetGeometry(d, v->win, &r, &x, &y, &v->saved_w, &v->saved_h, &bw, &dep);
+		XTranslateCoordinates(d, v->win, root, 0, 0, &v->saved_x, &v->saved_y, &c);
+		XMoveResizeWindow(d, v->win, 0, 0, (unsigned)DisplayWidth(d, DefaultScreen(d)),
+				  (unsigned)DisplayHeight(d, DefaultScreen(d)));
+		XRaiseWindow(d, v->win);
+	} else {
+		XMoveResizeWindow(d, v->win, v->saved_x, v->saved_y, v->saved_w, v->saved_h);
+	}
+	XFlush(d);
+	VERB("full screen %s", v->full ? "on" : "off");
 }
 
 /* The source's cursor becomes the window's X cursor (ARGB), never pixels. */

@@ -9,6 +9,7 @@
 #ifndef XPAINT_H
 #define XPAINT_H
 
+#include "clip.h"
 #include "proto.h"
 #include "ring.h"
 #include "stream.h"
@@ -64,7 +65,19 @@ struct view {
 	Cursor cursor, blank;
 	int hidden;
 	int closed;
+	/* -s: the picture scaled to the window (XRender), keeping its aspect */
+	int scale;           /* SCALE_NONE, SCALE_NEAREST, SCALE_BILINEAR */
+	int scaled;          /* the picture is scaled now (the window is not 1:1) */
+	int32_t ox, oy;      /* the picture's place in the window */
+	uint32_t pw, ph;     /* and its size there */
+	unsigned long src_pict, dst_pict; /* XRender Pictures of pic and win */
+	/* full screen (Ctrl+Alt+F) */
+	int full;
+	int saved_x, saved_y;
+	uint32_t saved_w, saved_h;
+	Atom a_netname, a_utf8;
 };
+enum { SCALE_NONE, SCALE_NEAREST, SCALE_BILINEAR };
 
 struct ctl {
 	int fd;              /* -1: no control output */
@@ -82,6 +95,26 @@ struct ctl {
 	uint32_t keysym[256];
 	uint32_t buttons;    /* held buttons, bit n for button n */
 	int status;          /* EX_IO once the queue overflowed */
+};
+
+/* The clipboard and its policy (clip.c). */
+enum { CLIP_IN = 1, CLIP_OUT = 2 }; /* -C in, out; both is 3, none 0 */
+struct hclip {
+	struct xsel *x;
+	int mode;
+	size_t cap;                     /* -L: bytes of one transfer at most */
+	int on;                         /* the source offers it and -C allows a way */
+	int focus;                      /* the window has the keyboard focus */
+	unsigned host_formats[XS_NSEL]; /* what host owners give now, 0: none */
+	uint32_t serial[XS_NSEL];       /* host owner changes */
+	uint32_t offered[XS_NSEL];      /* the serial last offered to the guest */
+	unsigned guest_formats[XS_NSEL];/* the guest's latest offer */
+	uint32_t guest_serial[XS_NSEL];
+	int granted[XS_NSEL];           /* we own the host's for the guest's offer */
+	int asked[XS_NSEL];             /* the guest asked; the host owner is being read */
+	uint32_t asked_serial[XS_NSEL];
+	struct xs_clip_in in[XS_NSEL];
+	struct xs_clip_out out[XS_NSEL];
 };
 
 struct stats {
@@ -105,6 +138,9 @@ struct xpaint {
 	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
 	int frame_ended;     /* -r: the last record was a frame end */
 	struct ring_reader *ring; /* -r */
+	struct hclip clip;
+	uint32_t want_w, want_h; /* -R: the size to ask for once the window stops changing */
+	uint64_t want_at;        /* mono_ns() when to ask, 0: nothing pending */
 	struct seamless *sm; /* seamless windows (seamless.c), NULL until a hello asks for them */
 	const char *name;    /* -t: the host's name for the source, the prefix of every title */
 	unsigned max_windows; /* -n */
@@ -127,10 +163,14 @@ void view_pointer_visible(struct view *v, int visible);
 void view_sync(struct view *v);
 int view_attach_ring(struct view *v, int fd);
 void view_spill(struct view *v);
+void view_title(struct view *v, const uint8_t *untrusted, uint32_t len);
+void view_fullscreen(struct view *v);
+void view_to_surface(const struct view *v, int x, int y, int32_t *sx, int32_t *sy);
 
 /* ctl.c */
 void ctl_init(struct ctl *k, int fd, pid_t child);
 void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags);
+void ctl_record(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_refresh(struct ctl *k);
 void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN]);
 void ctl_size(struct ctl *k, uint32_t w, uint32_t h);
@@ -152,6 +192,17 @@ int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off);
 int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *m, uint64_t off, uint64_t payload_off);
 uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r);
 void feed_raw_end(struct xpaint *x, const struct xs_rect *r);
+
+/* clip.c */
+void clip_open(struct xpaint *x, int mode, size_t cap);
+uint32_t clip_hello(struct xpaint *x, uint32_t hello_flags);
+void clip_start(struct xpaint *x);
+void clip_focus(struct xpaint *x, int in);
+int clip_key(struct xpaint *x, XKeyEvent *e);
+void clip_record(struct xpaint *x, const struct xs_msg *m);
+int clip_event(struct xpaint *x, XEvent *e);
+void clip_flush(struct xpaint *x);
+int64_t clip_timeout(const struct xpaint *x);
 
 /* pipein.c: the stream from a pipe. */
 /* A large raw rect being read from the pipe into the staging image. */

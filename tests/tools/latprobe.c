@@ -71,12 +71,15 @@ static Display *open_dpy(const char *name)
 	return d;
 }
 
-/* Depth-first search for a window titled exactly `title`. */
+/* Depth-first search for a window titled exactly `title`, or "[title] ..."
+ * (xpaint -t title showing the name of the guest's focused window). */
 static Window find_title(Display *d, Window w, const char *title)
 {
 	char *name = NULL;
+	size_t n0 = strlen(title);
 	if (XFetchName(d, w, &name) && name) {
-		int eq = !strcmp(name, title);
+		int eq = !strcmp(name, title) ||
+			 (name[0] == '[' && !strncmp(name + 1, title, n0) && !strncmp(name + 1 + n0, "] ", 2));
 		XFree(name);
 		if (eq) return w;
 	}

@@ -5,6 +5,7 @@
  */
 #include "codec.h"
 #include "proto.h"
+#include "title.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,47 @@ static void codecs(void)
 	xs_codec_free(c);
 }
 
+/* Guest titles: prefix, length cap, bad UTF-8, controls, bidi controls. */
+static void titles(void)
+{
+	char out[XS_TITLE_BUF];
+	uint8_t big[4000];
+	size_t n;
+#define T(name, s) xs_title_prefixed(out, name, (const uint8_t *)(s), sizeof(s) - 1)
+	T("work", "xterm");
+	CHECK(!strcmp(out, "[work] xterm"), "title prefixed: '%s'", out);
+	T("work", "");
+	CHECK(!strcmp(out, "work"), "empty title is the name alone: '%s'", out);
+	T("work", "\n\t\x1b\x7f");
+	CHECK(!strcmp(out, "work"), "a title of controls only is the name alone: '%s'", out);
+	T("work", "a\nb\x1b[31mc\xc2\x85" "d");
+	CHECK(!strcmp(out, "[work] ab[31mcd"), "controls (C0, ESC, C1 NEL) dropped: '%s'", out);
+	T("work", "\xff" "a\xc0\xaf" "b\xed\xa0\x80" "c\xf4\x90\x80\x80" "d\xe2\x82");
+	CHECK(!strcmp(out, "[work] \xef\xbf\xbd" "a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+			   "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d\xef\xbf\xbd\xef\xbf\xbd"),
+	      "bad UTF-8 (invalid byte, overlong, surrogate, over U+10FFFF, truncated) replaced: '%s'", out);
+	T("work", "\xe2\x80\xae" "gnp.exe\xe2\x81\xa6x\xe2\x80\xa8y");
+	CHECK(!strcmp(out, "[work] gnp.exexy"), "bidi controls and separators dropped: '%s'", out);
+	T("work", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	CHECK(!strcmp(out, "[work] caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "valid UTF-8 kept: '%s'", out);
+	memset(big, 'x', sizeof big);
+	n = xs_title_prefixed(out, "work", big, sizeof big);
+	CHECK(n == 7 + XS_TITLE_MAX && strlen(out) == n, "long title capped at %u bytes: %zu", XS_TITLE_MAX, n);
+	for (size_t i = 0; i + 2 < sizeof big; i += 3)
+		memcpy(big + i, "\xe2\x82\xac", 3);
+	n = xs_title_sanitize(out, big, sizeof big - 1);
+	CHECK(n == XS_TITLE_MAX / 3 * 3 && n % 3 == 0, "cap at a character boundary: %zu", n);
+	memset(big, 0xff, sizeof big);
+	n = xs_title_sanitize(out, big, sizeof big);
+	CHECK(n == XS_TITLE_MAX / 3 * 3, "replacements capped too: %zu", n);
+	char longname[200];
+	memset(longname, 'n', sizeof longname - 1);
+	longname[sizeof longname - 1] = 0;
+	n = xs_title_prefixed(out, longname, (const uint8_t *)"t", 1);
+	CHECK(n == 1 + XS_NAME_MAX + 2 + 1 && out[1 + XS_NAME_MAX] == ']', "name capped at %u bytes: %zu", XS_NAME_MAX, n);
+#undef T
+}
+
 /* Seamless window records: round trips, and the structure checks. */
 static void windows(void)
 {
@@ -176,6 +218,7 @@ int main(void)
 	roundtrips();
 	bad_records();
 	codecs();
+	titles();
 	if (!failed)
 		printf("prototest: all checks passed\n");
 	return failed;

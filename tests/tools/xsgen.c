@@ -9,6 +9,12 @@
  *   xsgen echo [-n] [-l LOG]         a fake source: a hello and a frame on
  *       stdout, control records from stdin logged as text lines; nonces are
  *       echoed (-n: a wrong one); refresh sends the frame again
+ *   xsgen clip KIND [-l LOG]         a fake source doing the clipboard: a
+ *       hello (clipboard flag), a frame, a hostile title; control records
+ *       logged as with echo; after a control hello with the clipboard flag
+ *       it offers CLIPBOARD (text), and answers a clip-request by KIND: ok
+ *       (a short text), huge (pieces announcing 1 TiB), unasked (data
+ *       for a serial never asked, then ok), none (no content)
  *   xsgen dump                       a control stream on stdin as text
  *   xsgen cursor                     the current cursor on $DISPLAY: WxH
  *       and the pixel on its diagonal (XFixes), for cursor checks
@@ -190,7 +196,7 @@ static void gen_resize(void)
 
 static const char *bad_kinds =
 	"truncated trunchdr magic version type length flags first outside zero huge overflow zerorect rawlen "
-	"solidpayload lz4size lz4corrupt jpegdim rects cursor hotspot control hflags winplain winid winflags winrect";
+	"solidpayload lz4size lz4corrupt jpegdim rects cursor hotspot control hflags winplain winid winflags winrect cliprange clipsel titlelen";
 
 static void gen_broken(const char *k);
 
@@ -292,6 +298,17 @@ static void gen_broken(const char *k)
 		free(px);
 	} else if (!strcmp(k, "control")) {
 		emit(b, xs_build_key(b, 'a', 38, 0, 1));
+	} else if (!strcmp(k, "cliprange")) { /* 8 bytes of a 4-byte whole */
+		struct xs_clip_data d = { 0, 1, 0, 0, 4, 0, NULL, 8 };
+		emit(b, xs_build_clip_data_hdr(b, XS_CLIP_DATA, &d));
+		emit("12345678", 8);
+	} else if (!strcmp(k, "clipsel")) {
+		emit(b, xs_build_clip_offer(b, XS_CLIP_OFFER, 5, 1, 1));
+	} else if (!strcmp(k, "titlelen")) {
+		xs_put_hdr(b, XS_TITLE, XS_TITLE_WIRE + 1);
+		emit(b, XS_HDR_LEN);
+		for (unsigned i = 0; i <= XS_TITLE_WIRE; i++)
+			emit("t", 1);
 	} else if (!strcmp(k, "winplain")) {
 		struct xs_win w = { 7, 10, 10, 20, 20, 0, 0 };
 		emit(b, xs_build_win(b, XS_WIN, &w));
@@ -311,8 +328,23 @@ static void print_ctl(FILE *f, struct xs_hdr h, const uint8_t *body, const uint8
 	switch (h.type) {
 	case XS_C_HELLO:
 		hex(hx, m.u.chello.challenge, XS_NONCE_LEN);
-		fprintf(f, "control-hello %s%s\n", hx,
+		fprintf(f, "control-hello %s%s", hx,
 			challenge ? (memcmp(challenge, m.u.chello.challenge, XS_NONCE_LEN) ? " mismatch" : " match") : "");
+		if (m.u.chello.flags)
+			fprintf(f, " flags 0x%x", m.u.chello.flags);
+		fprintf(f, "\n");
+		break;
+	case XS_C_CLIP_OFFER:
+		fprintf(f, "clip-offer %u serial %u formats 0x%x\n", m.u.offer.sel, m.u.offer.serial, m.u.offer.formats);
+		break;
+	case XS_C_CLIP_REQ:
+		fprintf(f, "clip-request %u serial %u format %u max %u\n", m.u.req.sel, m.u.req.serial, m.u.req.format,
+			m.u.req.max);
+		break;
+	case XS_C_CLIP_DATA:
+		fprintf(f, "clip-data %u serial %u status %u total %llu offset %llu len %u\n", m.u.cdata.sel,
+			m.u.cdata.serial, m.u.cdata.status, (unsigned long long)m.u.cdata.total,
+			(unsigned long long)m.u.cdata.offset, m.u.cdata.len);
 		break;
 	case XS_C_KEY:
 		fprintf(f, "key 0x%x %s\n", m.u.key.keysym, m.u.key.down ? "down" : "up");
@@ -380,6 +412,61 @@ static void echo(int wrong, const char *log)
 		} else if (h.type == XS_C_REFRESH) {
 			rect(XS_ENC_RAW, 0, 0, SW, SH, pat, 5);
 			frame(seq++);
+		}
+		flush_out();
+	}
+}
+
+/* One clip-data record of the fake source. */
+static void clip_piece(uint32_t serial, uint32_t status, uint64_t total, uint64_t offset, const void *p, uint32_t len)
+{
+	static uint8_t b[XS_HDR_LEN + XS_CLIP_HDR + XS_CLIP_CHUNK];
+	struct xs_clip_data d = { XS_SEL_CLIPBOARD, serial, XS_FMT_TEXT, status, total, offset, NULL, len };
+	size_t n = xs_build_clip_data_hdr(b, XS_CLIP_DATA, &d);
+	memcpy(b + n, p, len);
+	emit(b, n + len);
+}
+
+static void clip_source(const char *kind, const char *log)
+{
+	static const uint8_t title[] = "\x1b]0;evil\x07x\xffy\nz\xe2\x80\xae";
+	static uint8_t junk[XS_CLIP_CHUNK];
+	uint8_t ch[XS_NONCE_LEN], b[XS_HDR_LEN + XS_TITLE_WIRE];
+	FILE *f = log ? fopen(log, "w") : stderr;
+	struct xs_reader r;
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	char err[200];
+	const char *ok = "guest says hi\n";
+	if (!f)
+		die(EX_OS, "%s:", log);
+	random_bytes(ch, sizeof ch);
+	emit(b, xs_build_hello(b, SW, SH, XS_HF_CLIP, ch));
+	rect(XS_ENC_RAW, 0, 0, SW, SH, pat, 5);
+	frame(1);
+	emit(b, xs_build_title(b, title, sizeof title - 1));
+	flush_out();
+	memset(junk, 'j', sizeof junk);
+	xs_reader_init(&r, 0);
+	while (xs_read(&r, &h, &body, &off, err, sizeof err) > 0) {
+		struct xs_msg m;
+		print_ctl(f, h, body, ch);
+		if (xs_parse(h, body, &m, err, sizeof err))
+			continue;
+		if (h.type == XS_C_NONCE)
+			emit(b, xs_build_nonce(b, XS_ECHO, m.u.nonce.v));
+		else if (h.type == XS_C_HELLO && (m.u.chello.flags & XS_CF_CLIP))
+			emit(b, xs_build_clip_offer(b, XS_CLIP_OFFER, XS_SEL_CLIPBOARD, 1, 1u << XS_FMT_TEXT));
+		else if (h.type == XS_C_CLIP_REQ && !strcmp(kind, "huge"))
+			for (int i = 0; i < 64; i++) /* 1 MiB of pieces of a 1 TiB whole */
+				clip_piece(m.u.req.serial, XS_CLIP_OK, 1ull << 40, (uint64_t)i * sizeof junk, junk, sizeof junk);
+		else if (h.type == XS_C_CLIP_REQ && !strcmp(kind, "none"))
+			clip_piece(m.u.req.serial, XS_CLIP_NONE, 0, 0, NULL, 0);
+		else if (h.type == XS_C_CLIP_REQ) {
+			if (!strcmp(kind, "unasked"))
+				clip_piece(m.u.req.serial + 7, XS_CLIP_OK, 5, 0, "wrong", 5);
+			clip_piece(m.u.req.serial, XS_CLIP_OK, strlen(ok), 0, ok, (uint32_t)strlen(ok));
 		}
 		flush_out();
 	}
@@ -594,6 +681,8 @@ int main(int argc, char **argv)
 		return printf("%s\n", bad_kinds), 0;
 	else if (!strcmp(mode, "echo"))
 		echo(opt_n, log);
+	else if (!strcmp(mode, "clip") && arg)
+		clip_source(arg, log);
 	else if (!strcmp(mode, "ringw") && arg && arg2)
 		ring_writer_main(arg, strtoul(arg2, NULL, 10));
 	else if (!strcmp(mode, "cursor"))

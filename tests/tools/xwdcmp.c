@@ -1,7 +1,9 @@
 /*
- * xwdcmp A.xwd B.xwd [-a X,Y] [-b X,Y] [-s WxH] [-p MINPSNR]
+ * xwdcmp A.xwd B.xwd [-a X,Y] [-b X,Y] [-s WxH] [-p MINPSNR] [-z N]
  * Compares the pixels of two xwd dumps (ZPixmap, 24 or 32 bits a pixel)
  * over an area: the whole of A by default, at offset -a in A and -b in B.
+ * With -z N, B holds the area N times larger, each pixel of A an NxN block
+ * (nearest-neighbour scaling).
  * Exit 0 when equal (or PSNR >= MINPSNR with -p), 1 when different, 2 on
  * bad input. Prints the number of differing pixels, the first one and PSNR.
  */
@@ -49,10 +51,10 @@ static uint32_t pixel(const struct img *im, uint32_t x, uint32_t y)
 int main(int argc, char **argv)
 {
 	struct img a, b;
-	unsigned ax = 0, ay = 0, bx = 0, by = 0, w = 0, h = 0;
+	unsigned ax = 0, ay = 0, bx = 0, by = 0, w = 0, h = 0, z = 1;
 	double minpsnr = -1;
 	if (argc < 3) {
-		fprintf(stderr, "usage: xwdcmp A.xwd B.xwd [-a X,Y] [-b X,Y] [-s WxH] [-p MINPSNR]\n");
+		fprintf(stderr, "usage: xwdcmp A.xwd B.xwd [-a X,Y] [-b X,Y] [-s WxH] [-p MINPSNR] [-z N]\n");
 		return 2;
 	}
 	for (int i = 3; i + 1 < argc; i += 2) {
@@ -60,12 +62,13 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-b")) sscanf(argv[i + 1], "%u,%u", &bx, &by);
 		else if (!strcmp(argv[i], "-s")) sscanf(argv[i + 1], "%ux%u", &w, &h);
 		else if (!strcmp(argv[i], "-p")) minpsnr = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "-z") && sscanf(argv[i + 1], "%u", &z) == 1 && z >= 1 && z <= 16) continue;
 		else { fprintf(stderr, "xwdcmp: unknown option %s\n", argv[i]); return 2; }
 	}
 	if (load(argv[1], &a) || load(argv[2], &b))
 		return 2;
 	if (!w) { w = a.w - ax; h = a.h - ay; }
-	if (ax + w > a.w || ay + h > a.h || bx + w > b.w || by + h > b.h) {
+	if (ax + w > a.w || ay + h > a.h || bx + w * z > b.w || by + h * z > b.h) {
 		fprintf(stderr, "xwdcmp: area %ux%u does not fit (A %ux%u at %u,%u; B %ux%u at %u,%u)\n", w, h, a.w, a.h,
 			ax, ay, b.w, b.h, bx, by);
 		return 1;
@@ -74,9 +77,9 @@ int main(int argc, char **argv)
 	double se = 0;
 	long fx = -1, fy = -1;
 	uint32_t fa = 0, fb = 0;
-	for (uint32_t y = 0; y < h; y++)
-		for (uint32_t x = 0; x < w; x++) {
-			uint32_t pa = pixel(&a, ax + x, ay + y), pb = pixel(&b, bx + x, by + y);
+	for (uint32_t y = 0; y < h * z; y++)
+		for (uint32_t x = 0; x < w * z; x++) {
+			uint32_t pa = pixel(&a, ax + x / z, ay + y / z), pb = pixel(&b, bx + x, by + y);
 			if (pa == pb)
 				continue;
 			if (!diff++) { fx = x; fy = y; fa = pa; fb = pb; }
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
 				se += d * d;
 			}
 		}
-	double mse = se / ((double)w * h * 3);
+	double mse = se / ((double)w * h * z * z * 3);
 	double psnr = mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99;
 	printf("%ux%u compared, %lu differ, psnr %.2f dB", w, h, diff, psnr);
 	if (diff)

@@ -1,0 +1,160 @@
+/*
+ * The guest's title for the viewer's window: the name of the window that
+ * has the input focus (the window manager's _NET_ACTIVE_WINDOW when there
+ * is one), sent as a title record when it changes. The host prefixes and
+ * sanitises it (lib/title.c); xcap only reads it. Checked when something
+ * may have changed it (a frame, input, a property of the root or of the
+ * named window), at most every CHECK_NS, so an idle guest costs nothing.
+ */
+#include "util.h"
+#include "xcap.h"
+
+#include <X11/Xatom.h>
+#include <stdlib.h>
+
+#define CHECK_NS 200000000ull
+
+static Atom a_active, a_netname, a_utf8;
+static int added; /* we added PropertyChangeMask to title_win (it did not have it) */
+
+/* Adds PropertyChangeMask to what this client selects on w (XSelectInput
+ * replaces the whole mask: seamless windows and the root select more). */
+static int watch(struct cap *c, Window w)
+{
+	XWindowAttributes a;
+	if (!XGetWindowAttributes(c->dpy, w, &a) || (a.your_event_mask & PropertyChangeMask))
+		return 0;
+	XSelectInput(c->dpy, w, a.your_event_mask | PropertyChangeMask);
+	return 1;
+}
+
+static void unwatch(struct cap *c, Window w)
+{
+	XWindowAttributes a;
+	if (XGetWindowAttributes(c->dpy, w, &a))
+		XSelectInput(c->dpy, w, a.your_event_mask & ~PropertyChangeMask);
+}
+
+void title_init(struct cap *c)
+{
+	a_active = XInternAtom(c->dpy, "_NET_ACTIVE_WINDOW", False);
+	a_netname = XInternAtom(c->dpy, "_NET_WM_NAME", False);
+	a_utf8 = XInternAtom(c->dpy, "UTF8_STRING", False);
+	if (c->wins) /* -W: each window has its own title */
+		return;
+	watch(c, c->root);
+	c->title_due = 1;
+}
+
+/* The name of w (_NET_WM_NAME, else WM_NAME; Latin-1 STRING made UTF-8)
+ * into out; its length, or -1 when w has none. */
+static int name_of(struct cap *c, Window w, uint8_t *out)
+{
+	Atom type;
+	int fmt;
+	unsigned long n, after;
+	unsigned char *d = NULL;
+	Atom props[2] = { a_netname, XA_WM_NAME };
+	for (int i = 0; i < 2; i++) {
+		if (XGetWindowProperty(c->dpy, w, props[i], 0, XS_TITLE_WIRE / 4, False, AnyPropertyType, &type, &fmt, &n,
+				       &after, &d) != Success || type == None || fmt != 8) {
+			if (d)
+				XFree(d);
+			d = NULL;
+			continue;
+		}
+		int len = 0;
+		for (unsigned long j = 0; j < n && len + 2 <= (int)XS_TITLE_WIRE; j++)
+			if (type == XA_STRING && d[j] >= 0x80)
+				out[len++] = (uint8_t)(0xc0 | d[j] >> 6), out[len++] = (uint8_t)(0x80 | (d[j] & 0x3f));
+			else
+				out[len++] = d[j];
+		XFree(d);
+		return len;
+	}
+	return -1;
+}
+
+/* The focused top-level client: the active window, else the focus window
+ * walked up to the first one with a name. */
+static Window focused(struct cap *c, uint8_t *name, int *len)
+{
+	Window w = None, root, parent, *kids;
+	unsigned nk;
+	int rev;
+	Atom type;
+	int fmt;
+	unsigned long n, after;
+	unsigned char *d = NULL;
+	if (XGetWindowProperty(c->dpy, c->root, a_active, 0, 1, False, XA_WINDOW, &type, &fmt, &n, &after, &d) ==
+		    Success && d && n == 1 && fmt == 32)
+		w = (Window) * (long *)d;
+	if (d)
+		XFree(d);
+	if (w == None)
+		XGetInputFocus(c->dpy, &w, &rev);
+	for (int depth = 0; w != None && w != PointerRoot && w != c->root && depth < 32; depth++) {
+		if ((*len = name_of(c, w, name)) >= 0)
+			return w;
+		if (!XQueryTree(c->dpy, w, &root, &parent, &kids, &nk))
+			break;
+		if (kids)
+			XFree(kids);
+		w = parent;
+	}
+	*len = 0;
+	return None;
+}
+
+/* Something may have changed the title: look soon. */
+void title_poke(struct cap *c)
+{
+	c->title_due = 1;
+}
+
+/* Sends a title record when the focused window's name changed. */
+void title_check(struct cap *c)
+{
+	uint8_t name[XS_TITLE_WIRE + 8], rec[XS_HDR_LEN + XS_TITLE_WIRE];
+	uint64_t now = mono_ns();
+	if (!c->title_due || now < c->title_next || c->wins) /* -W: each window has its own title */
+		return;
+	c->title_due = 0;
+	c->title_next = now + CHECK_NS;
+	int len;
+	Window w = focused(c, name, &len);
+	if (w != c->title_win) {
+		if (c->title_win && added)
+			unwatch(c, c->title_win);
+		added = w ? watch(c, w) : 0;
+		c->title_win = w;
+	}
+	if ((size_t)len == c->title_len && !memcmp(name, c->title, (size_t)len) && c->title_sent)
+		return;
+	memcpy(c->title, name, (size_t)len);
+	c->title_len = (size_t)len;
+	c->title_sent = 1;
+	out_record(c, rec, xs_build_title(rec, name, (uint32_t)len));
+	DBG(D_X, "title of window 0x%lx: %d bytes", w, len);
+}
+
+/* A PropertyNotify that names or changes the focused window. */
+int title_event(struct cap *c, XEvent *ev)
+{
+	if (ev->type != PropertyNotify)
+		return 0;
+	Atom a = ev->xproperty.atom;
+	if ((ev->xproperty.window == c->root && a == a_active) ||
+	    (ev->xproperty.window == c->title_win && (a == a_netname || a == XA_WM_NAME)))
+		c->title_due = 1, c->title_next = 0;
+	return ev->xproperty.window == c->root || ev->xproperty.window == c->title_win;
+}
+
+/* ms until title_check() has something to do, -1: nothing due. */
+int64_t title_timeout(const struct cap *c)
+{
+	uint64_t now = mono_ns();
+	if (!c->title_due || c->wins)
+		return -1;
+	return c->title_next <= now ? 0 : (int64_t)((c->title_next - now + 999999) / 1000000);
+}
