@@ -15,7 +15,7 @@ const char *argv0 = "?";
 unsigned debug_mask;
 int verbose;
 
-void setprogname_(const char *a0)
+void set_argv0(const char *a0)
 {
 	const char *s = strrchr(a0, '/');
 	argv0 = s ? s + 1 : a0;
@@ -49,7 +49,7 @@ void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-void warnx_(const char *fmt, ...)
+void warn_line(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -211,4 +211,21 @@ int same_bytes(const void *a, const void *b, size_t n)
 	for (size_t i = 0; i < n; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+int common_option(int o, const char *arg, const char *cats, void (*usage)(int))
+{
+	switch (o) {
+	case 'v':
+		verbose++;
+		return 1;
+	case 'd':
+		if (parse_debug(arg) < 0)
+			die(EX_CMDLINE, "-d %s: categories are %s", arg, cats);
+		return 1;
+	case 'h':
+		usage(0);
+		return 1;
+	}
+	return 0;
 }

@@ -12,7 +12,7 @@
  * - the ring API returns one set of codes, RING_* in ring.h;
  * - running out of memory (or of libjpeg-turbo handles) is never reported:
  *   die(EX_OS, ...) at once, as no tool can go on without it.
- * Nothing in lib/ prints except through warnx_/dbg, and only die() exits.
+ * Nothing in lib/ prints except through warn_line/dbg, and only die() exits.
  */
 #ifndef UTIL_H
 #define UTIL_H
@@ -23,8 +23,7 @@
 
 /* Exit codes, the same for every tool (documented in each man page). */
 enum {
-	EX_OK_ = 0,
-	EX_USAGE_ = 64,  /* bad command line */
+	EX_CMDLINE = 64, /* bad command line (sysexits' EX_USAGE; <sysexits.h> is not used) */
 	EX_DATA = 65,    /* bad input: stream, ring or control record */
 	EX_NOX = 69,     /* X display, extension or device unavailable */
 	EX_SOFT = 70,    /* internal error */
@@ -42,16 +41,23 @@ extern const char *argv0;
 extern unsigned debug_mask;
 extern int verbose;
 
-void setprogname_(const char *a0);
+/* The program name in every message: the last part of argv[0]. */
+void set_argv0(const char *a0);
 /* A message ending in ':' gets ": strerror(errno)" appended. */
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr, "prog: message", in one write (lines of several
+ * processes never interleave). */
+void warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs when -v was given or the category is enabled with -d. */
 void dbg(unsigned cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define DBG(cat, ...) do { if ((debug_mask & (cat)) || verbose > 1) dbg(cat, __VA_ARGS__); } while (0)
 #define VERB(...) do { if (verbose) dbg(0, __VA_ARGS__); } while (0)
 /* Parses "ring,input" into debug_mask; returns -1 on an unknown name. */
 int parse_debug(const char *s);
+/* The options every tool has: -v (more verbose), -d CATS (debug categories;
+ * cats lists the tool's own for the error), -h (usage(0), which exits).
+ * Returns 1 when o was one of them, else 0 (the tool's usage error). */
+int common_option(int o, const char *arg, const char *cats, void (*usage)(int));
 
 uint64_t now_ns(void);  /* CLOCK_REALTIME, for capture timestamps */
 uint64_t mono_ns(void); /* CLOCK_MONOTONIC, for intervals */

@@ -41,14 +41,14 @@ static uint64_t parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 10);
 	unsigned shift = 0;
 	if (errno || end == s || *s == '-')
-		die(EX_USAGE_, "bad size '%s'", s);
+		die(EX_CMDLINE, "bad size '%s'", s);
 	switch (*end) {
 	case 'k': case 'K': shift = 10; end++; break;
 	case 'm': case 'M': shift = 20; end++; break;
 	case 'g': case 'G': shift = 30; end++; break;
 	}
 	if (*end || v == 0 || v > (1ull << 40) >> shift)
-		die(EX_USAGE_, "bad size '%s' (a number of bytes, optionally K, M or G)", s);
+		die(EX_CMDLINE, "bad size '%s' (a number of bytes, optionally K, M or G)", s);
 	return (uint64_t)v << shift;
 }
 
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 	uint64_t size = 0;
 	unsigned long linger = 0;
 	int c, privcopy = 0, exit_bye = 0;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	while ((c = getopt(argc, argv, "+w:r:s:l:pxSvd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
@@ -74,27 +74,23 @@ int main(int argc, char **argv)
 		case 's': size = parse_size(optarg); break;
 		case 'l':
 			if (parse_uint(optarg, 0, 86400, &linger) < 0)
-				die(EX_USAGE_, "bad -l '%s' (seconds, 0..86400)", optarg);
+				die(EX_CMDLINE, "bad -l '%s' (seconds, 0..86400)", optarg);
 			break;
 		case 'p': privcopy = 1; break;
 		case 'x': exit_bye = 1; break;
 		case 'S': ring_map_allow_shared(1); break;
-		case 'v': verbose++; break;
-		case 'd':
-			if (parse_debug(optarg) < 0)
-				die(EX_USAGE_, "unknown debug category in '%s'", optarg);
-			break;
-		case 'h': usage(0); break;
-		default: usage(EX_USAGE_);
+		default:
+			if (!common_option(c, optarg, "stream,ring,stats,all", usage))
+				usage(EX_CMDLINE);
 		}
 	}
 	char **cmd = optind < argc ? argv + optind : NULL;
 	if (!wpath == !rpath || (cmd && (rpath || linger)))
-		usage(EX_USAGE_);
+		usage(EX_CMDLINE);
 	if (rpath && (size || linger || privcopy))
-		die(EX_USAGE_, "-s, -l and -p belong to -w");
+		die(EX_CMDLINE, "-s, -l and -p belong to -w");
 	if (wpath && exit_bye)
-		die(EX_USAGE_, "-x belongs to -r");
+		die(EX_CMDLINE, "-x belongs to -r");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

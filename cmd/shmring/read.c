@@ -110,7 +110,7 @@ int run_reader(const char *path, int exit_bye)
 	while (!stop_signal) {
 		if (stats_signal) {
 			stats_signal = 0;
-			warnx_("stats: %llu records, %llu bytes, %llu resynchronisations", (unsigned long long)recs,
+			warn_line("stats: %llu records, %llu bytes, %llu resynchronisations", (unsigned long long)recs,
 			       (unsigned long long)bytes, (unsigned long long)resyncs);
 		}
 		struct ring_rec rec;
@@ -131,7 +131,7 @@ int run_reader(const char *path, int exit_bye)
 			check_stdout();
 			rc = ring_reader_wait(r, 250);
 			if (rc == RING_STOPPED)
-				warnx_("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
+				warn_line("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
 			continue;
 		case RING_RESTART:
 			resyncs++;
@@ -141,7 +141,7 @@ int run_reader(const char *path, int exit_bye)
 		case RING_CORRUPT:
 			resyncs++;
 			flush(&o, r);
-			warnx_("%s: %s", path, err);
+			warn_line("%s: %s", path, err);
 			continue;
 		default:
 			flush(&o, r);

@@ -401,7 +401,7 @@ static int want_privcopy(const char *path, int fd, int force)
 static void writer_stats(struct writer *w)
 {
 	stats_signal = 0;
-	warnx_("stats: %llu records, %llu bytes, ring full %llu times", (unsigned long long)w->records,
+	warn_line("stats: %llu records, %llu bytes, ring full %llu times", (unsigned long long)w->records,
 	       (unsigned long long)w->bytes, (unsigned long long)w->rw.waits);
 }
 

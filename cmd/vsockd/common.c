@@ -16,7 +16,7 @@ struct stats st;
 
 void print_stats(void)
 {
-	warnx_("stats: connections %llu refused %llu records %llu bytes %llu rejects %llu resets %llu "
+	warn_line("stats: connections %llu refused %llu records %llu bytes %llu rejects %llu resets %llu "
 	       "outages %llu dropped %llu",
 	       (unsigned long long)st.conns, (unsigned long long)st.refused, (unsigned long long)st.records,
 	       (unsigned long long)st.bytes, (unsigned long long)st.rejects, (unsigned long long)st.resets,
@@ -46,7 +46,7 @@ void say_ready(int *fd, const char *text)
 		return;
 	int n = snprintf(line, sizeof line, "%s\n", text);
 	if (write_all(*fd, line, (size_t)n) < 0 && errno != EPIPE)
-		warnx_("readiness fd %d:", *fd);
+		warn_line("readiness fd %d:", *fd);
 	close(*fd);
 	*fd = -1;
 }

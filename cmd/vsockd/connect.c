@@ -63,14 +63,14 @@ static void lost(struct conn *c, const struct opts *o, const char *why)
 	if (fresh) {
 		c->backoff = BACKOFF_MIN;
 		st.outages++;
-		warnx_("lost %s (%s); reconnecting", o->addr.text, why);
+		warn_line("lost %s (%s); reconnecting", o->addr.text, why);
 		c->outage = 1;
 		c->said_back = 0;
 	} else {
 		c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
 		VERB("%s: %s; retrying in %llu ms", o->addr.text, why, (unsigned long long)c->backoff / 1000000);
 		if (!c->outage && !c->ever) {
-			warnx_("cannot connect to %s (%s); retrying", o->addr.text, why);
+			warn_line("cannot connect to %s (%s); retrying", o->addr.text, why);
 			c->outage = 1;
 		}
 	}
@@ -110,7 +110,7 @@ static void established(struct conn *c, struct opts *o)
 		queue(c, rec, xs_build_empty(rec, XS_C_REFRESH));
 	}
 	if (c->outage && !c->said_back)
-		warnx_("%s %s%s", c->ever ? "reconnected to" : "connected to", o->addr.text,
+		warn_line("%s %s%s", c->ever ? "reconnected to" : "connected to", o->addr.text,
 		       c->ever ? " (replayed hello, nonce and refresh)" : "");
 	else
 		VERB("connected to %s", o->addr.text);

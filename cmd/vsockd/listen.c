@@ -50,7 +50,7 @@ static void unlink_stale(const char *path)
 	if (lstat(path, &s) < 0)
 		return;
 	if (!S_ISSOCK(s.st_mode))
-		die(EX_USAGE_, "unix:%s exists and is not a socket", path);
+		die(EX_CMDLINE, "unix:%s exists and is not a socket", path);
 	if (unlink(path) < 0)
 		die(EX_OS, "unlink %s:", path);
 }
@@ -116,7 +116,7 @@ static int take(struct opts *o, int lfd, struct peer *p, int busy)
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			warnx_("accept on %s:", o->addr.text);
+			warn_line("accept on %s:", o->addr.text);
 		return -1;
 	}
 	addr_name((struct sockaddr *)&ss, len, name, sizeof name);
@@ -126,7 +126,7 @@ static int take(struct opts *o, int lfd, struct peer *p, int busy)
 		unsigned cid = ((struct sockaddr_vm *)&ss)->svm_cid;
 		if (!cid_allowed(o, cid)) {
 			if (cid != said_cid)
-				warnx_("refused %s: CID %u is not allowed (-a %u allows it)", name, cid, cid);
+				warn_line("refused %s: CID %u is not allowed (-a %u allows it)", name, cid, cid);
 			said_cid = cid;
 			st.refused++;
 			close(fd);
@@ -135,7 +135,7 @@ static int take(struct opts *o, int lfd, struct peer *p, int busy)
 	}
 	if (busy) {
 		if (!said_busy)
-			warnx_("refused %s: serving %s, one controller at a time", name, p->name);
+			warn_line("refused %s: serving %s, one controller at a time", name, p->name);
 		said_busy = 1;
 		st.refused++;
 		close(fd);
@@ -157,7 +157,7 @@ static void hang_up(struct peer *p, const char *why)
 {
 	uint8_t rec[XS_HDR_LEN];
 	if (p->have)
-		warnx_("%s hung up mid-record at offset %llu: %zu bytes dropped", p->name,
+		warn_line("%s hung up mid-record at offset %llu: %zu bytes dropped", p->name,
 		       (unsigned long long)p->off, p->have);
 	VERB("controller %s %s", p->name, why);
 	close(p->fd);
@@ -201,7 +201,7 @@ static int pump(struct peer *p)
 	p->have -= pos;
 	if (bad) {
 		struct xs_hdr h = xs_get_hdr(p->buf);
-		warnx_("%s: %s record (type %u, length %u) at offset %llu: %s; dropping the connection", p->name,
+		warn_line("%s: %s record (type %u, length %u) at offset %llu: %s; dropping the connection", p->name,
 		       xs_type_name(h.type), h.type, h.len, (unsigned long long)p->off, bad);
 		st.rejects++;
 		p->have = 0;

@@ -29,9 +29,9 @@ static void add_allow(struct opts *o, const char *s)
 {
 	unsigned long v;
 	if (parse_uint(s, 0, 0xfffffffeu, &v) < 0)
-		die(EX_USAGE_, "-a %s: expected a vsock CID (0..4294967294)", s);
+		die(EX_CMDLINE, "-a %s: expected a vsock CID (0..4294967294)", s);
 	if (o->nallow == MAX_ALLOW)
-		die(EX_USAGE_, "-a: at most %d CIDs", MAX_ALLOW);
+		die(EX_CMDLINE, "-a: at most %d CIDs", MAX_ALLOW);
 	o->allow[o->nallow++] = (unsigned)v;
 }
 
@@ -47,40 +47,36 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'l': case 'c':
 			if (o->listen >= 0)
-				die(EX_USAGE_, "give one of -l or -c, once");
+				die(EX_CMDLINE, "give one of -l or -c, once");
 			o->listen = c == 'l';
 			where = optarg;
 			break;
 		case 'a': add_allow(o, optarg); break;
 		case 'N':
 			if (parse_uint(optarg, 0, 1 << 20, &fd) < 0 || fcntl((int)fd, F_GETFD) < 0)
-				die(EX_USAGE_, "-N %s: not an open file descriptor", optarg);
+				die(EX_CMDLINE, "-N %s: not an open file descriptor", optarg);
 			o->ready_fd = (int)fd;
 			break;
-		case 'v': verbose++; break;
-		case 'd':
-			if (parse_debug(optarg) < 0)
-				die(EX_USAGE_, "-d %s: categories are net,stats,all", optarg);
-			break;
-		case 'h': usage(0); break;
-		default: usage(EX_USAGE_);
+		default:
+			if (!common_option(c, optarg, "net,stats,all", usage))
+				usage(EX_CMDLINE);
 		}
 	}
 	if (optind != argc || o->listen < 0)
-		usage(EX_USAGE_);
+		usage(EX_CMDLINE);
 	if (addr_parse(where, o->listen, &o->addr, err, sizeof err) < 0)
-		die(EX_USAGE_, "%s", err);
+		die(EX_CMDLINE, "%s", err);
 	if (o->nallow && !(o->listen && o->addr.family == AF_VSOCK))
-		die(EX_USAGE_, "-a applies to vsock listeners only (-l [CID:]PORT)");
+		die(EX_CMDLINE, "-a applies to vsock listeners only (-l [CID:]PORT)");
 	if (o->listen && o->ready_fd == 1)
-		die(EX_USAGE_, "-N 1: with -l, stdout carries records; use another descriptor");
+		die(EX_CMDLINE, "-N 1: with -l, stdout carries records; use another descriptor");
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o;
 	memset(&o, 0, sizeof o);
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	parse_args(argc, argv, &o);
 	int rc = o.listen ? run_listen(&o) : run_connect(&o);
 	if (verbose || (debug_mask & D_STATS))

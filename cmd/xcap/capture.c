@@ -62,9 +62,9 @@ void cap_open(struct cap *c, const char *name)
 	c->has_xi = XQueryExtension(c->dpy, "XInputExtension", &c->xi_op, &ev, &err) &&
 		    XIQueryVersion(c->dpy, &maj, &min) == Success;
 	if (!c->has_xtest)
-		warnx_("display %s lacks XTEST: control input will be ignored", DisplayString(c->dpy));
+		warn_line("display %s lacks XTEST: control input will be ignored", DisplayString(c->dpy));
 	if (!c->has_rr)
-		warnx_("display %s lacks RANDR: screen size changes will not be followed", DisplayString(c->dpy));
+		warn_line("display %s lacks RANDR: screen size changes will not be followed", DisplayString(c->dpy));
 	c->screen = DefaultScreen(c->dpy);
 	c->root = RootWindow(c->dpy, c->screen);
 	c->damage = XDamageCreate(c->dpy, c->root, XDamageReportDeltaRectangles);
@@ -604,7 +604,7 @@ static int set_size_mode(struct cap *c, uint32_t w, uint32_t h)
 void cap_set_size(struct cap *c, uint32_t w, uint32_t h)
 {
 	if (!c->has_rr) {
-		warnx_("resize to %ux%u refused: the display has no RANDR", w, h);
+		warn_line("resize to %ux%u refused: the display has no RANDR", w, h);
 		return;
 	}
 	if (w == c->w && h == c->h)
@@ -623,7 +623,7 @@ void cap_set_size(struct cap *c, uint32_t w, uint32_t h)
 	if (!ok)
 		ok = set_size_mode(c, w, h);
 	if (!ok)
-		warnx_("resize to %ux%u refused: the X server offers no such size and cannot add one", w, h);
+		warn_line("resize to %ux%u refused: the X server offers no such size and cannot add one", w, h);
 	else
 		VERB("resize to %ux%u requested", w, h);
 }

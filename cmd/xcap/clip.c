@@ -69,7 +69,7 @@ void clip_init(struct cap *c)
 {
 	c->clip.x = xsel_open(c->dpy, &ops, c);
 	if (!c->clip.x)
-		warnx_("display %s lacks XFIXES selection events: no clipboard", DisplayString(c->dpy));
+		warn_line("display %s lacks XFIXES selection events: no clipboard", DisplayString(c->dpy));
 }
 
 /* An accepted control hello: the clipboard is on when it asked for it;

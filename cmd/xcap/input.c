@@ -190,7 +190,7 @@ static void key_press(struct cap *c, KeySym ks)
 	int kc, idx;
 	if (!find_key(in, ks, &kc, &idx)) {
 		if (!(kc = add_keysym(c, ks))) {
-			warnx_("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
+			warn_line("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
 			return;
 		}
 		idx = 0;
@@ -303,7 +303,7 @@ void input_release_leftovers(struct cap *c)
 			}
 	XSync(c->dpy, False);
 	if (nk || nb)
-		warnx_("released %u keys and %u buttons found held at start (left by an xcap that was killed?)", nk, nb);
+		warn_line("released %u keys and %u buttons found held at start (left by an xcap that was killed?)", nk, nb);
 }
 
 /* Releases every key and button xcap holds (reset, exit). */

@@ -39,7 +39,7 @@ static int parse_enc(const char *s)
 	for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (!strcmp(s, t[i].n))
 			return t[i].e;
-	die(EX_USAGE_, "-e %s: not raw, lz4, jpeg or auto", s);
+	die(EX_CMDLINE, "-e %s: not raw, lz4, jpeg or auto", s);
 }
 
 static void print_stats(const struct cap *c)
@@ -53,7 +53,7 @@ static void print_stats(const struct cap *c)
 	for (unsigned e = 0; e < 4 && n < (int)sizeof b; e++)
 		n += snprintf(b + n, sizeof b - (size_t)n, " %s %llu/%llu B", xs_enc_name(e),
 			      (unsigned long long)s->nrec[e], (unsigned long long)s->bytes[e]);
-	warnx_("%s; %u input events", b, c->in.injected);
+	warn_line("%s; %u input events", b, c->in.injected);
 }
 
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */
@@ -85,7 +85,7 @@ static void release_input(struct cap *c)
 static void refuse(struct cap *c, const char *what)
 {
 	if (!c->in.refused_logged)
-		warnx_("input refused: control hello without this display's challenge (%s dropped)", what);
+		warn_line("input refused: control hello without this display's challenge (%s dropped)", what);
 	c->in.refused_logged = 1;
 }
 
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 	static struct cap c;
 	unsigned long v;
 	int o, fps = 0, seamless = 0;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	c.enc = XS_ENC_RAW;
 	c.quality = 85;
 	while ((o = getopt(argc, argv, "We:q:r:Evd:h")) != -1) {
@@ -329,25 +329,21 @@ int main(int argc, char **argv)
 		case 'e': c.enc = parse_enc(optarg); break;
 		case 'q':
 			if (parse_uint(optarg, 1, 100, &v))
-				die(EX_USAGE_, "-q %s: not a quality from 1 to 100", optarg);
+				die(EX_CMDLINE, "-q %s: not a quality from 1 to 100", optarg);
 			c.quality = (int)v, c.quality_given = 1;
 			break;
 		case 'r':
 			if (parse_uint(optarg, 0, 1000, &v))
-				die(EX_USAGE_, "-r %s: not a frame rate from 0 to 1000", optarg);
+				die(EX_CMDLINE, "-r %s: not a frame rate from 0 to 1000", optarg);
 			fps = (int)v;
 			break;
-		case 'v': verbose++; break;
-		case 'd':
-			if (parse_debug(optarg))
-				die(EX_USAGE_, "-d %s: categories are stream,input,x,enc,stats,cursor,all", optarg);
-			break;
-		case 'h': usage(0); break;
-		default: usage(EX_USAGE_);
+		default:
+			if (!common_option(o, optarg, "stream,ring,input,x,enc,stats,cursor,all", usage))
+				usage(EX_CMDLINE);
 		}
 	}
 	if (optind != argc - 1)
-		usage(EX_USAGE_);
+		usage(EX_CMDLINE);
 	ringout_open(&c);
 	if (!c.ring)
 		out_setup_stdout(&c);

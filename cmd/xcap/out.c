@@ -134,7 +134,7 @@ void out_setup_stdout(struct cap *c)
 {
 	struct stat st;
 	if (isatty(1))
-		die(EX_USAGE_, "stdout is a terminal: pipe it into xpaint or a file");
+		die(EX_CMDLINE, "stdout is a terminal: pipe it into xpaint or a file");
 	if (fstat(1, &st) < 0)
 		die(EX_OS, "fstat stdout:");
 	if (S_ISFIFO(st.st_mode) && fcntl(1, F_SETPIPE_SZ, 1 << 20) < 0)

@@ -33,7 +33,7 @@ void ringout_open(struct cap *c)
 	if (!s)
 		return;
 	if (parse_uint(s, 0, 65535, &fd) < 0)
-		die(EX_USAGE_, "$%s=%s: not a file descriptor", RING_FD_ENV, s);
+		die(EX_CMDLINE, "$%s=%s: not a file descriptor", RING_FD_ENV, s);
 	if (ring_map_fd(&m, (int)fd, err, sizeof err) < 0)
 		die(EX_NOX, "$%s: %s", RING_FD_ENV, err);
 	fcntl(m.fd, F_SETFD, FD_CLOEXEC);

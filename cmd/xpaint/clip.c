@@ -77,7 +77,7 @@ static void on_got(void *u, int sel, int fmt, int status, uint8_t *data, size_t 
 	}
 	h->asked[sel] = 0;
 	if (status == XS_CLIP_OVER)
-		warnx_("clipboard: host %s to the guest: at least %zu bytes, over the %zu-byte cap (-L); not sent",
+		warn_line("clipboard: host %s to the guest: at least %zu bytes, over the %zu-byte cap (-L); not sent",
 		       sel_name((uint32_t)sel), len, h->cap);
 	xs_clip_out_start(&h->out[sel], XS_C_CLIP_DATA, (uint32_t)sel, h->asked_serial[sel], (uint32_t)fmt,
 			  (uint32_t)status, data, len);
@@ -94,7 +94,7 @@ void clip_open(struct xpaint *x, int mode, size_t cap)
 		return;
 	h->x = xsel_open(x->v.dpy, &ops, x);
 	if (!h->x)
-		warnx_("the display lacks XFIXES: no clipboard");
+		warn_line("the display lacks XFIXES: no clipboard");
 }
 
 /* A hello: the clipboard is on when the source offers it and -C allows
@@ -141,7 +141,7 @@ int clip_key(struct xpaint *x, XKeyEvent *e)
 	if (e->type == KeyRelease)
 		return 1;
 	if (!h->guest_formats[XS_SEL_CLIPBOARD]) {
-		warnx_("clipboard: Ctrl+Shift+C: the guest offers no CLIPBOARD");
+		warn_line("clipboard: Ctrl+Shift+C: the guest offers no CLIPBOARD");
 		return 1;
 	}
 	xsel_own(h->x, XS_SEL_CLIPBOARD, h->guest_formats[XS_SEL_CLIPBOARD]);
@@ -202,7 +202,7 @@ static void guest_data(struct xpaint *x, const struct xs_clip_data *d)
 		if (d->status == XS_CLIP_NONE)
 			VERB("clipboard from the guest: %s", err);
 		else
-			warnx_("clipboard from the guest: %s; not pasted", err);
+			warn_line("clipboard from the guest: %s; not pasted", err);
 		xsel_supply(h->x, (int)d->sel, (int)d->format, XS_CLIP_NONE, NULL, 0);
 	}
 }

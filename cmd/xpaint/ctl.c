@@ -33,7 +33,7 @@ void ctl_lost(struct ctl *k, const char *why)
 {
 	if (k->dead)
 		return;
-	warnx_("control output: %s; input disabled", why);
+	warn_line("control output: %s; input disabled", why);
 	k->dead = 1;
 	k->len = 0;
 	k->bound = 0;
@@ -127,7 +127,7 @@ static int may_send(struct ctl *k)
 		if (k->fd < 0)
 			VERB("no control output (stdout is a terminal): input disabled");
 		else if (!k->dead)
-			warnx_("control channel does not reach this display; input disabled");
+			warn_line("control channel does not reach this display; input disabled");
 		k->said = 1;
 	}
 	return 0;
@@ -285,7 +285,7 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd)
 		if (dup2(in[0], 0) < 0 || (stream_fd && dup2(out[1], 1) < 0))
 			_exit(EX_OS);
 		execvp(argv[0], argv);
-		warnx_("%s:", argv[0]);
+		warn_line("%s:", argv[0]);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(in[0]);

@@ -243,7 +243,7 @@ static double pct(const uint64_t *a, unsigned n, double p)
 void stats_print(struct xpaint *x)
 {
 	struct stats *s = &x->st;
-	warnx_("stats: frames %llu rects %llu bytes %llu; paint ms (first byte of a frame to painted) p50 %.3f "
+	warn_line("stats: frames %llu rects %llu bytes %llu; paint ms (first byte of a frame to painted) p50 %.3f "
 	       "p99 %.3f; frame end to painted p50 %.3f; capture to painted p50 %.3f p99 %.3f; motion dropped %llu",
 	       (unsigned long long)s->frames, (unsigned long long)s->rects, (unsigned long long)s->bytes,
 	       pct(s->paint, s->npaint, 0.5), pct(s->paint, s->npaint, 0.99), pct(s->fin, s->nfin, 0.5),

@@ -65,13 +65,13 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 		case 'b': o->border = optarg; break;
 		case 'w':
 			if (parse_uint(optarg, 0, 256, &u) < 0)
-				die(EX_USAGE_, "-w %s: a border width from 0 to 256", optarg);
+				die(EX_CMDLINE, "-w %s: a border width from 0 to 256", optarg);
 			o->bw = (int)u;
 			break;
 		case 't': o->title = optarg; break;
 		case 'n':
 			if (parse_uint(optarg, 1, 4096, &u) < 0)
-				die(EX_USAGE_, "-n %s: a window count from 1 to 4096", optarg);
+				die(EX_CMDLINE, "-n %s: a window count from 1 to 4096", optarg);
 			x->max_windows = (unsigned)u;
 			break;
 		case 'x': o->exit_eof = 1; break;
@@ -82,7 +82,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			else if (!strcmp(optarg, "bilinear"))
 				o->scale = SCALE_BILINEAR;
 			else
-				die(EX_USAGE_, "-s %s: the filter is nearest or bilinear", optarg);
+				die(EX_CMDLINE, "-s %s: the filter is nearest or bilinear", optarg);
 			break;
 		case 'C':
 			if (!strcmp(optarg, "in"))
@@ -94,21 +94,17 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			else if (!strcmp(optarg, "none"))
 				o->clip = 0;
 			else
-				die(EX_USAGE_, "-C %s: the clipboard goes in, out, both or none", optarg);
+				die(EX_CMDLINE, "-C %s: the clipboard goes in, out, both or none", optarg);
 			break;
 		case 'L':
 			if (xs_parse_cap(optarg, &o->cap) < 0)
-				die(EX_USAGE_, "-L %s: a size from 1 byte to 256M (suffix k or M)", optarg);
+				die(EX_CMDLINE, "-L %s: a size from 1 byte to 256M (suffix k or M)", optarg);
 			break;
 		case 'r': o->ring = optarg; break;
 		case 'S': ring_map_allow_shared(1); break;
-		case 'v': verbose++; break;
-		case 'd':
-			if (parse_debug(optarg) < 0)
-				die(EX_USAGE_, "-d %s: categories are stream,ring,input,x,enc,net,stats,cursor,all", optarg);
-			break;
-		case 'h': usage(0); break;
-		default: usage(EX_USAGE_);
+		default:
+			if (!common_option(c, optarg, "stream,ring,input,x,enc,net,stats,cursor,all", usage))
+				usage(EX_CMDLINE);
 		}
 	}
 	o->cmd = optind < argc ? argv + optind : NULL;
@@ -121,7 +117,7 @@ static unsigned long color(Display *d, const char *name)
 	XColor c;
 	Colormap cm = DefaultColormap(d, DefaultScreen(d));
 	if (!XParseColor(d, cm, name, &c) || !XAllocColor(d, cm, &c))
-		die(EX_USAGE_, "-b %s: not a colour name or #rrggbb", name);
+		die(EX_CMDLINE, "-b %s: not a colour name or #rrggbb", name);
 	return c.pixel;
 }
 
@@ -148,10 +144,10 @@ static void stream_end(struct loop *l, int status)
 	struct xpaint *x = l->x;
 	l->reading = 0;
 	if (status) {
-		warnx_("%s", x->err);
+		warn_line("%s", x->err);
 		l->status = status;
 	} else if (!x->have_hello) {
-		warnx_("the stream ended before a hello");
+		warn_line("the stream ended before a hello");
 		l->status = EX_DATA;
 	} else {
 		VERB("end of the stream%s", l->o->exit_eof ? "" : "; the window stays until it is closed");
@@ -299,7 +295,7 @@ static void control_lost(struct loop *l)
 	l->spawned = mono_ns();
 	l->died = 0;
 	ctl_init(&x->k, ctl, child);
-	warnx_("control command %s ended: started it again (after %.0f s)", o->cmd[0], (double)l->respawn / 1e9);
+	warn_line("control command %s ended: started it again (after %.0f s)", o->cmd[0], (double)l->respawn / 1e9);
 	if (x->have_hello)
 		ctl_hello(&x->k, x->challenge, x->ctl_flags);
 	else
@@ -412,13 +408,13 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	int ctl = -1, in = 0;
 	pid_t child = 0;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	parse(argc, argv, &o, &x);
 	l.x = &x;
 	l.o = &o;
 	l.sfd = signals_fd();
 	if (!o.cmd && !o.ring && isatty(0))
-		die(EX_USAGE_, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
+		die(EX_CMDLINE, "stdin is a terminal: pipe a frame stream in, or give -r RING or -- COMMAND");
 	x.v.title = o.title;
 	x.name = o.title;
 	if (!x.max_windows)

@@ -71,7 +71,7 @@ int ringin_step(struct xpaint *x)
 		if (k == RING_FATAL)
 			return -1;
 		if (k == RING_RESTART || k == RING_CORRUPT) {
-			warnx_("ring: %s", x->err);
+			warn_line("ring: %s", x->err);
 			view_discard_frame(&x->v);
 			x->nrects = 0;
 			x->ring_done = 0;
@@ -115,7 +115,7 @@ int64_t ringin_idle(struct xpaint *x)
 	if (w == RING_REC)
 		return 0;
 	if (w == RING_STOPPED)
-		warnx_("ring: the writer's heartbeat stopped; waiting for it");
+		warn_line("ring: the writer's heartbeat stopped; waiting for it");
 	if (ring_reader_notify_fd(r) < 0)
 		return (int64_t)ring_backoff_ns(0) + 50000;
 	ring_reader_arm(r);

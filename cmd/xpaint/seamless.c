@@ -83,13 +83,13 @@ static void violation(struct xpaint *x, uint32_t id, const char *fmt, ...)
 	if (s->said > SM_SAY)
 		return;
 	if (s->said++ == SM_SAY) {
-		warnx_("more windows broke the limits: not reported one by one");
+		warn_line("more windows broke the limits: not reported one by one");
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(m, sizeof m, fmt, ap);
 	va_end(ap);
-	warnx_("window 0x%x: %s: dropped, the others kept", id, m);
+	warn_line("window 0x%x: %s: dropped, the others kept", id, m);
 }
 
 static struct swin *find(struct seamless *s, uint32_t id)
@@ -184,7 +184,7 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 	if (s->n >= x->max_windows) {
 		s->violations++;
 		if (!s->at_limit)
-			warnx_("window 0x%x: over the limit of %u windows (-n): dropped, and so is every new one until "
+			warn_line("window 0x%x: over the limit of %u windows (-n): dropped, and so is every new one until "
 			       "fewer are shown", m->id, x->max_windows);
 		s->at_limit = 1;
 		return;

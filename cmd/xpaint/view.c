@@ -59,14 +59,14 @@ static void check_shm(struct view *v)
 {
 	const xcb_query_extension_reply_t *e = xcb_get_extension_data(v->c, &xcb_shm_id);
 	if (!e || !e->present) {
-		warnx_("display has no MIT-SHM: painting with plain PutImage (slower)");
+		warn_line("display has no MIT-SHM: painting with plain PutImage (slower)");
 		return;
 	}
 	xcb_shm_query_version_reply_t *r = xcb_shm_query_version_reply(v->c, xcb_shm_query_version(v->c), NULL);
 	if (r && (r->major_version > 1 || (r->major_version == 1 && r->minor_version >= 2)))
 		v->shm = 1;
 	else
-		warnx_("MIT-SHM older than 1.2 (no fd passing): painting with plain PutImage (slower)");
+		warn_line("MIT-SHM older than 1.2 (no fd passing): painting with plain PutImage (slower)");
 	free(r);
 }
 
@@ -222,7 +222,7 @@ static void new_stage(struct view *v)
 		if (!e)
 			return;
 		free(e);
-		warnx_("MIT-SHM attach failed (remote display?): painting with plain PutImage (slower)");
+		warn_line("MIT-SHM attach failed (remote display?): painting with plain PutImage (slower)");
 		munmap(v->stage, v->stage_len);
 		v->stage_seg = 0;
 		v->shm = 0;

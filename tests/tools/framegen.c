@@ -59,14 +59,14 @@ static void stamp(XImage *im, int y0, uint32_t n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: framegen -s SRC [-g WxH] [-p X,Y] [-r FPS] [-T SECS] [-o LOG] [-1]\n");
-	exit(EX_USAGE_);
+	exit(EX_CMDLINE);
 }
 
 int main(int argc, char **argv)
 {
 	const char *src = NULL, *logpath = NULL;
 	int w = 0, h = 0, x = 0, y = 0, fps = 60, secs = 5, ready = 0, c;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	while ((c = getopt(argc, argv, "s:g:p:r:T:o:1h")) != -1) {
 		switch (c) {
 		case 's': src = optarg; break;
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	if (!XShmQueryExtension(d)) die(EX_NOX, "no MIT-SHM");
 	Screen *s = DefaultScreenOfDisplay(d);
 	if (!w) { w = WidthOfScreen(s); h = HeightOfScreen(s); }
-	if (w < STRIPE_BITS * STRIPE_PX || h < 2 * STRIPE_PX) die(EX_USAGE_, "frame %dx%d too small", w, h);
+	if (w < STRIPE_BITS * STRIPE_PX || h < 2 * STRIPE_PX) die(EX_CMDLINE, "frame %dx%d too small", w, h);
 	static struct shmimg pics[NPIC];
 	for (int k = 0; k < NPIC; k++) {
 		shmimg_new(d, &pics[k], w, h, 0);

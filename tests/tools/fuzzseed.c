@@ -169,7 +169,7 @@ static void control(void)
 
 int main(int argc, char **argv)
 {
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	if (argc != 2) {
 		fprintf(stderr, "usage: fuzzseed DIR\n");
 		return 64;

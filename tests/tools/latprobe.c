@@ -420,7 +420,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: latprobe [-s SRC] -d DST [-w WID|root | -t TITLE] [-m square|full|count|key]\n"
 	                "                [-n N] [-T SECS] [-p X,Y] [-a X,Y,W,H] [-g MS] [-l TOL] [-o FILE]\n");
-	exit(EX_USAGE_);
+	exit(EX_CMDLINE);
 }
 
 static void parse_args(struct probe *p, int argc, char **argv, const char **src, const char **dst,
@@ -452,7 +452,7 @@ int main(int argc, char **argv)
 	struct probe p = { .n = 100, .secs = 5, .timeout_ms = 2000, .gap_ms = 10, .tol = 8, .px = 200, .py = 150,
 	                   .mode = "square" };
 	const char *src = NULL, *dst = NULL, *wid = NULL, *title = NULL;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	srandom((unsigned)mono_ns());
 	parse_args(&p, argc, argv, &src, &dst, &wid, &title);
 	p.dst = open_dpy(dst);

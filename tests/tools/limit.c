@@ -133,7 +133,7 @@ static void bench_x(const char *src, const char *dst, int w, int h, int n)
 	Display *s = open_dpy(src), *d = open_dpy(dst);
 	Screen *ss = DefaultScreenOfDisplay(s), *ds = DefaultScreenOfDisplay(d);
 	if (w > WidthOfScreen(ss) || h > HeightOfScreen(ss) || w > WidthOfScreen(ds) || h > HeightOfScreen(ds))
-		die(EX_USAGE_, "frame %dx%d larger than %s or %s", w, h, src, dst);
+		die(EX_CMDLINE, "frame %dx%d larger than %s or %s", w, h, src, dst);
 	int sizes[2][2] = { { 64, 64 }, { w, h } };
 	const char *names[2] = { "x_square", "x_full" };
 	for (int k = 0; k < 2; k++) {
@@ -169,14 +169,14 @@ static void bench_x(const char *src, const char *dst, int w, int h, int n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: limit [-g WxH] [-n N] [-s SRC -d DST]\n");
-	exit(EX_USAGE_);
+	exit(EX_CMDLINE);
 }
 
 int main(int argc, char **argv)
 {
 	const char *src = NULL, *dst = NULL;
 	int w = 1920, h = 1080, n = 100, c;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	while ((c = getopt(argc, argv, "g:n:s:d:h")) != -1) {
 		switch (c) {
 		case 'g': if (sscanf(optarg, "%dx%d", &w, &h) != 2) usage(); break;

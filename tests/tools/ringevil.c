@@ -213,7 +213,7 @@ static void attack(const char *c, double secs)
 		usleep((useconds_t)(secs * 1e6));
 		restart();
 	} else {
-		die(EX_USAGE_, "unknown case %s", c);
+		die(EX_CMDLINE, "unknown case %s", c);
 	}
 	say("clean");
 }
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 	double secs = 2;
 	int o;
 	char err[256];
-	setprogname_("ringevil");
+	set_argv0("ringevil");
 	while ((o = getopt(argc, argv, "s:T:a:g:")) != -1) {
 		if (o == 'g') {
 			go = optarg;
@@ -243,10 +243,10 @@ int main(int argc, char **argv)
 			continue;
 		if (o == 'T' && (secs = atof(optarg)) > 0)
 			continue;
-		die(EX_USAGE_, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM");
+		die(EX_CMDLINE, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM");
 	}
 	if (argc - optind != 2)
-		die(EX_USAGE_, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM");
+		die(EX_CMDLINE, "usage: ringevil PATH CASE [-s MIB] [-T SECS] [-a N] [-g FILE] < STREAM");
 	signal(SIGTERM, on_term);
 	struct xs_reader r;
 	struct xs_hdr h;

@@ -51,7 +51,7 @@ static void out(const void *p, size_t n)
 static void geom(const char *s, uint32_t *w, uint32_t *h)
 {
 	if (sscanf(s, "%ux%u", w, h) != 2 || xs_check_size(*w, *h))
-		die(EX_USAGE_, "bad geometry '%s'", s);
+		die(EX_CMDLINE, "bad geometry '%s'", s);
 }
 
 static void rect(struct xs_codec *c, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
@@ -178,7 +178,7 @@ static int hdr(const char *path, const char *field)
 			printf("%llu\n", (unsigned long long)(f[i].off == 0 ? xs_get32(b) : xs_get64(b)));
 			return 0;
 		}
-	die(EX_USAGE_, "unknown field %s", field);
+	die(EX_CMDLINE, "unknown field %s", field);
 }
 
 static int poke(const char *path, const char *off, const char *hx)
@@ -187,7 +187,7 @@ static int poke(const char *path, const char *off, const char *hx)
 	size_t n = 0;
 	unsigned long o;
 	if (parse_uint(off, 0, ~0ul, &o) < 0)
-		die(EX_USAGE_, "bad offset");
+		die(EX_CMDLINE, "bad offset");
 	for (; hx[0] && hx[1] && n < sizeof b; hx += 2)
 		sscanf(hx, "%2hhx", &b[n++]);
 	int fd = open(path, O_RDWR);
@@ -420,7 +420,7 @@ static int lat(const char *path, const char *cmd, unsigned n, unsigned idle_ms)
 int main(int argc, char **argv)
 {
 	uint32_t w, h;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 4 && (!strcmp(argv[1], "gen") || !strcmp(argv[1], "raw"))) {
 		geom(argv[2], &w, &h);
@@ -444,6 +444,6 @@ int main(int argc, char **argv)
 		geom(argv[2], &w, &h);
 		return bench(w, h, (unsigned)atoi(argv[3]));
 	}
-	die(EX_USAGE_, "usage: ringgen gen|raw WxH FRAMES [SEED] | pic [-f] | hdr FILE FIELD | poke FILE OFF HEX | "
+	die(EX_CMDLINE, "usage: ringgen gen|raw WxH FRAMES [SEED] | pic [-f] | hdr FILE FIELD | poke FILE OFF HEX | "
 	    "sink | bench WxH FRAMES | frames WxH FRAMES");
 }

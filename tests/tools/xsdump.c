@@ -93,7 +93,7 @@ static void write_word(const char *w)
 			emit(rec, xs_build_key(rec, ks, 0, 0, 0));
 		}
 	else
-		die(EX_USAGE_, "cannot make a control record of \"%s\"", w);
+		die(EX_CMDLINE, "cannot make a control record of \"%s\"", w);
 }
 
 static void put_be32(FILE *f, uint32_t v)
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 	const char *outp = NULL;
 	unsigned long maxframes = 0;
 	int o;
-	setprogname_(argv[0]);
+	set_argv0(argv[0]);
 	if (argc > 1 && !strcmp(argv[1], "-w")) {
 		for (int i = 2; i < argc; i++)
 			write_word(argv[i]);
@@ -258,9 +258,9 @@ int main(int argc, char **argv)
 		case 'p': d.partial = 1; break;
 		case 'q': d.quiet = 1; break;
 		case 'l': d.lat = 1; break;
-		case 'n': if (parse_uint(optarg, 1, 1ul << 40, &maxframes)) die(EX_USAGE_, "-n %s", optarg); break;
+		case 'n': if (parse_uint(optarg, 1, 1ul << 40, &maxframes)) die(EX_CMDLINE, "-n %s", optarg); break;
 		case 'o': outp = optarg; break;
-		default: die(EX_USAGE_, "usage: xsdump [-q] [-l] [-c] [-p] [-n FRAMES] [-o OUT.xwd] [FILE] | -w WORD...");
+		default: die(EX_CMDLINE, "usage: xsdump [-q] [-l] [-c] [-p] [-n FRAMES] [-o OUT.xwd] [FILE] | -w WORD...");
 		}
 	}
 	int fd = 0;

@@ -313,7 +313,7 @@ static void gen_broken(const char *k)
 		struct xs_win w = { 7, 10, 10, 20, 20, 0, 0 };
 		emit(b, xs_build_win(b, XS_WIN, &w));
 	} else {
-		die(EX_USAGE_, "unknown bad kind %s; kinds: %s", k, bad_kinds);
+		die(EX_CMDLINE, "unknown bad kind %s; kinds: %s", k, bad_kinds);
 	}
 }
 
@@ -475,7 +475,7 @@ static void clip_source(const char *kind, const char *log)
 static void bench(const char *size, unsigned long n, unsigned long usec, int small)
 {
 	if (sscanf(size, "%ux%u", &SW, &SH) != 2 || SW < 64 || SH < 64)
-		die(EX_USAGE_, "bench: size WxH");
+		die(EX_CMDLINE, "bench: size WxH");
 	hello(SW, SH, NULL);
 	flush_out();
 	size_t fl = (size_t)SW * SH * 4;
@@ -644,9 +644,9 @@ int main(int argc, char **argv)
 	uint32_t bw = 0, bc = 0;
 	int opt_n = 0, small = 0;
 	unsigned long usec = 0;
-	setprogname_("xsgen");
+	set_argv0("xsgen");
 	if (argc < 2)
-		die(EX_USAGE_, "usage: xsgen valid|resize|bad KIND|echo|dump|bench WxH N [options]");
+		die(EX_CMDLINE, "usage: xsgen valid|resize|bad KIND|echo|dump|bench WxH N [options]");
 	const char *mode = argv[1], *arg = argc > 2 && argv[2][0] != '-' ? argv[2] : NULL;
 	const char *arg2 = arg && argc > 3 && argv[3][0] != '-' ? argv[3] : NULL;
 	for (int i = 2 + (arg != NULL) + (arg2 != NULL); i < argc; i++) {
@@ -665,10 +665,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-m"))
 			small = 1;
 		else
-			die(EX_USAGE_, "unknown option %s", argv[i]);
+			die(EX_CMDLINE, "unknown option %s", argv[i]);
 	}
 	if (SW < 40 || SH < 30 || xs_check_size(SW, SH))
-		die(EX_USAGE_, "-s: at least 40x30, within the protocol's limits");
+		die(EX_CMDLINE, "-s: at least 40x30, within the protocol's limits");
 	codec = xs_codec_new();
 	model = calloc((size_t)SW * SH, 4);
 	if (!strcmp(mode, "valid"))
@@ -696,7 +696,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "bench") && arg && arg2)
 		bench(arg, strtoul(arg2, NULL, 10), usec, small);
 	else
-		die(EX_USAGE_, "unknown mode %s", mode);
+		die(EX_CMDLINE, "unknown mode %s", mode);
 	flush_out();
 	if (out)
 		write_xwd(out, bw, bc);
