@@ -130,7 +130,7 @@ const char *xs_check_rect(const struct xs_rect *r, uint32_t sw, uint32_t sh, cha
 
 static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r, char *err, size_t n)
 {
-	r->enc = xs_get32(b);
+	r->enc = xs_rect_enc(b);
 	r->x = xs_get32(b + 4);
 	r->y = xs_get32(b + 8);
 	r->w = xs_get32(b + 12);
@@ -286,6 +286,115 @@ static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m
 	return NULL;
 }
 
+/* The frame stream's hello: magic, major version, format, size, known flags. */
+static const char *parse_hello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	struct xs_hello *o = &m->u.hello;
+	const char *e;
+	if (xs_get32(b) != XS_MAGIC) {
+		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+		return err;
+	}
+	o->major = xs_get16(b + 4);
+	o->minor = xs_get16(b + 6);
+	o->width = xs_get32(b + 8);
+	o->height = xs_get32(b + 12);
+	o->format = xs_get32(b + 16);
+	o->flags = xs_get32(b + 20);
+	memcpy(o->challenge, b + 24, XS_NONCE_LEN);
+	if (o->major != XS_VERSION_MAJOR) {
+		snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
+		return err;
+	}
+	if (o->format != XS_FORMAT_BGRX) {
+		snprintf(err, n, "unknown pixel format %u", o->format);
+		return err;
+	}
+	if ((e = xs_check_size(o->width, o->height))) {
+		snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
+		return err;
+	}
+	if (o->flags & ~XS_HF_KNOWN) {
+		snprintf(err, n, "hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
+			 o->flags & ~XS_HF_KNOWN);
+		return err;
+	}
+	return NULL;
+}
+
+/* The control stream's hello: magic, major version, known flags. */
+static const char *parse_chello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	struct xs_chello *o = &m->u.chello;
+	if (xs_get32(b) != XS_CMAGIC) {
+		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+		return err;
+	}
+	o->major = xs_get16(b + 4);
+	o->minor = xs_get16(b + 6);
+	o->flags = xs_get32(b + 8);
+	memcpy(o->challenge, b + 12, XS_NONCE_LEN);
+	if (o->major != XS_VERSION_MAJOR) {
+		snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
+		return err;
+	}
+	if (o->flags & ~XS_CF_KNOWN) {
+		snprintf(err, n, "control hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
+			 o->flags & ~XS_CF_KNOWN);
+		return err;
+	}
+	return NULL;
+}
+
+/* A cursor: size within the limit and the body, hotspot inside. */
+static const char *parse_cursor(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	struct xs_cursor *c = &m->u.cursor;
+	c->w = xs_get32(b);
+	c->h = xs_get32(b + 4);
+	c->xhot = xs_get32(b + 8);
+	c->yhot = xs_get32(b + 12);
+	c->serial = xs_get32(b + 16);
+	c->argb = b + 20;
+	if (!c->w || !c->h || c->w > XS_MAX_CURSOR || c->h > XS_MAX_CURSOR ||
+	    (uint64_t)c->w * c->h * 4 + 20 != h.len) {
+		snprintf(err, n, "cursor %ux%u does not fit %u bytes or the %u limit", c->w, c->h, h.len,
+			 XS_MAX_CURSOR);
+		return err;
+	}
+	if (c->xhot >= c->w || c->yhot >= c->h) {
+		snprintf(err, n, "cursor hotspot %u,%u outside %ux%u", c->xhot, c->yhot, c->w, c->h);
+		return err;
+	}
+	return NULL;
+}
+
+/* Keys and buttons: flags 0 or 1, buttons 1..9. */
+static const char *parse_input(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+{
+	if (h.type == XS_C_KEY) {
+		m->u.key.keysym = xs_get32(b);
+		m->u.key.keycode = xs_get32(b + 4);
+		m->u.key.state = xs_get32(b + 8);
+		m->u.key.down = xs_get32(b + 12);
+		if (m->u.key.down > 1) {
+			snprintf(err, n, "key down flag %u is not 0 or 1", m->u.key.down);
+			return err;
+		}
+		return NULL;
+	}
+	m->u.button.button = xs_get32(b);
+	m->u.button.down = xs_get32(b + 4);
+	m->u.button.x = (int32_t)xs_get32(b + 8);
+	m->u.button.y = (int32_t)xs_get32(b + 12);
+	if (m->u.button.button < 1 || m->u.button.button > 9 || m->u.button.down > 1) {
+		snprintf(err, n, "button %u down %u out of range", m->u.button.button, m->u.button.down);
+		return err;
+	}
+	return NULL;
+}
+
+/* One record body into m: the header again, then the type's own parser. */
 const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	const char *e = xs_check_hdr(h);
@@ -296,59 +405,10 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 	memset(m, 0, sizeof *m);
 	m->type = h.type;
 	switch (h.type) {
-	case XS_HELLO: {
-		struct xs_hello *o = &m->u.hello;
-		if (xs_get32(b) != XS_MAGIC) {
-			snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
-			return err;
-		}
-		o->major = xs_get16(b + 4);
-		o->minor = xs_get16(b + 6);
-		o->width = xs_get32(b + 8);
-		o->height = xs_get32(b + 12);
-		o->format = xs_get32(b + 16);
-		o->flags = xs_get32(b + 20);
-		memcpy(o->challenge, b + 24, XS_NONCE_LEN);
-		if (o->major != XS_VERSION_MAJOR) {
-			snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
-			return err;
-		}
-		if (o->format != XS_FORMAT_BGRX) {
-			snprintf(err, n, "unknown pixel format %u", o->format);
-			return err;
-		}
-		if ((e = xs_check_size(o->width, o->height))) {
-			snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
-			return err;
-		}
-		if (o->flags & ~XS_HF_KNOWN) {
-			snprintf(err, n, "hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
-				 o->flags & ~XS_HF_KNOWN);
-			return err;
-		}
-		break;
-	}
-	case XS_C_HELLO: {
-		struct xs_chello *o = &m->u.chello;
-		if (xs_get32(b) != XS_CMAGIC) {
-			snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
-			return err;
-		}
-		o->major = xs_get16(b + 4);
-		o->minor = xs_get16(b + 6);
-		o->flags = xs_get32(b + 8);
-		memcpy(o->challenge, b + 12, XS_NONCE_LEN);
-		if (o->major != XS_VERSION_MAJOR) {
-			snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
-			return err;
-		}
-		if (o->flags & ~XS_CF_KNOWN) {
-			snprintf(err, n, "control hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
-				 o->flags & ~XS_CF_KNOWN);
-			return err;
-		}
-		break;
-	}
+	case XS_HELLO:
+		return parse_hello(b, m, err, n);
+	case XS_C_HELLO:
+		return parse_chello(b, m, err, n);
 	case XS_RECT:
 		return parse_rect(b, h.len, &m->u.rect, err, n);
 	case XS_FRAME:
@@ -357,26 +417,8 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 		m->u.frame.nrects = xs_get32(b + 16);
 		m->u.frame.flags = xs_get32(b + 20);
 		break;
-	case XS_CURSOR: {
-		struct xs_cursor *c = &m->u.cursor;
-		c->w = xs_get32(b);
-		c->h = xs_get32(b + 4);
-		c->xhot = xs_get32(b + 8);
-		c->yhot = xs_get32(b + 12);
-		c->serial = xs_get32(b + 16);
-		c->argb = b + 20;
-		if (!c->w || !c->h || c->w > XS_MAX_CURSOR || c->h > XS_MAX_CURSOR ||
-		    (uint64_t)c->w * c->h * 4 + 20 != h.len) {
-			snprintf(err, n, "cursor %ux%u does not fit %u bytes or the %u limit", c->w, c->h, h.len,
-				 XS_MAX_CURSOR);
-			return err;
-		}
-		if (c->xhot >= c->w || c->yhot >= c->h) {
-			snprintf(err, n, "cursor hotspot %u,%u outside %ux%u", c->xhot, c->yhot, c->w, c->h);
-			return err;
-		}
-		break;
-	}
+	case XS_CURSOR:
+		return parse_cursor(h, b, m, err, n);
 	case XS_POINTER:
 		m->u.pointer.x = (int32_t)xs_get32(b);
 		m->u.pointer.y = (int32_t)xs_get32(b + 4);
@@ -399,25 +441,8 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 		m->u.reason = xs_get32(b);
 		break;
 	case XS_C_KEY:
-		m->u.key.keysym = xs_get32(b);
-		m->u.key.keycode = xs_get32(b + 4);
-		m->u.key.state = xs_get32(b + 8);
-		m->u.key.down = xs_get32(b + 12);
-		if (m->u.key.down > 1) {
-			snprintf(err, n, "key down flag %u is not 0 or 1", m->u.key.down);
-			return err;
-		}
-		break;
 	case XS_C_BUTTON:
-		m->u.button.button = xs_get32(b);
-		m->u.button.down = xs_get32(b + 4);
-		m->u.button.x = (int32_t)xs_get32(b + 8);
-		m->u.button.y = (int32_t)xs_get32(b + 12);
-		if (m->u.button.button < 1 || m->u.button.button > 9 || m->u.button.down > 1) {
-			snprintf(err, n, "button %u down %u out of range", m->u.button.button, m->u.button.down);
-			return err;
-		}
-		break;
+		return parse_input(h, b, m, err, n);
 	case XS_C_MOTION:
 		m->u.pointer.x = (int32_t)xs_get32(b);
 		m->u.pointer.y = (int32_t)xs_get32(b + 4);

@@ -184,6 +184,10 @@ static inline void xs_put32(uint8_t *p, uint32_t v)
 }
 static inline void xs_put64(uint8_t *p, uint64_t v) { xs_put32(p, (uint32_t)v); xs_put32(p + 4, (uint32_t)(v >> 32)); }
 
+/* The encoding of a rect body (its first field), for the readers that peek
+ * at it before the whole record is parsed (raw rects read in place). */
+static inline uint32_t xs_rect_enc(const uint8_t *body) { return xs_get32(body); }
+
 /* Header of a record; body length must be checked with xs_check_hdr(). */
 struct xs_hdr { uint32_t len; uint16_t type, flags; };
 static inline struct xs_hdr xs_get_hdr(const uint8_t *p)

@@ -313,7 +313,7 @@ const char *ring_rec_parse(const struct ring_rec *rec, struct xs_msg *m, char *e
 	if (!rec->in_ring)
 		return xs_parse(rec->h, rec->body, m, err, n);
 	/* the header is the private copy; a raw rect's parse reads no pixel */
-	if (xs_get32(rec->rect_hdr) != XS_ENC_RAW) {
+	if (xs_rect_enc(rec->rect_hdr) != XS_ENC_RAW) {
 		snprintf(err, n, "an in-ring rect that is not raw");
 		return err;
 	}
@@ -401,7 +401,7 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 		rec->pos = pos;
 		if (hh.type == XS_RECT && hh.len >= RING_INPLACE_MIN) {
 			memcpy(rec->rect_hdr, p + XS_HDR_LEN, XS_RECT_LEN);
-			rec->in_ring = xs_get32(rec->rect_hdr) == XS_ENC_RAW;
+			rec->in_ring = xs_rect_enc(rec->rect_hdr) == XS_ENC_RAW;
 		}
 		if (rec->in_ring) {
 			rec->payload = p + XS_HDR_LEN + XS_RECT_LEN;

@@ -190,7 +190,7 @@ static int from_stdin(struct conn *c, struct opts *o)
 	if (n == 0) {
 		if (c->have)
 			die(EX_DATA, "stdin: %s record at offset %llu cut by end of input (%zu bytes)",
-			    xs_type_name(xs_get16(c->in + 4)), (unsigned long long)c->inoff, c->have);
+			    xs_type_name(xs_get_hdr(c->in).type), (unsigned long long)c->inoff, c->have);
 		return -1;
 	}
 	c->have += (size_t)n;

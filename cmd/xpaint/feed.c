@@ -91,7 +91,7 @@ uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, 
 	x->st.bytes += XS_HDR_LEN + h.len;
 	if (!x->have_hello)
 		return bad(x, h, off, "the stream must begin with a hello"), NULL;
-	if (h.type != XS_RECT || h.len < XS_RECT_LEN || xs_get32(body) != XS_ENC_RAW)
+	if (h.type != XS_RECT || h.len < XS_RECT_LEN || xs_rect_enc(body) != XS_ENC_RAW)
 		return bad(x, h, off, "not a raw rect"), NULL;
 	if (xs_parse(h, body, &m, e, sizeof e)) /* reads the rect header only */
 		return bad(x, h, off, e), NULL;

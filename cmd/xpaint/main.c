@@ -358,6 +358,10 @@ static void wait_events(struct loop *l)
 		tp = &ts;
 	}
 	XFlush(x->v.dpy);
+	/* a round trip since x_events (clipboard, title, sync) may have read
+	 * events into Xlib's queue: the socket would not wake us for them */
+	if (XEventsQueued(x->v.dpy, QueuedAlready))
+		ts = (struct timespec){ 0, 0 }, tp = &ts;
 	if (ppoll(p, 5, tp, NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at)

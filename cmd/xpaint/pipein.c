@@ -64,7 +64,7 @@ static int direct_start(struct xpaint *x, struct pipein *p)
 	struct xs_hdr h = xs_get_hdr(rd->buf + rd->start);
 	const uint8_t *body = rd->buf + rd->start + XS_HDR_LEN;
 	if (xs_check_hdr(h) || h.type != XS_RECT || h.len < DIRECT_MIN || have >= XS_HDR_LEN + h.len ||
-	    xs_get32(body) != XS_ENC_RAW || !x->have_hello || sm_on(x))
+	    xs_rect_enc(body) != XS_ENC_RAW || !x->have_hello || sm_on(x))
 		return 0;
 	d->h = h;
 	d->off = rd->off;
