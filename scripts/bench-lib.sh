@@ -116,27 +116,33 @@ start_ring() {
 	rm -f "$ring" "$sock"
 	mkfifo "$W/cap.fifo.$$" "$W/ctl.fifo.$$" 2>/dev/null || true
 	# sized as Looking Glass advises (stride x height x 3 + 4 MiB, a power of two), doubled
-	local rsize=64M ctl=() in=/dev/null
+	local rsize=64M ctl=() in=/dev/null out=/dev/null
 	[ "$size" = 1920x1080 ] || rsize=256M
-	if [ -x "$BIN/vsockd" ]; then
+	# control as in the pipe system (xpaint's control output straight into
+	# xcap's stdin, here through a FIFO), so that ring and pipe differ only
+	# in how frames travel; RING_CTL=vsockd carries it the VM's way instead
+	# (vsockd -c, a unix socket, vsockd -l: two more hand-offs)
+	if [ "${RING_CTL:-direct}" = direct ]; then
+		in=$W/ctl.fifo.$$ out=$W/ctl.fifo.$$
+	elif [ -x "$BIN/vsockd" ]; then
 		"$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
 		STARTED+=($!)
 		ctl=(-- "$BIN/vsockd" -c "unix:$sock")
 		in=$W/ctl.fifo.$$
 	fi
 	if [ "${RING_COMPOSE:-}" = pipe ]; then
-		"$BIN/xcap" "$SRC" <"$in" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
+		"$BIN/xcap" "$SRC" <>"$in" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
 		STARTED+=($!)
 		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
 		STARTED+=($!)
 	else
-		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <"$in" \
+		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <>"$in" \
 			2>>"$W/xcap.log" &
 		STARTED+=($!)
 	fi
 	[ ${#ctl[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
 	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log" "$W/xcap.log")"; return 1; }
-	DISPLAY=$DST "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${ctl[@]}" >/dev/null 2>>"$W/xpaint.log" &
+	DISPLAY=$DST "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${ctl[@]}" 1<>"$out" 2>>"$W/xpaint.log" &
 	STARTED+=($!)
 	TARGET=(-t "$title")
 	waitfor 10 haswin "$DST" "$title" || { say "xpaint -r window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }
