@@ -209,6 +209,7 @@ struct ring_writer {
 	uint64_t pub;           /* position published last */
 	uint64_t cons;          /* cached consumer position */
 	uint64_t attach;        /* last attach count seen */
+	int snap_due;           /* an attach seen in wait_space, not yet answered */
 	uint64_t rhb, rhb_ns;   /* last reader heartbeat and when it changed (0: never) */
 	uint64_t whb;           /* heartbeat counter (atomic: the ticker thread bumps it too) */
 	uint64_t whb_ns;
@@ -257,6 +258,9 @@ void ring_stream_copy(uint8_t *dst, const uint8_t *src, size_t n);
  * Returns 1 when a reader attached since the last call (it wants a
  * snapshot). */
 int ring_writer_tick(struct ring_writer *w);
+/* A HELLO is being written: the readers attached so far will read it, so
+ * their attaches need no snapshot (call before publishing the hello). */
+void ring_writer_hello(struct ring_writer *w);
 /* Nanoseconds until the next tick is due (for a poll timeout). */
 uint64_t ring_writer_tick_in(const struct ring_writer *w);
 /*

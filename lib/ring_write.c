@@ -49,6 +49,21 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	store_fence();
 }
 
+/*
+ * A hello goes into the ring now: every reader attached so far starts at
+ * or before it and reads it, so none of them needs a snapshot for its
+ * attach. Without this, a reader that attached between the magic and the
+ * writer's first hello got that hello and then, at the writer's next
+ * tick, a second one for the same attach (a seamless viewer then made
+ * all its windows again, and keys typed meanwhile were lost).
+ */
+void ring_writer_hello(struct ring_writer *w)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the count is read before the hello is published */
+	w->attach = ld64(w->map.base, RING_OFF_ATTACH);
+	w->snap_due = 0;
+}
+
 uint64_t ring_writer_tick_in(const struct ring_writer *w)
 {
 	uint64_t since = mono_ns() - w->whb_ns;
@@ -87,6 +102,11 @@ int ring_writer_tick(struct ring_writer *w)
 		if (!w->reader_live)
 			DBG(D_RING, "reader attached (count %llu)", (unsigned long long)a);
 		w->reader_live = 1;
+		w->snap_due = 0;
+		return 1;
+	}
+	if (w->snap_due) { /* an attach seen while the ring was full (wait_space) */
+		w->snap_due = 0;
 		return 1;
 	}
 	if (rhb != w->rhb) {
@@ -194,7 +214,8 @@ static void wait_space(struct ring_writer *w, uint64_t end)
 			cpu_relax();
 			continue;
 		}
-		ring_writer_tick(w);
+		if (ring_writer_tick(w))
+			w->snap_due = 1; /* the caller's next tick answers it */
 		sleep_ns(sleep);
 		if (sleep < 200000)
 			sleep *= 2;

@@ -228,6 +228,7 @@ static void snapshot(struct writer *w)
 	rows = (RING_SNAP_MAX - XS_RECT_LEN) / (w->w * 4u);
 	if (!rows)
 		rows = 1;
+	ring_writer_hello(&w->rw);
 	put_record(w, w->hello, w->hello_len);
 	if (w->cursor)
 		put_record(w, w->cursor, w->cursor_len);
@@ -334,6 +335,10 @@ static int copy_record(struct writer *w)
 		    "of at least %llu bytes", (unsigned long long)w->rw.map.size, h.len, xs_type_name(h.type),
 		    (unsigned long long)w->in_off,
 		    w->w ? (unsigned long long)ring_size_for(w->w, w->h) : (unsigned long long)ring_foot(h.len) * 4);
+	if (h.type == XS_HELLO) { /* the readers attached so far read this one: no snapshot for them */
+		ring_writer_hello(&w->rw);
+		w->pending = 0;
+	}
 	if (XS_HDR_LEN + h.len <= STAGE / 4 && !need(w, XS_HDR_LEN + h.len))
 		die(EX_DATA, "stream cut inside a %s record at stdin offset %llu", xs_type_name(h.type),
 		    (unsigned long long)w->in_off);

@@ -210,6 +210,8 @@ static void start_stream(struct cap *c, int again)
 	uint8_t rec[XS_BUILD_MAX];
 	if (!again)
 		random_bytes(c->in.challenge, XS_NONCE_LEN);
+	if (c->ring)
+		ring_writer_hello(c->ring); /* a reader attached before this hello needs no other */
 	out_record(c, rec, xs_build_hello(rec, c->w, c->h, (c->wins ? XS_HF_WINDOWS : 0) | (c->clip.x ? XS_HF_CLIP : 0),
 					  c->in.challenge));
 	c->title_sent = 0, c->title_due = 1, c->title_next = 0; /* a new reader gets the title again */
