@@ -9,9 +9,10 @@
 # into one host window reach that guest window only; an override-redirect
 # menu (xterm's Ctrl+button 1 menu) appears where the guest shows it, pixel
 # exact, and goes with it; WM_DELETE_WINDOW on a host window closes the
-# guest window and then the host one.
+# guest window and then the host one. A second hello of the same source
+# (a ring attach) keeps the host windows and the keys flowing.
 . "$(dirname "$0")/lib.sh"
-for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$BIN/vsockd" "$TOOLS/xwdcmp" "$TOOLS/xsgen"; do
+for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$BIN/vsockd" "$TOOLS/xwdcmp" "$TOOLS/xsgen" "$TOOLS/ringgen"; do
 	[ -x "$t" ] || { echo "no $t"; exit 77; }
 done
 for t in xterm xclock xdotool xwd xwininfo; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
@@ -135,5 +136,18 @@ waitfor 10 test -s "$RING" || fail "no ring: $(cat "$T/w.err")"
 DISPLAY=$HOST "$BIN/xpaint" -v -r "$RING" -b red -w 3 -t ring -- "$BIN/vsockd" -c "unix:$T/ctl" >/dev/null 2>"$T/xp.ring.err" &
 PIDS+=($!)
 checks ring
+
+# the same source says hello again (the attach count bumped, as a new ring
+# reader does): the host window of a stays, and keys go on reaching it
+ha=$(winid "$HOST" "\\[ring\\] aring")
+n=$("$TOOLS/ringgen" hdr "$RING" attach)
+"$TOOLS/ringgen" poke "$RING" 144 "$(printf '%02x' $((n + 1)))00000000000000"
+waitfor 5 eval '[ "$(grep -c "hello: version" "$T/xp.ring.err")" -eq 2 ]' || fail "ring: no second hello after an attach"
+waitfor 5 eval '[ "$(grep -c "control hello accepted" "$T/w.err")" -ge 2 ]' || fail "ring: no second control hello"
+DISPLAY=$HOST xdotool windowfocus --sync "$ha" key k Return
+waitfor 10 grep -qx k "$T/a.ring" || fail "ring: typed into a after a second hello, a has '$(cat "$T/a.ring")'"
+[ "$(winid "$HOST" "\\[ring\\] aring")" = "$ha" ] || fail "ring: the host window of a was made again at the second hello"
+waitfor 5 same aring || fail "ring: a after the second hello: $(cat "$T/cmp.out")"
+[ "$(count)" -eq 2 ] || fail "ring: $(count) host windows after the second hello, want 2"
 grep -q 'seamless: ' "$T/w.err" || fail "xcap did not say it runs seamless: $(cat "$T/w.err")"
 pass "seamless windows through a pipe and through the ring"

@@ -72,13 +72,16 @@ void ctl_write(struct ctl *k)
 }
 
 /* At every hello: prove who we are (the challenge), ask for the proof of
- * binding (a fresh nonce) and for a full picture. */
-void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags)
+ * binding (a fresh nonce) and for a full picture. keep: the same source
+ * again (same challenge): held keys and the binding stay. */
+void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags, int keep)
 {
 	uint8_t b[XS_BUILD_MAX];
-	ctl_release_all(k);
-	k->bound = 0;
-	k->said = 0;
+	if (!keep || !k->bound) {
+		ctl_release_all(k);
+		k->bound = 0;
+		k->said = 0;
+	}
 	random_bytes(k->nonce, sizeof k->nonce);
 	put(k, b, xs_build_chello(b, flags, challenge));
 	put(k, b, xs_build_nonce(b, XS_C_NONCE, k->nonce));

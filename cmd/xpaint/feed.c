@@ -25,6 +25,9 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	hex(ch, m->challenge, XS_NONCE_LEN);
 	VERB("hello: version %u.%u, %ux%u", m->major, m->minor, m->width, m->height);
 	DBG(D_STREAM, "hello challenge %s", ch);
+	/* the same challenge: the same source announcing itself again (a ring
+	 * reader's snapshot), whose binding stands: no key is lost meanwhile */
+	int same = x->have_hello && same_bytes(x->challenge, m->challenge, XS_NONCE_LEN);
 	x->nrects = 0;
 	x->have_hello = 1;
 	memcpy(x->challenge, m->challenge, XS_NONCE_LEN);
@@ -32,13 +35,13 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	x->ctl_flags = (m->flags & XS_HF_WINDOWS ? XS_CF_WINDOWS : 0) | clip;
 	if (m->flags & XS_HF_WINDOWS) {
 		sm_hello(x, m->width, m->height);
-		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS | clip);
+		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS | clip, same);
 		clip_start(x);
 		return;
 	}
 	sm_off(x);
 	view_surface(&x->v, m->width, m->height);
-	ctl_hello(&x->k, m->challenge, clip);
+	ctl_hello(&x->k, m->challenge, clip, same);
 	clip_start(x);
 	view_title(&x->v, NULL, 0); /* a new source: the name alone until it names a window */
 }

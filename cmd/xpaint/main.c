@@ -297,7 +297,7 @@ static void control_lost(struct loop *l)
 	ctl_init(&x->k, ctl, child);
 	warn_line("control command %s ended: started it again (after %.0f s)", o->cmd[0], (double)l->respawn / 1e9);
 	if (x->have_hello)
-		ctl_hello(&x->k, x->challenge, x->ctl_flags);
+		ctl_hello(&x->k, x->challenge, x->ctl_flags, 0); /* a new channel proves itself again */
 	else
 		ctl_refresh(&x->k);
 }

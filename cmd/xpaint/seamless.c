@@ -48,6 +48,7 @@ struct swin {
 	int32_t rx, ry;
 	uint32_t rw, rh;
 	uint64_t req_at;
+	int stale;            /* not announced again since the last hello */
 };
 
 struct seamless {
@@ -59,6 +60,7 @@ struct seamless {
 	uint64_t pixels;      /* sum of w*h over the windows */
 	unsigned said, violations;
 	int at_limit;         /* the window limit was reported: not again until below it */
+	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
 	Atom net_name, utf8, wm_delete;
 	uint32_t scr_w, scr_h; /* the host screen */
@@ -329,7 +331,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		if (w && ((w->flags ^ m->u.win.flags) & XS_WF_OVERRIDE))
 			destroy(x, w), w = NULL; /* a new kind of window: made again */
 		if (w)
-			geometry(x, w, &m->u.win);
+			w->stale = 0, geometry(x, w, &m->u.win);
 		else
 			show_new(x, &m->u.win);
 		break;
@@ -468,6 +470,12 @@ void sm_frame(struct xpaint *x)
 		return;
 	s->target = 0;
 	s->have_target = 0;
+	if (s->sweep) { /* the source announced again what it still shows */
+		for (size_t i = s->n; i-- > 0;)
+			if (s->v[i].stale)
+				destroy(x, &s->v[i]);
+		s->sweep = 0;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		nd += (unsigned)s->v[i].dirty;
 	if (nd > 1)
@@ -495,8 +503,10 @@ void sm_cursor(struct xpaint *x)
 		XDefineCursor(x->v.dpy, x->sm->v[i].win, c);
 }
 
-/* A hello asking for seamless windows: a new source, none of the old
- * windows stay; the whole-screen window (an earlier source's) hides. */
+/* A hello asking for seamless windows: the source sends every window it
+ * shows again before its first frame. A host window whose guest id comes
+ * again is kept (its focus, its place on the host), the others go at that
+ * frame; the whole-screen window (an earlier source's) hides. */
 void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 {
 	struct view *v = &x->v;
@@ -509,10 +519,14 @@ void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 		x->sm->gc = XCreateGC(v->dpy, RootWindow(v->dpy, DefaultScreen(v->dpy)), 0, NULL);
 		stage_new(x, SM_STAGE);
 	}
-	destroy_all(x);
 	struct seamless *s = x->sm;
+	if (!s->on)
+		destroy_all(x);
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i].stale = 1;
+	s->sweep = 1;
 	s->on = 1;
-	s->target = 0, s->have_target = 0, s->focus = 0;
+	s->target = 0, s->have_target = 0, s->focus = 0; /* named again before the next key */
 	s->scr_w = (uint32_t)DisplayWidth(v->dpy, DefaultScreen(v->dpy));
 	s->scr_h = (uint32_t)DisplayHeight(v->dpy, DefaultScreen(v->dpy));
 	view_discard_frame(v);
