@@ -40,21 +40,22 @@ static int check(const uint8_t *rec, struct xs_hdr h, const struct xs_msg *m, ui
 		return 0;
 	}
 	case XS_RECT: {
-		const struct xs_rect *r = &m->u.rect;
-		if (r->data != body + XS_RECT_LEN || r->len != h.len - XS_RECT_LEN || !r->w || !r->h ||
-		    r->w > XS_MAX_DIM || r->h > XS_MAX_DIM)
+		const struct xs_rect_msg *rm = &m->u.rect;
+		struct xs_rect r = rm->r;
+		if (rm->data != body + XS_RECT_LEN || rm->len != h.len - XS_RECT_LEN || !r.w || !r.h ||
+		    r.w > XS_MAX_DIM || r.h > XS_MAX_DIM)
 			abort();
-		if (r->enc == XS_ENC_RAW && r->len != (uint64_t)r->w * r->h * 4)
+		if (rm->enc == XS_ENC_RAW && rm->len != (uint64_t)r.w * r.h * 4)
 			abort();
-		if (r->enc == XS_ENC_SOLID && r->len)
+		if (rm->enc == XS_ENC_SOLID && rm->len)
 			abort();
-		if (r->enc > XS_ENC_SOLID)
+		if (rm->enc > XS_ENC_SOLID)
 			abort();
-		same(b, xs_build_rect_hdr(b, r->enc, r->x, r->y, r->w, r->h, r->param, r->len), rec);
+		same(b, xs_build_rect_hdr(b, rm->enc, r, rm->param, rm->len), rec);
 		if (!*sw || xs_check_rect(r, *sw, *sh, err, sizeof err))
 			return -1;
 		/* the last pixel it may touch is inside the surface */
-		if (((uint64_t)(r->y + r->h - 1) * *sw + r->x + r->w) * 4 > (uint64_t)*sw * *sh * 4)
+		if (((uint64_t)(r.y + r.h - 1) * *sw + r.x + r.w) * 4 > (uint64_t)*sw * *sh * 4)
 			abort();
 		return 0;
 	}

@@ -72,9 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (tn >= XS_TITLE_BUF || t[tn])
 				abort();
 		} else if (m.type == XS_RECT) {
-			if (!sw || xs_check_rect(&m.u.rect, sw, sh, err, sizeof err))
+			if (!sw || xs_check_rect(m.u.rect.r, sw, sh, err, sizeof err))
 				break;
-			uint8_t *dst = surf + ((size_t)m.u.rect.y * sw + m.u.rect.x) * 4;
+			uint8_t *dst = xs_pixel_at(surf, (size_t)sw * 4, m.u.rect.r);
 			if (xs_decode(codec, &m.u.rect, dst, (size_t)sw * 4, err, sizeof err))
 				break;
 		}

@@ -118,35 +118,31 @@ const char *xs_check_size(uint32_t w, uint32_t h)
 	return NULL;
 }
 
-const char *xs_check_rect(const struct xs_rect *r, uint32_t sw, uint32_t sh, char *err, size_t n)
+const char *xs_check_rect(struct xs_rect r, uint32_t W, uint32_t H, char *err, size_t n)
 {
-	/* 64-bit sums: x + w cannot wrap */
-	if ((uint64_t)r->x + r->w > sw || (uint64_t)r->y + r->h > sh) {
-		snprintf(err, n, "rect %ux%u+%u+%u outside the %ux%u surface", r->w, r->h, r->x, r->y, sw, sh);
+	if (!xs_rect_inside(r, W, H)) {
+		snprintf(err, n, "rect %ux%u+%u+%u outside the %ux%u surface", r.w, r.h, r.x, r.y, W, H);
 		return err;
 	}
 	return NULL;
 }
 
-static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r, char *err, size_t n)
+static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect_msg *r, char *err, size_t n)
 {
 	r->enc = xs_rect_enc(b);
-	r->x = xs_get32(b + 4);
-	r->y = xs_get32(b + 8);
-	r->w = xs_get32(b + 12);
-	r->h = xs_get32(b + 16);
+	r->r = (struct xs_rect){ xs_get32(b + 4), xs_get32(b + 8), xs_get32(b + 12), xs_get32(b + 16) };
 	r->param = xs_get32(b + 20);
 	r->data = b + XS_RECT_LEN;
 	r->len = len - XS_RECT_LEN;
-	if (!r->w || !r->h || r->w > XS_MAX_DIM || r->h > XS_MAX_DIM) {
-		snprintf(err, n, "rect size %ux%u is zero or over %u", r->w, r->h, XS_MAX_DIM);
+	if (!r->r.w || !r->r.h || r->r.w > XS_MAX_DIM || r->r.h > XS_MAX_DIM) {
+		snprintf(err, n, "rect size %ux%u is zero or over %u", r->r.w, r->r.h, XS_MAX_DIM);
 		return err;
 	}
-	uint64_t raw = (uint64_t)r->w * r->h * 4;
+	uint64_t raw = xs_rect_area(r->r) * 4;
 	switch (r->enc) {
 	case XS_ENC_RAW:
 		if (raw != r->len) {
-			snprintf(err, n, "raw rect %ux%u needs %llu payload bytes, has %u", r->w, r->h,
+			snprintf(err, n, "raw rect %ux%u needs %llu payload bytes, has %u", r->r.w, r->r.h,
 				 (unsigned long long)raw, r->len);
 			return err;
 		}
@@ -164,7 +160,7 @@ static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r,
 			return err;
 		}
 		if (raw > XS_MAX_RECORD) {
-			snprintf(err, n, "%s rect %ux%u decodes larger than a record", xs_enc_name(r->enc), r->w, r->h);
+			snprintf(err, n, "%s rect %ux%u decodes larger than a record", xs_enc_name(r->enc), r->r.w, r->r.h);
 			return err;
 		}
 		break;
@@ -487,16 +483,15 @@ size_t xs_build_chello(uint8_t *p, uint32_t flags, const uint8_t ch[XS_NONCE_LEN
 	return XS_HDR_LEN + CHELLO_LEN;
 }
 
-size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
-			 uint32_t param, uint32_t payload_len)
+size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, struct xs_rect r, uint32_t param, uint32_t payload_len)
 {
 	xs_put_hdr(p, XS_RECT, XS_RECT_LEN + payload_len);
 	uint8_t *b = p + XS_HDR_LEN;
 	xs_put32(b, enc);
-	xs_put32(b + 4, x);
-	xs_put32(b + 8, y);
-	xs_put32(b + 12, w);
-	xs_put32(b + 16, h);
+	xs_put32(b + 4, r.x);
+	xs_put32(b + 8, r.y);
+	xs_put32(b + 12, r.w);
+	xs_put32(b + 16, r.h);
 	xs_put32(b + 20, param);
 	return XS_HDR_LEN + XS_RECT_LEN;
 }

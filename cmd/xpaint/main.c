@@ -205,7 +205,8 @@ static void x_events(struct loop *l)
 			continue;
 		switch (e.type) {
 		case Expose:
-			view_expose(v, e.xexpose.x, e.xexpose.y, e.xexpose.width, e.xexpose.height, e.xexpose.count == 0);
+			view_expose(v, (struct xs_rect){ (uint32_t)e.xexpose.x, (uint32_t)e.xexpose.y, (uint32_t)e.xexpose.width,
+					       (uint32_t)e.xexpose.height }, e.xexpose.count == 0);
 			break;
 		case ConfigureNotify:
 			if (e.xconfigure.width != (int)v->ww || e.xconfigure.height != (int)v->wh)
