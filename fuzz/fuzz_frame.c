@@ -7,12 +7,7 @@
  * parse may refuse too much, but never accept a value a caller could
  * misuse. A control record in the frame stream ends the walk, as in xpaint.
  */
-#include "proto.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void same(const uint8_t *built, size_t n, const uint8_t *hdr)
 {
@@ -93,17 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t sw = 0, sh = 0;
 	size_t at = 0;
-	while (size - at >= XS_HDR_LEN) {
-		struct xs_hdr h = xs_get_hdr(data + at);
+	struct xs_hdr h;
+	uint8_t *rec;
+	while ((rec = fuzz_record(data, size, &at, &h))) {
 		struct xs_msg m;
 		char err[256];
-		if (xs_check_hdr(h) || h.len > size - at - XS_HDR_LEN)
-			break;
-		/* an exact-size private copy, as the readers make: overreads show */
-		uint8_t *rec = malloc(XS_HDR_LEN + h.len);
-		if (!rec)
-			break;
-		memcpy(rec, data + at, XS_HDR_LEN + h.len);
 		int bad = xs_parse(h, rec + XS_HDR_LEN, &m, err, sizeof err) != NULL;
 		if (!bad && m.type != h.type)
 			abort();
@@ -112,7 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(rec);
 		if (bad)
 			break;
-		at += XS_HDR_LEN + h.len;
 	}
 	return 0;
 }
