@@ -282,26 +282,46 @@ static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m
 	return NULL;
 }
 
+/* What both hellos open with at the same offsets: the magic, then the
+ * version, whose major must be ours (the minor is the peer's). */
+static const char *parse_opening(const uint8_t *b, uint32_t magic, uint16_t *major, uint16_t *minor, char *err,
+				 size_t n)
+{
+	if (xs_get32(b) != magic) {
+		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+		return err;
+	}
+	*major = xs_get16(b + 4);
+	*minor = xs_get16(b + 6);
+	if (*major != XS_VERSION_MAJOR) {
+		snprintf(err, n, "version %u.%u, this reader speaks %u.x", *major, *minor, XS_VERSION_MAJOR);
+		return err;
+	}
+	return NULL;
+}
+
+/* A hello's feature bits: one this reader does not know is refused. */
+static const char *check_features(const char *what, uint32_t flags, uint32_t known, char *err, size_t n)
+{
+	if (flags & ~known) {
+		snprintf(err, n, "%s flags 0x%x: feature bits 0x%x unknown to this reader", what, flags, flags & ~known);
+		return err;
+	}
+	return NULL;
+}
+
 /* The frame stream's hello: magic, major version, format, size, known flags. */
 static const char *parse_hello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	struct xs_hello *o = &m->u.hello;
 	const char *e;
-	if (xs_get32(b) != XS_MAGIC) {
-		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+	if (parse_opening(b, XS_MAGIC, &o->major, &o->minor, err, n))
 		return err;
-	}
-	o->major = xs_get16(b + 4);
-	o->minor = xs_get16(b + 6);
 	o->width = xs_get32(b + 8);
 	o->height = xs_get32(b + 12);
 	o->format = xs_get32(b + 16);
 	o->flags = xs_get32(b + 20);
 	memcpy(o->challenge, b + 24, XS_NONCE_LEN);
-	if (o->major != XS_VERSION_MAJOR) {
-		snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
-		return err;
-	}
 	if (o->format != XS_FORMAT_BGRX) {
 		snprintf(err, n, "unknown pixel format %u", o->format);
 		return err;
@@ -310,36 +330,18 @@ static const char *parse_hello(const uint8_t *b, struct xs_msg *m, char *err, si
 		snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
 		return err;
 	}
-	if (o->flags & ~XS_HF_KNOWN) {
-		snprintf(err, n, "hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
-			 o->flags & ~XS_HF_KNOWN);
-		return err;
-	}
-	return NULL;
+	return check_features("hello", o->flags, XS_HF_KNOWN, err, n);
 }
 
 /* The control stream's hello: magic, major version, known flags. */
 static const char *parse_chello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	struct xs_chello *o = &m->u.chello;
-	if (xs_get32(b) != XS_CMAGIC) {
-		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+	if (parse_opening(b, XS_CMAGIC, &o->major, &o->minor, err, n))
 		return err;
-	}
-	o->major = xs_get16(b + 4);
-	o->minor = xs_get16(b + 6);
 	o->flags = xs_get32(b + 8);
 	memcpy(o->challenge, b + 12, XS_NONCE_LEN);
-	if (o->major != XS_VERSION_MAJOR) {
-		snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
-		return err;
-	}
-	if (o->flags & ~XS_CF_KNOWN) {
-		snprintf(err, n, "control hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
-			 o->flags & ~XS_CF_KNOWN);
-		return err;
-	}
-	return NULL;
+	return check_features("control hello", o->flags, XS_CF_KNOWN, err, n);
 }
 
 /* A cursor: size within the limit and the body, hotspot inside. */
