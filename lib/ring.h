@@ -213,12 +213,17 @@ struct ring_writer {
 	uint64_t whb;           /* heartbeat counter (atomic: the ticker thread bumps it too) */
 	uint64_t whb_ns;
 	int reader_live;
+	int boundary;           /* a frame ended: the next record may start a lap */
 	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
 	uint64_t tick_attach;   /* the ticker's last attach count */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
 	uint64_t waits;         /* times the ring was full */
 	uint64_t wakes;         /* futex wakes sent */
 };
+
+/* A frame ended with the record committed last: the next record may go to
+ * the start of the data area (RAM only), so frames reuse the same pages. */
+void ring_writer_boundary(struct ring_writer *w);
 
 /* Initialises the header over a mapped file (magic last, new session id).
  * bar: the mapping is a write-combining PCI BAR (never read it; a reader
