@@ -45,6 +45,7 @@ struct ring_reader {
 	uint64_t hbcheck_ns;    /* last look at the writer's heartbeat (ring_reader_wait) */
 	int lost;               /* the file shrank: every call is fatal now */
 	uint64_t act_ns;        /* last record or input (the wait back-off grows from it); atomic */
+	uint32_t rperiod;       /* the heartbeat period announced last, ms (atomic) */
 	uint32_t poke;          /* bumped by ring_reader_poke, a private futex the back-off sleeps on */
 	uint64_t bad_prod;      /* producer seen at the last attach attempt */
 	int tried;              /* an attach was tried: retry only when the ring changes */
@@ -125,7 +126,11 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 	r->synced = r->nosync;
 	r->state = 1;
 	st64(b, RING_OFF_CONS, prod);
+	st32(b, RING_OFF_RPERIOD, (uint32_t)(TICK_NS / MS));
+	__atomic_store_n(&r->rperiod, (uint32_t)(TICK_NS / MS), __ATOMIC_RELAXED);
 	st64(b, RING_OFF_ATTACH, ld64(b, RING_OFF_ATTACH) + 1);
+	if (ld32(b, RING_OFF_FLAGS) & RING_F_WAKE) /* the writer's ticker sleeps on it */
+		futex_wake_all(b, RING_OFF_ATTACH);
 	__atomic_store_n(&r->whb, ld64(b, RING_OFF_WHB), __ATOMIC_RELAXED);
 	__atomic_store_n(&r->whb_ns, now, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->writer_dead, 0, __ATOMIC_RELAXED);
@@ -495,7 +500,7 @@ static int writer_stopped(struct ring_reader *r, uint64_t now)
 		__atomic_store_n(&r->writer_dead, 0, __ATOMIC_RELAXED);
 		return 0;
 	}
-	return now - __atomic_load_n(&r->whb_ns, __ATOMIC_RELAXED) > RING_DEAD_MS * MS &&
+	return now - __atomic_load_n(&r->whb_ns, __ATOMIC_RELAXED) > ring_dead_ns(ld32(r->map.base, RING_OFF_WPERIOD)) &&
 	       !__atomic_exchange_n(&r->writer_dead, 1, __ATOMIC_RELAXED);
 }
 
@@ -562,6 +567,15 @@ static int idle_tick(struct ring_reader *r, const struct watch *w)
 	return 1;
 }
 
+/* The reader's heartbeat period, for the writer's liveness check: a longer
+ * one is announced before the longer sleep, a shorter one at once. */
+static void announce(struct ring_reader *r, uint64_t tick)
+{
+	uint32_t ms = (uint32_t)(tick / MS);
+	if (r->state == 1 && __atomic_exchange_n(&r->rperiod, ms, __ATOMIC_RELAXED) != ms)
+		st32(r->map.base, RING_OFF_RPERIOD, ms);
+}
+
 /* Watches the ring while armed; wakes the caller through the eventfd when
  * it changes, or when idle_tick says so. */
 static void *notifier(void *arg)
@@ -572,7 +586,10 @@ static void *notifier(void *arg)
 			syscall(SYS_futex, &r->armed, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 		if (__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
 			return NULL;
-		uint64_t until = mono_ns() + TICK_NS;
+		/* ticks TICK_NS apart, doubling up to RING_IDLE_MS while the ring
+		 * stays idle; the period is announced to the writer */
+		uint64_t tick = TICK_NS, until = mono_ns() + tick;
+		announce(r, tick);
 		for (;;) {
 			pthread_mutex_lock(&r->lock);
 			struct watch w = r->watch;
@@ -581,9 +598,12 @@ static void *notifier(void *arg)
 			if (!__atomic_load_n(&r->armed, __ATOMIC_SEQ_CST) || __atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
 				break;
 			if (now >= until) {
-				until = now + TICK_NS;
-				if (!idle_tick(r, &w))
+				tick = tick * 2 > RING_IDLE_MS * MS ? RING_IDLE_MS * MS : tick * 2;
+				until = now + tick;
+				if (!idle_tick(r, &w)) {
+					announce(r, tick);
 					continue;
+				}
 			} else if (wait_change(r, &w, until - now) == 0) {
 				continue;
 			}

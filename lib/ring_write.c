@@ -39,6 +39,7 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	st32(b, RING_OFF_FLAGS, bar ? 0 : RING_F_WAKE);
 	st64(b, RING_OFF_PROD, w->prod);
 	st64(b, RING_OFF_WHB, 0);
+	st32(b, RING_OFF_WPERIOD, RING_TICK_MS);
 	/* the reader line, once, before the magic; afterwards only readers write it */
 	st64(b, RING_OFF_CONS, w->cons);
 	w->attach = ld64(b, RING_OFF_ATTACH);
@@ -93,7 +94,7 @@ int ring_writer_tick(struct ring_writer *w)
 		w->rhb = rhb;
 		w->rhb_ns = now;
 		w->reader_live = 1;
-	} else if (w->reader_live && now - w->rhb_ns > RING_DEAD_MS * MS) {
+	} else if (w->reader_live && now - w->rhb_ns > ring_dead_ns(ld32(w->map.base, RING_OFF_RPERIOD))) {
 		DBG(D_RING, "reader heartbeat stopped: treating the ring as free");
 		w->reader_live = 0;
 	}
@@ -108,22 +109,40 @@ int ring_writer_tick_now(struct ring_writer *w)
 	return ring_writer_tick(w);
 }
 
-/* The ticker thread: a heartbeat and a look at the attach count per tick,
+/*
+ * The ticker thread: a heartbeat and a look at the attach count per tick,
  * a few microseconds, where a tick of the caller's loop costs it a pass
- * over its X connection. */
+ * over its X connection. Ticks are RING_TICK_MS apart while records flow
+ * and double up to RING_IDLE_MS while the ring stays idle (the period is
+ * announced in the header, so the reader knows how long to wait for the
+ * next beat); in RAM the thread sleeps on the attach count, which a reader
+ * wakes when it attaches, so a newcomer's snapshot is not a tick late.
+ */
 static void *ticker(void *arg)
 {
 	struct ring_writer *w = arg;
-	uint64_t one = 1;
+	uint8_t *b = w->map.base;
+	uint64_t one = 1, seen = ld64(b, RING_OFF_PROD);
+	uint32_t period = RING_TICK_MS;
 	for (;;) {
-		sleep_ns(WRITER_TICK_NS);
+		if (w->bar)
+			sleep_ns(WRITER_TICK_NS);
+		else
+			futex_wait_ns(b, RING_OFF_ATTACH, (uint32_t)w->tick_attach, (uint64_t)period * MS, 0);
 		lost_check(w);
 		beat(w);
-		uint64_t a = ld64(w->map.base, RING_OFF_ATTACH);
+		uint64_t a = ld64(b, RING_OFF_ATTACH), p = ld64(b, RING_OFF_PROD);
+		uint32_t next = period * 2 > RING_IDLE_MS ? RING_IDLE_MS : period * 2;
 		if (a != w->tick_attach) {
 			w->tick_attach = a;
 			if (write(w->tick_fd, &one, sizeof one) < 0) { /* EAGAIN: already readable */ }
+			next = RING_TICK_MS;
 		}
+		if (p != seen || w->bar)
+			next = RING_TICK_MS;
+		seen = p;
+		if (next != period)
+			st32(b, RING_OFF_WPERIOD, period = next);
 	}
 	return NULL;
 }
