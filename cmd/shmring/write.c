@@ -196,6 +196,7 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 		break;
 	case XS_FRAME:
 		w->seq = m.u.frame.seq;
+		ring_writer_boundary(&w->rw);
 		break;
 	case XS_RECT:
 		if (w->windows)

@@ -114,6 +114,8 @@ int ringout_flush(struct cap *c)
 		i = i0, d = d0;
 		gather(c, &i, &d, p, XS_HDR_LEN + (size_t)h.len);
 		ring_writer_commit(c->ring, h.len);
+		if (h.type == XS_FRAME)
+			ring_writer_boundary(c->ring);
 		c->st.out_bytes += XS_HDR_LEN + h.len;
 	}
 	o->len = o->mark = o->nseg = o->cur = o->done = 0;

@@ -365,8 +365,11 @@ static void wait_events(struct loop *l)
 		ts = (struct timespec){ 0, 0 }, tp = &ts;
 	if (ppoll(p, 5, tp, NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
-	if (x->v.backfill && mono_ns() >= x->v.backfill_at)
+	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
+		if (ring) /* the last frame's ring space: a writer may be waiting for it */
+			ringin_release(x);
+	}
 	if (p[1].revents)
 		signals(l);
 	if (p[2].revents & POLLOUT)

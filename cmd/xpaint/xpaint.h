@@ -230,6 +230,7 @@ void pipein_close(struct pipein *p);
 void ringin_open(struct xpaint *x, const char *path);
 int ringin_step(struct xpaint *x);
 int64_t ringin_idle(struct xpaint *x);
+void ringin_release(struct xpaint *x);
 
 /* feed.c */
 void stats_print(struct xpaint *x);

@@ -268,6 +268,8 @@ static int frames_out(uint32_t w, uint32_t h, unsigned frames)
 				px + stride * y, stride * bh);
 		}
 		put_rec(ring, b, xs_build_frame(b, f + 1, now_ns(), n, 0), NULL, 0);
+		if (ring)
+			ring_writer_boundary(ring); /* as xcap does after a frame */
 	}
 	put_rec(ring, b, xs_build_bye(b, 0), NULL, 0);
 	double s = (double)(mono_ns() - t0) / 1e9;
