@@ -42,21 +42,22 @@ static int decode_one(uint32_t enc, const uint8_t *data, size_t size)
 	struct xs_hdr h = { (uint32_t)(XS_RECT_LEN + plen), XS_RECT, 0 };
 	struct xs_msg m;
 	size_t stride = (size_t)sw * 4;
-	if (xs_parse(h, body, &m, err, sizeof err) || xs_check_rect(&m.u.rect, sw, sh, err, sizeof err)) {
+	if (xs_parse(h, body, &m, err, sizeof err) || xs_check_rect(m.u.rect.r, sw, sh, err, sizeof err)) {
 		free(body);
 		return 0;
 	}
-	const struct xs_rect *r = &m.u.rect;
-	if (r->enc != enc || r->data != body + XS_RECT_LEN || r->len != plen)
+	const struct xs_rect_msg *rm = &m.u.rect;
+	struct xs_rect r = rm->r;
+	if (rm->enc != enc || rm->data != body + XS_RECT_LEN || rm->len != plen)
 		abort(); /* the parse must hand back exactly what it was given */
 	memset(surf, PATTERN, stride * sh);
-	xs_decode(codec, r, surf + (size_t)r->y * stride + (size_t)r->x * 4, stride, err, sizeof err);
+	xs_decode(codec, rm, xs_pixel_at(surf, stride, r), stride, err, sizeof err);
 	/* whatever it decoded, nothing outside the rect may have changed */
 	for (uint32_t y = 0; y < sh; y++) {
 		const uint8_t *row = surf + y * stride;
-		int inside = y >= r->y && y < r->y + r->h;
+		int inside = y >= r.y && y < r.y + r.h;
 		for (uint32_t x = 0; x < sw; x++)
-			if (!(inside && x >= r->x && x < r->x + r->w))
+			if (!(inside && x >= r.x && x < r.x + r.w))
 				for (unsigned k = 0; k < 4; k++)
 					if (row[x * 4 + k] != PATTERN)
 						abort();

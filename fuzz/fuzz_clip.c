@@ -9,8 +9,7 @@
  * must parse again.
  */
 #include "clip.h"
-#include "proto.h"
-#include "stream.h"
+#include "fuzz.h"
 #include "title.h"
 
 #include <stdio.h>
@@ -18,8 +17,6 @@
 #include <unistd.h>
 
 #define CAP 4096u /* a small cap, so the fuzzer reaches it */
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_utf8(const char *s, size_t n)
 {
@@ -38,28 +35,15 @@ static void check_utf8(const char *s, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t rec[XS_CLIP_REC_MAX];
-	int p[2];
-	if (size > 60000 || pipe(p))
+	struct xs_reader *r = fuzz_pipe(data, size);
+	if (!r)
 		return 0;
-	if (write(p[1], data, size) != (ssize_t)size) {
-		close(p[0]);
-		close(p[1]);
-		return 0;
-	}
-	close(p[1]);
-	static struct xs_reader r; /* reused: its 1 MiB buffer per input would cost more than the parsing under ASan */
 	struct xs_hdr h;
 	const uint8_t *body;
 	uint64_t off;
 	char err[256];
 	struct xs_clip_in in[XS_NSEL] = { 0 };
-	if (!r.buf)
-		xs_reader_init(&r, p[0]);
-	r.fd = p[0];
-	r.start = r.end = 0;
-	r.off = 0;
-	r.eof = 0;
-	while (xs_read(&r, &h, &body, &off, err, sizeof err) == 1) {
+	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
 		struct xs_msg m;
 		if (xs_parse(h, body, &m, err, sizeof err))
 			continue;
@@ -97,6 +81,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int s = 0; s < XS_NSEL; s++)
 		xs_clip_in_free(&in[s]);
-	close(p[0]);
+	close(r->fd);
 	return 0;
 }

@@ -7,30 +7,18 @@
  * tracked by index, a reset releasing them. An index the parse lets
  * through outside xcap's arrays aborts.
  */
-#include "proto.h"
-#include "stream.h"
-
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* xcap's challenge in this target (in the dictionary too) */
 static const uint8_t challenge[XS_NONCE_LEN] = "XCAP-CHALLENGE!";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int p[2];
-	if (size < 1 || size > 2048 || pipe(p)) /* control records are small: ~60 of them */
+	if (size < 1 || size > 2048) /* control records are small: ~60 of them */
 		return 0;
-	if (write(p[1], data + 1, size - 1) != (ssize_t)(size - 1)) {
-		close(p[0]);
-		close(p[1]);
+	struct xs_reader *r = fuzz_pipe(data + 1, size - 1);
+	if (!r)
 		return 0;
-	}
-	close(p[1]);
-	static struct xs_reader r; /* reused: see fuzz_stream.c */
 	struct xs_hdr h;
 	const uint8_t *body;
 	uint64_t off;
@@ -38,14 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int accepted = 0;
 	uint8_t held_button[10] = { 0 };
 	unsigned held_keys = 0;
-	if (!r.buf)
-		xs_reader_init(&r, p[0]);
-	r.fd = p[0];
-	r.start = r.end = 0;
-	r.off = 0;
-	r.eof = 0;
-	r.chunk = 1 + data[0] % 64u;
-	while (xs_read(&r, &h, &body, &off, err, sizeof err) == 1) {
+	r->chunk = 1 + data[0] % 64u;
+	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
 		struct xs_msg m;
 		if (h.type < XS_C_HELLO || xs_parse(h, body, &m, err, sizeof err))
 			break; /* xcap: exit 65 */
@@ -77,6 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	close(p[0]);
+	close(r->fd);
 	return 0;
 }

@@ -7,12 +7,7 @@
  * parse may refuse too much, but never accept a value a caller could
  * misuse. A control record in the frame stream ends the walk, as in xpaint.
  */
-#include "proto.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void same(const uint8_t *built, size_t n, const uint8_t *hdr)
 {
@@ -40,21 +35,22 @@ static int check(const uint8_t *rec, struct xs_hdr h, const struct xs_msg *m, ui
 		return 0;
 	}
 	case XS_RECT: {
-		const struct xs_rect *r = &m->u.rect;
-		if (r->data != body + XS_RECT_LEN || r->len != h.len - XS_RECT_LEN || !r->w || !r->h ||
-		    r->w > XS_MAX_DIM || r->h > XS_MAX_DIM)
+		const struct xs_rect_msg *rm = &m->u.rect;
+		struct xs_rect r = rm->r;
+		if (rm->data != body + XS_RECT_LEN || rm->len != h.len - XS_RECT_LEN || !r.w || !r.h ||
+		    r.w > XS_MAX_DIM || r.h > XS_MAX_DIM)
 			abort();
-		if (r->enc == XS_ENC_RAW && r->len != (uint64_t)r->w * r->h * 4)
+		if (rm->enc == XS_ENC_RAW && rm->len != (uint64_t)r.w * r.h * 4)
 			abort();
-		if (r->enc == XS_ENC_SOLID && r->len)
+		if (rm->enc == XS_ENC_SOLID && rm->len)
 			abort();
-		if (r->enc > XS_ENC_SOLID)
+		if (rm->enc > XS_ENC_SOLID)
 			abort();
-		same(b, xs_build_rect_hdr(b, r->enc, r->x, r->y, r->w, r->h, r->param, r->len), rec);
+		same(b, xs_build_rect_hdr(b, rm->enc, r, rm->param, rm->len), rec);
 		if (!*sw || xs_check_rect(r, *sw, *sh, err, sizeof err))
 			return -1;
 		/* the last pixel it may touch is inside the surface */
-		if (((uint64_t)(r->y + r->h - 1) * *sw + r->x + r->w) * 4 > (uint64_t)*sw * *sh * 4)
+		if (((uint64_t)(r.y + r.h - 1) * *sw + r.x + r.w) * 4 > (uint64_t)*sw * *sh * 4)
 			abort();
 		return 0;
 	}
@@ -92,17 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t sw = 0, sh = 0;
 	size_t at = 0;
-	while (size - at >= XS_HDR_LEN) {
-		struct xs_hdr h = xs_get_hdr(data + at);
+	struct xs_hdr h;
+	uint8_t *rec;
+	while ((rec = fuzz_record(data, size, &at, &h))) {
 		struct xs_msg m;
 		char err[256];
-		if (xs_check_hdr(h) || h.len > size - at - XS_HDR_LEN)
-			break;
-		/* an exact-size private copy, as the readers make: overreads show */
-		uint8_t *rec = malloc(XS_HDR_LEN + h.len);
-		if (!rec)
-			break;
-		memcpy(rec, data + at, XS_HDR_LEN + h.len);
 		int bad = xs_parse(h, rec + XS_HDR_LEN, &m, err, sizeof err) != NULL;
 		if (!bad && m.type != h.type)
 			abort();
@@ -111,7 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(rec);
 		if (bad)
 			break;
-		at += XS_HDR_LEN + h.len;
 	}
 	return 0;
 }

@@ -6,8 +6,7 @@
  * sanitiser xpaint uses). Any crash, overread or UB here is a hole a guest could use.
  */
 #include "codec.h"
-#include "proto.h"
-#include "stream.h"
+#include "fuzz.h"
 #include "title.h"
 
 #include <stdio.h>
@@ -16,26 +15,11 @@
 
 #define SURF_MAX (256u * 256u) /* keep fuzzing fast: cap the surface */
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct xs_codec *codec;
-	int p[2];
 	if (!codec)
 		codec = xs_codec_new();
-	if (size > 60000 || pipe(p))
-		return 0;
-	if (write(p[1], data, size) != (ssize_t)size) {
-		close(p[0]);
-		close(p[1]);
-		return 0;
-	}
-	close(p[1]);
-
-	/* one reader for all inputs, reset each time: its 1 MiB buffer would
-	 * cost more under ASan than the parsing (mmap, poisoning) */
-	static struct xs_reader r;
 	static uint8_t *mem;
 	uint8_t *surf = NULL;
 	struct xs_hdr h;
@@ -43,15 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t off;
 	char err[256];
 	uint32_t sw = 0, sh = 0;
-	if (!r.buf)
-		xs_reader_init(&r, p[0]);
 	if (!mem && !(mem = malloc(SURF_MAX * 4u)))
 		return 0;
-	r.fd = p[0];
-	r.start = r.end = 0;
-	r.off = 0;
-	r.eof = 0;
-	while (xs_read(&r, &h, &body, &off, err, sizeof err) == 1) {
+	struct xs_reader *r = fuzz_pipe(data, size);
+	if (!r)
+		return 0;
+	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
 		struct xs_msg m;
 		if (xs_parse(h, body, &m, err, sizeof err))
 			break;
@@ -72,13 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (tn >= XS_TITLE_BUF || t[tn])
 				abort();
 		} else if (m.type == XS_RECT) {
-			if (!sw || xs_check_rect(&m.u.rect, sw, sh, err, sizeof err))
+			if (!sw || xs_check_rect(m.u.rect.r, sw, sh, err, sizeof err))
 				break;
-			uint8_t *dst = surf + ((size_t)m.u.rect.y * sw + m.u.rect.x) * 4;
+			uint8_t *dst = xs_pixel_at(surf, (size_t)sw * 4, m.u.rect.r);
 			if (xs_decode(codec, &m.u.rect, dst, (size_t)sw * 4, err, sizeof err))
 				break;
 		}
 	}
-	close(p[0]);
+	close(r->fd);
 	return 0;
 }

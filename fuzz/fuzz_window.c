@@ -9,13 +9,8 @@
  * UTF-8 within XS_TITLE_MAX, NUL-terminated, no control character (C0,
  * DEL, C1), no line or paragraph separator, no bidi control.
  */
-#include "proto.h"
+#include "fuzz.h"
 #include "title.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The next code point of valid UTF-8 at s (n bytes left), its length in *k; -1 if not valid. */
 static long utf8(const uint8_t *s, size_t n, size_t *k)
@@ -52,16 +47,12 @@ static void check_title(const char *t, size_t n, size_t max)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t at = 0;
-	while (size - at >= XS_HDR_LEN) {
-		struct xs_hdr h = xs_get_hdr(data + at);
+	struct xs_hdr h;
+	uint8_t *rec;
+	while ((rec = fuzz_record(data, size, &at, &h))) {
+		const uint8_t *body = rec + XS_HDR_LEN;
 		struct xs_msg m;
 		char err[256];
-		if (xs_check_hdr(h) || h.len > size - at - XS_HDR_LEN)
-			break;
-		uint8_t *rec = malloc(XS_HDR_LEN + h.len), *body = rec + XS_HDR_LEN;
-		if (!rec)
-			break;
-		memcpy(rec, data + at, XS_HDR_LEN + h.len);
 		int bad = xs_parse(h, body, &m, err, sizeof err) != NULL;
 		if (!bad) {
 			uint8_t b[XS_BUILD_MAX];
@@ -97,7 +88,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(rec);
 		if (bad)
 			break;
-		at += XS_HDR_LEN + h.len;
 	}
 	return 0;
 }

@@ -120,3 +120,5 @@ int xs_parse_cap(const char *s, size_t *out)
 	*out = v * mul;
 	return 0;
 }
+
+const char *xs_sel_name(uint32_t sel) { return sel == XS_SEL_PRIMARY ? "PRIMARY" : "CLIPBOARD"; }

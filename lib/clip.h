@@ -60,6 +60,9 @@ void xs_clip_out_start(struct xs_clip_out *o, uint16_t type, uint32_t sel, uint3
 size_t xs_clip_out_next(struct xs_clip_out *o, uint8_t *p);
 void xs_clip_out_free(struct xs_clip_out *o);
 
+/* "CLIPBOARD" or "PRIMARY", for messages. */
+const char *xs_sel_name(uint32_t sel);
+
 /* Parses a size for a cap option: bytes, or with a k, K, m or M suffix;
  * -1 unless within 1..XS_CLIP_CAP_MAX. */
 int xs_parse_cap(const char *s, size_t *out);

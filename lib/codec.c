@@ -44,46 +44,47 @@ static uint8_t *tmp(struct xs_codec *c, size_t n)
 	return c->tmp;
 }
 
-static const char *decode_lz4(struct xs_codec *c, const struct xs_rect *r, uint8_t *dst, size_t stride, char *err,
+static const char *decode_lz4(struct xs_codec *c, const struct xs_rect_msg *rm, uint8_t *dst, size_t stride, char *err,
 			      size_t n)
 {
-	size_t row = (size_t)r->w * 4, want = row * r->h; /* <= XS_MAX_RECORD, checked by xs_parse */
+	struct xs_rect r = rm->r;
+	size_t row = (size_t)r.w * 4, want = row * r.h; /* <= XS_MAX_RECORD, checked by xs_parse */
 	uint8_t *out = stride == row ? dst : tmp(c, want);
-	if (r->len > (uint32_t)LZ4_compressBound(XS_MAX_RECORD)) {
-		snprintf(err, n, "lz4 payload of %u bytes is larger than any block", r->len);
+	if (rm->len > (uint32_t)LZ4_compressBound(XS_MAX_RECORD)) {
+		snprintf(err, n, "lz4 payload of %u bytes is larger than any block", rm->len);
 		return err;
 	}
-	int got = LZ4_decompress_safe((const char *)r->data, (char *)out, (int)r->len, (int)want);
+	int got = LZ4_decompress_safe((const char *)rm->data, (char *)out, (int)rm->len, (int)want);
 	if (got < 0) {
-		snprintf(err, n, "lz4 payload is corrupt or decodes to more than the %zu bytes of %ux%u", want, r->w,
-			 r->h);
+		snprintf(err, n, "lz4 payload is corrupt or decodes to more than the %zu bytes of %ux%u", want, r.w,
+			 r.h);
 		return err;
 	}
 	if ((size_t)got != want) {
-		snprintf(err, n, "lz4 payload decodes to %d bytes, %ux%u needs %zu", got, r->w, r->h, want);
+		snprintf(err, n, "lz4 payload decodes to %d bytes, %ux%u needs %zu", got, r.w, r.h, want);
 		return err;
 	}
 	if (out != dst)
-		for (uint32_t y = 0; y < r->h; y++)
+		for (uint32_t y = 0; y < r.h; y++)
 			memcpy(dst + y * stride, out + y * row, row);
 	return NULL;
 }
 
-static const char *decode_jpeg(struct xs_codec *c, const struct xs_rect *r, uint8_t *dst, size_t stride, char *err,
+static const char *decode_jpeg(struct xs_codec *c, const struct xs_rect_msg *rm, uint8_t *dst, size_t stride, char *err,
 			       size_t n)
 {
 	int w, h, sub, cs;
 	if (!c->dec && !(c->dec = tjInitDecompress()))
 		die(EX_OS, "tjInitDecompress: %s", tjGetErrorStr());
-	if (tjDecompressHeader3(c->dec, r->data, r->len, &w, &h, &sub, &cs) < 0) {
+	if (tjDecompressHeader3(c->dec, rm->data, rm->len, &w, &h, &sub, &cs) < 0) {
 		snprintf(err, n, "jpeg header: %s", tjGetErrorStr2(c->dec));
 		return err;
 	}
-	if ((uint32_t)w != r->w || (uint32_t)h != r->h) {
-		snprintf(err, n, "jpeg is %dx%d, its rect is %ux%u", w, h, r->w, r->h);
+	if ((uint32_t)w != rm->r.w || (uint32_t)h != rm->r.h) {
+		snprintf(err, n, "jpeg is %dx%d, its rect is %ux%u", w, h, rm->r.w, rm->r.h);
 		return err;
 	}
-	if (tjDecompress2(c->dec, r->data, r->len, dst, w, (int)stride, h, TJPF_BGRX, TJFLAG_FASTDCT) < 0 &&
+	if (tjDecompress2(c->dec, rm->data, rm->len, dst, w, (int)stride, h, TJPF_BGRX, TJFLAG_FASTDCT) < 0 &&
 	    tjGetErrorCode(c->dec) == TJERR_FATAL) {
 		snprintf(err, n, "jpeg data: %s", tjGetErrorStr2(c->dec));
 		return err;
@@ -91,47 +92,50 @@ static const char *decode_jpeg(struct xs_codec *c, const struct xs_rect *r, uint
 	return NULL;
 }
 
-const char *xs_decode(struct xs_codec *c, const struct xs_rect *r, uint8_t *dst, size_t stride, char *err, size_t n)
+const char *xs_decode(struct xs_codec *c, const struct xs_rect_msg *rm, uint8_t *dst, size_t stride, char *err, size_t n)
 {
-	size_t row = (size_t)r->w * 4;
-	switch (r->enc) {
+	struct xs_rect r = rm->r;
+	size_t row = (size_t)r.w * 4;
+	switch (rm->enc) {
 	case XS_ENC_RAW:
-		for (uint32_t y = 0; y < r->h; y++)
-			memcpy(dst + y * stride, r->data + y * row, row);
+		for (uint32_t y = 0; y < r.h; y++)
+			memcpy(dst + y * stride, rm->data + y * row, row);
 		return NULL;
 	case XS_ENC_SOLID:
-		for (uint32_t y = 0; y < r->h; y++) {
+		for (uint32_t y = 0; y < r.h; y++) {
 			uint32_t *p = (uint32_t *)(void *)(dst + y * stride);
-			for (uint32_t x = 0; x < r->w; x++)
-				p[x] = r->param & 0xffffffu; /* BGRX in memory is 0x00RRGGBB on little endian */
+			for (uint32_t x = 0; x < r.w; x++)
+				p[x] = rm->param & 0xffffffu; /* BGRX in memory is 0x00RRGGBB on little endian */
 		}
 		return NULL;
 	case XS_ENC_LZ4:
-		return decode_lz4(c, r, dst, stride, err, n);
+		return decode_lz4(c, rm, dst, stride, err, n);
 	case XS_ENC_JPEG:
-		return decode_jpeg(c, r, dst, stride, err, n);
+		return decode_jpeg(c, rm, dst, stride, err, n);
 	}
-	snprintf(err, n, "unknown encoding %u", r->enc);
+	snprintf(err, n, "unknown encoding %u", rm->enc);
 	return err;
 }
 
-size_t xs_encode_bound(uint32_t enc, uint32_t w, uint32_t h)
+size_t xs_encode_bound(uint32_t enc, struct xs_rect r)
 {
-	size_t raw = (size_t)w * h * 4;
+	int w = (int)r.w, h = (int)r.h;
+	size_t raw = (size_t)r.w * r.h * 4;
 	switch (enc) {
 	case XS_ENC_LZ4:
 		return (size_t)LZ4_compressBound((int)raw);
 	case XS_ENC_JPEG:
-		return tjBufSize((int)w, (int)h, TJSAMP_420);
+		return tjBufSize(w, h, TJSAMP_420);
 	case XS_ENC_SOLID:
 		return 0;
 	}
 	return raw;
 }
 
-size_t xs_encode(struct xs_codec *c, uint32_t enc, const uint8_t *src, size_t stride, uint32_t w, uint32_t h,
-		 int quality, uint8_t *out)
+size_t xs_encode(struct xs_codec *c, uint32_t enc, const uint8_t *src, size_t stride, struct xs_rect r, int quality,
+		 uint8_t *out)
 {
+	uint32_t w = r.w, h = r.h;
 	size_t row = (size_t)w * 4;
 	switch (enc) {
 	case XS_ENC_RAW:
@@ -164,8 +168,9 @@ size_t xs_encode(struct xs_codec *c, uint32_t enc, const uint8_t *src, size_t st
 	return 0;
 }
 
-int xs_is_solid(const uint8_t *src, size_t stride, uint32_t w, uint32_t h, uint32_t *color)
+int xs_is_solid(const uint8_t *src, size_t stride, struct xs_rect r, uint32_t *color)
 {
+	uint32_t w = r.w, h = r.h;
 	uint32_t c0;
 	memcpy(&c0, src, 4);
 	c0 &= 0xffffffu;

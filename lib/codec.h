@@ -13,26 +13,36 @@ struct xs_codec *xs_codec_new(void);
 void xs_codec_free(struct xs_codec *c);
 
 /*
- * Decodes a checked rect (xs_parse, xs_check_rect) into dst, which points
- * at the rect's top-left pixel in a BGRX surface of the given stride. The
+ * The codec's pixels are the rect's: dst and src below point at the rect's
+ * top-left pixel in a BGRX image of the given stride (a surface, or an image
+ * of the rect alone); the rect's size is read, its place is the caller's.
+ */
+
+/* r's top-left pixel in a BGRX surface of the given stride. */
+static inline uint8_t *xs_pixel_at(uint8_t *surf, size_t stride, struct xs_rect r)
+{
+	return surf + (size_t)r.y * stride + (size_t)r.x * 4;
+}
+
+/*
+ * Decodes a checked rect record (xs_parse, xs_check_rect) into dst. The
  * payload must be private memory. Returns NULL or a message in err: lz4
  * that decodes to another size, jpeg whose dimensions differ from the rect.
  */
-const char *xs_decode(struct xs_codec *c, const struct xs_rect *r, uint8_t *dst, size_t stride, char *err,
+const char *xs_decode(struct xs_codec *c, const struct xs_rect_msg *rm, uint8_t *dst, size_t stride, char *err,
 		      size_t n);
 
-/* Bound of an encoded payload for a w x h rect (for output buffers). */
-size_t xs_encode_bound(uint32_t enc, uint32_t w, uint32_t h);
+/* Bound of an encoded payload for rect r (for output buffers). */
+size_t xs_encode_bound(uint32_t enc, struct xs_rect r);
 
 /*
- * Encodes w x h BGRX pixels at src (stride bytes a row) as enc into out
- * (xs_encode_bound bytes). Returns the payload length, 0 on failure.
- * quality is for jpeg (1..100).
+ * Encodes r's BGRX pixels at src as enc into out (xs_encode_bound bytes).
+ * Returns the payload length, 0 on failure. quality is for jpeg (1..100).
  */
-size_t xs_encode(struct xs_codec *c, uint32_t enc, const uint8_t *src, size_t stride, uint32_t w, uint32_t h,
-		 int quality, uint8_t *out);
+size_t xs_encode(struct xs_codec *c, uint32_t enc, const uint8_t *src, size_t stride, struct xs_rect r, int quality,
+		 uint8_t *out);
 
-/* If the w x h area is one colour, returns 1 and that colour (0x00RRGGBB). */
-int xs_is_solid(const uint8_t *src, size_t stride, uint32_t w, uint32_t h, uint32_t *color);
+/* If r's pixels at src are one colour, returns 1 and that colour (0x00RRGGBB). */
+int xs_is_solid(const uint8_t *src, size_t stride, struct xs_rect r, uint32_t *color);
 
 #endif

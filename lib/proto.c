@@ -118,35 +118,31 @@ const char *xs_check_size(uint32_t w, uint32_t h)
 	return NULL;
 }
 
-const char *xs_check_rect(const struct xs_rect *r, uint32_t sw, uint32_t sh, char *err, size_t n)
+const char *xs_check_rect(struct xs_rect r, uint32_t W, uint32_t H, char *err, size_t n)
 {
-	/* 64-bit sums: x + w cannot wrap */
-	if ((uint64_t)r->x + r->w > sw || (uint64_t)r->y + r->h > sh) {
-		snprintf(err, n, "rect %ux%u+%u+%u outside the %ux%u surface", r->w, r->h, r->x, r->y, sw, sh);
+	if (!xs_rect_inside(r, W, H)) {
+		snprintf(err, n, "rect %ux%u+%u+%u outside the %ux%u surface", r.w, r.h, r.x, r.y, W, H);
 		return err;
 	}
 	return NULL;
 }
 
-static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r, char *err, size_t n)
+static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect_msg *r, char *err, size_t n)
 {
 	r->enc = xs_rect_enc(b);
-	r->x = xs_get32(b + 4);
-	r->y = xs_get32(b + 8);
-	r->w = xs_get32(b + 12);
-	r->h = xs_get32(b + 16);
+	r->r = (struct xs_rect){ xs_get32(b + 4), xs_get32(b + 8), xs_get32(b + 12), xs_get32(b + 16) };
 	r->param = xs_get32(b + 20);
 	r->data = b + XS_RECT_LEN;
 	r->len = len - XS_RECT_LEN;
-	if (!r->w || !r->h || r->w > XS_MAX_DIM || r->h > XS_MAX_DIM) {
-		snprintf(err, n, "rect size %ux%u is zero or over %u", r->w, r->h, XS_MAX_DIM);
+	if (!r->r.w || !r->r.h || r->r.w > XS_MAX_DIM || r->r.h > XS_MAX_DIM) {
+		snprintf(err, n, "rect size %ux%u is zero or over %u", r->r.w, r->r.h, XS_MAX_DIM);
 		return err;
 	}
-	uint64_t raw = (uint64_t)r->w * r->h * 4;
+	uint64_t raw = xs_rect_area(r->r) * 4;
 	switch (r->enc) {
 	case XS_ENC_RAW:
 		if (raw != r->len) {
-			snprintf(err, n, "raw rect %ux%u needs %llu payload bytes, has %u", r->w, r->h,
+			snprintf(err, n, "raw rect %ux%u needs %llu payload bytes, has %u", r->r.w, r->r.h,
 				 (unsigned long long)raw, r->len);
 			return err;
 		}
@@ -164,7 +160,7 @@ static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect *r,
 			return err;
 		}
 		if (raw > XS_MAX_RECORD) {
-			snprintf(err, n, "%s rect %ux%u decodes larger than a record", xs_enc_name(r->enc), r->w, r->h);
+			snprintf(err, n, "%s rect %ux%u decodes larger than a record", xs_enc_name(r->enc), r->r.w, r->r.h);
 			return err;
 		}
 		break;
@@ -286,26 +282,46 @@ static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m
 	return NULL;
 }
 
+/* What both hellos open with at the same offsets: the magic, then the
+ * version, whose major must be ours (the minor is the peer's). */
+static const char *parse_opening(const uint8_t *b, uint32_t magic, uint16_t *major, uint16_t *minor, char *err,
+				 size_t n)
+{
+	if (xs_get32(b) != magic) {
+		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+		return err;
+	}
+	*major = xs_get16(b + 4);
+	*minor = xs_get16(b + 6);
+	if (*major != XS_VERSION_MAJOR) {
+		snprintf(err, n, "version %u.%u, this reader speaks %u.x", *major, *minor, XS_VERSION_MAJOR);
+		return err;
+	}
+	return NULL;
+}
+
+/* A hello's feature bits: one this reader does not know is refused. */
+static const char *check_features(const char *what, uint32_t flags, uint32_t known, char *err, size_t n)
+{
+	if (flags & ~known) {
+		snprintf(err, n, "%s flags 0x%x: feature bits 0x%x unknown to this reader", what, flags, flags & ~known);
+		return err;
+	}
+	return NULL;
+}
+
 /* The frame stream's hello: magic, major version, format, size, known flags. */
 static const char *parse_hello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	struct xs_hello *o = &m->u.hello;
 	const char *e;
-	if (xs_get32(b) != XS_MAGIC) {
-		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+	if (parse_opening(b, XS_MAGIC, &o->major, &o->minor, err, n))
 		return err;
-	}
-	o->major = xs_get16(b + 4);
-	o->minor = xs_get16(b + 6);
 	o->width = xs_get32(b + 8);
 	o->height = xs_get32(b + 12);
 	o->format = xs_get32(b + 16);
 	o->flags = xs_get32(b + 20);
 	memcpy(o->challenge, b + 24, XS_NONCE_LEN);
-	if (o->major != XS_VERSION_MAJOR) {
-		snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
-		return err;
-	}
 	if (o->format != XS_FORMAT_BGRX) {
 		snprintf(err, n, "unknown pixel format %u", o->format);
 		return err;
@@ -314,36 +330,18 @@ static const char *parse_hello(const uint8_t *b, struct xs_msg *m, char *err, si
 		snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
 		return err;
 	}
-	if (o->flags & ~XS_HF_KNOWN) {
-		snprintf(err, n, "hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
-			 o->flags & ~XS_HF_KNOWN);
-		return err;
-	}
-	return NULL;
+	return check_features("hello", o->flags, XS_HF_KNOWN, err, n);
 }
 
 /* The control stream's hello: magic, major version, known flags. */
 static const char *parse_chello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	struct xs_chello *o = &m->u.chello;
-	if (xs_get32(b) != XS_CMAGIC) {
-		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
+	if (parse_opening(b, XS_CMAGIC, &o->major, &o->minor, err, n))
 		return err;
-	}
-	o->major = xs_get16(b + 4);
-	o->minor = xs_get16(b + 6);
 	o->flags = xs_get32(b + 8);
 	memcpy(o->challenge, b + 12, XS_NONCE_LEN);
-	if (o->major != XS_VERSION_MAJOR) {
-		snprintf(err, n, "version %u.%u, this reader speaks %u.x", o->major, o->minor, XS_VERSION_MAJOR);
-		return err;
-	}
-	if (o->flags & ~XS_CF_KNOWN) {
-		snprintf(err, n, "control hello flags 0x%x: feature bits 0x%x unknown to this reader", o->flags,
-			 o->flags & ~XS_CF_KNOWN);
-		return err;
-	}
-	return NULL;
+	return check_features("control hello", o->flags, XS_CF_KNOWN, err, n);
 }
 
 /* A cursor: size within the limit and the body, hotspot inside. */
@@ -487,16 +485,15 @@ size_t xs_build_chello(uint8_t *p, uint32_t flags, const uint8_t ch[XS_NONCE_LEN
 	return XS_HDR_LEN + CHELLO_LEN;
 }
 
-size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
-			 uint32_t param, uint32_t payload_len)
+size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, struct xs_rect r, uint32_t param, uint32_t payload_len)
 {
 	xs_put_hdr(p, XS_RECT, XS_RECT_LEN + payload_len);
 	uint8_t *b = p + XS_HDR_LEN;
 	xs_put32(b, enc);
-	xs_put32(b + 4, x);
-	xs_put32(b + 8, y);
-	xs_put32(b + 12, w);
-	xs_put32(b + 16, h);
+	xs_put32(b + 4, r.x);
+	xs_put32(b + 8, r.y);
+	xs_put32(b + 12, r.w);
+	xs_put32(b + 16, r.h);
 	xs_put32(b + 20, param);
 	return XS_HDR_LEN + XS_RECT_LEN;
 }

@@ -112,14 +112,67 @@ enum xs_enc {
 #define XS_HF_KNOWN (XS_HF_CLIP | XS_HF_WINDOWS)
 #define XS_CF_KNOWN (XS_CF_CLIP | XS_CF_WINDOWS)
 
+/*
+ * A rect's place and size on a surface (or in a seamless window): the one
+ * type a rect travels in from the wire through the codec to the view and
+ * the damage lists. u32, the width of the wire's fields, so that a hostile
+ * x or w is held whole (not truncated into something that passes) until
+ * xs_check_rect() refuses it; a checked rect lies within XS_MAX_DIM, so
+ * its sums fit any of the int types the X calls take.
+ */
+struct xs_rect { uint32_t x, y, w, h; };
+
+/* Is r inside a W x H surface? The sums in 64 bits: x + w cannot wrap. */
+static inline int xs_rect_inside(struct xs_rect r, uint32_t W, uint32_t H)
+{
+	return (uint64_t)r.x + r.w <= W && (uint64_t)r.y + r.h <= H;
+}
+/* Pixels of r, without overflow (a rect from the wire may be 2^32 x 2^32). */
+static inline uint64_t xs_rect_area(struct xs_rect r) { return (uint64_t)r.w * r.h; }
+/* A signed rect (an X server's, a window's place) clipped to a W x H
+ * area from 0,0; empty (0 x 0) if nothing of it is inside. */
+static inline struct xs_rect xs_rect_clip(int64_t x, int64_t y, int64_t w, int64_t h, uint32_t W, uint32_t H)
+{
+	int64_t x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
+	int64_t x1 = x + w > (int64_t)W ? (int64_t)W : x + w, y1 = y + h > (int64_t)H ? (int64_t)H : y + h;
+	if (x1 <= x0 || y1 <= y0)
+		return (struct xs_rect){ 0, 0, 0, 0 };
+	return (struct xs_rect){ (uint32_t)x0, (uint32_t)y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0) };
+}
+/* The part of a inside b, empty (0 x 0) if none; a and b within a surface. */
+static inline struct xs_rect xs_rect_intersect(struct xs_rect a, struct xs_rect b)
+{
+	uint32_t x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
+	uint32_t x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w;
+	uint32_t y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
+	if (x1 <= x0 || y1 <= y0)
+		return (struct xs_rect){ 0, 0, 0, 0 };
+	return (struct xs_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+/* The bounding box of a and b; an empty rect (w or h 0) adds nothing. The
+ * rects are inside a surface (checked or clipped), so the ends cannot wrap. */
+static inline struct xs_rect xs_rect_union(struct xs_rect a, struct xs_rect b)
+{
+	if (!a.w || !a.h)
+		return b;
+	if (!b.w || !b.h)
+		return a;
+	uint32_t x0 = a.x < b.x ? a.x : b.x, y0 = a.y < b.y ? a.y : b.y;
+	uint32_t x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w;
+	uint32_t y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
+	return (struct xs_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
 /* Parsed records: private copies, already checked by xs_parse(). */
 struct xs_hello {
 	uint16_t major, minor;
 	uint32_t width, height, format, flags;
 	uint8_t challenge[XS_NONCE_LEN];
 };
-struct xs_rect {
-	uint32_t enc, x, y, w, h, param;
+struct xs_rect_msg {
+	uint32_t enc;
+	struct xs_rect r;
+	uint32_t param;
 	const uint8_t *data; /* payload, len bytes */
 	uint32_t len;
 };
@@ -150,7 +203,7 @@ struct xs_msg {
 	uint16_t type;
 	union {
 		struct xs_hello hello;
-		struct xs_rect rect;
+		struct xs_rect_msg rect;
 		struct xs_frame frame;
 		struct xs_cursor cursor;
 		struct xs_pointer pointer;
@@ -219,13 +272,12 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *body, struct xs_msg *m, cha
 /* Checks a surface size (nonzero, within limits, w*h*4 without overflow). */
 const char *xs_check_size(uint32_t w, uint32_t h);
 
-/* Checks a rect against a surface of sw x sh. */
-const char *xs_check_rect(const struct xs_rect *r, uint32_t sw, uint32_t sh, char *err, size_t errlen);
+/* Checks a rect against a surface of W x H (xs_rect_inside, with a message). */
+const char *xs_check_rect(struct xs_rect r, uint32_t W, uint32_t H, char *err, size_t errlen);
 
 /* Builders: write a whole record (header and body) into p, return its size. */
 size_t xs_build_hello(uint8_t *p, uint32_t w, uint32_t h, uint32_t flags, const uint8_t challenge[XS_NONCE_LEN]);
-size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
-			 uint32_t param, uint32_t payload_len);
+size_t xs_build_rect_hdr(uint8_t *p, uint32_t enc, struct xs_rect r, uint32_t param, uint32_t payload_len);
 size_t xs_build_frame(uint8_t *p, uint64_t seq, uint64_t time_ns, uint32_t nrects, uint32_t flags);
 size_t xs_build_cursor_hdr(uint8_t *p, uint32_t w, uint32_t h, uint32_t xhot, uint32_t yhot, uint32_t serial);
 size_t xs_build_pointer(uint8_t *p, int32_t x, int32_t y, uint32_t visible);

@@ -50,6 +50,7 @@
 #define RING_HB_MS 100u        /* heartbeat period */
 #define RING_TICK_MS 250u      /* the writer's heartbeat and attach checks */
 #define RING_DEAD_MS 1000u     /* no heartbeat for this long: the peer is gone */
+#define RING_IDLE_MS 1000u     /* the longest heartbeat period of a side whose ring is idle */
 #define RING_MIN_DATA (64u << 10) /* smallest data area accepted */
 #define RING_INPLACE_MIN 4096u /* raw rects at least this long may be returned in place */
 #define RING_SNAP_MAX (4u << 20) /* largest body of a snapshot rect */
@@ -58,8 +59,8 @@
 #define RING_BAR_ENV "XS_RING_BAR" /* set to 1 with it when the ring is a PCI BAR (never read it) */
 
 enum { RING_OFF_MAGIC = 0, RING_OFF_VERSION = 4, RING_OFF_SIZE = 8, RING_OFF_DATA = 16, RING_OFF_DATALEN = 24,
-       RING_OFF_SESSION = 32, RING_OFF_FLAGS = 48, RING_OFF_PROD = 64, RING_OFF_WHB = 72, RING_OFF_CONS = 128,
-       RING_OFF_RHB = 136, RING_OFF_ATTACH = 144, RING_OFF_WAKE = 192 };
+       RING_OFF_SESSION = 32, RING_OFF_FLAGS = 48, RING_OFF_PROD = 64, RING_OFF_WHB = 72, RING_OFF_WPERIOD = 80,
+       RING_OFF_CONS = 128, RING_OFF_RHB = 136, RING_OFF_ATTACH = 144, RING_OFF_RPERIOD = 152, RING_OFF_WAKE = 192 };
 
 /* Results of the ring calls: one set everywhere. */
 enum {
@@ -77,6 +78,14 @@ enum {
 uint64_t ring_size_for(uint32_t w, uint32_t h);
 
 /* Footprint of a record with a body of len bytes: next start stays at 32 mod 64. */
+/* How long a peer that announced a heartbeat period of period_ms (a value
+ * the other side wrote: clamped) may be silent before it counts as gone. */
+static inline uint64_t ring_dead_ns(uint32_t period_ms)
+{
+	uint32_t p = period_ms < RING_TICK_MS ? RING_TICK_MS : period_ms > RING_IDLE_MS ? RING_IDLE_MS : period_ms;
+	uint32_t ms = 2 * p + 500 > RING_DEAD_MS ? 2 * p + 500 : RING_DEAD_MS;
+	return (uint64_t)ms * 1000000u;
+}
 static inline uint64_t ring_foot(uint32_t len) { return ((uint64_t)XS_HDR_LEN + len + 63u) & ~(uint64_t)63u; }
 
 /* A mapped ring file. */
@@ -214,12 +223,17 @@ struct ring_writer {
 	uint64_t whb;           /* heartbeat counter (atomic: the ticker thread bumps it too) */
 	uint64_t whb_ns;
 	int reader_live;
+	int boundary;           /* a frame ended: the next record may start a lap */
 	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
 	uint64_t tick_attach;   /* the ticker's last attach count */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
 	uint64_t waits;         /* times the ring was full */
 	uint64_t wakes;         /* futex wakes sent */
 };
+
+/* A frame ended with the record committed last: the next record may go to
+ * the start of the data area (RAM only), so frames reuse the same pages. */
+void ring_writer_boundary(struct ring_writer *w);
 
 /* Initialises the header over a mapped file (magic last, new session id).
  * bar: the mapping is a write-combining PCI BAR (never read it; a reader

@@ -45,6 +45,8 @@ struct ring_reader {
 	uint64_t hbcheck_ns;    /* last look at the writer's heartbeat (ring_reader_wait) */
 	int lost;               /* the file shrank: every call is fatal now */
 	uint64_t act_ns;        /* last record or input (the wait back-off grows from it); atomic */
+	uint32_t rperiod;       /* the heartbeat period announced last, ms (atomic) */
+	uint32_t poke;          /* bumped by ring_reader_poke, a private futex the back-off sleeps on */
 	uint64_t bad_prod;      /* producer seen at the last attach attempt */
 	int tried;              /* an attach was tried: retry only when the ring changes */
 	uint8_t *buf;           /* private record bodies */
@@ -124,7 +126,11 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 	r->synced = r->nosync;
 	r->state = 1;
 	st64(b, RING_OFF_CONS, prod);
+	st32(b, RING_OFF_RPERIOD, (uint32_t)(TICK_NS / MS));
+	__atomic_store_n(&r->rperiod, (uint32_t)(TICK_NS / MS), __ATOMIC_RELAXED);
 	st64(b, RING_OFF_ATTACH, ld64(b, RING_OFF_ATTACH) + 1);
+	if (ld32(b, RING_OFF_FLAGS) & RING_F_WAKE) /* the writer's ticker sleeps on it */
+		futex_wake_all(b, RING_OFF_ATTACH);
 	__atomic_store_n(&r->whb, ld64(b, RING_OFF_WHB), __ATOMIC_RELAXED);
 	__atomic_store_n(&r->whb_ns, now, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->writer_dead, 0, __ATOMIC_RELAXED);
@@ -428,9 +434,12 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
  * Sleep length after idle_ns without records, for a writer that cannot
  * wake us (a guest's BAR: it runs on another kernel): spin first, short
  * sleeps while a frame's records may still be coming or a reply to input
- * is due, then longer ones as the screen stays still. Each wake-up costs
- * about 7 us of CPU here (timer, two context switches): 2 ms sleeps after
- * a second of stillness are 0.35% of a core.
+ * is due (ring_reader_poke: xpaint sent input), then longer ones as the
+ * screen stays still. A wake-up costs about 22 us of a core on this 2-vCPU
+ * VM (timer, two context switches, halt and wake): 2 ms sleeps were 1.1 %
+ * of a core; after 5 s of stillness 30 ms sleeps are about 0.1 %, at the
+ * price of a first change that comes without input being seen up to 30 ms
+ * late (input, and what follows any change, is back on short sleeps).
  */
 uint64_t ring_backoff_ns(uint64_t idle_ns)
 {
@@ -442,7 +451,9 @@ uint64_t ring_backoff_ns(uint64_t idle_ns)
 		return 250000;
 	if (idle_ns < 1000 * MS)
 		return 1000000;
-	return 2000000;
+	if (idle_ns < 5000 * MS)
+		return 2000000;
+	return 30 * MS;
 }
 
 /*
@@ -470,7 +481,10 @@ static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t ma
 			return -1;
 		return changed(b, w);
 	}
-	if (sleep_ns(s < max_ns ? s : max_ns) < 0)
+	/* a sleep ring_reader_poke can cut short (input was just sent) */
+	uint32_t pk = __atomic_load_n(&r->poke, __ATOMIC_SEQ_CST);
+	if (mono_ns() - act_get(r) >= idle &&
+	    futex_wait_ns((uint8_t *)&r->poke, 0, pk, s < max_ns ? s : max_ns, 1) < 0 && errno == EINTR)
 		return -1;
 	return changed(b, w);
 }
@@ -486,7 +500,7 @@ static int writer_stopped(struct ring_reader *r, uint64_t now)
 		__atomic_store_n(&r->writer_dead, 0, __ATOMIC_RELAXED);
 		return 0;
 	}
-	return now - __atomic_load_n(&r->whb_ns, __ATOMIC_RELAXED) > RING_DEAD_MS * MS &&
+	return now - __atomic_load_n(&r->whb_ns, __ATOMIC_RELAXED) > ring_dead_ns(ld32(r->map.base, RING_OFF_WPERIOD)) &&
 	       !__atomic_exchange_n(&r->writer_dead, 1, __ATOMIC_RELAXED);
 }
 
@@ -553,6 +567,15 @@ static int idle_tick(struct ring_reader *r, const struct watch *w)
 	return 1;
 }
 
+/* The reader's heartbeat period, for the writer's liveness check: a longer
+ * one is announced before the longer sleep, a shorter one at once. */
+static void announce(struct ring_reader *r, uint64_t tick)
+{
+	uint32_t ms = (uint32_t)(tick / MS);
+	if (r->state == 1 && __atomic_exchange_n(&r->rperiod, ms, __ATOMIC_RELAXED) != ms)
+		st32(r->map.base, RING_OFF_RPERIOD, ms);
+}
+
 /* Watches the ring while armed; wakes the caller through the eventfd when
  * it changes, or when idle_tick says so. */
 static void *notifier(void *arg)
@@ -563,7 +586,10 @@ static void *notifier(void *arg)
 			syscall(SYS_futex, &r->armed, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 		if (__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
 			return NULL;
-		uint64_t until = mono_ns() + TICK_NS;
+		/* ticks TICK_NS apart, doubling up to RING_IDLE_MS while the ring
+		 * stays idle; the period is announced to the writer */
+		uint64_t tick = TICK_NS, until = mono_ns() + tick;
+		announce(r, tick);
 		for (;;) {
 			pthread_mutex_lock(&r->lock);
 			struct watch w = r->watch;
@@ -572,9 +598,12 @@ static void *notifier(void *arg)
 			if (!__atomic_load_n(&r->armed, __ATOMIC_SEQ_CST) || __atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
 				break;
 			if (now >= until) {
-				until = now + TICK_NS;
-				if (!idle_tick(r, &w))
+				tick = tick * 2 > RING_IDLE_MS * MS ? RING_IDLE_MS * MS : tick * 2;
+				until = now + tick;
+				if (!idle_tick(r, &w)) {
+					announce(r, tick);
 					continue;
+				}
 			} else if (wait_change(r, &w, until - now) == 0) {
 				continue;
 			}
@@ -621,4 +650,7 @@ void ring_reader_arm(struct ring_reader *r)
 void ring_reader_poke(struct ring_reader *r)
 {
 	act_set(r, mono_ns());
+	__atomic_add_fetch(&r->poke, 1, __ATOMIC_SEQ_CST);
+	if (!(ld32(r->map.base, RING_OFF_FLAGS) & RING_F_WAKE)) /* else the thread sleeps on the ring's futex */
+		syscall(SYS_futex, &r->poke, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

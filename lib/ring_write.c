@@ -13,7 +13,7 @@
 #include <sys/eventfd.h>
 
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
-#define REWIND_MIN (256u << 10) /* records this large start an empty ring afresh */
+#define REWIND_MIN (256u << 10) /* past this at a frame boundary, wrap when there is room */
 
 void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 {
@@ -39,6 +39,7 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	st32(b, RING_OFF_FLAGS, bar ? 0 : RING_F_WAKE);
 	st64(b, RING_OFF_PROD, w->prod);
 	st64(b, RING_OFF_WHB, 0);
+	st32(b, RING_OFF_WPERIOD, RING_TICK_MS);
 	/* the reader line, once, before the magic; afterwards only readers write it */
 	st64(b, RING_OFF_CONS, w->cons);
 	w->attach = ld64(b, RING_OFF_ATTACH);
@@ -113,7 +114,7 @@ int ring_writer_tick(struct ring_writer *w)
 		w->rhb = rhb;
 		w->rhb_ns = now;
 		w->reader_live = 1;
-	} else if (w->reader_live && now - w->rhb_ns > RING_DEAD_MS * MS) {
+	} else if (w->reader_live && now - w->rhb_ns > ring_dead_ns(ld32(w->map.base, RING_OFF_RPERIOD))) {
 		DBG(D_RING, "reader heartbeat stopped: treating the ring as free");
 		w->reader_live = 0;
 	}
@@ -128,22 +129,40 @@ int ring_writer_tick_now(struct ring_writer *w)
 	return ring_writer_tick(w);
 }
 
-/* The ticker thread: a heartbeat and a look at the attach count per tick,
+/*
+ * The ticker thread: a heartbeat and a look at the attach count per tick,
  * a few microseconds, where a tick of the caller's loop costs it a pass
- * over its X connection. */
+ * over its X connection. Ticks are RING_TICK_MS apart while records flow
+ * and double up to RING_IDLE_MS while the ring stays idle (the period is
+ * announced in the header, so the reader knows how long to wait for the
+ * next beat); in RAM the thread sleeps on the attach count, which a reader
+ * wakes when it attaches, so a newcomer's snapshot is not a tick late.
+ */
 static void *ticker(void *arg)
 {
 	struct ring_writer *w = arg;
-	uint64_t one = 1;
+	uint8_t *b = w->map.base;
+	uint64_t one = 1, seen = ld64(b, RING_OFF_PROD);
+	uint32_t period = RING_TICK_MS;
 	for (;;) {
-		sleep_ns(WRITER_TICK_NS);
+		if (w->bar)
+			sleep_ns(WRITER_TICK_NS);
+		else
+			futex_wait_ns(b, RING_OFF_ATTACH, (uint32_t)w->tick_attach, (uint64_t)period * MS, 0);
 		lost_check(w);
 		beat(w);
-		uint64_t a = ld64(w->map.base, RING_OFF_ATTACH);
+		uint64_t a = ld64(b, RING_OFF_ATTACH), p = ld64(b, RING_OFF_PROD);
+		uint32_t next = period * 2 > RING_IDLE_MS ? RING_IDLE_MS : period * 2;
 		if (a != w->tick_attach) {
 			w->tick_attach = a;
 			if (write(w->tick_fd, &one, sizeof one) < 0) { /* EAGAIN: already readable */ }
+			next = RING_TICK_MS;
 		}
+		if (p != seen || w->bar)
+			next = RING_TICK_MS;
+		seen = p;
+		if (next != period)
+			st32(b, RING_OFF_WPERIOD, period = next);
 	}
 	return NULL;
 }
@@ -242,21 +261,38 @@ int ring_writer_fits(struct ring_writer *w, uint32_t len)
 }
 
 /*
- * A large record into an empty ring goes to the start of the data area
- * (after a wrap marker): frame after frame then reuses the same memory,
- * whose pages are mapped and warm on both sides, instead of walking the
- * whole ring. Only in RAM: on a BAR the consumer is not read.
+ * At a frame boundary (ring_writer_boundary) more than REWIND_MIN into the
+ * data area, the next record goes to the start of the next lap (after a
+ * wrap marker) when the reader has freed room for it there without a
+ * wait: the ring then reuses the least memory the reader's lag allows,
+ * pages mapped and warm on both sides (a few MiB resident, not the whole
+ * ring's), instead of walking the ring. Only at a boundary: the skip counts
+ * as used until the reader passes it, and a reader gives space back at
+ * frame ends, so a skip inside a frame could leave the rest of the frame
+ * no room. Only in RAM: on a BAR the consumer is read only when full.
  */
-static void rewind_if_empty(struct ring_writer *w, uint32_t len)
+static void wrap_early(struct ring_writer *w, uint32_t len)
 {
-	if (w->bar || len < REWIND_MIN || w->prod % w->data_len == RING_SKEW || w->pub != w->prod)
+	uint64_t off = w->prod % w->data_len, q, c;
+	if (w->bar || off < REWIND_MIN)
 		return;
-	if (w->reader_live && ld64(w->map.base, RING_OFF_CONS) != w->prod)
-		return;
+	q = w->prod + (w->data_len - off) + RING_SKEW;
+	/* a reader that attached since the last tick counts too */
+	if (w->reader_live || ld64(w->map.base, RING_OFF_ATTACH) != w->attach) {
+		c = ld64(w->map.base, RING_OFF_CONS);
+		if (!cons_valid(w, c) || q + ring_foot(len) - c > w->data_len)
+			return;
+		w->cons = c;
+	}
 	uint8_t m[XS_HDR_LEN];
 	xs_put_hdr(m, (uint16_t)RING_WRAP, 0);
-	memcpy(w->data + w->prod % w->data_len, m, sizeof m);
-	w->prod += w->data_len - w->prod % w->data_len + RING_SKEW;
+	memcpy(w->data + off, m, sizeof m);
+	w->prod = q;
+}
+
+void ring_writer_boundary(struct ring_writer *w)
+{
+	w->boundary = 1;
 }
 
 uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len)
@@ -264,7 +300,10 @@ uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len)
 	uint64_t foot = ring_foot(len), q;
 	if (foot > w->data_len / 2)
 		return NULL;
-	rewind_if_empty(w, len);
+	if (w->boundary) {
+		w->boundary = 0;
+		wrap_early(w, len);
+	}
 	q = place(w, len);
 	wait_space(w, q + foot);
 	if (q != w->prod) {

@@ -478,6 +478,18 @@ void xsel_supply(struct xsel *s, int sel, int fmt, int status, const uint8_t *da
 	XFlush(s->dpy);
 }
 
+int xsel_supply_piece(struct xsel *s, struct xs_clip_in *t, const struct xs_clip_data *d, char *err, size_t n)
+{
+	int r = xs_clip_in_data(t, d, err, n);
+	if (r == XS_CLIP_DONE) {
+		xsel_supply(s, (int)d->sel, (int)d->format, XS_CLIP_OK, t->buf, t->len);
+		xs_clip_in_free(t);
+	} else if (r == XS_CLIP_FAIL) {
+		xsel_supply(s, (int)d->sel, (int)d->format, XS_CLIP_NONE, NULL, 0);
+	}
+	return r;
+}
+
 void xsel_own(struct xsel *s, int sel, unsigned formats)
 {
 	refuse_pending(s, sel, -1);

@@ -12,6 +12,8 @@
 #ifndef XSEL_H
 #define XSEL_H
 
+#include "clip.h"
+
 #include <X11/Xlib.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +45,12 @@ int xsel_owned(const struct xsel *s, int sel);
 /* The peer's content for sel in fmt (copied), or its status: answers the
  * pastes waiting for it and is kept for the next ones. */
 void xsel_supply(struct xsel *s, int sel, int fmt, int status, const uint8_t *data, size_t len);
+/* A piece of the peer's content for a paste under way (xs_clip_in_data
+ * into t): once whole it is supplied to the pasting client, a failed
+ * transfer answers it with nothing. Returns xs_clip_in_data's result,
+ * err saying why for XS_CLIP_IGNORED and XS_CLIP_FAIL (the caller's to
+ * tell, as its side's policy has it). */
+int xsel_supply_piece(struct xsel *s, struct xs_clip_in *t, const struct xs_clip_data *d, char *err, size_t n);
 /* Reads the local owner's sel in fmt, at most cap bytes; ops->got says
  * how it ended. A fetch of the same sel and fmt under way is restarted. */
 void xsel_fetch(struct xsel *s, int sel, int fmt, size_t cap);

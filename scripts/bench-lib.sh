@@ -109,7 +109,8 @@ have_xpra() { command -v xpra >/dev/null 2>&1 && /usr/bin/python3 -c 'import gi,
 # it on):
 #   guest: vsockd -l unix:S | shmring -w RING -s SIZE -- xcap SRC
 #   host:  xpaint -r RING -- vsockd -c unix:S
-# RING_COMPOSE=pipe: the pipe composition instead (vsockd | xcap | shmring -w).
+# RING_COMPOSE=pipe: the pipe composition instead (vsockd | xcap | shmring -w
+# $SHMRING_ARGS, e.g. -p: a writer like a BAR's, which never wakes the reader).
 start_ring() {
 	local size=$1 ring=/dev/shm/xs-bench-$$ title=xs-bench-ring sock=$W/ctl.$$.sock
 	xvfb SRC "$size" && xvfb DST "$size" || return 1
@@ -133,7 +134,7 @@ start_ring() {
 	if [ "${RING_COMPOSE:-}" = pipe ]; then
 		"$BIN/xcap" "$SRC" <>"$in" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
 		STARTED+=($!)
-		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
+		"$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
 		STARTED+=($!)
 	else
 		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <>"$in" \

@@ -37,12 +37,13 @@ source_activity 1
 settle "$SRC" "$DST" "$(winid "$DST" fastview)" 20 || fail "viewer did not settle on the source"
 echo "live: $(cat "$T/cmp.out")"
 
-# idle: nothing changes; each side wakes a few times a second at most
-sleep 0.5
+# idle: nothing changes; the heartbeats slow to one a second on each side
+# (2-3 wake-ups in 2 s measured; 4 and 2 a second while they were fixed)
+sleep 2
 a=$(wakeups "$wp") b=$(wakeups "$vp")
 sleep 2
 a=$(($(wakeups "$wp") - a)) b=$(($(wakeups "$vp") - b))
-[ "$a" -le 20 ] && [ "$b" -le 20 ] || fail "idle: xcap woke $a times, xpaint $b times in 2 s (polling?)"
+[ "$a" -le 8 ] && [ "$b" -le 8 ] || fail "idle: xcap woke $a times, xpaint $b times in 2 s (polling?)"
 echo "idle 2 s: xcap $a wake-ups, xpaint $b"
 
 # xpaint restarted: the snapshot

@@ -12,7 +12,7 @@ R=/dev/shm/xs-hostile.$$
 trap 'rm -f "$R"; cleanup' EXIT
 "$TOOLS/xsgen" valid -o "$T/exp.xwd" >"$T/v.xcs"
 XP_OK='^xpaint: ring: (corrupt ring: .*|writer restarted \(new session\): resynchronised|the writer.s heartbeat stopped; waiting for it)$'
-SR_OK="^shmring: ($R: corrupt ring: .*|$R: writer stopped \(no heartbeat for 1000 ms\); waiting|writer restarted \(new session\): resynchronised|reading $R .*|attached; first record: hello)$"
+SR_OK="^shmring: ($R: corrupt ring: .*|$R: writer stopped \(its heartbeat stopped\); waiting|writer restarted \(new session\): resynchronised|reading $R .*|attached; first record: hello)$"
 
 # start CASE SECS [N]: the evil writer and the two readers (N readers in all)
 start() {

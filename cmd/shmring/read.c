@@ -131,7 +131,7 @@ int run_reader(const char *path, int exit_bye)
 			check_stdout();
 			rc = ring_reader_wait(r, 250);
 			if (rc == RING_STOPPED)
-				warn_line("%s: writer stopped (no heartbeat for %u ms); waiting", path, RING_DEAD_MS);
+				warn_line("%s: writer stopped (its heartbeat stopped); waiting", path);
 			continue;
 		case RING_RESTART:
 			resyncs++;

@@ -196,15 +196,16 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 		break;
 	case XS_FRAME:
 		w->seq = m.u.frame.seq;
+		ring_writer_boundary(&w->rw);
 		break;
 	case XS_RECT:
 		if (w->windows)
 			break; /* window coordinates: the snapshot of a seamless stream holds no picture */
 		if (!w->px)
 			die(EX_DATA, "rect record at stdin offset %llu before any hello", (unsigned long long)w->in_off);
-		if (xs_check_rect(&m.u.rect, w->w, w->h, err, sizeof err) ||
-		    xs_decode(w->codec, &m.u.rect, w->px + ((size_t)m.u.rect.y * w->w + m.u.rect.x) * 4,
-			      (size_t)w->w * 4, err, sizeof err))
+		if (xs_check_rect(m.u.rect.r, w->w, w->h, err, sizeof err) ||
+		    xs_decode(w->codec, &m.u.rect, xs_pixel_at(w->px, (size_t)w->w * 4, m.u.rect.r), (size_t)w->w * 4,
+			      err, sizeof err))
 			die(EX_DATA, "rect record at stdin offset %llu: %s", (unsigned long long)w->in_off, err);
 		break;
 	}
@@ -239,7 +240,7 @@ static void snapshot(struct writer *w)
 	for (y = 0; y < w->h; y += rows, n++) {
 		uint32_t hh = w->h - y < rows ? w->h - y : rows, len = XS_RECT_LEN + w->w * 4u * hh;
 		uint8_t *d = ring_writer_reserve(&w->rw, len);
-		size_t o = xs_build_rect_hdr(d, XS_ENC_RAW, 0, y, w->w, hh, 0, w->w * 4u * hh);
+		size_t o = xs_build_rect_hdr(d, XS_ENC_RAW, (struct xs_rect){ 0, y, w->w, hh }, 0, w->w * 4u * hh);
 		ring_writer_copy(&w->rw, d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
 		ring_writer_commit(&w->rw, len);
 	}

@@ -171,25 +171,24 @@ static void mark(struct cap *c, size_t t, uint64_t now)
  * segment is compared until it is known to differ, then only copied; a
  * row whose tiles all differ already is one memcpy.
  */
-static void diff_rect(struct cap *c, const uint8_t *src, XRectangle r, int force, uint64_t now)
+static void diff_rect(struct cap *c, const uint8_t *src, struct xs_rect r, int force, uint64_t now)
 {
 	static uint8_t d[XS_MAX_DIM / TILE + 1];
-	uint32_t rx = (uint32_t)r.x, ry = (uint32_t)r.y, rw = r.width, rh = r.height;
-	size_t sstride = (size_t)rw * 4, pstride = (size_t)c->w * 4;
-	uint32_t tx0 = rx / TILE, tx1 = (rx + rw - 1) / TILE, ntx = tx1 - tx0 + 1;
-	for (uint32_t ty = ry / TILE; ty * TILE < ry + rh; ty++) {
-		uint32_t y0 = umax(ry, ty * TILE), y1 = umin(ry + rh, (ty + 1) * TILE), nd = force ? ntx : 0;
+	size_t sstride = (size_t)r.w * 4, pstride = (size_t)c->w * 4;
+	uint32_t tx0 = r.x / TILE, tx1 = (r.x + r.w - 1) / TILE, ntx = tx1 - tx0 + 1;
+	for (uint32_t ty = r.y / TILE; ty * TILE < r.y + r.h; ty++) {
+		uint32_t y0 = umax(r.y, ty * TILE), y1 = umin(r.y + r.h, (ty + 1) * TILE), nd = force ? ntx : 0;
 		memset(d, force, ntx);
 		for (uint32_t y = y0; y < y1; y++) {
-			uint8_t *p = c->prev + y * pstride + (size_t)rx * 4;
-			const uint8_t *s = src + (y - ry) * sstride;
+			uint8_t *p = c->prev + y * pstride + (size_t)r.x * 4;
+			const uint8_t *s = src + (y - r.y) * sstride;
 			if (nd == ntx) {
 				memcpy(p, s, sstride);
 				continue;
 			}
 			for (uint32_t i = 0; i < ntx; i++) {
-				uint32_t x0 = umax(rx, (tx0 + i) * TILE), x1 = umin(rx + rw, (tx0 + i + 1) * TILE);
-				size_t o = (size_t)(x0 - rx) * 4, n = (size_t)(x1 - x0) * 4;
+				uint32_t x0 = umax(r.x, (tx0 + i) * TILE), x1 = umin(r.x + r.w, (tx0 + i + 1) * TILE);
+				size_t o = (size_t)(x0 - r.x) * 4, n = (size_t)(x1 - x0) * 4;
 				if (d[i]) {
 					memcpy(p + o, s + o, n);
 				} else if (memcmp(p + o, s + o, n)) {
@@ -208,18 +207,12 @@ static void diff_rect(struct cap *c, const uint8_t *src, XRectangle r, int force
  * clipped to the screen, kept in the list or merged into the bounding box. */
 static void add_damage(struct cap *c, const XRectangle *a)
 {
-	int32_t x0 = a->x < 0 ? 0 : a->x, y0 = a->y < 0 ? 0 : a->y;
-	int32_t x1 = a->x + a->width, y1 = a->y + a->height;
-	x1 = x1 > (int32_t)c->w ? (int32_t)c->w : x1;
-	y1 = y1 > (int32_t)c->h ? (int32_t)c->h : y1;
-	if (x1 <= x0 || y1 <= y0)
+	struct xs_rect r = xs_rect_clip(a->x, a->y, a->width, a->height, c->w, c->h);
+	if (!r.w)
 		return;
-	if (!c->ndmg && !c->dmg_over)
-		c->dx0 = x0, c->dy0 = y0, c->dx1 = x1, c->dy1 = y1;
-	c->dx0 = x0 < c->dx0 ? x0 : c->dx0, c->dy0 = y0 < c->dy0 ? y0 : c->dy0;
-	c->dx1 = x1 > c->dx1 ? x1 : c->dx1, c->dy1 = y1 > c->dy1 ? y1 : c->dy1;
+	c->dmg_box = c->ndmg || c->dmg_over ? xs_rect_union(c->dmg_box, r) : r;
 	if (c->ndmg < (int)MAX_DAMAGE_RECTS)
-		c->dmg[c->ndmg++] = (XRectangle){ (short)x0, (short)y0, (unsigned short)(x1 - x0), (unsigned short)(y1 - y0) };
+		c->dmg[c->ndmg++] = r;
 	else
 		c->dmg_over = 1;
 	c->damaged = 1;
@@ -231,47 +224,45 @@ static void add_damage(struct cap *c, const XRectangle *a)
  * capture that follows, is reported again and captured next frame. Returns
  * the rects (or 1, the bounding box, past MAX_DAMAGE_RECTS).
  */
-static int fetch_damage(struct cap *c, XRectangle **out, XRectangle *bbox)
+static int fetch_damage(struct cap *c, struct xs_rect **out, struct xs_rect *bbox)
 {
 	int n = c->dmg_over ? 1 : c->ndmg;
 	XDamageSubtract(c->dpy, c->damage, None, None);
 	if (n)
-		*bbox = (XRectangle){ (short)c->dx0, (short)c->dy0, (unsigned short)(c->dx1 - c->dx0),
-				      (unsigned short)(c->dy1 - c->dy0) };
+		*bbox = c->dmg_box;
 	*out = c->dmg_over ? bbox : c->dmg;
 	c->ndmg = c->dmg_over = 0;
 	return n;
 }
 
 /* One XShmGetImage of rect r into the SHM segment at byte offset off. */
-static const uint8_t *grab(struct cap *c, XRectangle r, size_t off)
+static const uint8_t *grab(struct cap *c, struct xs_rect r, size_t off)
 {
 	XImage sub = *c->img;
-	sub.width = r.width;
-	sub.height = r.height;
-	sub.bytes_per_line = r.width * 4;
+	sub.width = (int)r.w;
+	sub.height = (int)r.h;
+	sub.bytes_per_line = (int)r.w * 4;
 	sub.data = c->img->data + off;
-	if (!XShmGetImage(c->dpy, c->root, &sub, r.x, r.y, AllPlanes))
+	if (!XShmGetImage(c->dpy, c->root, &sub, (int)r.x, (int)r.y, AllPlanes))
 		return NULL; /* the screen changed size under us: a resize event follows */
 	c->st.captures++;
 	return (const uint8_t *)sub.data;
 }
 
-/* Captures the parts of rects inside rows [y0, y1) and folds them into
- * the private copy. Returns the bytes captured. */
-static size_t capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1, int force, uint64_t now)
+/* Captures the parts of rects inside band (whole rows) and folds them
+ * into the private copy. Returns the bytes captured. */
+static size_t capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band, int force, uint64_t now)
 {
 	size_t off = 0;
 	for (int i = 0; i < n; i++) {
-		uint32_t a = umax((uint32_t)r[i].y, y0), b = umin((uint32_t)r[i].y + r[i].height, y1);
-		if (a >= b)
+		struct xs_rect p = xs_rect_intersect(r[i], band);
+		if (!p.h)
 			continue;
-		XRectangle p = { r[i].x, (short)a, r[i].width, (unsigned short)(b - a) };
 		const uint8_t *px = grab(c, p, off);
 		if (!px)
 			continue;
 		diff_rect(c, px, p, force, now);
-		off += (size_t)p.width * p.height * 4;
+		off += xs_rect_area(p) * 4;
 	}
 	return off;
 }
@@ -295,17 +286,21 @@ static void refresh_lossy(struct cap *c, uint64_t now)
 
 enum kind { K_SOLID, K_LOSSLESS, K_JPEG };
 
-static void tile_area(struct cap *c, uint32_t tx, uint32_t ty, uint32_t *x, uint32_t *y, uint32_t *w, uint32_t *h)
+static struct xs_rect tile_area(struct cap *c, uint32_t tx, uint32_t ty)
 {
-	*x = tx * TILE, *y = ty * TILE;
-	*w = umin(TILE, c->w - *x), *h = umin(TILE, c->h - *y);
+	uint32_t x = tx * TILE, y = ty * TILE;
+	return (struct xs_rect){ x, y, umin(TILE, c->w - x), umin(TILE, c->h - y) };
+}
+
+/* r's top-left pixel in the private copy (stride c->w * 4). */
+static const uint8_t *prev_at(struct cap *c, struct xs_rect r)
+{
+	return c->prev + ((size_t)r.y * c->w + r.x) * 4;
 }
 
 static enum kind classify(struct cap *c, uint32_t tx, uint32_t ty, uint32_t *color)
 {
-	uint32_t x, y, w, h;
-	tile_area(c, tx, ty, &x, &y, &w, &h);
-	if (xs_is_solid(c->prev + ((size_t)y * c->w + x) * 4, (size_t)c->w * 4, w, h, color))
+	if (xs_is_solid(prev_at(c, tile_area(c, tx, ty)), (size_t)c->w * 4, tile_area(c, tx, ty), color))
 		return K_SOLID;
 	if (c->enc == XS_ENC_JPEG)
 		return K_JPEG;
@@ -315,62 +310,61 @@ static enum kind classify(struct cap *c, uint32_t tx, uint32_t ty, uint32_t *col
 	return K_LOSSLESS;
 }
 
-static void put_rect(struct cap *c, uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t param,
-		     const uint8_t *payload, size_t len)
+static void put_rect(struct cap *c, uint32_t enc, struct xs_rect r, uint32_t param, const uint8_t *payload, size_t len)
 {
 	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + len);
-	xs_build_rect_hdr(p, enc, x, y, w, h, param, (uint32_t)len);
+	xs_build_rect_hdr(p, enc, r, param, (uint32_t)len);
 	if (len && payload != p + XS_HDR_LEN + XS_RECT_LEN)
 		memcpy(p + XS_HDR_LEN + XS_RECT_LEN, payload, len);
 	c->out.len += XS_HDR_LEN + XS_RECT_LEN + len;
 	c->st.nrec[enc]++;
 	c->st.bytes[enc] += XS_HDR_LEN + XS_RECT_LEN + len;
-	DBG(D_ENC, "rect %s %ux%u+%u+%u %zu bytes", xs_enc_name(enc), w, h, x, y, len);
+	DBG(D_ENC, "rect %s %ux%u+%u+%u %zu bytes", xs_enc_name(enc), r.w, r.h, r.x, r.y, len);
 }
 
 /* A raw rect: its header in the buffer, its rows referenced in the private
  * copy (one segment when the run spans the screen's width). */
-static void put_raw(struct cap *c, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
+static void put_raw(struct cap *c, struct xs_rect r)
 {
-	size_t row = (size_t)w * 4, len = row * h;
+	size_t row = (size_t)r.w * 4, len = row * r.h;
 	if (len + XS_RECT_LEN > REC_BODY_MAX)
-		die(EX_SOFT, "raw rect %ux%u is %zu bytes, over the record limit", w, h, len);
+		die(EX_SOFT, "raw rect %ux%u is %zu bytes, over the record limit", r.w, r.h, len);
 	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN);
-	xs_build_rect_hdr(p, XS_ENC_RAW, x, y, w, h, 0, (uint32_t)len);
+	xs_build_rect_hdr(p, XS_ENC_RAW, r, 0, (uint32_t)len);
 	c->out.len += XS_HDR_LEN + XS_RECT_LEN;
-	for (uint32_t i = 0; i < h; i++)
-		out_ext(&c->out, c->prev + ((size_t)(y + i) * c->w + x) * 4, row);
+	for (uint32_t i = 0; i < r.h; i++)
+		out_ext(&c->out, prev_at(c, r) + (size_t)i * c->w * 4, row);
 	c->st.nrec[XS_ENC_RAW]++;
 	c->st.bytes[XS_ENC_RAW] += XS_HDR_LEN + XS_RECT_LEN + len;
-	DBG(D_ENC, "rect raw %ux%u+%u+%u %zu bytes", w, h, x, y, len);
+	DBG(D_ENC, "rect raw %ux%u+%u+%u %zu bytes", r.w, r.h, r.x, r.y, len);
 }
 
 /* Encodes one run of pixels from the private copy into the output. */
-static void emit_run(struct cap *c, enum kind k, uint32_t color, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
+static void emit_run(struct cap *c, enum kind k, uint32_t color, struct xs_rect r)
 {
-	const uint8_t *src = c->prev + ((size_t)y * c->w + x) * 4;
-	size_t stride = (size_t)c->w * 4, raw = (size_t)w * h * 4;
+	size_t stride = (size_t)c->w * 4, raw = xs_rect_area(r) * 4;
 	uint32_t enc = k == K_JPEG ? XS_ENC_JPEG : c->enc == ENC_AUTO ? XS_ENC_LZ4 : (uint32_t)c->enc;
 	if (k == K_SOLID) {
-		put_rect(c, XS_ENC_SOLID, x, y, w, h, color, NULL, 0);
+		put_rect(c, XS_ENC_SOLID, r, color, NULL, 0);
 		return;
 	}
 	if (enc == XS_ENC_RAW) {
-		put_raw(c, x, y, w, h);
+		put_raw(c, r);
 		return;
 	}
-	size_t bound = xs_encode_bound(enc, w, h);
+	size_t bound = xs_encode_bound(enc, r);
 	uint8_t *p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + bound) + XS_HDR_LEN + XS_RECT_LEN;
-	size_t len = xs_encode(c->codec, enc, src, stride, w, h, c->quality, p);
+	size_t len = xs_encode(c->codec, enc, prev_at(c, r), stride, r, c->quality, p);
 	if (!len)
-		die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), w, h);
+		die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), r.w, r.h);
 	if (c->enc == ENC_AUTO && enc == XS_ENC_LZ4 && len >= raw - raw / 8) { /* lz4 does not pay here */
-		put_raw(c, x, y, w, h);
+		put_raw(c, r);
 		return;
 	}
 	if (len + XS_RECT_LEN > REC_BODY_MAX)
-		die(EX_SOFT, "%s rect %ux%u encoded to %zu bytes, over the record limit", xs_enc_name(enc), w, h, len);
-	put_rect(c, enc, x, y, w, h, 0, p, len);
+		die(EX_SOFT, "%s rect %ux%u encoded to %zu bytes, over the record limit", xs_enc_name(enc), r.w, r.h,
+		    len);
+	put_rect(c, enc, r, 0, p, len);
 }
 
 /* Sends changed tiles of tile rows [ty0, ty1) as runs along each tile
@@ -390,10 +384,7 @@ static uint32_t emit_tiles(struct cap *c, uint32_t ty0, uint32_t ty1)
 			while (tx1 < c->tw && row[tx1] && (tx1 - tx + 1) * TILE <= RUN_MAX_W &&
 			       classify(c, tx1, ty, &col2) == k && (k != K_SOLID || col2 == col))
 				tx1++;
-			uint32_t x, y, w, h, x2, y2, w2, h2;
-			tile_area(c, tx, ty, &x, &y, &w, &h);
-			tile_area(c, tx1 - 1, ty, &x2, &y2, &w2, &h2);
-			emit_run(c, k, col, x, y, x2 + w2 - x, h);
+			emit_run(c, k, col, xs_rect_union(tile_area(c, tx, ty), tile_area(c, tx1 - 1, ty)));
 			for (uint32_t i = tx; i < tx1; i++) {
 				size_t t = (size_t)ty * c->tw + i;
 				int was = c->lossy[t];
@@ -429,12 +420,12 @@ int cap_frame(struct cap *c)
 		return win_frame(c);
 	uint64_t t = now_ns(), m0 = mono_ns(), tcap = 0, tenc = 0;
 	int force = c->full, n = 0;
-	XRectangle bbox, *list = &bbox;
+	struct xs_rect bbox, *list = &bbox;
 	size_t area = 0;
 	if (c->full) {
 		XDamageSubtract(c->dpy, c->damage, None, None);
 		c->ndmg = c->dmg_over = 0;
-		bbox = (XRectangle){ 0, 0, (unsigned short)c->w, (unsigned short)c->h };
+		bbox = (struct xs_rect){ 0, 0, c->w, c->h };
 		n = 1;
 		c->st.full++;
 	} else if (c->damaged) {
@@ -443,25 +434,26 @@ int cap_frame(struct cap *c)
 	c->damaged = 0;
 	c->full = 0;
 	for (int i = 0; i < n; i++)
-		area += (size_t)list[i].width * list[i].height * 4;
+		area += xs_rect_area(list[i]) * 4;
 	uint64_t start = c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3];
 	uint32_t nrects = 0, nbands = 0;
 	if (n) {
-		uint32_t y = (uint32_t)bbox.y, end = (uint32_t)bbox.y + bbox.height;
+		uint32_t y = bbox.y, end = bbox.y + bbox.h;
 		uint32_t step = area >= BAND_MIN_BYTES && !c->ring_seg ? BAND_ROWS : XS_MAX_DIM;
 		/* direct into the ring: all captures are requested at once, and
 		 * records are published as their replies come */
-		int grabbed = step < bbox.height || (c->ring_seg && area >= BAND_MIN_BYTES);
+		int grabbed = step < bbox.h || (c->ring_seg && area >= BAND_MIN_BYTES);
 		if (grabbed)
 			XGrabServer(c->dpy); /* the bands show one moment, as one capture would */
 		while (y < end) {
 			uint32_t y1 = umin(end, (y / step + 1) * step);
+			struct xs_rect band = { 0, y, c->w, y1 - y };
 			uint64_t a = mono_ns(), b, d;
 			if (c->ring_seg) { /* straight into the ring, nothing compared */
-				nrects += ringout_capture(c, list, n, y, y1);
+				nrects += ringout_capture(c, list, n, band);
 				b = d = mono_ns();
 			} else {
-				capture(c, list, n, y, y1, force, m0);
+				capture(c, list, n, band, force, m0);
 				b = mono_ns();
 				nrects += emit_tiles(c, y / TILE, (y1 + TILE - 1) / TILE);
 				d = mono_ns();

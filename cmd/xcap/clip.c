@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *sel_name(uint32_t s) { return s == XS_SEL_PRIMARY ? "PRIMARY" : "CLIPBOARD"; }
-
 static void on_owner(void *u, int sel, unsigned formats)
 {
 	struct cap *c = u;
@@ -29,7 +27,7 @@ static void on_owner(void *u, int sel, unsigned formats)
 	k->serial[sel]++;
 	if (!k->on)
 		return;
-	DBG(D_INPUT, "clipboard: a guest client owns %s (formats 0x%x): offered", sel_name((uint32_t)sel), formats);
+	DBG(D_INPUT, "clipboard: a guest client owns %s (formats 0x%x): offered", xs_sel_name((uint32_t)sel), formats);
 	out_record(c, rec, xs_build_clip_offer(rec, XS_CLIP_OFFER, (uint32_t)sel, k->serial[sel], formats));
 }
 
@@ -46,7 +44,7 @@ static void on_want(void *u, int sel, int fmt)
 	xs_clip_in_start(&k->in[sel], (uint32_t)sel, k->host_serial[sel], (uint32_t)fmt, XS_CLIP_CAP_MAX);
 	out_record(c, rec, xs_build_clip_req(rec, XS_CLIP_REQ, (uint32_t)sel, k->host_serial[sel], (uint32_t)fmt,
 					     XS_CLIP_CAP_MAX));
-	DBG(D_INPUT, "clipboard: a guest client pastes %s: asked the host", sel_name((uint32_t)sel));
+	DBG(D_INPUT, "clipboard: a guest client pastes %s: asked the host", xs_sel_name((uint32_t)sel));
 }
 
 /* The guest owner's content for the host's request: sent in pieces. */
@@ -117,7 +115,7 @@ void clip_control(struct cap *c, const struct xs_msg *m)
 		}
 		k->host_serial[o->sel] = o->serial;
 		xsel_own(k->x, (int)o->sel, o->formats);
-		DBG(D_INPUT, "clipboard: the host offers %s (formats 0x%x)", sel_name(o->sel), o->formats);
+		DBG(D_INPUT, "clipboard: the host offers %s (formats 0x%x)", xs_sel_name(o->sel), o->formats);
 		break;
 	}
 	case XS_C_CLIP_REQ: {
@@ -134,16 +132,11 @@ void clip_control(struct cap *c, const struct xs_msg *m)
 	}
 	case XS_C_CLIP_DATA: {
 		const struct xs_clip_data *d = &m->u.cdata;
-		struct xs_clip_in *t = &k->in[d->sel];
-		int r = xs_clip_in_data(t, d, err, sizeof err);
+		int r = xsel_supply_piece(k->x, &k->in[d->sel], d, err, sizeof err);
 		if (r == XS_CLIP_IGNORED)
 			DBG(D_INPUT, "clipboard: %s", err);
-		else if (r == XS_CLIP_DONE)
-			xsel_supply(k->x, (int)d->sel, (int)d->format, XS_CLIP_OK, t->buf, t->len), xs_clip_in_free(t);
-		else if (r == XS_CLIP_FAIL) {
+		else if (r == XS_CLIP_FAIL)
 			VERB("clipboard from the host: %s", err);
-			xsel_supply(k->x, (int)d->sel, (int)d->format, XS_CLIP_NONE, NULL, 0);
-		}
 		break;
 	}
 	}

@@ -114,6 +114,8 @@ int ringout_flush(struct cap *c)
 		i = i0, d = d0;
 		gather(c, &i, &d, p, XS_HDR_LEN + (size_t)h.len);
 		ring_writer_commit(c->ring, h.len);
+		if (h.type == XS_FRAME)
+			ring_writer_boundary(c->ring);
 		c->st.out_bytes += XS_HDR_LEN + h.len;
 	}
 	o->len = o->mark = o->nseg = o->cur = o->done = 0;
@@ -140,11 +142,11 @@ static void settle(struct cap *c, struct inflight *f, int *n)
 }
 
 /*
- * The damaged rects (inside rows [y0, y1) of the frame's bands) captured
+ * The damaged rects (inside the frame's band, whole rows) captured
  * straight into raw rect records in the ring. Rows per record are chosen so
  * that a body stays within REC_BODY_MAX. Returns the rects written.
  */
-uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1)
+uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band)
 {
 	static struct inflight f[MAX_INFLIGHT];
 	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
@@ -152,19 +154,19 @@ uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0,
 	int nf = 0;
 	uint32_t nrects = 0;
 	for (int i = 0; i < n; i++) {
-		uint32_t a = (uint32_t)r[i].y > y0 ? (uint32_t)r[i].y : y0;
-		uint32_t b = (uint32_t)r[i].y + r[i].height < y1 ? (uint32_t)r[i].y + r[i].height : y1;
-		uint32_t rw = r[i].width, rows = REC_BODY_MAX / (rw * 4u);
-		for (uint32_t y = a; y < b; y += rows) {
-			uint32_t hh = b - y < rows ? b - y : rows, len = XS_RECT_LEN + rw * 4u * hh;
+		struct xs_rect in = xs_rect_intersect(r[i], band);
+		uint32_t rows = in.w ? REC_BODY_MAX / (in.w * 4u) : 0;
+		for (uint32_t y = in.y; y < in.y + in.h; y += rows) {
+			struct xs_rect p = { in.x, y, in.w, in.y + in.h - y < rows ? in.y + in.h - y : rows };
+			uint32_t len = XS_RECT_LEN + p.w * 4u * p.h;
 			if (nf == MAX_INFLIGHT || !ring_writer_fits(w, len))
 				settle(c, f, &nf); /* never wait for room with unpublished records */
-			uint8_t *p = ring_writer_reserve(w, len), hb[XS_HDR_LEN + XS_RECT_LEN];
-			xs_build_rect_hdr(hb, XS_ENC_RAW, (uint32_t)r[i].x, y, rw, hh, 0, rw * 4u * hh);
-			ring_writer_copy(w, p, hb, sizeof hb);
-			f[nf].ck = xcb_shm_get_image_unchecked(xc, c->root, r[i].x, (int16_t)y, (uint16_t)rw,
-							       (uint16_t)hh, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, c->ring_seg,
-							       (uint32_t)(p + sizeof hb - w->map.base));
+			uint8_t *rec = ring_writer_reserve(w, len), hb[XS_HDR_LEN + XS_RECT_LEN];
+			xs_build_rect_hdr(hb, XS_ENC_RAW, p, 0, p.w * 4u * p.h);
+			ring_writer_copy(w, rec, hb, sizeof hb);
+			f[nf].ck = xcb_shm_get_image_unchecked(xc, c->root, (int16_t)p.x, (int16_t)p.y, (uint16_t)p.w,
+							       (uint16_t)p.h, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, c->ring_seg,
+							       (uint32_t)(rec + sizeof hb - w->map.base));
 			/* the next record's place, without publishing this one yet */
 			ring_writer_advance(w, len);
 			f[nf++].end = w->prod;

@@ -309,39 +309,39 @@ static void send_stack(struct cap *c)
 }
 
 /* One band of a window's pixmap, read and encoded into the output. */
-static int band(struct cap *c, struct win *w, uint32_t x, uint32_t y, uint32_t bw, uint32_t bh)
+static int band(struct cap *c, struct win *w, struct xs_rect r)
 {
 	struct wins *s = c->wins;
 	XImage sub = *s->img;
-	sub.width = (int)bw, sub.height = (int)bh, sub.bytes_per_line = (int)bw * 4;
+	sub.width = (int)r.w, sub.height = (int)r.h, sub.bytes_per_line = (int)r.w * 4;
 	sub.depth = (int)w->depth;
 	uint64_t t0 = mono_ns();
-	if (!XShmGetImage(c->dpy, w->pix, &sub, (int)(x + w->bw), (int)(y + w->bw), AllPlanes))
+	if (!XShmGetImage(c->dpy, w->pix, &sub, (int)(r.x + w->bw), (int)(r.y + w->bw), AllPlanes))
 		return 0; /* resized or gone under us: its events follow */
 	uint64_t t1 = mono_ns();
 	c->st.captures++;
 	const uint8_t *px = (const uint8_t *)sub.data;
-	size_t stride = (size_t)bw * 4, raw = stride * bh;
+	size_t stride = (size_t)r.w * 4, raw = stride * r.h;
 	uint32_t col, enc = c->enc == ENC_AUTO ? XS_ENC_LZ4 : (uint32_t)c->enc;
 	uint8_t *p;
-	if (c->enc == ENC_AUTO && xs_is_solid(px, stride, bw, bh, &col)) {
+	if (c->enc == ENC_AUTO && xs_is_solid(px, stride, r, &col)) {
 		p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN);
-		c->out.len += xs_build_rect_hdr(p, XS_ENC_SOLID, x, y, bw, bh, col, 0);
+		c->out.len += xs_build_rect_hdr(p, XS_ENC_SOLID, r, col, 0);
 		enc = XS_ENC_SOLID, raw = 0;
 	} else {
 		size_t len = raw;
 		if (enc != XS_ENC_RAW) {
-			p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + xs_encode_bound(enc, bw, bh));
-			len = xs_encode(c->codec, enc, px, stride, bw, bh, c->quality, p + XS_HDR_LEN + XS_RECT_LEN);
+			p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + xs_encode_bound(enc, r));
+			len = xs_encode(c->codec, enc, px, stride, r, c->quality, p + XS_HDR_LEN + XS_RECT_LEN);
 			if (!len)
-				die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), bw, bh);
+				die(EX_SOFT, "%s encoder failed on %ux%u", xs_enc_name(enc), r.w, r.h);
 			if (c->enc == ENC_AUTO && len >= raw - raw / 8)
 				enc = XS_ENC_RAW, len = raw; /* lz4 does not pay here */
 		}
 		p = out_reserve(&c->out, XS_HDR_LEN + XS_RECT_LEN + len);
 		if (enc == XS_ENC_RAW)
 			memcpy(p + XS_HDR_LEN + XS_RECT_LEN, px, raw);
-		xs_build_rect_hdr(p, enc, x, y, bw, bh, 0, (uint32_t)len);
+		xs_build_rect_hdr(p, enc, r, 0, (uint32_t)len);
 		c->out.len += XS_HDR_LEN + XS_RECT_LEN + len;
 		raw = len;
 	}
@@ -353,47 +353,45 @@ static int band(struct cap *c, struct win *w, uint32_t x, uint32_t y, uint32_t b
 }
 
 /* A rect of the window in bands of at most a record's body. */
-static uint32_t rect_out(struct cap *c, struct win *w, XRectangle r)
+static uint32_t rect_out(struct cap *c, struct win *w, struct xs_rect r)
 {
-	uint32_t n = 0, rows = (BAND_BYTES - XS_RECT_LEN) / ((uint32_t)r.width * 4);
-	for (uint32_t y = (uint32_t)r.y; y < (uint32_t)r.y + r.height; y += rows) {
-		uint32_t h = (uint32_t)r.y + r.height - y < rows ? (uint32_t)r.y + r.height - y : rows;
-		n += (uint32_t)band(c, w, (uint32_t)r.x, y, r.width, h);
-	}
+	uint32_t n = 0, rows = (BAND_BYTES - XS_RECT_LEN) / (r.w * 4);
+	for (uint32_t y = r.y; y < r.y + r.h; y += rows)
+		n += (uint32_t)band(c, w, (struct xs_rect){ r.x, y, r.w, r.y + r.h - y < rows ? r.y + r.h - y : rows });
 	return n;
 }
 
-/* What changed in one window since its last frame, clipped to it. */
+/* What changed in one window since its last frame, clipped to it: the
+ * rects, or their bounding box past WIN_DAMAGE_RECTS. */
 static uint32_t pixels(struct cap *c, struct win *w)
 {
-	XRectangle all = { 0, 0, (unsigned short)w->w, (unsigned short)w->h }, *r = NULL, bbox;
+	struct xs_rect list[WIN_DAMAGE_RECTS], bbox = { 0, 0, 0, 0 };
+	XRectangle *r = NULL;
 	int n = 0, k = 0;
 	uint32_t nr = 0;
 	if (w->full) {
 		XDamageSubtract(c->dpy, w->dmg, None, None);
+		bbox = (struct xs_rect){ 0, 0, w->w, w->h };
 	} else {
 		XDamageSubtract(c->dpy, w->dmg, None, c->wins->region);
 		r = XFixesFetchRegion(c->dpy, c->wins->region, &n);
 	}
-	int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = 0, y1 = 0;
-	for (int i = 0; i < n; i++) { /* clip to the window */
-		int32_t a = r[i].x < 0 ? 0 : r[i].x, b = r[i].y < 0 ? 0 : r[i].y;
-		int32_t e = r[i].x + r[i].width, f = r[i].y + r[i].height;
-		e = e > (int32_t)w->w ? (int32_t)w->w : e, f = f > (int32_t)w->h ? (int32_t)w->h : f;
-		if (e <= a || f <= b)
+	for (int i = 0; i < n; i++) {
+		struct xs_rect a = xs_rect_clip(r[i].x, r[i].y, r[i].width, r[i].height, w->w, w->h);
+		if (!a.w)
 			continue;
-		r[k++] = (XRectangle){ (short)a, (short)b, (unsigned short)(e - a), (unsigned short)(f - b) };
-		x0 = a < x0 ? a : x0, y0 = b < y0 ? b : y0, x1 = e > x1 ? e : x1, y1 = f > y1 ? f : y1;
+		if (k < WIN_DAMAGE_RECTS)
+			list[k] = a;
+		k++;
+		bbox = xs_rect_union(bbox, a);
 	}
-	bbox = (XRectangle){ (short)x0, (short)y0, (unsigned short)(x1 - x0), (unsigned short)(y1 - y0) };
-	XRectangle *list = w->full ? &all : k > WIN_DAMAGE_RECTS ? &bbox : r;
-	int cnt = w->full ? 1 : k > WIN_DAMAGE_RECTS ? 1 : k;
+	int cnt = w->full || k > WIN_DAMAGE_RECTS ? 1 : k;
 	if (cnt) {
 		uint8_t rec[XS_BUILD_MAX];
 		out_record(c, rec, xs_build_winid(rec, XS_WIN_RECTS, (uint32_t)w->id));
 	}
 	for (int i = 0; i < cnt; i++)
-		nr += rect_out(c, w, list[i]);
+		nr += rect_out(c, w, cnt == k ? list[i] : bbox);
 	if (r)
 		XFree(r);
 	w->full = w->damaged = 0;

@@ -98,9 +98,9 @@ struct cap {
 	/* damage as the server reported it (XDamageReportDeltaRectangles):
 	 * the rects added since the last frame, or their bounding box past
 	 * MAX_DAMAGE_RECTS; no round trip is needed to learn what changed */
-	XRectangle dmg[MAX_DAMAGE_RECTS];
+	struct xs_rect dmg[MAX_DAMAGE_RECTS];
 	int ndmg, dmg_over;
-	int32_t dx0, dy0, dx1, dy1;
+	struct xs_rect dmg_box; /* their bounding box */
 	XShmSegmentInfo shm;
 	XImage *img;       /* whole-screen SHM image; captures are packed into it */
 	uint32_t w, h;     /* screen size */
@@ -160,7 +160,7 @@ int out_copy_free(struct cap *c);
 void ringout_open(struct cap *c);
 void ringout_setup(struct cap *c);
 int ringout_flush(struct cap *c);
-uint32_t ringout_capture(struct cap *c, const XRectangle *r, int n, uint32_t y0, uint32_t y1);
+uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band);
 
 /* clip.c */
 void clip_init(struct cap *c);

@@ -24,8 +24,6 @@
 
 #define QROOM (256u << 10) /* clipboard pieces go out while the control queue holds less */
 
-static const char *sel_name(uint32_t s) { return s == XS_SEL_PRIMARY ? "PRIMARY" : "CLIPBOARD"; }
-
 static void offer(struct xpaint *x, int sel)
 {
 	struct hclip *h = &x->clip;
@@ -35,7 +33,7 @@ static void offer(struct xpaint *x, int sel)
 	h->offered[sel] = h->serial[sel];
 	ctl_record(&x->k, rec, xs_build_clip_offer(rec, XS_C_CLIP_OFFER, (uint32_t)sel, h->serial[sel],
 						   h->host_formats[sel]));
-	DBG(D_INPUT, "clipboard: host %s offered to the guest (formats 0x%x)", sel_name((uint32_t)sel),
+	DBG(D_INPUT, "clipboard: host %s offered to the guest (formats 0x%x)", xs_sel_name((uint32_t)sel),
 	    h->host_formats[sel]);
 }
 
@@ -63,7 +61,7 @@ static void on_want(void *u, int sel, int fmt)
 	xs_clip_in_start(&h->in[sel], (uint32_t)sel, h->guest_serial[sel], (uint32_t)fmt, h->cap);
 	ctl_record(&x->k, rec, xs_build_clip_req(rec, XS_C_CLIP_REQ, (uint32_t)sel, h->guest_serial[sel], (uint32_t)fmt,
 						 (uint32_t)h->cap));
-	DBG(D_INPUT, "clipboard: a host client pastes the guest's %s", sel_name((uint32_t)sel));
+	DBG(D_INPUT, "clipboard: a host client pastes the guest's %s", xs_sel_name((uint32_t)sel));
 }
 
 /* The host owner's content for the guest's request. */
@@ -78,7 +76,7 @@ static void on_got(void *u, int sel, int fmt, int status, uint8_t *data, size_t 
 	h->asked[sel] = 0;
 	if (status == XS_CLIP_OVER)
 		warn_line("clipboard: host %s to the guest: at least %zu bytes, over the %zu-byte cap (-L); not sent",
-		       sel_name((uint32_t)sel), len, h->cap);
+		       xs_sel_name((uint32_t)sel), len, h->cap);
 	xs_clip_out_start(&h->out[sel], XS_C_CLIP_DATA, (uint32_t)sel, h->asked_serial[sel], (uint32_t)fmt,
 			  (uint32_t)status, data, len);
 }
@@ -161,7 +159,7 @@ static void guest_offer(struct xpaint *x, const struct xs_clip_offer *o)
 	if (!(h->mode & CLIP_OUT) || !o->formats) {
 		xsel_disown(h->x, s);
 		if (o->formats)
-			VERB("clipboard: the guest offers its %s: not taken (-C %s)%s", sel_name(o->sel),
+			VERB("clipboard: the guest offers its %s: not taken (-C %s)%s", xs_sel_name(o->sel),
 			     h->mode & CLIP_IN ? "in" : "none",
 			     s == XS_SEL_CLIPBOARD && (h->mode & CLIP_IN) ? "; Ctrl+Shift+C takes it" : "");
 		return;
@@ -178,7 +176,7 @@ static void guest_request(struct xpaint *x, const struct xs_clip_req *q)
 		       : !h->focus ? "the window does not have the focus"
 		       : q->serial != h->offered[s] || !h->host_formats[s] ? "not the current offer" : NULL;
 	if (no) {
-		VERB("clipboard: the guest asked for the host's %s: refused (%s)", sel_name(q->sel), no);
+		VERB("clipboard: the guest asked for the host's %s: refused (%s)", xs_sel_name(q->sel), no);
 		xs_clip_out_start(&h->out[s], XS_C_CLIP_DATA, q->sel, q->serial, q->format, XS_CLIP_NONE, NULL, 0);
 		return;
 	}
@@ -190,21 +188,14 @@ static void guest_request(struct xpaint *x, const struct xs_clip_req *q)
 static void guest_data(struct xpaint *x, const struct xs_clip_data *d)
 {
 	struct hclip *h = &x->clip;
-	struct xs_clip_in *t = &h->in[d->sel];
 	char err[256];
-	int r = xs_clip_in_data(t, d, err, sizeof err);
-	if (r == XS_CLIP_IGNORED) {
+	int r = xsel_supply_piece(h->x, &h->in[d->sel], d, err, sizeof err);
+	if (r == XS_CLIP_IGNORED)
 		DBG(D_INPUT, "clipboard: %s", err);
-	} else if (r == XS_CLIP_DONE) {
-		xsel_supply(h->x, (int)d->sel, (int)d->format, XS_CLIP_OK, t->buf, t->len);
-		xs_clip_in_free(t);
-	} else if (r == XS_CLIP_FAIL) {
-		if (d->status == XS_CLIP_NONE)
-			VERB("clipboard from the guest: %s", err);
-		else
-			warn_line("clipboard from the guest: %s; not pasted", err);
-		xsel_supply(h->x, (int)d->sel, (int)d->format, XS_CLIP_NONE, NULL, 0);
-	}
+	else if (r == XS_CLIP_FAIL && d->status == XS_CLIP_NONE)
+		VERB("clipboard from the guest: %s", err);
+	else if (r == XS_CLIP_FAIL)
+		warn_line("clipboard from the guest: %s; not pasted", err);
 }
 
 /* A clipboard record of the frame stream, parsed and checked. */

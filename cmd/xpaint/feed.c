@@ -46,9 +46,10 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	view_title(&x->v, NULL, 0); /* a new source: the name alone until it names a window */
 }
 
-static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect *r, uint64_t payload_off)
+static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect_msg *rm, uint64_t payload_off)
 {
 	struct view *v = &x->v;
+	struct xs_rect r = rm->r;
 	char e[200];
 	if (!sm_on(x) && xs_check_rect(r, v->sw, v->sh, e, sizeof e))
 		return bad(x, h, off, e);
@@ -58,24 +59,23 @@ static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect 
 	}
 	if (!v->nops)
 		x->t_arrive = x->t_fill;
-	struct op o = { r->x, r->y, r->w, r->h, 0, 0, NULL };
-	if (payload_off != UINT64_MAX && r->enc != XS_ENC_RAW)
+	struct op o = { r, 0, 0, NULL };
+	if (payload_off != UINT64_MAX && rm->enc != XS_ENC_RAW)
 		return bad(x, h, off, "encoding changed in the ring while it was read");
 	if (sm_on(x))
-		return sm_rect(x, h, off, r);
-	if (payload_off != UINT64_MAX && v->ring_attached && payload_off + r->len <= UINT32_MAX) {
+		return sm_rect(x, h, off, rm);
+	if (payload_off != UINT64_MAX && v->ring_attached && payload_off + rm->len <= UINT32_MAX) {
 		o.ring = 1; /* zero copy: the server reads the ring */
 		o.off = payload_off;
-		o.src = r->data;
+		o.src = rm->data;
 	} else {
 		size_t stride = (size_t)v->sw * 4;
-		uint8_t *dst = view_stage(v) + (size_t)r->y * stride + (size_t)r->x * 4;
-		if (xs_decode(x->codec, r, dst, stride, e, sizeof e))
+		if (xs_decode(x->codec, rm, xs_pixel_at(view_stage(v), stride, r), stride, e, sizeof e))
 			return bad(x, h, off, e);
 	}
 	view_add(v, &o);
 	x->st.rects++;
-	DBG(D_STREAM, "rect %s %ux%u+%u+%u %u bytes%s", xs_enc_name(r->enc), r->w, r->h, r->x, r->y, r->len,
+	DBG(D_STREAM, "rect %s %ux%u+%u+%u %u bytes%s", xs_enc_name(rm->enc), r.w, r.h, r.x, r.y, rm->len,
 	    o.ring ? " (from the ring)" : "");
 	return 0;
 }
@@ -86,7 +86,7 @@ static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, struct xs_rect 
  * checked here as any rect before a byte of payload is read. Returns the
  * staging address of its first pixel, or NULL (x->err).
  */
-uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r)
+uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect_msg *rm)
 {
 	struct xs_msg m;
 	char e[200];
@@ -98,9 +98,9 @@ uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, 
 		return bad(x, h, off, "not a raw rect"), NULL;
 	if (xs_parse(h, body, &m, e, sizeof e)) /* reads the rect header only */
 		return bad(x, h, off, e), NULL;
-	*r = m.u.rect;
-	r->data = NULL; /* the payload is not in the buffer */
-	if (xs_check_rect(r, v->sw, v->sh, e, sizeof e))
+	*rm = m.u.rect;
+	rm->data = NULL; /* the payload is not in the buffer */
+	if (xs_check_rect(rm->r, v->sw, v->sh, e, sizeof e))
 		return bad(x, h, off, e), NULL;
 	if (++x->nrects > XS_MAX_RECTS) {
 		snprintf(e, sizeof e, "more than %u rects in one frame", XS_MAX_RECTS);
@@ -108,16 +108,16 @@ uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, 
 	}
 	if (!v->nops)
 		x->t_arrive = x->t_fill;
-	return view_stage(v) + ((size_t)r->y * v->sw + r->x) * 4;
+	return xs_pixel_at(view_stage(v), (size_t)v->sw * 4, rm->r);
 }
 
 /* Its payload is in place: the rect joins the open frame. */
-void feed_raw_end(struct xpaint *x, const struct xs_rect *r)
+void feed_raw_end(struct xpaint *x, const struct xs_rect_msg *rm)
 {
-	struct op o = { r->x, r->y, r->w, r->h, 0, 0, NULL };
+	struct op o = { rm->r, 0, 0, NULL };
 	view_add(&x->v, &o);
 	x->st.rects++;
-	DBG(D_STREAM, "rect raw %ux%u+%u+%u %u bytes (read in place)", r->w, r->h, r->x, r->y, r->len);
+	DBG(D_STREAM, "rect raw %ux%u+%u+%u %u bytes (read in place)", rm->r.w, rm->r.h, rm->r.x, rm->r.y, rm->len);
 }
 
 static void sample(uint64_t *a, unsigned *n, uint64_t v)

@@ -205,7 +205,8 @@ static void x_events(struct loop *l)
 			continue;
 		switch (e.type) {
 		case Expose:
-			view_expose(v, e.xexpose.x, e.xexpose.y, e.xexpose.width, e.xexpose.height, e.xexpose.count == 0);
+			view_expose(v, (struct xs_rect){ (uint32_t)e.xexpose.x, (uint32_t)e.xexpose.y, (uint32_t)e.xexpose.width,
+					       (uint32_t)e.xexpose.height }, e.xexpose.count == 0);
 			break;
 		case ConfigureNotify:
 			if (e.xconfigure.width != (int)v->ww || e.xconfigure.height != (int)v->wh)
@@ -364,8 +365,11 @@ static void wait_events(struct loop *l)
 		ts = (struct timespec){ 0, 0 }, tp = &ts;
 	if (ppoll(p, 5, tp, NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
-	if (x->v.backfill && mono_ns() >= x->v.backfill_at)
+	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
+		if (ring) /* the last frame's ring space: a writer may be waiting for it */
+			ringin_release(x);
+	}
 	if (p[1].revents)
 		signals(l);
 	if (p[2].revents & POLLOUT)

@@ -21,7 +21,7 @@
 static ssize_t direct_io(struct xpaint *x, struct pipein *p, const uint8_t *src, size_t n)
 {
 	struct direct *d = &p->dr;
-	size_t row = (size_t)d->r.w * 4, stride = (size_t)x->v.sw * 4;
+	size_t row = (size_t)d->rm.r.w * 4, stride = (size_t)x->v.sw * 4;
 	struct iovec iov[IOV_N];
 	int k = 0;
 	for (size_t at = d->got, left = n; left && k < IOV_N; k++) {
@@ -69,7 +69,7 @@ static int direct_start(struct xpaint *x, struct pipein *p)
 	d->h = h;
 	d->off = rd->off;
 	d->got = 0;
-	if (!(d->dst = feed_raw_begin(x, h, body, rd->off, &d->r)))
+	if (!(d->dst = feed_raw_begin(x, h, body, rd->off, &d->rm)))
 		return -1;
 	direct_io(x, p, body + XS_RECT_LEN, have - XS_HDR_LEN - XS_RECT_LEN);
 	rd->start = rd->end = 0; /* all of the buffer was this record */
@@ -82,7 +82,7 @@ static int direct_start(struct xpaint *x, struct pipein *p)
 static int direct_step(struct xpaint *x, struct pipein *p, int *st)
 {
 	struct direct *d = &p->dr;
-	ssize_t n = direct_io(x, p, NULL, d->r.len - d->got);
+	ssize_t n = direct_io(x, p, NULL, d->rm.len - d->got);
 	x->t_fill = mono_ns();
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -97,8 +97,8 @@ static int direct_step(struct xpaint *x, struct pipein *p, int *st)
 			 (unsigned long long)d->off, XS_RECT_LEN + d->got, d->h.len);
 		return *st = EX_DATA, 1;
 	}
-	if (d->got == d->r.len)
-		d->on = 0, feed_raw_end(x, &d->r);
+	if (d->got == d->rm.len)
+		d->on = 0, feed_raw_end(x, &d->rm);
 	return 0;
 }
 
@@ -124,8 +124,8 @@ static int pipe_once(struct xpaint *x, struct pipein *p, int *st)
 		if (k < 0)
 			return *st = EX_DATA, 1;
 		if (k > 0) {
-			if (p->dr.got == p->dr.r.len) /* cannot happen: the buffer lacked some */
-				p->dr.on = 0, feed_raw_end(x, &p->dr.r);
+			if (p->dr.got == p->dr.rm.len) /* cannot happen: the buffer lacked some */
+				p->dr.on = 0, feed_raw_end(x, &p->dr.rm);
 			return 0;
 		}
 		k = xs_next(&p->rd, &h, &body, &off, x->err, sizeof x->err);

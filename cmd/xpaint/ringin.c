@@ -56,6 +56,11 @@ static void release(struct xpaint *x)
 	ring_reader_release(r);
 }
 
+void ringin_release(struct xpaint *x)
+{
+	release(x);
+}
+
 /* Up to BATCH records. Returns how many, or -1 (x->err) on a fatal error. */
 int ringin_step(struct xpaint *x)
 {

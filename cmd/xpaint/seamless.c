@@ -42,8 +42,8 @@ struct swin {
 	Pixmap pic;           /* its picture, w x h */
 	int32_t x, y;         /* the guest's geometry of its content */
 	uint32_t w, h, flags;
-	int dirty;            /* changed in the open frame: x0,y0-x1,y1 */
-	uint32_t x0, y0, x1, y1;
+	int dirty;            /* changed in the open frame: in box */
+	struct xs_rect box;
 	int req;              /* we asked the guest for rx,ry rw x rh at req_at */
 	int32_t rx, ry;
 	uint32_t rw, rh;
@@ -149,10 +149,7 @@ static const char *check_geom(struct xpaint *x, const struct xs_win *m, uint64_t
 		return e;
 	}
 	if (m->flags & XS_WF_OVERRIDE) { /* what the host screen shows of it */
-		int64_t x0 = m->x < 0 ? 0 : m->x, y0 = m->y < 0 ? 0 : m->y;
-		int64_t x1 = (int64_t)m->x + m->w, y1 = (int64_t)m->y + m->h;
-		x1 = x1 > s->scr_w ? s->scr_w : x1, y1 = y1 > s->scr_h ? s->scr_h : y1;
-		uint64_t seen = x1 > x0 && y1 > y0 ? (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0) : 0;
+		uint64_t seen = xs_rect_area(xs_rect_clip(m->x, m->y, m->w, m->h, s->scr_w, s->scr_h));
 		if (seen * 100 > (uint64_t)s->scr_w * s->scr_h * SM_COVER) {
 			snprintf(e, n, "override-redirect %ux%u%+d%+d covers over %d%% of the %ux%u host screen", m->w,
 				 m->h, m->x, m->y, SM_COVER, s->scr_w, s->scr_h);
@@ -253,7 +250,7 @@ static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
 		XFreePixmap(d, w->pic);
 		w->pic = p;
 		s->pixels = s->pixels - (uint64_t)w->w * w->h + (uint64_t)m->w * m->h;
-		w->x1 = w->x1 > m->w ? m->w : w->x1, w->y1 = w->y1 > m->h ? m->h : w->y1;
+		w->box = xs_rect_intersect(w->box, (struct xs_rect){ 0, 0, m->w, m->h });
 	}
 	int mine = w->req && m->x == w->rx && m->y == w->ry && m->w == w->rw && m->h == w->rh;
 	int stale = w->req && !mine && mono_ns() - w->req_at < SM_ECHO_NS;
@@ -399,21 +396,21 @@ static uint8_t *stage_get(struct xpaint *x, size_t n, size_t *off)
 	return s->stage + *off;
 }
 
-static void put(struct xpaint *x, struct swin *w, const struct xs_rect *r, size_t off)
+static void put(struct xpaint *x, struct swin *w, struct xs_rect r, size_t off)
 {
 	struct seamless *s = x->sm;
 	struct view *v = &x->v;
 	if (s->seg) {
-		xcb_shm_put_image(v->c, w->pic, XGContextFromGC(s->gc), (uint16_t)r->w, (uint16_t)r->h, 0, 0,
-				  (uint16_t)r->w, (uint16_t)r->h, (int16_t)r->x, (int16_t)r->y, 24,
+		xcb_shm_put_image(v->c, w->pic, XGContextFromGC(s->gc), (uint16_t)r.w, (uint16_t)r.h, 0, 0,
+				  (uint16_t)r.w, (uint16_t)r.h, (int16_t)r.x, (int16_t)r.y, 24,
 				  XCB_IMAGE_FORMAT_Z_PIXMAP, 0, s->seg, (uint32_t)off);
 		return;
 	}
 	XImage *im = XCreateImage(v->dpy, DefaultVisual(v->dpy, DefaultScreen(v->dpy)), 24, ZPixmap, 0,
-				  (char *)s->stage + off, r->w, r->h, 32, (int)r->w * 4);
+				  (char *)s->stage + off, r.w, r.h, 32, (int)r.w * 4);
 	if (!im)
-		die(EX_OS, "XCreateImage %ux%u:", r->w, r->h);
-	XPutImage(v->dpy, w->pic, s->gc, im, 0, 0, (int)r->x, (int)r->y, r->w, r->h);
+		die(EX_OS, "XCreateImage %ux%u:", r.w, r.h);
+	XPutImage(v->dpy, w->pic, s->gc, im, 0, 0, (int)r.x, (int)r.y, r.w, r.h);
 	im->data = NULL;
 	XDestroyImage(im);
 	s->used = 0; /* Xlib copied it */
@@ -425,8 +422,9 @@ static void put(struct xpaint *x, struct swin *w, const struct xs_rect *r, size_
  * and put into the window's picture. A rect outside its window drops the
  * window; one before any window-rects record is a broken stream.
  */
-int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect *r)
+int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect_msg *rm)
 {
+	struct xs_rect r = rm->r;
 	struct seamless *s = x->sm;
 	struct swin *w = find(s, s->target);
 	char e[200];
@@ -443,20 +441,17 @@ int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rec
 		return 0;
 	}
 	size_t so;
-	uint8_t *dst = stage_get(x, (size_t)r->w * r->h * 4, &so);
-	if (xs_decode(x->codec, r, dst, (size_t)r->w * 4, e, sizeof e)) {
+	uint8_t *dst = stage_get(x, xs_rect_area(r) * 4, &so);
+	if (xs_decode(x->codec, rm, dst, (size_t)r.w * 4, e, sizeof e)) {
 		snprintf(x->err, sizeof x->err, "%s record at offset %llu: %s", xs_type_name(h.type),
 			 (unsigned long long)off, e);
 		return -1;
 	}
 	put(x, w, r, so);
-	if (!w->dirty)
-		w->x0 = w->y0 = UINT32_MAX, w->x1 = w->y1 = 0;
+	w->box = w->dirty ? xs_rect_union(w->box, r) : r;
 	w->dirty = 1;
-	w->x0 = r->x < w->x0 ? r->x : w->x0, w->y0 = r->y < w->y0 ? r->y : w->y0;
-	w->x1 = r->x + r->w > w->x1 ? r->x + r->w : w->x1, w->y1 = r->y + r->h > w->y1 ? r->y + r->h : w->y1;
 	x->st.rects++;
-	DBG(D_STREAM, "window 0x%x rect %s %ux%u+%u+%u", w->id, xs_enc_name(r->enc), r->w, r->h, r->x, r->y);
+	DBG(D_STREAM, "window 0x%x rect %s %ux%u+%u+%u", w->id, xs_enc_name(rm->enc), r.w, r.h, r.x, r.y);
 	return 0;
 }
 
@@ -484,9 +479,10 @@ void sm_frame(struct xpaint *x)
 		struct swin *w = &s->v[i];
 		if (!w->dirty)
 			continue;
-		if (w->x1 > w->x0 && w->y1 > w->y0)
-			XCopyArea(v->dpy, w->pic, w->win, s->gc, (int)w->x0, (int)w->y0, w->x1 - w->x0, w->y1 - w->y0,
-				  (int)w->x0 + v->bw, (int)w->y0 + v->bw);
+		struct xs_rect b = w->box;
+		if (b.w && b.h)
+			XCopyArea(v->dpy, w->pic, w->win, s->gc, (int)b.x, (int)b.y, b.w, b.h, (int)b.x + v->bw,
+				  (int)b.y + v->bw);
 		w->dirty = 0;
 	}
 	if (nd > 1)
@@ -602,13 +598,11 @@ int sm_event(struct xpaint *x, XEvent *e)
 		return 0;
 	switch (e->type) {
 	case Expose: {
-		int x0 = e->xexpose.x - v->bw, y0 = e->xexpose.y - v->bw;
-		int x1 = x0 + e->xexpose.width, y1 = y0 + e->xexpose.height;
-		x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-		x1 = x1 > (int)w->w ? (int)w->w : x1, y1 = y1 > (int)w->h ? (int)w->h : y1;
-		if (x1 > x0 && y1 > y0)
-			XCopyArea(v->dpy, w->pic, w->win, s->gc, x0, y0, (unsigned)(x1 - x0), (unsigned)(y1 - y0),
-				  x0 + v->bw, y0 + v->bw);
+		struct xs_rect b = xs_rect_clip(e->xexpose.x - v->bw, e->xexpose.y - v->bw, e->xexpose.width,
+						e->xexpose.height, w->w, w->h);
+		if (b.w)
+			XCopyArea(v->dpy, w->pic, w->win, s->gc, (int)b.x, (int)b.y, b.w, b.h, (int)b.x + v->bw,
+				  (int)b.y + v->bw);
 		break;
 	}
 	case ConfigureNotify:

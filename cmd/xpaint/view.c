@@ -82,7 +82,6 @@ void view_open(struct view *v)
 	check_shm(v);
 	v->maxreq = xcb_get_maximum_request_length(v->c) * 4;
 	v->stage_seg = v->ring_seg = 0;
-	v->bx0 = v->by0 = UINT32_MAX;
 }
 
 /*
@@ -133,27 +132,26 @@ void view_to_surface(const struct view *v, int x, int y, int32_t *sx, int32_t *s
 	*sy = b < 0 ? 0 : b >= v->sh ? (int32_t)v->sh - 1 : (int32_t)b;
 }
 
-/* The scaled picture's part covering window area x0,y0-x1,y1 (clipped to
- * the picture), in one Composite request. */
-static void show_scaled(struct view *v, int32_t x0, int32_t y0, int32_t x1, int32_t y1)
+/* The scaled picture's part covering area a (in the picture's place in
+ * the window: window coordinates minus ox, oy; clipped to it), in one
+ * Composite request. */
+static void show_scaled(struct view *v, int64_t x, int64_t y, int64_t w, int64_t h)
 {
-	if (x0 < v->ox) x0 = v->ox;
-	if (y0 < v->oy) y0 = v->oy;
-	if (x1 > v->ox + (int32_t)v->pw) x1 = v->ox + (int32_t)v->pw;
-	if (y1 > v->oy + (int32_t)v->ph) y1 = v->oy + (int32_t)v->ph;
-	if (x1 <= x0 || y1 <= y0)
+	struct xs_rect a = xs_rect_clip(x, y, w, h, v->pw, v->ph);
+	if (!a.w)
 		return;
-	XRenderComposite(v->dpy, PictOpSrc, v->src_pict, None, v->dst_pict, x0 - v->ox, y0 - v->oy, 0, 0, x0, y0,
-			 (unsigned)(x1 - x0), (unsigned)(y1 - y0));
+	XRenderComposite(v->dpy, PictOpSrc, v->src_pict, None, v->dst_pict, (int)a.x, (int)a.y, 0, 0,
+			 (int)a.x + v->ox, (int)a.y + v->oy, a.w, a.h);
 }
 
-/* Surface area x0,y0-x1,y1 of the picture to the scaled window, widened
- * by a pixel for the bilinear filter's reach. */
-static void show_scaled_src(struct view *v, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1)
+/* Surface area a of the picture to the scaled window, widened by a pixel
+ * for the bilinear filter's reach. */
+static void show_scaled_src(struct view *v, struct xs_rect r)
 {
-	int64_t a = (int64_t)x0 * v->pw / v->sw - 1, b = (int64_t)y0 * v->ph / v->sh - 1;
-	int64_t c = ((int64_t)x1 * v->pw + v->sw - 1) / v->sw + 1, d = ((int64_t)y1 * v->ph + v->sh - 1) / v->sh + 1;
-	show_scaled(v, v->ox + (int32_t)a, v->oy + (int32_t)b, v->ox + (int32_t)c, v->oy + (int32_t)d);
+	int64_t a = (int64_t)r.x * v->pw / v->sw - 1, b = (int64_t)r.y * v->ph / v->sh - 1;
+	int64_t c = ((int64_t)(r.x + r.w) * v->pw + v->sw - 1) / v->sw + 1;
+	int64_t d = ((int64_t)(r.y + r.h) * v->ph + v->sh - 1) / v->sh + 1;
+	show_scaled(v, a, b, c - a, d - b);
 }
 
 /* A window the size of the surface plus the border, mapped, with the WM
@@ -290,15 +288,6 @@ void view_sync(struct view *v)
 	v->stage_busy = 0;
 }
 
-static void grow(uint32_t *a0, uint32_t *b0, uint32_t *a1, uint32_t *b1, uint32_t x, uint32_t y, uint32_t w,
-		 uint32_t h)
-{
-	if (x < *a0) *a0 = x;
-	if (y < *b0) *b0 = y;
-	if (x + w > *a1) *a1 = x + w;
-	if (y + h > *b1) *b1 = y + h;
-}
-
 static void reset_ops(struct view *v)
 {
 	v->nops = 0;
@@ -306,8 +295,7 @@ static void reset_ops(struct view *v)
 	v->ring_bytes = 0;
 	v->ndmg = 0;
 	v->dmg_all = 0;
-	v->bx0 = v->by0 = UINT32_MAX;
-	v->bx1 = v->by1 = 0;
+	v->dmg_box = (struct xs_rect){ 0, 0, 0, 0 };
 }
 
 /* A rect of the open frame (the first one sends the last frame's
@@ -320,29 +308,30 @@ void view_add(struct view *v, const struct op *o)
 	v->ops[v->nops++] = *o;
 	if (o->ring) {
 		v->nring++;
-		v->ring_bytes += (uint64_t)o->w * o->h * 4;
+		v->ring_bytes += xs_rect_area(o->r) * 4;
 	}
 	if (v->ndmg < MAX_DMG)
-		v->dmg[v->ndmg++] = (XRectangle){ (short)o->x, (short)o->y, (unsigned short)o->w, (unsigned short)o->h };
+		v->dmg[v->ndmg++] = o->r;
 	else
 		v->dmg_all = 1;
-	grow(&v->bx0, &v->by0, &v->bx1, &v->by1, o->x, o->y, o->w, o->h);
+	v->dmg_box = xs_rect_union(v->dmg_box, o->r);
 }
 
 /* Without MIT-SHM: plain PutImage in bands that fit one request. */
 static void put_plain(struct view *v, const struct op *o)
 {
-	size_t row = (size_t)o->w * 4, stride = (size_t)v->sw * 4;
+	struct xs_rect r = o->r;
+	size_t row = (size_t)r.w * 4, stride = (size_t)v->sw * 4;
 	uint32_t band = (uint32_t)((v->maxreq - 64) / row);
 	uint8_t *tmp = malloc(row * (band ? band : 1));
 	if (!tmp || !band)
 		die(EX_OS, "PutImage band of %zu bytes:", row);
-	for (uint32_t y = 0; y < o->h; y += band) {
-		uint32_t n = o->h - y < band ? o->h - y : band;
+	for (uint32_t y = 0; y < r.h; y += band) {
+		uint32_t n = r.h - y < band ? r.h - y : band;
 		for (uint32_t i = 0; i < n; i++)
-			memcpy(tmp + i * row, v->stage + (size_t)(o->y + y + i) * stride + (size_t)o->x * 4, row);
-		xcb_put_image(v->c, XCB_IMAGE_FORMAT_Z_PIXMAP, v->pic, XGContextFromGC(v->gc_put), (uint16_t)o->w,
-			      (uint16_t)n, (int16_t)o->x, (int16_t)(o->y + y), 0, 24, (uint32_t)(row * n), tmp);
+			memcpy(tmp + i * row, v->stage + (size_t)(r.y + y + i) * stride + (size_t)r.x * 4, row);
+		xcb_put_image(v->c, XCB_IMAGE_FORMAT_Z_PIXMAP, v->pic, XGContextFromGC(v->gc_put), (uint16_t)r.w,
+			      (uint16_t)n, (int16_t)r.x, (int16_t)(r.y + y), 0, 24, (uint32_t)(row * n), tmp);
 	}
 	free(tmp);
 }
@@ -352,13 +341,14 @@ static void put_plain(struct view *v, const struct op *o)
 static void put_to(struct view *v, xcb_drawable_t d, const struct op *o, int dx, int dy)
 {
 	xcb_gcontext_t gc = XGContextFromGC(v->gc_put);
+	struct xs_rect r = o->r;
 	if (o->ring)
-		xcb_shm_put_image(v->c, d, gc, (uint16_t)o->w, (uint16_t)o->h, 0, 0, (uint16_t)o->w, (uint16_t)o->h,
-				  (int16_t)(o->x + dx), (int16_t)(o->y + dy), 24, XCB_IMAGE_FORMAT_Z_PIXMAP, 0,
+		xcb_shm_put_image(v->c, d, gc, (uint16_t)r.w, (uint16_t)r.h, 0, 0, (uint16_t)r.w, (uint16_t)r.h,
+				  (int16_t)((int)r.x + dx), (int16_t)((int)r.y + dy), 24, XCB_IMAGE_FORMAT_Z_PIXMAP, 0,
 				  v->ring_seg, (uint32_t)o->off);
 	else
-		xcb_shm_put_image(v->c, d, gc, (uint16_t)v->sw, (uint16_t)v->sh, (uint16_t)o->x, (uint16_t)o->y,
-				  (uint16_t)o->w, (uint16_t)o->h, (int16_t)(o->x + dx), (int16_t)(o->y + dy), 24,
+		xcb_shm_put_image(v->c, d, gc, (uint16_t)v->sw, (uint16_t)v->sh, (uint16_t)r.x, (uint16_t)r.y,
+				  (uint16_t)r.w, (uint16_t)r.h, (int16_t)((int)r.x + dx), (int16_t)((int)r.y + dy), 24,
 				  XCB_IMAGE_FORMAT_Z_PIXMAP, 0, v->stage_seg, 0);
 }
 
@@ -370,22 +360,24 @@ static void put(struct view *v, const struct op *o)
 		put_plain(v, o);
 }
 
-/* Copies the picture's area x0,y0-x1,y1 to the window, clipped to rects
- * (or not at all with n == 0), in one CopyArea request. */
-static void show(struct view *v, XRectangle *r, int n, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1)
+/* Copies the picture's area a to the window, clipped to rects r (or not
+ * at all with n == 0), in one CopyArea request. */
+static void show(struct view *v, const struct xs_rect *r, int n, struct xs_rect a)
 {
-	if (x1 <= x0 || y1 <= y0)
+	XRectangle clip[MAX_DMG];
+	if (!a.w || !a.h)
 		return;
 	if (v->scaled) {
-		show_scaled_src(v, x0, y0, x1, y1);
+		show_scaled_src(v, a);
 		return;
 	}
+	for (int i = 0; i < n; i++) /* within the surface: they fit X's 16 bits */
+		clip[i] = (XRectangle){ (short)r[i].x, (short)r[i].y, (unsigned short)r[i].w, (unsigned short)r[i].h };
 	if (n)
-		XSetClipRectangles(v->dpy, v->gc_copy, v->ox, v->oy, r, n, Unsorted);
+		XSetClipRectangles(v->dpy, v->gc_copy, v->ox, v->oy, clip, n, Unsorted);
 	else
 		XSetClipMask(v->dpy, v->gc_copy, None);
-	XCopyArea(v->dpy, v->pic, v->win, v->gc_copy, (int)x0, (int)y0, x1 - x0, y1 - y0, (int)x0 + v->ox,
-		  (int)y0 + v->oy);
+	XCopyArea(v->dpy, v->pic, v->win, v->gc_copy, (int)a.x, (int)a.y, a.w, a.h, (int)a.x + v->ox, (int)a.y + v->oy);
 }
 
 /*
@@ -405,7 +397,7 @@ void view_flush_frame(struct view *v)
 	if (v->scaled) { /* into the pixmap, then scaled to the window */
 		for (size_t i = 0; i < v->nops; i++)
 			put(v, &v->ops[i]);
-		show_scaled_src(v, v->bx0, v->by0, v->bx1, v->by1);
+		show_scaled_src(v, v->dmg_box);
 		v->stage_busy = 1;
 		reset_ops(v);
 		XFlush(v->dpy);
@@ -426,7 +418,7 @@ void view_flush_frame(struct view *v)
 	}
 	for (size_t i = 0; i < v->nops; i++)
 		put(v, &v->ops[i]);
-	show(v, v->dmg, v->dmg_all ? 0 : v->ndmg, v->bx0, v->by0, v->bx1, v->by1);
+	show(v, v->dmg, v->dmg_all ? 0 : v->ndmg, v->dmg_box);
 	v->stage_busy = 1;
 	reset_ops(v);
 	XFlush(v->dpy);
@@ -459,15 +451,13 @@ void view_discard_frame(struct view *v)
 	reset_ops(v);
 }
 
-static uint32_t clampu(long a, uint32_t hi) { return a < 0 ? 0 : (uint32_t)a > hi ? hi : (uint32_t)a; }
-
 /* Border and whatever lies outside the picture, then the picture, for the
  * exposed bounding box. */
 static void paint_exposed(struct view *v)
 {
 	view_backfill(v);
-	XRectangle clip = { (short)v->ex0, (short)v->ey0, (unsigned short)(v->ex1 - v->ex0),
-			    (unsigned short)(v->ey1 - v->ey0) };
+	struct xs_rect e = v->exp_box;
+	XRectangle clip = { (short)e.x, (short)e.y, (unsigned short)e.w, (unsigned short)e.h };
 	uint32_t W = v->ww, H = v->wh, px = (uint32_t)v->ox, py = (uint32_t)v->oy;
 	XRectangle s[4] = {
 		{ 0, 0, (unsigned short)W, (unsigned short)py },
@@ -477,28 +467,19 @@ static void paint_exposed(struct view *v)
 	};
 	XSetClipRectangles(v->dpy, v->gc_fill, 0, 0, &clip, 1, Unsorted);
 	XFillRectangles(v->dpy, v->win, v->gc_fill, s, 4);
-	if (v->scaled) {
-		show_scaled(v, (int32_t)v->ex0, (int32_t)v->ey0, (int32_t)v->ex1, (int32_t)v->ey1);
-	} else {
-		uint32_t x0 = clampu((long)v->ex0 - v->ox, v->sw), y0 = clampu((long)v->ey0 - v->oy, v->sh);
-		uint32_t x1 = clampu((long)v->ex1 - v->ox, v->sw), y1 = clampu((long)v->ey1 - v->oy, v->sh);
-		show(v, NULL, 0, x0, y0, x1, y1);
-	}
+	if (v->scaled)
+		show_scaled(v, (int64_t)e.x - v->ox, (int64_t)e.y - v->oy, e.w, e.h);
+	else
+		show(v, NULL, 0, xs_rect_clip((int64_t)e.x - v->ox, (int64_t)e.y - v->oy, e.w, e.h, v->sw, v->sh));
 	v->exp_pending = 0;
-	v->ex0 = v->ey0 = UINT32_MAX;
-	v->ex1 = v->ey1 = 0;
 }
 
 /* Exposures gather into one box, repainted from the pixmap (which holds
  * only whole frames) when the last of a series arrives. */
-void view_expose(struct view *v, int x, int y, int w, int h, int last)
+void view_expose(struct view *v, struct xs_rect r, int last)
 {
-	if (!v->exp_pending) {
-		v->ex0 = v->ey0 = UINT32_MAX;
-		v->ex1 = v->ey1 = 0;
-	}
+	v->exp_box = v->exp_pending ? xs_rect_union(v->exp_box, r) : r;
 	v->exp_pending = 1;
-	grow(&v->ex0, &v->ey0, &v->ex1, &v->ey1, (uint32_t)x, (uint32_t)y, (uint32_t)w, (uint32_t)h);
 	if (last)
 		paint_exposed(v);
 }
@@ -652,9 +633,9 @@ void view_spill(struct view *v)
 		struct op *o = &v->ops[i];
 		if (!o->ring)
 			continue;
-		size_t row = (size_t)o->w * 4;
-		for (uint32_t y = 0; y < o->h; y++)
-			memcpy(st + (size_t)(o->y + y) * stride + (size_t)o->x * 4, o->src + y * row, row);
+		size_t row = (size_t)o->r.w * 4;
+		for (uint32_t y = 0; y < o->r.h; y++)
+			memcpy(st + (size_t)(o->r.y + y) * stride + (size_t)o->r.x * 4, o->src + y * row, row);
 		o->ring = 0;
 	}
 	v->nring = 0;

@@ -25,7 +25,7 @@
 
 /* One rect waiting for its frame end: pixels in the staging image, or at
  * a byte offset of the ring file (zero copy). */
-struct op { uint32_t x, y, w, h; int ring; uint64_t off; const uint8_t *src; };
+struct op { struct xs_rect r; int ring; uint64_t off; const uint8_t *src; };
 
 struct view {
 	Display *dpy;
@@ -56,12 +56,13 @@ struct view {
 	/* the open frame */
 	struct op *ops;
 	size_t nops, opcap;
-	XRectangle dmg[MAX_DMG];
+	struct xs_rect dmg[MAX_DMG];
 	int ndmg, dmg_all;
-	uint32_t bx0, by0, bx1, by1; /* damage bounding box */
-	/* exposures gathered until the last of a series */
+	struct xs_rect dmg_box; /* their bounding box */
+	/* exposures gathered until the last of a series: their bounding box,
+	 * in window coordinates */
 	int exp_pending;
-	uint32_t ex0, ey0, ex1, ey1;
+	struct xs_rect exp_box;
 	Cursor cursor, blank;
 	int hidden;
 	int closed;
@@ -156,7 +157,7 @@ void view_add(struct view *v, const struct op *o);
 void view_flush_frame(struct view *v);
 void view_backfill(struct view *v);
 void view_discard_frame(struct view *v);
-void view_expose(struct view *v, int x, int y, int w, int h, int last);
+void view_expose(struct view *v, struct xs_rect r, int last);
 void view_configured(struct view *v, uint32_t w, uint32_t h);
 void view_cursor(struct view *v, const struct xs_cursor *c);
 void view_pointer_visible(struct view *v, int visible);
@@ -190,8 +191,8 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
  * payload or UINT64_MAX. Returns 0, 1 at bye, -1 with x->err. */
 int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off);
 int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *m, uint64_t off, uint64_t payload_off);
-uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect *r);
-void feed_raw_end(struct xpaint *x, const struct xs_rect *r);
+uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect_msg *rm);
+void feed_raw_end(struct xpaint *x, const struct xs_rect_msg *rm);
 
 /* clip.c */
 void clip_open(struct xpaint *x, int mode, size_t cap);
@@ -209,7 +210,7 @@ int64_t clip_timeout(const struct xpaint *x);
 struct direct {
 	int on;
 	struct xs_hdr h;
-	struct xs_rect r;
+	struct xs_rect_msg rm;
 	uint64_t off;        /* stream offset of its record */
 	uint8_t *dst;        /* staging address of its first pixel */
 	size_t got;          /* payload bytes in place */
@@ -229,6 +230,7 @@ void pipein_close(struct pipein *p);
 void ringin_open(struct xpaint *x, const char *path);
 int ringin_step(struct xpaint *x);
 int64_t ringin_idle(struct xpaint *x);
+void ringin_release(struct xpaint *x);
 
 /* feed.c */
 void stats_print(struct xpaint *x);
@@ -240,7 +242,7 @@ void sm_off(struct xpaint *x);
 int sm_on(const struct xpaint *x);
 unsigned sm_count(const struct xpaint *x);
 void sm_record(struct xpaint *x, const struct xs_msg *m);
-int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect *r);
+int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect_msg *rm);
 void sm_frame(struct xpaint *x);
 void sm_cursor(struct xpaint *x);
 int sm_event(struct xpaint *x, XEvent *e);

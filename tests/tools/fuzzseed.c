@@ -65,10 +65,10 @@ static void decoders(struct xs_codec *c)
 	for (unsigned i = 0; i < sizeof g / sizeof g[0]; i++) {
 		uint8_t *px = picture(g[i].w, g[i].h);
 		size_t o = dec_hdr(buf, g[i].sw, g[i].sh, g[i].x, g[i].y, g[i].w, g[i].h, 0);
-		size_t n = xs_encode(c, XS_ENC_LZ4, px, (size_t)g[i].w * 4, g[i].w, g[i].h, 0, buf + o);
+		size_t n = xs_encode(c, XS_ENC_LZ4, px, (size_t)g[i].w * 4, (struct xs_rect){ 0, 0, g[i].w, g[i].h }, 0, buf + o);
 		snprintf(name, sizeof name, "lz4-%ux%u", g[i].w, g[i].h);
 		put("fuzz_lz4", name, buf, o + n);
-		n = xs_encode(c, XS_ENC_JPEG, px, (size_t)g[i].w * 4, g[i].w, g[i].h, 50 + 15 * (int)i, buf + o);
+		n = xs_encode(c, XS_ENC_JPEG, px, (size_t)g[i].w * 4, (struct xs_rect){ 0, 0, g[i].w, g[i].h }, 50 + 15 * (int)i, buf + o);
 		snprintf(name, sizeof name, "jpeg-%ux%u", g[i].w, g[i].h);
 		put("fuzz_jpeg", name, buf, o + n);
 		buf[0] = 1; /* fuzz_solid: raw */
@@ -98,18 +98,18 @@ static void frames(struct xs_codec *c)
 	size_t n = xs_build_hello(buf, 64, 48, 0, ch), o;
 	n += cursor(buf + n, 2, 2, 1, 0);
 	uint8_t *px = picture(4, 2);
-	n += xs_build_rect_hdr(buf + n, XS_ENC_RAW, 1, 1, 4, 2, 0, 32);
+	n += xs_build_rect_hdr(buf + n, XS_ENC_RAW, (struct xs_rect){ 1, 1, 4, 2 }, 0, 32);
 	memcpy(buf + n, px, 32);
 	n += 32;
-	o = xs_build_rect_hdr(buf + n, XS_ENC_LZ4, 10, 10, 4, 2, 0, 0);
-	size_t k = xs_encode(c, XS_ENC_LZ4, px, 16, 4, 2, 0, buf + n + o);
-	xs_build_rect_hdr(buf + n, XS_ENC_LZ4, 10, 10, 4, 2, 0, (uint32_t)k);
+	o = xs_build_rect_hdr(buf + n, XS_ENC_LZ4, (struct xs_rect){ 10, 10, 4, 2 }, 0, 0);
+	size_t k = xs_encode(c, XS_ENC_LZ4, px, 16, (struct xs_rect){ 0, 0, 4, 2 }, 0, buf + n + o);
+	xs_build_rect_hdr(buf + n, XS_ENC_LZ4, (struct xs_rect){ 10, 10, 4, 2 }, 0, (uint32_t)k);
 	n += o + k;
-	n += xs_build_rect_hdr(buf + n, XS_ENC_SOLID, 0, 40, 64, 8, 0x00ff8000u, 0);
+	n += xs_build_rect_hdr(buf + n, XS_ENC_SOLID, (struct xs_rect){ 0, 40, 64, 8 }, 0x00ff8000u, 0);
 	n += xs_build_frame(buf + n, 1, 1700000000000000000ull, 3, 0);
 	n += xs_build_pointer(buf + n, 30, -2, 1);
 	n += xs_build_size(buf + n, XS_RESIZE, 32, 32);
-	n += xs_build_rect_hdr(buf + n, XS_ENC_SOLID, 0, 0, 32, 32, 0, 0);
+	n += xs_build_rect_hdr(buf + n, XS_ENC_SOLID, (struct xs_rect){ 0, 0, 32, 32 }, 0, 0);
 	n += xs_build_frame(buf + n, 2, 1700000000000000001ull, 1, 0);
 	n += xs_build_nonce(buf + n, XS_ECHO, ch);
 	n += xs_build_bye(buf + n, 0);

@@ -84,13 +84,13 @@ static void bad_records(void)
 	xs_build_frame(b, 1, 1, 1, 0);
 	xs_put16(b + 6, 1);
 	CHECK(strstr(why(b), "flags"), "flags refused: '%s'", why(b));
-	xs_build_rect_hdr(b, XS_ENC_RAW, 0, 0, 2, 2, 0, 15);
+	xs_build_rect_hdr(b, XS_ENC_RAW, (struct xs_rect){ 0, 0, 2, 2 }, 0, 15);
 	CHECK(strstr(why(b), "payload"), "raw size mismatch refused: '%s'", why(b));
-	xs_build_rect_hdr(b, XS_ENC_RAW, 0, 0, 65536, 65536, 0, 0);
+	xs_build_rect_hdr(b, XS_ENC_RAW, (struct xs_rect){ 0, 0, 65536, 65536 }, 0, 0);
 	CHECK(strstr(why(b), "zero or over"), "w*h*4 overflow refused: '%s'", why(b));
-	xs_build_rect_hdr(b, XS_ENC_SOLID, 0, 0, 0, 5, 0, 0);
+	xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ 0, 0, 0, 5 }, 0, 0);
 	CHECK(strstr(why(b), "zero"), "zero rect refused: '%s'", why(b));
-	xs_build_rect_hdr(b, 9, 0, 0, 1, 1, 0, 4);
+	xs_build_rect_hdr(b, 9, (struct xs_rect){ 0, 0, 1, 1 }, 0, 4);
 	CHECK(strstr(why(b), "encoding"), "unknown encoding refused: '%s'", why(b));
 	xs_build_button(b, 10, 1, 0, 0);
 	CHECK(strstr(why(b), "button"), "button 10 refused: '%s'", why(b));
@@ -100,11 +100,11 @@ static void bad_records(void)
 
 	struct xs_rect r = { .x = 0xfffffff0u, .y = 0, .w = 32, .h = 1 };
 	char err[256];
-	CHECK(xs_check_rect(&r, 100, 100, err, sizeof err), "rect whose x + w wraps refused");
+	CHECK(xs_check_rect(r, 100, 100, err, sizeof err), "rect whose x + w wraps refused");
 	r.x = 90, r.w = 10;
-	CHECK(!xs_check_rect(&r, 100, 100, err, sizeof err), "rect at the edge accepted");
+	CHECK(!xs_check_rect(r, 100, 100, err, sizeof err), "rect at the edge accepted");
 	r.w = 11;
-	CHECK(xs_check_rect(&r, 100, 100, err, sizeof err), "rect past the edge refused");
+	CHECK(xs_check_rect(r, 100, 100, err, sizeof err), "rect past the edge refused");
 }
 
 static void codecs(void)
@@ -115,21 +115,21 @@ static void codecs(void)
 	char err[256];
 	for (size_t i = 0; i < sizeof src; i++)
 		src[i] = (uint8_t)(i % 4 == 3 ? 0 : (i * 31) >> 3);
-	size_t n = xs_encode(c, XS_ENC_LZ4, src, W * 4, W, H, 0, enc);
-	struct xs_rect r = { .enc = XS_ENC_LZ4, .w = W, .h = H, .data = enc, .len = (uint32_t)n };
-	CHECK(n && !xs_decode(c, &r, dst, W * 4, err, sizeof err) && !memcmp(src, dst, sizeof src), "lz4 round trip");
-	r.h = H - 1;
-	CHECK(xs_decode(c, &r, dst, W * 4, err, sizeof err) && strstr(err, "decodes"), "lz4 of another size: %s", err);
-	n = xs_encode(c, XS_ENC_JPEG, src, W * 4, W, H, 90, enc);
-	r = (struct xs_rect){ .enc = XS_ENC_JPEG, .w = W, .h = H, .data = enc, .len = (uint32_t)n };
-	CHECK(n && !xs_decode(c, &r, dst, W * 4, err, sizeof err), "jpeg decodes");
-	r.w = W + 1;
-	CHECK(xs_decode(c, &r, dst, W * 4, err, sizeof err) && strstr(err, "jpeg is"), "jpeg of other size: %s", err);
-	r.len = 10;
-	CHECK(xs_decode(c, &r, dst, W * 4, err, sizeof err), "truncated jpeg refused");
+	size_t n = xs_encode(c, XS_ENC_LZ4, src, W * 4, (struct xs_rect){ 0, 0, W, H }, 0, enc);
+	struct xs_rect_msg rm = { .enc = XS_ENC_LZ4, .r = { 0, 0, W, H }, .data = enc, .len = (uint32_t)n };
+	CHECK(n && !xs_decode(c, &rm, dst, W * 4, err, sizeof err) && !memcmp(src, dst, sizeof src), "lz4 round trip");
+	rm.r.h = H - 1;
+	CHECK(xs_decode(c, &rm, dst, W * 4, err, sizeof err) && strstr(err, "decodes"), "lz4 of another size: %s", err);
+	n = xs_encode(c, XS_ENC_JPEG, src, W * 4, (struct xs_rect){ 0, 0, W, H }, 90, enc);
+	rm = (struct xs_rect_msg){ .enc = XS_ENC_JPEG, .r = { 0, 0, W, H }, .data = enc, .len = (uint32_t)n };
+	CHECK(n && !xs_decode(c, &rm, dst, W * 4, err, sizeof err), "jpeg decodes");
+	rm.r.w = W + 1;
+	CHECK(xs_decode(c, &rm, dst, W * 4, err, sizeof err) && strstr(err, "jpeg is"), "jpeg of other size: %s", err);
+	rm.len = 10;
+	CHECK(xs_decode(c, &rm, dst, W * 4, err, sizeof err), "truncated jpeg refused");
 	uint32_t col;
 	memset(dst, 0x40, sizeof dst);
-	CHECK(xs_is_solid(dst, W * 4, W, H, &col) && col == 0x404040, "solid detected");
+	CHECK(xs_is_solid(dst, W * 4, (struct xs_rect){ 0, 0, W, H }, &col) && col == 0x404040, "solid detected");
 	xs_codec_free(c);
 }
 

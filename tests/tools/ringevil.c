@@ -206,7 +206,7 @@ static void attack(const char *c, double secs)
 		uint32_t rw = 2 * m.u.hello.width, rh = 4;
 		uint8_t b[XS_BUILD_MAX];
 		struct xs_hdr rh_ = { XS_RECT_LEN, XS_RECT, 0 };
-		xs_build_rect_hdr(b, XS_ENC_SOLID, 0, 0, rw, rh, 0xff00ff, 0);
+		xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ 0, 0, rw, rh }, 0xff00ff, 0);
 		put(rh_, b + XS_HDR_LEN);
 		xs_build_frame(b, 99, now_ns(), 1, 0);
 		put((struct xs_hdr){ 24, XS_FRAME, 0 }, b + XS_HDR_LEN);

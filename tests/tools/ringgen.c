@@ -66,14 +66,14 @@ static void rect(struct xs_codec *c, uint32_t enc, uint32_t x, uint32_t y, uint3
 		xs_put32(px + i, v);
 	}
 	if (enc == XS_ENC_SOLID) {
-		out(hdr, xs_build_rect_hdr(hdr, enc, x, y, w, h, col, 0));
+		out(hdr, xs_build_rect_hdr(hdr, enc, (struct xs_rect){ x, y, w, h }, col, 0));
 	} else if (enc == XS_ENC_LZ4) {
-		enc_buf = malloc(xs_encode_bound(enc, w, h));
-		size_t l = xs_encode(c, enc, px, (size_t)w * 4, w, h, 100, enc_buf);
-		out(hdr, xs_build_rect_hdr(hdr, enc, x, y, w, h, 0, (uint32_t)l));
+		enc_buf = malloc(xs_encode_bound(enc, (struct xs_rect){ 0, 0, w, h }));
+		size_t l = xs_encode(c, enc, px, (size_t)w * 4, (struct xs_rect){ 0, 0, w, h }, 100, enc_buf);
+		out(hdr, xs_build_rect_hdr(hdr, enc, (struct xs_rect){ x, y, w, h }, 0, (uint32_t)l));
 		out(enc_buf, l);
 	} else {
-		out(hdr, xs_build_rect_hdr(hdr, XS_ENC_RAW, x, y, w, h, 0, (uint32_t)n));
+		out(hdr, xs_build_rect_hdr(hdr, XS_ENC_RAW, (struct xs_rect){ x, y, w, h }, 0, (uint32_t)n));
 		out(px, n);
 	}
 	free(px);
@@ -144,8 +144,8 @@ static int pic(int perframe)
 			free(px);
 			px = calloc((size_t)w * hh, 4);
 		} else if (h.type == XS_RECT) {
-			if (!px || xs_check_rect(&m.u.rect, w, hh, err, sizeof err) ||
-			    xs_decode(c, &m.u.rect, px + ((size_t)m.u.rect.y * w + m.u.rect.x) * 4, (size_t)w * 4, err,
+			if (!px || xs_check_rect(m.u.rect.r, w, hh, err, sizeof err) ||
+			    xs_decode(c, &m.u.rect, xs_pixel_at(px, (size_t)w * 4, m.u.rect.r), (size_t)w * 4, err,
 				      sizeof err))
 				die(EX_DATA, "offset %llu: %s", (unsigned long long)off, px ? err : "rect before hello");
 		} else if (h.type == XS_FRAME) {
@@ -264,10 +264,12 @@ static int frames_out(uint32_t w, uint32_t h, unsigned frames)
 		unsigned n = 0;
 		for (uint32_t y = 0; y < h; y += 128, n++) {
 			uint32_t bh = h - y < 128 ? h - y : 128;
-			put_rec(ring, b, xs_build_rect_hdr(b, XS_ENC_RAW, 0, y, w, bh, 0, (uint32_t)(stride * bh)),
+			put_rec(ring, b, xs_build_rect_hdr(b, XS_ENC_RAW, (struct xs_rect){ 0, y, w, bh }, 0, (uint32_t)(stride * bh)),
 				px + stride * y, stride * bh);
 		}
 		put_rec(ring, b, xs_build_frame(b, f + 1, now_ns(), n, 0), NULL, 0);
+		if (ring)
+			ring_writer_boundary(ring); /* as xcap does after a frame */
 	}
 	put_rec(ring, b, xs_build_bye(b, 0), NULL, 0);
 	double s = (double)(mono_ns() - t0) / 1e9;

@@ -156,8 +156,8 @@ static void print_rec(struct dump *d, const struct xs_msg *m, uint64_t off)
 		       m->u.hello.minor, hx);
 		break;
 	case XS_RECT:
-		printf(" %s %ux%u+%u+%u param %06x len %u", xs_enc_name(m->u.rect.enc), m->u.rect.w, m->u.rect.h,
-		       m->u.rect.x, m->u.rect.y, m->u.rect.param, m->u.rect.len);
+		printf(" %s %ux%u+%u+%u param %06x len %u", xs_enc_name(m->u.rect.enc), m->u.rect.r.w, m->u.rect.r.h,
+		       m->u.rect.r.x, m->u.rect.r.y, m->u.rect.param, m->u.rect.len);
 		break;
 	case XS_FRAME:
 		printf(" seq %llu rects %u", (unsigned long long)m->u.frame.seq, m->u.frame.nrects);
@@ -210,8 +210,8 @@ static void apply(struct dump *d, struct xs_codec *codec, const struct xs_msg *m
 			d->rects++;
 			break;
 		}
-		if (xs_check_rect(&m->u.rect, d->w, d->h, err, sizeof err) ||
-		    xs_decode(codec, &m->u.rect, d->px + ((size_t)m->u.rect.y * d->w + m->u.rect.x) * 4,
+		if (xs_check_rect(m->u.rect.r, d->w, d->h, err, sizeof err) ||
+		    xs_decode(codec, &m->u.rect, xs_pixel_at(d->px, (size_t)d->w * 4, m->u.rect.r),
 			      (size_t)d->w * 4, err, sizeof err))
 			die(EX_DATA, "rect at offset %llu: %s", (unsigned long long)off, err);
 		d->rects++;

@@ -93,15 +93,15 @@ static void rect(uint32_t enc, uint32_t x, uint32_t y, uint32_t w, uint32_t h, u
 		 uint32_t k)
 {
 	uint8_t b[XS_BUILD_MAX];
-	uint8_t *px = malloc((size_t)w * h * 4), *out = malloc(xs_encode_bound(enc, w, h) + 16);
+	uint8_t *px = malloc((size_t)w * h * 4), *out = malloc(xs_encode_bound(enc, (struct xs_rect){ 0, 0, w, h }) + 16);
 	for (uint32_t j = 0; j < h; j++)
 		for (uint32_t i = 0; i < w; i++)
 			xs_put32(px + ((size_t)j * w + i) * 4, f(x + i, y + j, k));
-	size_t n = xs_encode(codec, enc, px, (size_t)w * 4, w, h, 90, out);
-	emit(b, xs_build_rect_hdr(b, enc, x, y, w, h, 0, (uint32_t)n));
+	size_t n = xs_encode(codec, enc, px, (size_t)w * 4, (struct xs_rect){ 0, 0, w, h }, 90, out);
+	emit(b, xs_build_rect_hdr(b, enc, (struct xs_rect){ x, y, w, h }, 0, (uint32_t)n));
 	emit(out, n);
 	if (model) {
-		struct xs_rect r = { enc, x, y, w, h, 0, out, (uint32_t)n };
+		struct xs_rect_msg r = { enc, { x, y, w, h }, 0, out, (uint32_t)n };
 		char err[200];
 		if (xs_decode(codec, &r, (uint8_t *)(model + (size_t)y * SW + x), (size_t)SW * 4, err, sizeof err))
 			die(EX_SOFT, "decode: %s", err);
@@ -115,7 +115,7 @@ static uint32_t pat_smooth(uint32_t x, uint32_t y, uint32_t k) { (void)k; return
 static void solid(uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t c)
 {
 	uint8_t b[XS_BUILD_MAX];
-	emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, x, y, w, h, c, 0));
+	emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ x, y, w, h }, c, 0));
 	if (model)
 		for (uint32_t j = 0; j < h; j++)
 			for (uint32_t i = 0; i < w; i++)
@@ -269,12 +269,12 @@ static void gen_broken(const char *k)
 	} else if (!strcmp(k, "outside")) {
 		solid(SW - 5, 0, 10, 10, 0);
 	} else if (!strcmp(k, "zerorect")) {
-		emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, 0, 0, 0, 5, 0, 0));
+		emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ 0, 0, 0, 5 }, 0, 0));
 	} else if (!strcmp(k, "rawlen")) {
-		emit(b, xs_build_rect_hdr(b, XS_ENC_RAW, 0, 0, 4, 4, 0, 60));
+		emit(b, xs_build_rect_hdr(b, XS_ENC_RAW, (struct xs_rect){ 0, 0, 4, 4 }, 0, 60));
 		emit(memset(b + 100, 0, 60), 60);
 	} else if (!strcmp(k, "solidpayload")) {
-		emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, 0, 0, 4, 4, 0, 4));
+		emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ 0, 0, 4, 4 }, 0, 4));
 		emit(b, 4);
 	} else if (!strcmp(k, "lz4size") || !strcmp(k, "jpegdim")) {
 		int jpeg = k[0] == 'j';
@@ -282,11 +282,11 @@ static void gen_broken(const char *k)
 		rect(jpeg ? XS_ENC_JPEG : XS_ENC_LZ4, 0, 0, 16, 16, pat, 0);
 		xs_put32(buf + at + 8 + 12, 32); /* claim a wider rect */
 	} else if (!strcmp(k, "lz4corrupt")) {
-		emit(b, xs_build_rect_hdr(b, XS_ENC_LZ4, 0, 0, 16, 16, 0, 40));
+		emit(b, xs_build_rect_hdr(b, XS_ENC_LZ4, (struct xs_rect){ 0, 0, 16, 16 }, 0, 40));
 		emit(memset(b + 100, 0xff, 40), 40);
 	} else if (!strcmp(k, "rects")) {
 		for (uint32_t i = 0; i <= XS_MAX_RECTS; i++)
-			emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, i % SW, (i / SW) % SH, 1, 1, i, 0));
+			emit(b, xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ i % SW, (i / SW) % SH, 1, 1 }, i, 0));
 		frame(2);
 	} else if (!strcmp(k, "cursor") || !strcmp(k, "hotspot")) {
 		int big = k[0] == 'c';
@@ -488,7 +488,7 @@ static void bench(const char *size, unsigned long n, unsigned long usec, int sma
 		uint32_t band = (4u << 20) / (w * 4), y0 = 0;
 		while (y0 < h) {
 			uint32_t bh = h - y0 < band ? h - y0 : band;
-			emit(b, xs_build_rect_hdr(b, XS_ENC_RAW, x, y0, w, bh, 0, w * bh * 4));
+			emit(b, xs_build_rect_hdr(b, XS_ENC_RAW, (struct xs_rect){ x, y0, w, bh }, 0, w * bh * 4));
 			emit(px + (size_t)y0 * w * 4, (size_t)w * bh * 4);
 			y0 += bh;
 		}
