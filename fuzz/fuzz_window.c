@@ -65,6 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (memcmp(b, rec, xs_build_win(b, m.type, &m.u.win)))
 					abort();
 				break;
+			case XS_WIN_GONE:
+			case XS_WIN_RECTS:
+			case XS_WIN_ICONIC:
+			case XS_C_WIN_CLOSE:
+			case XS_C_WIN_FOCUS:
+			case XS_C_WIN_ICONIFY: /* an id alone: rebuilt, the same bytes */
+				if (memcmp(b, rec, xs_build_winid(b, m.type, m.u.win.id)))
+					abort();
+				break;
 			case XS_WIN_STACK:
 				if (m.u.wstack.ids != body || (uint64_t)m.u.wstack.n * 4 != h.len ||
 				    m.u.wstack.n > XS_WIN_STACK_MAX)

@@ -45,9 +45,11 @@ const char *xs_type_name(unsigned t)
 	case XS_WIN_TITLE: return "window-title";
 	case XS_WIN_CLASS: return "window-class";
 	case XS_WIN_GONE: return "window-gone";
+	case XS_WIN_ICONIC: return "window-iconic";
 	case XS_WIN_RECTS: return "window-rects";
 	case XS_C_WIN_CONFIGURE: return "window-configure";
 	case XS_C_WIN_CLOSE: return "window-close";
+	case XS_C_WIN_ICONIFY: return "window-iconify";
 	case XS_C_WIN_FOCUS: return "window-focus";
 	}
 	return "unknown";
@@ -88,7 +90,8 @@ static void bounds(unsigned t, uint32_t *lo, uint32_t *hi)
 	/* seamless windows */
 	case XS_WIN: fixed = 28; break;
 	case XS_WIN_GEOM: case XS_C_WIN_CONFIGURE: fixed = 20; break;
-	case XS_WIN_GONE: case XS_WIN_RECTS: case XS_C_WIN_CLOSE: case XS_C_WIN_FOCUS: fixed = 4; break;
+	case XS_WIN_GONE: case XS_WIN_RECTS: case XS_WIN_ICONIC: case XS_C_WIN_CLOSE: case XS_C_WIN_FOCUS:
+	case XS_C_WIN_ICONIFY: fixed = 4; break;
 	case XS_WIN_TITLE: case XS_WIN_CLASS: *lo = 4; *hi = 4 + XS_WIN_TEXT_MAX; return;
 	case XS_WIN_STACK: *lo = 0; *hi = 4 * XS_WIN_STACK_MAX; return;
 	default: *lo = 1; *hi = 0; return; /* empty range: unknown type */
@@ -252,8 +255,10 @@ static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m
 		/* fall through */
 	case XS_WIN_GONE:
 	case XS_WIN_RECTS:
+	case XS_WIN_ICONIC:
 	case XS_C_WIN_CLOSE:
 	case XS_C_WIN_FOCUS:
+	case XS_C_WIN_ICONIFY:
 		w->id = xs_get32(b);
 		break;
 	case XS_WIN_TITLE:

@@ -55,9 +55,11 @@ enum xs_type {
 	XS_WIN_CLASS = 20,  /* its WM_CLASS: instance NUL class (untrusted) */
 	XS_WIN_GONE = 21,   /* unmapped or destroyed */
 	XS_WIN_RECTS = 22,  /* the rects that follow paint this window */
+	XS_WIN_ICONIC = 23, /* it was iconified: kept, not shown, until XS_WIN again */
 	XS_C_WIN_CONFIGURE = 80, /* please move / resize this window */
 	XS_C_WIN_CLOSE = 81,     /* please close it (WM_DELETE_WINDOW) */
-	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard */
+	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard (an iconified one is restored) */
+	XS_C_WIN_ICONIFY = 83,   /* please iconify it (the host window was minimized) */
 };
 
 /*
@@ -299,7 +301,7 @@ size_t xs_build_clip_req(uint8_t *p, uint16_t type, uint32_t sel, uint32_t seria
 size_t xs_build_clip_data_hdr(uint8_t *p, uint16_t type, const struct xs_clip_data *d);
 /* Seamless windows. */
 size_t xs_build_win(uint8_t *p, uint16_t type, const struct xs_win *w); /* XS_WIN, _GEOM, XS_C_WIN_CONFIGURE */
-size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS, XS_C_WIN_CLOSE, _FOCUS */
+size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS, _ICONIC, XS_C_WIN_CLOSE, _FOCUS, _ICONIFY */
 size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len); /* 12+len bytes */
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n); /* then n u32 ids */
 

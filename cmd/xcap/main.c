@@ -105,7 +105,8 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	}
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
-	int win = m.type == XS_C_WIN_CONFIGURE || m.type == XS_C_WIN_CLOSE || m.type == XS_C_WIN_FOCUS;
+	int win = m.type == XS_C_WIN_CONFIGURE || m.type == XS_C_WIN_CLOSE || m.type == XS_C_WIN_FOCUS ||
+		  m.type == XS_C_WIN_ICONIFY;
 	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE || win ||
 		    m.type == XS_C_CLIP_OFFER || m.type == XS_C_CLIP_REQ || m.type == XS_C_CLIP_DATA;
 	if (gated && !c->in.accepted) {
@@ -144,6 +145,7 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	case XS_C_WIN_CONFIGURE: win_configure(c, &m.u.win); break;
 	case XS_C_WIN_CLOSE: win_close(c, m.u.win.id); break;
 	case XS_C_WIN_FOCUS: win_focus(c, m.u.win.id); break;
+	case XS_C_WIN_ICONIFY: win_iconify(c, m.u.win.id); break;
 	}
 }
 

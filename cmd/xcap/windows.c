@@ -37,6 +37,8 @@ struct win {
 	Pixmap pix;          /* Composite's pixmap of the window (border included) */
 	int shown;           /* its window record was sent */
 	int gone, full, damaged, geom, title, klass;
+	int iconic;          /* unmapped as iconified: kept (its record sent when iconic_sent) */
+	int iconic_sent, focus_at_map;
 };
 
 struct wins {
@@ -46,7 +48,7 @@ struct wins {
 	XShmSegmentInfo shm; /* one band of captures */
 	XImage *img;
 	XserverRegion region; /* a window's damage, fetched at its frame */
-	Atom net_name, utf8, protocols, del;
+	Atom net_name, utf8, protocols, del, wm_state, change_state, wm_s0;
 };
 
 static struct win *find(struct cap *c, Window id)
@@ -65,13 +67,66 @@ static void name_pixmap(struct cap *c, struct win *w)
 	w->pix = XCompositeNameWindowPixmap(c->dpy, w->id);
 }
 
+/* WM_STATE as a window manager sets it; only when none runs (ICCCM's
+ * WM_S0 has no owner), else the manager's own. */
+static void set_state(struct cap *c, Window id, long state)
+{
+	long v[2] = { state, None };
+	if (XGetSelectionOwner(c->dpy, c->wins->wm_s0) == None)
+		XChangeProperty(c->dpy, id, c->wins->wm_state, c->wins->wm_state, 32, PropModeReplace,
+				(unsigned char *)v, 2);
+}
+
+/* Is the window's WM_STATE IconicState (an unmap that iconified it)? */
+static int iconic_state(struct cap *c, Window id)
+{
+	Atom t;
+	int f;
+	unsigned long n, left;
+	unsigned char *p = NULL;
+	int ic = XGetWindowProperty(c->dpy, id, c->wins->wm_state, 0, 2, False, c->wins->wm_state, &t, &f, &n, &left,
+				    &p) == Success && p && f == 32 && n >= 1 && ((long *)(void *)p)[0] == IconicState;
+	if (p)
+		XFree(p);
+	return ic;
+}
+
+/* Iconified as a window manager would: with one, asked of it
+ * (WM_CHANGE_STATE, which it answers with an unmap); without, WM_STATE
+ * Iconic and the unmap done here. */
+static void iconify(struct cap *c, struct win *w)
+{
+	if (w->iconic || (w->flags & XS_WF_OVERRIDE))
+		return;
+	if (XGetSelectionOwner(c->dpy, c->wins->wm_s0) != None) {
+		XIconifyWindow(c->dpy, w->id, DefaultScreen(c->dpy));
+	} else {
+		set_state(c, w->id, IconicState);
+		XUnmapWindow(c->dpy, w->id);
+	}
+	VERB("window 0x%lx iconified", (unsigned long)w->id);
+}
+
 /* A window just mapped (or found mapped at start): tracked, announced at
  * the next frame. Input-only windows have no pixels and are skipped. */
 static void add(struct cap *c, Window id)
 {
 	XWindowAttributes a;
 	struct wins *s = c->wins;
-	if (find(c, id) || !XGetWindowAttributes(c->dpy, id, &a) || a.class != InputOutput || a.map_state != IsViewable)
+	struct win *k = find(c, id);
+	if (k && k->iconic) { /* restored: announced again, whole */
+		k->iconic = k->iconic_sent = 0;
+		k->shown = 0;
+		k->full = 1;
+		s->stack = 1;
+		name_pixmap(c, k);
+		set_state(c, k->id, NormalState);
+		if (k->focus_at_map)
+			XSetInputFocus(c->dpy, k->id, RevertToPointerRoot, CurrentTime);
+		k->focus_at_map = 0;
+		return;
+	}
+	if (k || !XGetWindowAttributes(c->dpy, id, &a) || a.class != InputOutput || a.map_state != IsViewable)
 		return;
 	s->v = xs_grow(s->v, &s->cap, s->n + 1, sizeof *s->v, 16);
 	struct win *w = &s->v[s->n++];
@@ -140,6 +195,9 @@ void win_init(struct cap *c)
 	s->utf8 = XInternAtom(c->dpy, "UTF8_STRING", False);
 	s->protocols = XInternAtom(c->dpy, "WM_PROTOCOLS", False);
 	s->del = XInternAtom(c->dpy, "WM_DELETE_WINDOW", False);
+	s->wm_state = XInternAtom(c->dpy, "WM_STATE", False);
+	s->change_state = XInternAtom(c->dpy, "WM_CHANGE_STATE", False);
+	s->wm_s0 = XInternAtom(c->dpy, "WM_S0", False);
 	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
 	c->damage = 0;
 	s->region = XFixesCreateRegion(c->dpy, NULL, 0);
@@ -174,10 +232,26 @@ int win_event(struct cap *c, XEvent *ev)
 		add(c, ev->xmap.window);
 		break;
 	case UnmapNotify:
+		if (ev->xunmap.event != c->root || !(w = find(c, ev->xunmap.window)))
+			break;
+		if (!(w->flags & XS_WF_OVERRIDE) && iconic_state(c, w->id)) {
+			w->iconic = 1, w->iconic_sent = 0, w->damaged = 0;
+			c->wins->stack = 1;
+		} else {
+			drop(c, w);
+		}
+		break;
 	case DestroyNotify:
-		if ((w = find(c, ev->type == UnmapNotify ? ev->xunmap.window : ev->xdestroywindow.window)))
+		if ((w = find(c, ev->xdestroywindow.window)))
 			drop(c, w);
 		break;
+	case ClientMessage: /* XIconifyWindow of a guest client, seen through SubstructureNotify */
+		if (ev->xclient.message_type != c->wins->change_state || ev->xclient.format != 32 ||
+		    ev->xclient.data.l[0] != IconicState || !(w = find(c, ev->xclient.window)) ||
+		    XGetSelectionOwner(c->dpy, c->wins->wm_s0) != None)
+			return 1;
+		iconify(c, w);
+		return 1;
 	case ReparentNotify:
 		if ((w = find(c, ev->xreparent.window)) && ev->xreparent.parent != c->root)
 			drop(c, w);
@@ -432,12 +506,14 @@ int win_frame(struct cap *c)
 	for (size_t i = 0; i < s->n; i++) {
 		struct win *w = &s->v[i];
 		if (!w->shown || w->geom || w->title || w->klass)
-			announce(c, w), meta = 1;
+			announce(c, w), meta = 1, w->iconic_sent = 0;
+		if (w->iconic && !w->iconic_sent)
+			out_record(c, rec, xs_build_winid(rec, XS_WIN_ICONIC, (uint32_t)w->id)), meta = 1, w->iconic_sent = 1;
 	}
 	if (s->stack)
 		send_stack(c), meta = 1;
 	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].full || s->v[i].damaged)
+		if ((s->v[i].full || s->v[i].damaged) && !s->v[i].iconic)
 			nrects += pixels(c, &s->v[i]);
 	if (!nrects && !meta && !force)
 		return 0;
@@ -505,8 +581,22 @@ void win_focus(struct cap *c, uint32_t id)
 	struct win *w = shown(c, id, "focus");
 	if (!w)
 		return;
+	if (w->iconic) { /* restored; the focus once it is mapped again */
+		w->focus_at_map = !(w->flags & XS_WF_OVERRIDE);
+		XMapRaised(c->dpy, w->id);
+		DBG(D_INPUT, "window 0x%x restored", id);
+		return;
+	}
 	XRaiseWindow(c->dpy, w->id);
 	if (!(w->flags & XS_WF_OVERRIDE))
 		XSetInputFocus(c->dpy, w->id, RevertToPointerRoot, CurrentTime);
 	DBG(D_INPUT, "window 0x%x raised and focused", id);
+}
+
+/* The viewer's window was minimized: this one is iconified too. */
+void win_iconify(struct cap *c, uint32_t id)
+{
+	struct win *w = shown(c, id, "iconify");
+	if (w)
+		iconify(c, w);
 }

@@ -185,6 +185,7 @@ int win_frame(struct cap *c);
 void win_configure(struct cap *c, const struct xs_win *m);
 void win_close(struct cap *c, uint32_t id);
 void win_focus(struct cap *c, uint32_t id);
+void win_iconify(struct cap *c, uint32_t id);
 
 /* input.c */
 void input_init(struct cap *c);

@@ -49,6 +49,7 @@ struct swin {
 	uint32_t rw, rh;
 	uint64_t req_at;
 	int stale;            /* not announced again since the last hello */
+	int iconic;           /* iconified (by the guest, or by the host and told to it) */
 };
 
 struct seamless {
@@ -62,7 +63,7 @@ struct seamless {
 	int at_limit;         /* the window limit was reported: not again until below it */
 	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
-	Atom net_name, utf8, wm_delete;
+	Atom net_name, utf8, wm_delete, wm_state, wm_s0;
 	uint32_t scr_w, scr_h; /* the host screen */
 	/* staging: rects decoded here, the server reads them (MIT-SHM) */
 	uint8_t *stage;
@@ -327,15 +328,28 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 	case XS_WIN:
 		if (w && ((w->flags ^ m->u.win.flags) & XS_WF_OVERRIDE))
 			destroy(x, w), w = NULL; /* a new kind of window: made again */
-		if (w)
+		if (w) {
 			w->stale = 0, geometry(x, w, &m->u.win);
-		else
+			if (w->iconic) { /* restored in the guest */
+				w->iconic = 0;
+				XMapRaised(x->v.dpy, w->win);
+			}
+		} else
 			show_new(x, &m->u.win);
 		break;
 	case XS_WIN_GEOM: geometry(x, w, &m->u.win); break;
 	case XS_WIN_TITLE: title(x, w, &m->u.wtext); break;
 	case XS_WIN_CLASS: klass(x, w, &m->u.wtext); break;
 	case XS_WIN_GONE: destroy(x, w); break;
+	case XS_WIN_ICONIC:
+		if (!w->iconic) { /* iconified in the guest: here too (unmapped when no manager would) */
+			w->iconic = 1;
+			XIconifyWindow(x->v.dpy, w->win, DefaultScreen(x->v.dpy));
+			if (XGetSelectionOwner(x->v.dpy, s->wm_s0) == None)
+				XUnmapWindow(x->v.dpy, w->win);
+			VERB("window 0x%x iconified by the guest", w->id);
+		}
+		break;
 	case XS_WIN_STACK: stack(x, &m->u.wstack); break;
 	case XS_WIN_RECTS:
 		s->target = id;
@@ -512,6 +526,8 @@ void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 		x->sm->net_name = XInternAtom(v->dpy, "_NET_WM_NAME", False);
 		x->sm->utf8 = XInternAtom(v->dpy, "UTF8_STRING", False);
 		x->sm->wm_delete = XInternAtom(v->dpy, "WM_DELETE_WINDOW", False);
+		x->sm->wm_state = XInternAtom(v->dpy, "WM_STATE", False);
+		x->sm->wm_s0 = XInternAtom(v->dpy, "WM_S0", False);
 		x->sm->gc = XCreateGC(v->dpy, RootWindow(v->dpy, DefaultScreen(v->dpy)), 0, NULL);
 		stage_new(x, SM_STAGE);
 	}
@@ -588,6 +604,38 @@ static void close_req(struct xpaint *x, struct swin *w)
 	VERB("window 0x%x: close asked of the guest", w->id);
 }
 
+/* Did the host's window manager iconify our window (WM_STATE Iconic)? */
+static int host_iconic(struct xpaint *x, Window win)
+{
+	Atom t;
+	int f;
+	unsigned long n, left;
+	unsigned char *p = NULL;
+	int ic = XGetWindowProperty(x->v.dpy, win, x->sm->wm_state, 0, 2, False, AnyPropertyType, &t, &f, &n, &left,
+				    &p) == Success && p && f == 32 && n >= 1 && ((long *)(void *)p)[0] == IconicState;
+	if (p)
+		XFree(p);
+	return ic;
+}
+
+/* Minimized or restored on the host: the guest window follows. */
+static void host_state(struct xpaint *x, struct swin *w, int mapped)
+{
+	uint8_t rec[XS_BUILD_MAX];
+	if (w->flags & XS_WF_OVERRIDE)
+		return;
+	if (!mapped && !w->iconic && host_iconic(x, w->win)) {
+		w->iconic = 1;
+		ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_ICONIFY, w->id));
+		VERB("window 0x%x: iconify asked of the guest", w->id);
+	} else if (mapped && w->iconic) {
+		w->iconic = 0;
+		x->sm->focus = w->id;
+		ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_FOCUS, w->id));
+		VERB("window 0x%x: restore asked of the guest", w->id);
+	}
+}
+
 /* X events of our seamless windows; 1 when e was one of theirs. */
 int sm_event(struct xpaint *x, XEvent *e)
 {
@@ -620,8 +668,14 @@ int sm_event(struct xpaint *x, XEvent *e)
 	case FocusIn:
 		focus(x, w, 1);
 		break;
-	case FocusOut:
 	case UnmapNotify:
+		ctl_release_all(&x->k);
+		host_state(x, w, 0);
+		break;
+	case MapNotify:
+		host_state(x, w, 1);
+		break;
+	case FocusOut:
 		ctl_release_all(&x->k);
 		break;
 	case KeyPress:

@@ -140,6 +140,8 @@ static void windows(void)
 	n += xs_build_wtext(buf + n, XS_WIN_CLASS, 7, "xterm\0XTerm", 11);
 	n += xs_build_winid(buf + n, XS_WIN_RECTS, 7);
 	n += xs_build_winid(buf + n, XS_WIN_GONE, 8);
+	n += xs_build_winid(buf + n, XS_WIN_ICONIC, 7);
+	n += xs_build_winid(buf + n, XS_C_WIN_ICONIFY, 7);
 	n += xs_build_win(buf + n, XS_C_WIN_CONFIGURE, &w);
 	n += xs_build_winid(buf + n, XS_C_WIN_FOCUS, 7);
 	n += xs_build_winid(buf + n, XS_C_WIN_CLOSE, 7);
