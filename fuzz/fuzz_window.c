@@ -74,6 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (memcmp(b, rec, xs_build_winid(b, m.type, m.u.win.id)))
 					abort();
 				break;
+			case XS_WIN_ICON: /* whole, at most 64 x 64 pixels, the pixels where they are */
+				if (m.u.wicon.w < 1 || m.u.wicon.h < 1 ||
+				    (uint64_t)m.u.wicon.w * m.u.wicon.h > XS_WIN_ICON_MAX * XS_WIN_ICON_MAX ||
+				    m.u.wicon.argb != body + 12 ||
+				    (uint64_t)12 + 4ull * m.u.wicon.w * m.u.wicon.h != h.len ||
+				    memcmp(b, rec, xs_build_wicon_hdr(b, m.u.wicon.id, m.u.wicon.w, m.u.wicon.h)))
+					abort();
+				break;
 			case XS_WIN_STACK:
 				if (m.u.wstack.ids != body || (uint64_t)m.u.wstack.n * 4 != h.len ||
 				    m.u.wstack.n > XS_WIN_STACK_MAX)

@@ -46,6 +46,7 @@ const char *xs_type_name(unsigned t)
 	case XS_WIN_CLASS: return "window-class";
 	case XS_WIN_GONE: return "window-gone";
 	case XS_WIN_ICONIC: return "window-iconic";
+	case XS_WIN_ICON: return "window-icon";
 	case XS_WIN_RECTS: return "window-rects";
 	case XS_C_WIN_CONFIGURE: return "window-configure";
 	case XS_C_WIN_CLOSE: return "window-close";
@@ -93,6 +94,7 @@ static void bounds(unsigned t, uint32_t *lo, uint32_t *hi)
 	case XS_WIN_GONE: case XS_WIN_RECTS: case XS_WIN_ICONIC: case XS_C_WIN_CLOSE: case XS_C_WIN_FOCUS:
 	case XS_C_WIN_ICONIFY: fixed = 4; break;
 	case XS_WIN_TITLE: case XS_WIN_CLASS: *lo = 4; *hi = 4 + XS_WIN_TEXT_MAX; return;
+	case XS_WIN_ICON: *lo = 16; *hi = 12 + 4 * XS_WIN_ICON_MAX * XS_WIN_ICON_MAX; return;
 	case XS_WIN_STACK: *lo = 0; *hi = 4 * XS_WIN_STACK_MAX; return;
 	default: *lo = 1; *hi = 0; return; /* empty range: unknown type */
 	}
@@ -271,6 +273,20 @@ static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m
 			return err;
 		}
 		return NULL;
+	case XS_WIN_ICON: {
+		struct xs_wicon *c = &m->u.wicon;
+		c->id = xs_get32(b), c->w = xs_get32(b + 4), c->h = xs_get32(b + 8), c->argb = b + 12;
+		if (!c->id) {
+			snprintf(err, n, "window id 0");
+			return err;
+		}
+		/* the length caps the pixels at 64 x 64; the shape is the viewer's policy */
+		if (c->w < 1 || c->h < 1 || (uint64_t)4 * c->w * c->h + 12 != h.len) {
+			snprintf(err, n, "icon %ux%u in %u bytes (4 a pixel after 12)", c->w, c->h, h.len);
+			return err;
+		}
+		return NULL;
+	}
 	case XS_WIN_STACK:
 		m->u.wstack.n = h.len / 4;
 		m->u.wstack.ids = b;
@@ -611,6 +627,15 @@ size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id)
 	xs_put_hdr(p, type, 4);
 	xs_put32(p + 8, id);
 	return XS_HDR_LEN + 4;
+}
+
+size_t xs_build_wicon_hdr(uint8_t *p, uint32_t id, uint32_t w, uint32_t h)
+{
+	xs_put_hdr(p, XS_WIN_ICON, 12 + 4 * w * h);
+	xs_put32(p + 8, id);
+	xs_put32(p + 12, w);
+	xs_put32(p + 16, h);
+	return XS_HDR_LEN + 12;
 }
 
 size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len)

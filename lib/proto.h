@@ -56,6 +56,7 @@ enum xs_type {
 	XS_WIN_GONE = 21,   /* unmapped or destroyed */
 	XS_WIN_RECTS = 22,  /* the rects that follow paint this window */
 	XS_WIN_ICONIC = 23, /* it was iconified: kept, not shown, until XS_WIN again */
+	XS_WIN_ICON = 24,   /* its icon (_NET_WM_ICON): w x h ARGB pixels */
 	XS_C_WIN_CONFIGURE = 80, /* please move / resize this window */
 	XS_C_WIN_CLOSE = 81,     /* please close it (WM_DELETE_WINDOW) */
 	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard (an iconified one is restored) */
@@ -99,6 +100,7 @@ struct xs_clip_data {
 #define XS_WF_OVERRIDE 1u        /* window flag: override-redirect (menu, tooltip) */
 #define XS_WIN_TEXT_MAX 4096u    /* bytes of a title or class record's text */
 #define XS_WIN_STACK_MAX 4096u   /* ids in a stack record */
+#define XS_WIN_ICON_MAX 64u      /* an icon is at most this wide and high (a viewer drops others) */
 
 enum xs_enc {
 	XS_ENC_RAW = 0,   /* BGRX, 4 bytes a pixel, stride w*4 */
@@ -200,6 +202,7 @@ struct xs_button { uint32_t button, down; int32_t x, y; };
 struct xs_win { uint32_t id; int32_t x, y; uint32_t w, h, flags, transient; };
 struct xs_wtext { uint32_t id, len; const uint8_t *text; }; /* XS_WIN_TITLE, XS_WIN_CLASS */
 struct xs_wstack { uint32_t n; const uint8_t *ids; };       /* n u32 ids, read with xs_get32 */
+struct xs_wicon { uint32_t id, w, h; const uint8_t *argb; }; /* w*h u32 ARGB, read with xs_get32 */
 
 struct xs_msg {
 	uint16_t type;
@@ -217,6 +220,7 @@ struct xs_msg {
 		struct xs_win win;
 		struct xs_wtext wtext;
 		struct xs_wstack wstack;
+		struct xs_wicon wicon;
 		uint32_t reason;
 		struct xs_title title;
 		struct xs_clip_offer offer;
@@ -302,6 +306,8 @@ size_t xs_build_clip_data_hdr(uint8_t *p, uint16_t type, const struct xs_clip_da
 /* Seamless windows. */
 size_t xs_build_win(uint8_t *p, uint16_t type, const struct xs_win *w); /* XS_WIN, _GEOM, XS_C_WIN_CONFIGURE */
 size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS, _ICONIC, XS_C_WIN_CLOSE, _FOCUS, _ICONIFY */
+/* The header and fixed part of a window-icon record; the w*h ARGB u32 follow. */
+size_t xs_build_wicon_hdr(uint8_t *p, uint32_t id, uint32_t w, uint32_t h);
 size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len); /* 12+len bytes */
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n); /* then n u32 ids */
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A hostile seamless stream (xsgen windows 10000): xpaint shows at most 256
 # windows (-n), drops an override-redirect window over the host screen, a
-# window over the size limit and one painted outside itself, each with one
-# line, and keeps the others; when windows go, new ones are shown again up
+# window over the size limit, one painted outside itself and an icon over
+# 64x64 (the window kept), each with one line, and keeps the others (a
+# 16x16 icon is set); when windows go, new ones are shown again up
 # to the limit. Titles arrive sanitised and prefixed: no control or bidi
 # character, broken UTF-8 replaced, at most 256 bytes of the guest's text.
 # The stream ends cleanly (exit 0 with -x), no sanitizer report.
@@ -28,7 +29,11 @@ grep -qx 'xpaint: window 0x4: size 20000x10: surface larger than the limits: dro
 grep -qx 'xpaint: window 0x5: rect 40x31+0+0 outside the 40x30 surface: dropped, the others kept' "$T/h.err" ||
 	fail "no line for the rect outside: $(cat "$T/h.err")"
 grep -q 'window 0x104: over the limit of 256 windows' "$T/h.err" || fail "no line at the limit: $(cat "$T/h.err")"
-[ "$(wc -l <"$T/h.err")" -eq 5 ] || fail "not one line per kind of violation: $(cat "$T/h.err")"
+grep -qx 'xpaint: window 0x6: a 128x32 icon (at most 64x64): icon dropped' "$T/h.err" ||
+	fail "no line for the icon over the limit: $(cat "$T/h.err")"
+[ -n "$(xdotool search --name '^\[hostile\] w$' | while read -r i; do xprop -id "$i" _NET_WM_ICON | grep -q '16 x 16' && echo "$i"; done)" ] ||
+	fail "the 16x16 icon did not reach its window"
+[ "$(wc -l <"$T/h.err")" -eq 6 ] || fail "not one line per kind of violation: $(cat "$T/h.err")"
 [ "$(xwininfo -root -children | grep -c '"\[hostile\] late"')" -eq 97 ] || fail "the late windows are not all shown"
 
 # titles: no control or bidi character left, broken UTF-8 as U+FFFD, the prefix first, a cap
@@ -47,4 +52,4 @@ rc=0
 timeout 60 "$BIN/xpaint" -x -n 10 -t hostile <"$T/h.xcs" >/dev/null 2>"$T/x.err" || rc=$?
 [ $rc -eq 0 ] || fail "xpaint -x: exit $rc: $(cat "$T/x.err")"
 grep -q 'over the limit of 10 windows' "$T/x.err" || fail "-n 10: $(cat "$T/x.err")"
-pass "10000 windows: 256 shown, 3 dropped with a line each, the limit said once per episode, titles sanitised"
+pass "10000 windows: 256 shown, 3 dropped with a line each, an icon over 64x64 dropped (window kept), a 16x16 set, the limit said once per episode, titles sanitised"

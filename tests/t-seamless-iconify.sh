@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Seamless windows minimized and restored, both ways (xpaint -- xcap -W):
+# Seamless windows minimized and restored, both ways, and their icons
+# (xpaint -- xcap -W):
 # a guest client that iconifies itself (XIconifyWindow: WM_CHANGE_STATE to
 # the root; the guest runs no window manager, so xcap does what one would:
 # WM_STATE Iconic and an unmap) leaves its host window iconified, not
@@ -7,7 +8,9 @@
 # again it comes back pixel exact; a host window the host's window manager
 # iconifies (here the test does what one does: WM_STATE Iconic, then the
 # unmap) iconifies the guest window, and mapped again on the host restores
-# it in the guest, pixel exact. Nothing else is touched meanwhile.
+# it in the guest, pixel exact. Nothing else is touched meanwhile. A
+# guest icon (_NET_WM_ICON) becomes the host window's, the largest that
+# fits 64x64, exactly.
 . "$(dirname "$0")/lib.sh"
 for t in "$BIN/xpaint" "$BIN/xcap" "$TOOLS/xwdcmp"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
 for t in xterm xdotool xwd xwininfo xprop; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
@@ -31,6 +34,13 @@ PIDS+=($!)
 waitfor 10 winid "$HOST" "\\[vm\\] icy" || fail "no host window for icy: $(cat "$T/xp.err")"
 G=$(winid "$GUEST" icy) H=$(winid "$HOST" "\\[vm\\] icy") O=$(winid "$HOST" "\\[vm\\] other")
 waitfor 10 same || fail "icy not shown exactly: $(cat "$T/cmp.out")"
+
+# its icon: of a 2x2, a 3x3 and a 100x100, the largest within 64x64, exact
+i3="3, 3, $(seq -s ', ' 4278190080 4278190088)"
+i100="100, 100, $(seq -s ', ' 4278190080 4278200079)"
+DISPLAY=$GUEST xprop -id "$G" -f _NET_WM_ICON 32c -set _NET_WM_ICON "2, 2, 1, 2, 3, 4, $i3, $i100"
+icon() { DISPLAY=$HOST xprop -id "$H" -notype -f _NET_WM_ICON 32c ' $0+' _NET_WM_ICON; }
+waitfor 5 eval '[ "$(icon)" = "_NET_WM_ICON $i3" ]' || fail "host icon: '$(icon | cut -c1-80)', want the 3x3 one"
 
 # the guest client iconifies itself
 DISPLAY=$GUEST xdotool windowminimize "$G"
@@ -57,4 +67,4 @@ DISPLAY=$HOST xdotool windowmap "$H"
 waitfor 5 eval '[ "$(state "$GUEST" "$G")" = IsViewable ]' || fail "guest: icy not restored after the host mapped it: $(tail -3 "$T/xp.err")"
 waitfor 10 same || fail "icy not exact after its restore on the host: $(cat "$T/cmp.out")"
 [ "$(DISPLAY=$HOST xdotool search --name '^\[vm\] ' | wc -l)" -eq 2 ] || fail "host windows: want 2"
-pass "guest-iconified window kept and restored, host minimize and restore reach the guest, pixel exact"
+pass "icon exact; guest-iconified window kept and restored, host minimize and restore reach the guest, pixel exact"

@@ -39,6 +39,7 @@ struct win {
 	int gone, full, damaged, geom, title, klass;
 	int iconic;          /* unmapped as iconified: kept (its record sent when iconic_sent) */
 	int iconic_sent, focus_at_map;
+	int icon;            /* _NET_WM_ICON to send */
 };
 
 struct wins {
@@ -48,7 +49,7 @@ struct wins {
 	XShmSegmentInfo shm; /* one band of captures */
 	XImage *img;
 	XserverRegion region; /* a window's damage, fetched at its frame */
-	Atom net_name, utf8, protocols, del, wm_state, change_state, wm_s0;
+	Atom net_name, utf8, protocols, del, wm_state, change_state, wm_s0, net_icon;
 };
 
 static struct win *find(struct cap *c, Window id)
@@ -141,7 +142,7 @@ static void add(struct cap *c, Window id)
 	XSelectInput(c->dpy, id, PropertyChangeMask);
 	w->dmg = XDamageCreate(c->dpy, id, XDamageReportNonEmpty);
 	name_pixmap(c, w);
-	w->full = w->title = w->klass = 1;
+	w->full = w->title = w->klass = w->icon = 1;
 	s->stack = 1;
 	DBG(D_X, "window 0x%lx %ux%u+%d+%d%s", id, w->w, w->h, w->x, w->y, w->flags ? " override-redirect" : "");
 }
@@ -198,6 +199,7 @@ void win_init(struct cap *c)
 	s->wm_state = XInternAtom(c->dpy, "WM_STATE", False);
 	s->change_state = XInternAtom(c->dpy, "WM_CHANGE_STATE", False);
 	s->wm_s0 = XInternAtom(c->dpy, "WM_S0", False);
+	s->net_icon = XInternAtom(c->dpy, "_NET_WM_ICON", False);
 	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
 	c->damage = 0;
 	s->region = XFixesCreateRegion(c->dpy, NULL, 0);
@@ -281,6 +283,8 @@ int win_event(struct cap *c, XEvent *ev)
 			w->title = 1;
 		else if (ev->xproperty.atom == XA_WM_CLASS)
 			w->klass = 1;
+		else if (ev->xproperty.atom == c->wins->net_icon)
+			w->icon = 1;
 		else
 			return 1;
 		break;
@@ -334,6 +338,8 @@ static void put_text(struct cap *c, uint16_t type, uint32_t id, const char *s, s
 	c->out.len += xs_build_wtext(p, type, id, s, (uint32_t)n);
 }
 
+static void put_icon(struct cap *c, struct win *w);
+
 static void announce(struct cap *c, struct win *w)
 {
 	uint8_t rec[XS_BUILD_MAX];
@@ -358,8 +364,48 @@ static void announce(struct cap *c, struct win *w)
 		}
 		put_text(c, XS_WIN_CLASS, (uint32_t)w->id, t, (size_t)n);
 	}
+	if (w->icon || !w->shown)
+		put_icon(c, w);
 	w->shown = 1;
-	w->geom = w->title = w->klass = 0;
+	w->geom = w->title = w->klass = w->icon = 0;
+}
+
+/*
+ * The window's _NET_WM_ICON, the largest of its icons that fits
+ * XS_WIN_ICON_MAX square (none: nothing sent). The property is read up to
+ * ICON_READ_MAX values; a malformed list ends the walk.
+ */
+#define ICON_READ_MAX (1L << 18)
+static void put_icon(struct cap *c, struct win *w)
+{
+	Atom t;
+	int f;
+	unsigned long n = 0, left, best = 0, bw = 0, bh = 0;
+	unsigned char *p = NULL;
+	if (XGetWindowProperty(c->dpy, w->id, c->wins->net_icon, 0, ICON_READ_MAX, False, XA_CARDINAL, &t, &f, &n,
+			       &left, &p) != Success || !p || f != 32) {
+		if (p)
+			XFree(p);
+		return;
+	}
+	const unsigned long *v = (const unsigned long *)(void *)p; /* format 32 comes as longs */
+	for (unsigned long i = 0; i + 2 <= n;) {
+		unsigned long iw = v[i] & 0xffffffffu, ih = v[i + 1] & 0xffffffffu;
+		if (!iw || !ih || iw > 4096 || ih > 4096 || iw * ih > n - i - 2)
+			break;
+		if (iw <= XS_WIN_ICON_MAX && ih <= XS_WIN_ICON_MAX && iw * ih > bw * bh)
+			best = i, bw = iw, bh = ih;
+		i += 2 + iw * ih;
+	}
+	if (bw) {
+		uint8_t *h = out_reserve(&c->out, XS_HDR_LEN + 12 + 4 * bw * bh);
+		size_t k = xs_build_wicon_hdr(h, (uint32_t)w->id, (uint32_t)bw, (uint32_t)bh);
+		for (unsigned long i = 0; i < bw * bh; i++)
+			xs_put32(h + k + 4 * i, (uint32_t)v[best + 2 + i]);
+		c->out.len += k + 4 * bw * bh;
+		DBG(D_STREAM, "window 0x%lx: a %lux%lu icon", (unsigned long)w->id, bw, bh);
+	}
+	XFree(p);
 }
 
 /* The shown windows bottom to top, as the server stacks them. */
@@ -505,7 +551,7 @@ int win_frame(struct cap *c)
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		struct win *w = &s->v[i];
-		if (!w->shown || w->geom || w->title || w->klass)
+		if (!w->shown || w->geom || w->title || w->klass || w->icon)
 			announce(c, w), meta = 1, w->iconic_sent = 0;
 		if (w->iconic && !w->iconic_sent)
 			out_record(c, rec, xs_build_winid(rec, XS_WIN_ICONIC, (uint32_t)w->id)), meta = 1, w->iconic_sent = 1;

@@ -63,7 +63,7 @@ struct seamless {
 	int at_limit;         /* the window limit was reported: not again until below it */
 	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
-	Atom net_name, utf8, wm_delete, wm_state, wm_s0;
+	Atom net_name, utf8, wm_delete, wm_state, wm_s0, net_icon;
 	uint32_t scr_w, scr_h; /* the host screen */
 	/* staging: rects decoded here, the server reads them (MIT-SHM) */
 	uint8_t *stage;
@@ -319,7 +319,9 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 {
 	struct seamless *s = x->sm;
 	struct swin *w = NULL;
-	uint32_t id = m->type == XS_WIN_TITLE || m->type == XS_WIN_CLASS ? m->u.wtext.id : m->u.win.id;
+	uint32_t id = m->type == XS_WIN_TITLE || m->type == XS_WIN_CLASS ? m->u.wtext.id
+		      : m->type == XS_WIN_ICON				  ? m->u.wicon.id
+									  : m->u.win.id;
 	if (m->type != XS_WIN_STACK && !(w = find(s, id)) && m->type != XS_WIN && m->type != XS_WIN_RECTS) {
 		DBG(D_STREAM, "%s of window 0x%x, not shown here: ignored", xs_type_name(m->type), id);
 		return;
@@ -341,6 +343,21 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 	case XS_WIN_TITLE: title(x, w, &m->u.wtext); break;
 	case XS_WIN_CLASS: klass(x, w, &m->u.wtext); break;
 	case XS_WIN_GONE: destroy(x, w); break;
+	case XS_WIN_ICON: { /* the parser: whole, at most XS_WIN_ICON_MAX squared pixels */
+		const struct xs_wicon *ic = &m->u.wicon;
+		long v[2 + XS_WIN_ICON_MAX * XS_WIN_ICON_MAX];
+		if (ic->w > XS_WIN_ICON_MAX || ic->h > XS_WIN_ICON_MAX) {
+			warn_line("window 0x%x: a %ux%u icon (at most %ux%u): icon dropped", w->id, ic->w, ic->h,
+				  XS_WIN_ICON_MAX, XS_WIN_ICON_MAX);
+			break;
+		}
+		v[0] = (long)ic->w, v[1] = (long)ic->h;
+		for (uint32_t i = 0; i < ic->w * ic->h; i++)
+			v[2 + i] = (long)xs_get32(ic->argb + 4 * i);
+		XChangeProperty(x->v.dpy, w->win, s->net_icon, XA_CARDINAL, 32, PropModeReplace, (unsigned char *)v,
+				(int)(2 + ic->w * ic->h));
+		break;
+	}
 	case XS_WIN_ICONIC:
 		if (!w->iconic) { /* iconified in the guest: here too (unmapped when no manager would) */
 			w->iconic = 1;
@@ -528,6 +545,7 @@ void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 		x->sm->wm_delete = XInternAtom(v->dpy, "WM_DELETE_WINDOW", False);
 		x->sm->wm_state = XInternAtom(v->dpy, "WM_STATE", False);
 		x->sm->wm_s0 = XInternAtom(v->dpy, "WM_S0", False);
+		x->sm->net_icon = XInternAtom(v->dpy, "_NET_WM_ICON", False);
 		x->sm->gc = XCreateGC(v->dpy, RootWindow(v->dpy, DefaultScreen(v->dpy)), 0, NULL);
 		stage_new(x, SM_STAGE);
 	}

@@ -141,6 +141,9 @@ static void windows(void)
 	n += xs_build_winid(buf + n, XS_WIN_RECTS, 7);
 	n += xs_build_winid(buf + n, XS_WIN_GONE, 8);
 	n += xs_build_winid(buf + n, XS_WIN_ICONIC, 7);
+	n += xs_build_wicon_hdr(buf + n, 7, 2, 2);
+	for (int i = 0; i < 4; i++)
+		xs_put32(buf + n, 0xff000000u | (uint32_t)i * 0x404040u), n += 4;
 	n += xs_build_winid(buf + n, XS_C_WIN_ICONIFY, 7);
 	n += xs_build_win(buf + n, XS_C_WIN_CONFIGURE, &w);
 	n += xs_build_winid(buf + n, XS_C_WIN_FOCUS, 7);

@@ -583,7 +583,8 @@ static void win(uint16_t type, uint32_t id, int32_t x, int32_t y, uint32_t w, ui
  * A hostile seamless stream: n windows of 40x30 (ids 1..n) each painted
  * one colour; among the first ones an override-redirect window over the
  * whole screen, one too wide, one whose rect falls outside it, a title
- * full of controls, bidi overrides and broken UTF-8, a 4096-byte title;
+ * full of controls, bidi overrides and broken UTF-8, a 4096-byte title,
+ * a 128x32 icon (whole, but over the 64x64 limit: dropped), a 16x16 one;
  * then windows 1..100 go and 100 new ones (ids 100001..) come. The
  * stream ends there: the viewer keeps what it shows.
  */
@@ -607,6 +608,14 @@ static void gen_windows(unsigned long n)
 			wtext(XS_WIN_TITLE, i, memset(longt, 'x', sizeof longt), sizeof longt);
 		else
 			wtext(XS_WIN_TITLE, i, "w", 1);
+		if (i == 6 || i == 152) {
+			static uint8_t ic[XS_HDR_LEN + 12 + 4 * XS_WIN_ICON_MAX * XS_WIN_ICON_MAX];
+			uint32_t iw = i == 6 ? 128 : 16, ih = i == 6 ? 32 : 16;
+			size_t k = xs_build_wicon_hdr(ic, (uint32_t)i, iw, ih);
+			for (uint32_t p = 0; p < iw * ih; p++)
+				xs_put32(ic + k + 4 * p, 0xff000000u | p);
+			emit(ic, k + 4 * iw * ih);
+		}
 		emit(b, xs_build_winid(b, XS_WIN_RECTS, (uint32_t)i));
 		solid(0, 0, 40, i == 5 ? 31 : 30, (uint32_t)i * 0x10101u); /* 5: outside its window, dropped */
 		if (i % 1000 == 0 || i == n)
