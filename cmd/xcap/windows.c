@@ -15,6 +15,7 @@
  */
 #include "util.h"
 #include "xcap.h"
+#include "xsel.h"
 
 #include <X11/Xatom.h>
 #include <X11/Xutil.h>
@@ -49,7 +50,7 @@ struct wins {
 	XShmSegmentInfo shm; /* one band of captures */
 	XImage *img;
 	XserverRegion region; /* a window's damage, fetched at its frame */
-	Atom net_name, utf8, protocols, del, wm_state, change_state, wm_s0, net_icon;
+	Atom net_name, utf8, protocols, del, wm_state, change_state, net_icon;
 };
 
 static struct win *find(struct cap *c, Window id)
@@ -73,23 +74,9 @@ static void name_pixmap(struct cap *c, struct win *w)
 static void set_state(struct cap *c, Window id, long state)
 {
 	long v[2] = { state, None };
-	if (XGetSelectionOwner(c->dpy, c->wins->wm_s0) == None)
+	if (!xsel_wm_running(c->dpy))
 		XChangeProperty(c->dpy, id, c->wins->wm_state, c->wins->wm_state, 32, PropModeReplace,
 				(unsigned char *)v, 2);
-}
-
-/* Is the window's WM_STATE IconicState (an unmap that iconified it)? */
-static int iconic_state(struct cap *c, Window id)
-{
-	Atom t;
-	int f;
-	unsigned long n, left;
-	unsigned char *p = NULL;
-	int ic = XGetWindowProperty(c->dpy, id, c->wins->wm_state, 0, 2, False, c->wins->wm_state, &t, &f, &n, &left,
-				    &p) == Success && p && f == 32 && n >= 1 && ((long *)(void *)p)[0] == IconicState;
-	if (p)
-		XFree(p);
-	return ic;
 }
 
 /* Iconified as a window manager would: with one, asked of it
@@ -99,7 +86,7 @@ static void iconify(struct cap *c, struct win *w)
 {
 	if (w->iconic || (w->flags & XS_WF_OVERRIDE))
 		return;
-	if (XGetSelectionOwner(c->dpy, c->wins->wm_s0) != None) {
+	if (xsel_wm_running(c->dpy)) {
 		XIconifyWindow(c->dpy, w->id, DefaultScreen(c->dpy));
 	} else {
 		set_state(c, w->id, IconicState);
@@ -198,7 +185,6 @@ void win_init(struct cap *c)
 	s->del = XInternAtom(c->dpy, "WM_DELETE_WINDOW", False);
 	s->wm_state = XInternAtom(c->dpy, "WM_STATE", False);
 	s->change_state = XInternAtom(c->dpy, "WM_CHANGE_STATE", False);
-	s->wm_s0 = XInternAtom(c->dpy, "WM_S0", False);
 	s->net_icon = XInternAtom(c->dpy, "_NET_WM_ICON", False);
 	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
 	c->damage = 0;
@@ -236,7 +222,7 @@ int win_event(struct cap *c, XEvent *ev)
 	case UnmapNotify:
 		if (ev->xunmap.event != c->root || !(w = find(c, ev->xunmap.window)))
 			break;
-		if (!(w->flags & XS_WF_OVERRIDE) && iconic_state(c, w->id)) {
+		if (!(w->flags & XS_WF_OVERRIDE) && xsel_iconic(c->dpy, w->id)) {
 			w->iconic = 1, w->iconic_sent = 0, w->damaged = 0;
 			c->wins->stack = 1;
 		} else {
@@ -250,7 +236,7 @@ int win_event(struct cap *c, XEvent *ev)
 	case ClientMessage: /* XIconifyWindow of a guest client, seen through SubstructureNotify */
 		if (ev->xclient.message_type != c->wins->change_state || ev->xclient.format != 32 ||
 		    ev->xclient.data.l[0] != IconicState || !(w = find(c, ev->xclient.window)) ||
-		    XGetSelectionOwner(c->dpy, c->wins->wm_s0) != None)
+		    xsel_wm_running(c->dpy))
 			return 1;
 		iconify(c, w);
 		return 1;

@@ -19,6 +19,7 @@
 #include "title.h"
 #include "util.h"
 #include "xpaint.h"
+#include "xsel.h"
 
 #include <X11/Xatom.h>
 #include <X11/Xlib-xcb.h>
@@ -63,7 +64,7 @@ struct seamless {
 	int at_limit;         /* the window limit was reported: not again until below it */
 	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
-	Atom net_name, utf8, wm_delete, wm_state, wm_s0, net_icon;
+	Atom net_name, utf8, wm_delete, net_icon;
 	uint32_t scr_w, scr_h; /* the host screen */
 	/* staging: rects decoded here, the server reads them (MIT-SHM) */
 	uint8_t *stage;
@@ -362,7 +363,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		if (!w->iconic) { /* iconified in the guest: here too (unmapped when no manager would) */
 			w->iconic = 1;
 			XIconifyWindow(x->v.dpy, w->win, DefaultScreen(x->v.dpy));
-			if (XGetSelectionOwner(x->v.dpy, s->wm_s0) == None)
+			if (!xsel_wm_running(x->v.dpy))
 				XUnmapWindow(x->v.dpy, w->win);
 			VERB("window 0x%x iconified by the guest", w->id);
 		}
@@ -543,8 +544,6 @@ void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 		x->sm->net_name = XInternAtom(v->dpy, "_NET_WM_NAME", False);
 		x->sm->utf8 = XInternAtom(v->dpy, "UTF8_STRING", False);
 		x->sm->wm_delete = XInternAtom(v->dpy, "WM_DELETE_WINDOW", False);
-		x->sm->wm_state = XInternAtom(v->dpy, "WM_STATE", False);
-		x->sm->wm_s0 = XInternAtom(v->dpy, "WM_S0", False);
 		x->sm->net_icon = XInternAtom(v->dpy, "_NET_WM_ICON", False);
 		x->sm->gc = XCreateGC(v->dpy, RootWindow(v->dpy, DefaultScreen(v->dpy)), 0, NULL);
 		stage_new(x, SM_STAGE);
@@ -622,27 +621,13 @@ static void close_req(struct xpaint *x, struct swin *w)
 	VERB("window 0x%x: close asked of the guest", w->id);
 }
 
-/* Did the host's window manager iconify our window (WM_STATE Iconic)? */
-static int host_iconic(struct xpaint *x, Window win)
-{
-	Atom t;
-	int f;
-	unsigned long n, left;
-	unsigned char *p = NULL;
-	int ic = XGetWindowProperty(x->v.dpy, win, x->sm->wm_state, 0, 2, False, AnyPropertyType, &t, &f, &n, &left,
-				    &p) == Success && p && f == 32 && n >= 1 && ((long *)(void *)p)[0] == IconicState;
-	if (p)
-		XFree(p);
-	return ic;
-}
-
 /* Minimized or restored on the host: the guest window follows. */
 static void host_state(struct xpaint *x, struct swin *w, int mapped)
 {
 	uint8_t rec[XS_BUILD_MAX];
 	if (w->flags & XS_WF_OVERRIDE)
 		return;
-	if (!mapped && !w->iconic && host_iconic(x, w->win)) {
+	if (!mapped && !w->iconic && xsel_iconic(x->v.dpy, w->win)) {
 		w->iconic = 1;
 		ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_ICONIFY, w->id));
 		VERB("window 0x%x: iconify asked of the guest", w->id);
