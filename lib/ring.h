@@ -256,6 +256,11 @@ void ring_writer_advance(struct ring_writer *w, uint32_t len);
 void ring_writer_publish(struct ring_writer *w);
 /* Publishes up to pos only (an end of a record advanced over). */
 void ring_writer_publish_to(struct ring_writer *w, uint64_t pos);
+/* Has the reader consumed every record before pos (a position published
+ * earlier)? 1 as well without a live reader, or with a consumer position
+ * that is not plausible (wait_space deals with that one): only a reader
+ * that is there and behind holds the caller back. */
+int ring_writer_consumed(struct ring_writer *w, uint64_t pos);
 /* Would a record of len bytes be reserved now without waiting? */
 int ring_writer_fits(struct ring_writer *w, uint32_t len);
 /* advance + publish. */

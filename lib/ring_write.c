@@ -248,6 +248,18 @@ static uint64_t place(const struct ring_writer *w, uint32_t len)
 	return XS_HDR_LEN + (uint64_t)len > room ? w->prod + room + RING_SKEW : w->prod;
 }
 
+int ring_writer_consumed(struct ring_writer *w, uint64_t pos)
+{
+	uint64_t c;
+	if (w->cons >= pos || !w->reader_live)
+		return 1;
+	c = ld64(w->map.base, RING_OFF_CONS);
+	if (!cons_valid(w, c))
+		return 1;
+	w->cons = c;
+	return c >= pos;
+}
+
 int ring_writer_fits(struct ring_writer *w, uint32_t len)
 {
 	uint64_t end = place(w, len) + ring_foot(len), c;

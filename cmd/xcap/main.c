@@ -243,7 +243,7 @@ static void loop(struct cap *c, uint64_t interval)
 		VERB("no ticker thread: the loop ticks the ring");
 	xs_reader_init(&rd, 0);
 	for (;;) {
-		int wait_copy = 0;
+		int wait_copy = 0, wait_ring = 0;
 		/* a reader attached to the ring: hello, cursor, a full frame */
 		if (c->ring && (ticked ? ring_writer_tick_now(c->ring) : ring_writer_tick(c->ring)))
 			start_stream(c, 1);
@@ -259,6 +259,8 @@ static void loop(struct cap *c, uint64_t interval)
 			if (frame_due(c, now) && now >= next_frame) {
 				if (!out_copy_free(c))
 					wait_copy = 1;
+				else if (!ringout_ready(c))
+					wait_ring = 1;
 				else if (cap_frame(c))
 					next_frame = interval ? now + interval : 0, title_poke(c);
 			}
@@ -305,7 +307,10 @@ static void loop(struct cap *c, uint64_t interval)
 		struct timespec ts = { tmo / 1000, tmo % 1000 * 1000000 };
 		if (wait_copy && !XEventsQueued(c->dpy, QueuedAlready))
 			ts = (struct timespec){ 0, 100000 };
-		if (ppoll(p, 5, tmo < 0 && !wait_copy ? NULL : &ts, NULL) < 0 && errno != EINTR)
+		/* the reader is a frame behind: look again in a millisecond */
+		if (wait_ring && !XEventsQueued(c->dpy, QueuedAlready) && (tmo < 0 || tmo > 1))
+			ts = (struct timespec){ 0, 1000000 };
+		if (ppoll(p, 5, tmo < 0 && !wait_copy && !wait_ring ? NULL : &ts, NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */

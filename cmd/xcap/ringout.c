@@ -114,12 +114,28 @@ int ringout_flush(struct cap *c)
 		i = i0, d = d0;
 		gather(c, &i, &d, p, XS_HDR_LEN + (size_t)h.len);
 		ring_writer_commit(c->ring, h.len);
-		if (h.type == XS_FRAME)
+		if (h.type == XS_FRAME) {
 			ring_writer_boundary(c->ring);
+			c->ring_end[0] = c->ring_end[1];
+			c->ring_end[1] = c->ring->pub;
+		}
 		c->st.out_bytes += XS_HDR_LEN + h.len;
 	}
 	o->len = o->mark = o->nseg = o->cur = o->done = 0;
 	return 0;
+}
+
+/*
+ * A reader that is a frame behind holds the next capture back: the damage
+ * keeps accumulating in the server and the capture, when it comes, takes
+ * the newest pixels. Without this a viewer slower than the source (4K at
+ * 144 offered) would find several frames queued in a large ring and show
+ * each late (load p50 31 ms against the pipe's 26, whose small buffer
+ * holds one frame).
+ */
+int ringout_ready(struct cap *c)
+{
+	return !c->ring || ring_writer_consumed(c->ring, c->ring_end[0]);
 }
 
 /* One capture on its way: the record is reserved, its pixels come with

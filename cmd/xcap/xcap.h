@@ -122,6 +122,7 @@ struct cap {
 	struct xs_codec *codec;
 	struct ring_writer *ring; /* shmring -w PATH -- xcap: records go into the ring */
 	uint32_t ring_seg;   /* the ring attached to the X server: raw captures land in it */
+	uint64_t ring_end[2]; /* ring positions after the frame before last and the last frame */
 	struct outbuf out;
 	struct stats st;
 	struct input in;
@@ -160,6 +161,9 @@ int out_copy_free(struct cap *c);
 void ringout_open(struct cap *c);
 void ringout_setup(struct cap *c);
 int ringout_flush(struct cap *c);
+/* May the next frame be captured: has the reader finished the frame before
+ * the last one (at most one frame waits in the ring, as in a pipe)? */
+int ringout_ready(struct cap *c);
 uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band);
 
 /* clip.c */
