@@ -3,7 +3,7 @@
 # byte-identical after attach; a restarted reader gets a snapshot (hello
 # first, then the whole picture); a restarted writer is followed; writes
 # into the ring behind the reader's back give one-line errors, a resync,
-# or exit 65 for a header that is no longer a ring.
+# or exit 65 for a header that is no longer a ring. An idle reader sleeps.
 . "$(dirname "$0")/lib.sh"
 RING=/dev/shm/xs-test-$$
 trap 'rm -f "$RING"; cleanup' EXIT
@@ -34,6 +34,13 @@ ticks_after
 cat "$T/s1.xcs" >&3
 waitfor 20 size_ge "$T/o1.xcs" "$T/s1.xcs" || fail "reader got $(stat -c %s "$T/o1.xcs") bytes"
 cmp "$T/s1.xcs" "$T/o1.xcs" || fail "records differ after attach"
+# an idle reader sleeps in poll (the library's notifier thread beats for
+# it): wake-ups of all its threads in 2 s, counted, not timed (2-4 measured;
+# 40 when it woke every 50 ms)
+wakeups() { cat /proc/"$1"/task/*/schedstat | awk '{ n += $3 } END { print n }'; }
+sleep 0.5
+a=$(wakeups "$r1"); sleep 2; a=$(($(wakeups "$r1") - a))
+[ "$a" -le 8 ] || fail "idle shmring -r: $a wake-ups in 2 s"
 
 # 2. reader killed and restarted: a snapshot, hello first, the whole picture
 kill "$r1"

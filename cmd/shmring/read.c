@@ -60,6 +60,29 @@ static void check_stdout(void)
 		die(EX_IO, "stdout closed by the reader of the stream");
 }
 
+/*
+ * Nothing in the ring: sleep in poll on the notifier's eventfd (the
+ * library thread does the heartbeats and the writer checks, waking us only
+ * for a record, another session or a stopped writer) and on stdout, for
+ * its reader going away; a signal ends the poll. Without the thread, the
+ * ring is waited on directly.
+ */
+static int idle(struct ring_reader *r)
+{
+	int rc = ring_reader_wait(r, 0), fd = ring_reader_notify_fd(r);
+	if (rc != RING_NONE)
+		return rc;
+	if (fd < 0)
+		return ring_reader_wait(r, 250);
+	ring_reader_arm(r);
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { 1, 0, 0 } };
+	if (poll(p, 2, -1) < 0 && errno != EINTR)
+		die(EX_OS, "poll:");
+	if (p[1].revents & (POLLERR | POLLHUP))
+		die(EX_IO, "stdout closed by the reader of the stream");
+	return RING_NONE;
+}
+
 static void flush(struct out *o, struct ring_reader *r)
 {
 	if (o->len) {
@@ -129,7 +152,7 @@ int run_reader(const char *path, int exit_bye)
 		case RING_NONE:
 			flush(&o, r);
 			check_stdout();
-			rc = ring_reader_wait(r, 250);
+			rc = idle(r);
 			if (rc == RING_STOPPED)
 				warn_line("%s: writer stopped (its heartbeat stopped); waiting", path);
 			continue;
