@@ -32,7 +32,10 @@
 #ifndef RING_H
 #define RING_H
 
+#include "addr.h"
 #include "proto.h"
+
+#include <pthread.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,12 +58,15 @@
 #define RING_INPLACE_MIN 4096u /* raw rects at least this long may be returned in place */
 #define RING_SNAP_MAX (4u << 20) /* largest body of a snapshot rect */
 #define RING_F_WAKE 1u         /* writer flag: it futex-wakes a sleeping reader (same kernel) */
+#define RING_F_BELL 2u         /* writer flag: it rings the reader's bell (a byte on a socket) */
 #define RING_FD_ENV "XS_RING_FD" /* shmring -w PATH -- COMMAND: the ring's fd for COMMAND */
 #define RING_BAR_ENV "XS_RING_BAR" /* set to 1 with it when the ring is a PCI BAR (never read it) */
+#define RING_BELL_ENV "XS_RING_BELL" /* shmring -w -B ADDR -- COMMAND: where COMMAND rings the bell */
 
 enum { RING_OFF_MAGIC = 0, RING_OFF_VERSION = 4, RING_OFF_SIZE = 8, RING_OFF_DATA = 16, RING_OFF_DATALEN = 24,
        RING_OFF_SESSION = 32, RING_OFF_FLAGS = 48, RING_OFF_PROD = 64, RING_OFF_WHB = 72, RING_OFF_WPERIOD = 80,
-       RING_OFF_CONS = 128, RING_OFF_RHB = 136, RING_OFF_ATTACH = 144, RING_OFF_RPERIOD = 152, RING_OFF_WAKE = 192 };
+       RING_OFF_CONS = 128, RING_OFF_RHB = 136, RING_OFF_ATTACH = 144, RING_OFF_RPERIOD = 152,
+       RING_OFF_BELL = 160, RING_OFF_WAKE = 192 };
 
 /* Results of the ring calls: one set everywhere. */
 enum {
@@ -201,6 +207,11 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms);
 int ring_reader_notify_fd(struct ring_reader *r);
 /* The ring was found empty: notify when that changes. Reads the eventfd. */
 void ring_reader_arm(struct ring_reader *r);
+/* on: the caller listens for the writer's bell (xpaint -b) and polls it
+ * beside the notifier's fd; while the writer says it rings
+ * (RING_F_BELL), ring_reader_arm asks it to, and the notifier thread no
+ * longer watches the ring between its ticks. off: the connection ended. */
+void ring_reader_bell(struct ring_reader *r, int on);
 /* Input was just sent: a reply is coming, wait with short sleeps again. */
 void ring_reader_poke(struct ring_reader *r);
 
@@ -227,9 +238,26 @@ struct ring_writer {
 	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
 	uint64_t tick_attach;   /* the ticker's last attach count */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
+	/* the bell (ring_writer_bell): the ticker connects, the publisher rings */
+	struct addr *bell_addr; /* where the reader listens, or NULL */
+	pthread_mutex_t bell_lock; /* guards bell_fd between the two threads */
+	int bell_fd;            /* connected, or -1 */
+	int bell_bad;           /* a ring failed: the ticker closes and reconnects */
+	uint32_t bell_seq;      /* the reader's bell sequence answered last */
+	uint64_t bells;         /* bells rung */
 	uint64_t waits;         /* times the ring was full */
 	uint64_t wakes;         /* futex wakes sent */
 };
+
+/*
+ * The bell, for a reader the writer cannot wake otherwise (the host side of
+ * a guest's BAR): the ticker thread (ring_writer_ticker) connects to a
+ * where the reader listens (xpaint -b) and keeps trying, a tick apart; while
+ * connected RING_F_BELL is set and, after a publish, a reader that bumped
+ * its bell sequence since the last ring gets one byte. The address is kept
+ * (not copied): it must outlive the writer.
+ */
+void ring_writer_bell(struct ring_writer *w, struct addr *a);
 
 /* A frame ended with the record committed last: the next record may go to
  * the start of the data area (RAM only), so frames reuse the same pages. */

@@ -58,6 +58,8 @@ struct ring_reader {
 	pthread_mutex_t lock;   /* guards watch */
 	struct watch watch;
 	int stop;
+	int bell;               /* the caller listens for the writer's bell (atomic) */
+	uint32_t bell_seq;      /* our bell sequence, written at RING_OFF_BELL */
 };
 
 static uint64_t act_get(const struct ring_reader *r) { return __atomic_load_n(&r->act_ns, __ATOMIC_RELAXED); }
@@ -462,6 +464,14 @@ uint64_t ring_backoff_ns(uint64_t idle_ns)
  * a short spin; else ring_backoff_ns(). Returns 1 when w changed, 0 on
  * timeout, -1 on a signal.
  */
+/* Does the caller sleep on the bell (it listens, the writer rings, a
+ * notifier thread does the rest)? */
+static int bell_mode(const struct ring_reader *r, const struct watch *w)
+{
+	return w->state == 1 && r->efd >= 0 && __atomic_load_n(&r->bell, __ATOMIC_RELAXED) &&
+	       (ld32(r->map.base, RING_OFF_FLAGS) & RING_F_BELL);
+}
+
 static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t max_ns)
 {
 	uint8_t *b = r->map.base;
@@ -471,6 +481,16 @@ static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t ma
 	if (s == 0) {
 		cpu_relax();
 		return changed(b, w);
+	}
+	if (bell_mode(r, w)) {
+		/* the bell wakes the caller itself (ring_reader_arm bumped the
+		 * sequence): this thread only ticks, and looks again with the
+		 * caller's newer watch (a record the bell did not bring is
+		 * found then, a tick late at worst) */
+		uint32_t pk = __atomic_load_n(&r->poke, __ATOMIC_SEQ_CST);
+		if (futex_wait_ns((uint8_t *)&r->poke, 0, pk, max_ns, 1) < 0 && errno == EINTR)
+			return -1;
+		return 0;
 	}
 	if (w->state == 1 && (ld32(b, RING_OFF_FLAGS) & RING_F_WAKE)) {
 		__atomic_store_n((uint32_t *)(void *)(b + RING_OFF_WAKE), 1u, __ATOMIC_SEQ_CST);
@@ -640,17 +660,33 @@ void ring_reader_arm(struct ring_reader *r)
 	if (read(r->efd, &v, sizeof v) < 0) { /* EAGAIN: nothing pending */ }
 	pthread_mutex_lock(&r->lock);
 	r->watch = watch_of(r);
+	struct watch w = r->watch;
 	pthread_mutex_unlock(&r->lock);
 	/* already armed, the thread may sleep on an older position: it sleeps
 	 * only while the producer stays there, so it cannot miss a record */
 	if (!__atomic_exchange_n(&r->armed, 1, __ATOMIC_SEQ_CST))
 		syscall(SYS_futex, &r->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	/* the caller sleeps on the bell: a new sequence asks the writer to
+	 * ring after its next publish; one that came before is seen here */
+	if (bell_mode(r, &w)) {
+		st32(r->map.base, RING_OFF_BELL, ++r->bell_seq);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (ready(r))
+			notify(r);
+	}
+}
+
+void ring_reader_bell(struct ring_reader *r, int on)
+{
+	__atomic_store_n(&r->bell, on, __ATOMIC_RELAXED);
 }
 
 void ring_reader_poke(struct ring_reader *r)
 {
 	act_set(r, mono_ns());
 	__atomic_add_fetch(&r->poke, 1, __ATOMIC_SEQ_CST);
-	if (!(ld32(r->map.base, RING_OFF_FLAGS) & RING_F_WAKE)) /* else the thread sleeps on the ring's futex */
+	/* else the thread sleeps on the ring's futex, or the bell brings the reply */
+	if (!(ld32(r->map.base, RING_OFF_FLAGS) & RING_F_WAKE) &&
+	    !(__atomic_load_n(&r->bell, __ATOMIC_RELAXED) && (ld32(r->map.base, RING_OFF_FLAGS) & RING_F_BELL)))
 		syscall(SYS_futex, &r->poke, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

@@ -7,13 +7,19 @@
 #include "ring_impl.h"
 #include "util.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
 #define REWIND_MIN (256u << 10) /* past this at a frame boundary, wrap when there is room */
+
+static void set_flags(struct ring_writer *w);
 
 void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 {
@@ -26,6 +32,8 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	w->data_len = (m->size - RING_HDR) & ~(uint64_t)(RING_ALIGN - 1);
 	w->prod = w->pub = w->cons = RING_SKEW;
 	w->tick_fd = -1;
+	w->bell_fd = -1;
+	pthread_mutex_init(&w->bell_lock, NULL);
 	/* readers see a blank ring while the header changes */
 	st32(b, RING_OFF_MAGIC, 0);
 	store_fence();
@@ -36,7 +44,7 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	random_bytes(sid, sizeof sid);
 	memcpy(b + RING_OFF_SESSION, sid, sizeof sid);
 	/* a reader on a BAR's host side runs on another kernel: no wakes */
-	st32(b, RING_OFF_FLAGS, bar ? 0 : RING_F_WAKE);
+	set_flags(w);
 	st64(b, RING_OFF_PROD, w->prod);
 	st64(b, RING_OFF_WHB, 0);
 	st32(b, RING_OFF_WPERIOD, RING_TICK_MS);
@@ -129,6 +137,84 @@ int ring_writer_tick_now(struct ring_writer *w)
 	return ring_writer_tick(w);
 }
 
+static void set_flags(struct ring_writer *w)
+{
+	st32(w->map.base, RING_OFF_FLAGS, (w->bar ? 0 : RING_F_WAKE) | (w->bell_fd >= 0 ? RING_F_BELL : 0));
+}
+
+void ring_writer_bell(struct ring_writer *w, struct addr *a)
+{
+	w->bell_addr = a;
+}
+
+/* Rings the bell if the reader went to sleep since the last ring (its
+ * sequence moved). From the publishing thread, after the position. */
+static void bell_ring(struct ring_writer *w)
+{
+	if (__atomic_load_n(&w->bell_fd, __ATOMIC_RELAXED) < 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the position before the look at the sequence */
+	uint32_t s = ld32(w->map.base, RING_OFF_BELL);
+	if (s == w->bell_seq)
+		return;
+	pthread_mutex_lock(&w->bell_lock);
+	if (w->bell_fd >= 0 && !w->bell_bad) {
+		w->bell_seq = s;
+		ssize_t n = send(w->bell_fd, "b", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == 1 || errno == EAGAIN) /* full: the reader has bytes to wake it */
+			w->bells++;
+		else
+			w->bell_bad = 1;
+	}
+	pthread_mutex_unlock(&w->bell_lock);
+}
+
+/*
+ * On the ticker: keeps the bell connected. A connection the reader closed
+ * (or that failed a ring) is dropped and RING_F_BELL cleared, so the
+ * reader goes back to its own schedule; a new one is tried every tick. The
+ * connect waits at most 100 ms (a vsock or tcp peer that does not answer).
+ */
+static void bell_tend(struct ring_writer *w)
+{
+	if (!w->bell_addr)
+		return;
+	pthread_mutex_lock(&w->bell_lock);
+	if (w->bell_fd >= 0) {
+		struct pollfd p = { w->bell_fd, POLLIN, 0 };
+		char junk[64];
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR) || recv(w->bell_fd, junk, sizeof junk, MSG_DONTWAIT) == 0))
+			w->bell_bad = 1;
+		if (w->bell_bad) {
+			close(w->bell_fd);
+			__atomic_store_n(&w->bell_fd, -1, __ATOMIC_RELAXED);
+			w->bell_bad = 0;
+			set_flags(w);
+		}
+		pthread_mutex_unlock(&w->bell_lock);
+		return;
+	}
+	pthread_mutex_unlock(&w->bell_lock);
+	int fd = addr_socket(w->bell_addr, 1), e = 0;
+	socklen_t el = sizeof e;
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&w->bell_addr->ss, w->bell_addr->len) < 0) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+		if ((errno != EINPROGRESS && errno != EAGAIN) || poll(&p, 1, 100) != 1 ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
+			close(fd);
+			return;
+		}
+	}
+	set_nodelay(fd, w->bell_addr->family);
+	pthread_mutex_lock(&w->bell_lock);
+	__atomic_store_n(&w->bell_fd, fd, __ATOMIC_RELAXED);
+	w->bell_seq = ld32(w->map.base, RING_OFF_BELL) - 1; /* the first publish rings */
+	set_flags(w);
+	pthread_mutex_unlock(&w->bell_lock);
+}
+
 /*
  * The ticker thread: a heartbeat and a look at the attach count per tick,
  * a few microseconds, where a tick of the caller's loop costs it a pass
@@ -151,6 +237,7 @@ static void *ticker(void *arg)
 			futex_wait_ns(b, RING_OFF_ATTACH, (uint32_t)w->tick_attach, (uint64_t)period * MS, 0);
 		lost_check(w);
 		beat(w);
+		bell_tend(w);
 		uint64_t a = ld64(b, RING_OFF_ATTACH), p = ld64(b, RING_OFF_PROD);
 		uint32_t next = period * 2 > RING_IDLE_MS ? RING_IDLE_MS : period * 2;
 		if (a != w->tick_attach) {
@@ -351,6 +438,7 @@ void ring_writer_publish_to(struct ring_writer *w, uint64_t pos)
 	store_fence();
 	st64(b, RING_OFF_PROD, pos);
 	w->pub = pos;
+	bell_ring(w);
 	if (w->bar)
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -19,13 +19,14 @@ volatile sig_atomic_t stats_signal;
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-S] [-v] [-d CATS]   (stream on stdin into the ring)\n"
-		"       %s -w PATH [-s SIZE] [-p] [-S] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
+		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-S] [-B ADDR] [-v] [-d CATS]   (stream on stdin into the ring)\n"
+		"       %s -w PATH [-s SIZE] [-p] [-S] [-B ADDR] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
 		"       %s -r PATH [-x] [-S] [-v] [-d CATS]                  (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
 		"  -x       (-r) exit after passing on a bye record\n"
 		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
+		"  -B ADDR  ring the reader's bell at ADDR after a publish it asked for (xpaint -r RING -B ADDR listens)\n"
 		"  -S       accept a ring file of another user or writable by group or others (shared on purpose)\n"
 		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n"
 		"  COMMAND  gets the checked ring's fd in $XS_RING_FD (xcap then captures straight into it)\n",
@@ -66,8 +67,9 @@ int main(int argc, char **argv)
 	uint64_t size = 0;
 	unsigned long linger = 0;
 	int c, privcopy = 0, exit_bye = 0;
+	const char *bell = NULL;
 	set_argv0(argv[0]);
-	while ((c = getopt(argc, argv, "+w:r:s:l:pxSvd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+w:r:s:l:pxSB:vd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
 		case 'r': rpath = optarg; break;
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
 		case 'p': privcopy = 1; break;
 		case 'x': exit_bye = 1; break;
 		case 'S': ring_map_allow_shared(1); break;
+		case 'B': bell = optarg; break;
 		default:
 			if (!common_option(c, optarg, "stream,ring,stats,all", usage))
 				usage(EX_CMDLINE);
@@ -91,6 +94,8 @@ int main(int argc, char **argv)
 		die(EX_CMDLINE, "-s, -l and -p belong to -w");
 	if (wpath && exit_bye)
 		die(EX_CMDLINE, "-x belongs to -r");
+	if (rpath && bell)
+		die(EX_CMDLINE, "-B belongs to -w (the reader listening for it is xpaint -r RING -B ADDR)");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -100,5 +105,5 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, cmd) : run_reader(rpath, exit_bye);
+	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, bell, cmd) : run_reader(rpath, exit_bye);
 }

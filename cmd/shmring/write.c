@@ -407,15 +407,20 @@ static int want_privcopy(const char *path, int fd, int force)
 static void writer_stats(struct writer *w)
 {
 	stats_signal = 0;
-	warn_line("stats: %llu records, %llu bytes, ring full %llu times", (unsigned long long)w->records,
-	       (unsigned long long)w->bytes, (unsigned long long)w->rw.waits);
+	warn_line("stats: %llu records, %llu bytes, ring full %llu times, %llu bells", (unsigned long long)w->records,
+	       (unsigned long long)w->bytes, (unsigned long long)w->rw.waits, (unsigned long long)w->rw.bells);
 }
 
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, char **cmd)
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd)
 {
 	static struct writer w;
+	static struct addr ba;
 	struct ring_map m;
 	char err[512];
+	if (bell && addr_parse(bell, 0, &ba, err, sizeof err) < 0)
+		die(EX_CMDLINE, "-B %s", err);
+	if (bell && cmd && setenv(RING_BELL_ENV, bell, 1) < 0)
+		die(EX_OS, "setenv:");
 	pci_check_enable(path);
 	if (ring_map_open(&m, path, create_size, err, sizeof err) < 0)
 		die(EX_NOX, "%s", err);
@@ -424,6 +429,8 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 		exec_writer(path, &m, want_privcopy(path, m.fd, privcopy), cmd);
 	w.privcopy = want_privcopy(path, m.fd, privcopy);
 	ring_writer_init(&w.rw, &m, w.privcopy);
+	if (bell)
+		ring_writer_bell(&w.rw, &ba);
 	if (!(w.codec = xs_codec_new()))
 		die(EX_OS, "no memory for the codec");
 	if (ring_writer_ticker(&w.rw) < 0)

@@ -43,18 +43,6 @@ static void out(const uint8_t *p, size_t n)
 	die(EX_IO, "write to stdout:");
 }
 
-/* A stale socket file from an earlier run is replaced; anything else is not. */
-static void unlink_stale(const char *path)
-{
-	struct stat s;
-	if (lstat(path, &s) < 0)
-		return;
-	if (!S_ISSOCK(s.st_mode))
-		die(EX_CMDLINE, "unix:%s exists and is not a socket", path);
-	if (unlink(path) < 0)
-		die(EX_OS, "unlink %s:", path);
-}
-
 static void unlink_ours(void)
 {
 	struct stat s;
@@ -73,7 +61,9 @@ static int open_listener(struct opts *o)
 	if (a->family == AF_UNIX) {
 		snprintf(bound_path_buf, sizeof bound_path_buf, "%s", ((struct sockaddr_un *)&a->ss)->sun_path);
 		bound_path = bound_path_buf;
-		unlink_stale(bound_path);
+		char err[256];
+		if (addr_unlink_stale(bound_path, err, sizeof err) < 0)
+			die(EX_CMDLINE, "%s", err);
 		old = umask(077); /* only our user may connect */
 	}
 	int r = bind(fd, (struct sockaddr *)&a->ss, a->len);

@@ -11,19 +11,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "proto.h"
 
 #define CTL_MAX_BODY (XS_CLIP_HDR + XS_CLIP_CHUNK) /* largest control body (clipboard data) */
 #define IOBUF (64u << 10)        /* socket and pipe reads */
 #define MAX_ALLOW 32             /* -a CIDs */
 
-/* A parsed address: what to bind or connect, and its canonical text. */
-struct addr {
-	int family; /* AF_UNIX, AF_INET, AF_INET6, AF_VSOCK */
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char text[160];
-};
 
 struct opts {
 	int listen;               /* -l, else -c */
@@ -38,12 +32,6 @@ struct stats {
 	uint64_t conns, refused, records, bytes, rejects, resets, outages, dropped;
 };
 extern struct stats st;
-
-/* addr.c */
-int addr_parse(const char *s, int listening, struct addr *a, char *err, size_t n);
-void addr_name(const struct sockaddr *sa, socklen_t len, char *out, size_t n);
-int addr_socket(const struct addr *a, int nonblock);
-void set_nodelay(int fd, int family);
 
 /* common.c */
 void print_stats(void);

@@ -20,12 +20,13 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-v] [-d cats] DISPLAY\n"
+		"usage: xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-B ADDR] [-v] [-d cats] DISPLAY\n"
 		"  -W       seamless: each top-level window on its own (Composite), not the whole screen\n"
 		"  -e ENC   encoding of damaged areas (default raw; auto: solid, lz4 where it pays)\n"
 		"  -q Q     jpeg quality 1..100 (default 85); with auto and Q < 100, jpeg for busy areas\n"
 		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
 		"  -E       exit when the control stream ends (a supervised pipeline then restarts)\n"
+		"  -B ADDR  writing the ring: ring the reader's bell at ADDR (CID:PORT, unix:PATH, tcp:HOST:PORT)\n"
 		"  -v       say what happens; -d stream,input,x,enc,stats,cursor: debug categories\n"
 		"The frame stream goes to stdout, control records are read on stdin.\n");
 	exit(code);
@@ -53,7 +54,7 @@ static void print_stats(const struct cap *c)
 	for (unsigned e = 0; e < 4 && n < (int)sizeof b; e++)
 		n += snprintf(b + n, sizeof b - (size_t)n, " %s %llu/%llu B", xs_enc_name(e),
 			      (unsigned long long)s->nrec[e], (unsigned long long)s->bytes[e]);
-	warn_line("%s; %u input events", b, c->in.injected);
+	warn_line("%s; %u input events; %llu bells", b, c->in.injected, c->ring ? (unsigned long long)c->ring->bells : 0ull);
 }
 
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */
@@ -331,10 +332,11 @@ int main(int argc, char **argv)
 	set_argv0(argv[0]);
 	c.enc = XS_ENC_RAW;
 	c.quality = 85;
-	while ((o = getopt(argc, argv, "We:q:r:Evd:h")) != -1) {
+	while ((o = getopt(argc, argv, "We:q:r:EB:vd:h")) != -1) {
 		switch (o) {
 		case 'W': seamless = 1; break;
 		case 'E': exit_on_eof = 1; break;
+		case 'B': c.bell = optarg; break;
 		case 'e': c.enc = parse_enc(optarg); break;
 		case 'q':
 			if (parse_uint(optarg, 1, 100, &v))

@@ -30,6 +30,8 @@ void ringout_open(struct cap *c)
 	unsigned long fd;
 	struct ring_map m;
 	char err[256];
+	if (!s && c->bell)
+		die(EX_CMDLINE, "-B: the bell is the ring's (run xcap under shmring -w RING --)");
 	if (!s)
 		return;
 	if (parse_uint(s, 0, 65535, &fd) < 0)
@@ -42,6 +44,15 @@ void ringout_open(struct cap *c)
 	if (!c->ring)
 		die(EX_OS, "no memory");
 	ring_writer_init(c->ring, &m, getenv(RING_BAR_ENV) != NULL);
+	/* -B, or shmring -w -B ADDR handing it on */
+	const char *bell = c->bell ? c->bell : getenv(RING_BELL_ENV);
+	if (bell) {
+		static struct addr a;
+		if (addr_parse(bell, 0, &a, err, sizeof err) < 0)
+			die(EX_CMDLINE, "-B %s", err);
+		ring_writer_bell(c->ring, &a);
+		unsetenv(RING_BELL_ENV);
+	}
 	VERB("writing the ring (fd %lu, %llu bytes%s)", fd, (unsigned long long)m.size,
 	     c->ring->bar ? ", a PCI BAR: non-temporal stores" : "");
 }

@@ -122,6 +122,7 @@ struct cap {
 	struct xs_codec *codec;
 	struct ring_writer *ring; /* shmring -w PATH -- xcap: records go into the ring */
 	uint32_t ring_seg;   /* the ring attached to the X server: raw captures land in it */
+	const char *bell;    /* -B ADDR: the ring's bell (where xpaint -B listens) */
 	uint64_t ring_end[2]; /* ring positions after the frame before last and the last frame */
 	struct outbuf out;
 	struct stats st;

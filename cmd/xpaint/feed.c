@@ -249,9 +249,9 @@ void stats_print(struct xpaint *x)
 {
 	struct stats *s = &x->st;
 	warn_line("stats: frames %llu rects %llu bytes %llu; paint ms (first byte of a frame to painted) p50 %.3f "
-	       "p99 %.3f; frame end to painted p50 %.3f; capture to painted p50 %.3f p99 %.3f; motion dropped %llu",
+	       "p99 %.3f; frame end to painted p50 %.3f; capture to painted p50 %.3f p99 %.3f; motion dropped %llu; bells %llu",
 	       (unsigned long long)s->frames, (unsigned long long)s->rects, (unsigned long long)s->bytes,
 	       pct(s->paint, s->npaint, 0.5), pct(s->paint, s->npaint, 0.99), pct(s->fin, s->nfin, 0.5),
 	       pct(s->lat, s->nlat, 0.5),
-	       pct(s->lat, s->nlat, 0.99), (unsigned long long)x->k.motion_dropped);
+	       pct(s->lat, s->nlat, 0.99), (unsigned long long)x->k.motion_dropped, (unsigned long long)s->bells);
 }

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 struct opts {
-	const char *border, *title, *ring;
+	const char *border, *title, *ring, *bell;
 	int bw, exit_eof, scale, clip;
 	size_t cap;
 	char **cmd;
@@ -35,7 +35,7 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear] "
-		"[-C both|in|out|none] [-L SIZE] [-r RING [-S]] [-v] [-d cats] [-- COMMAND ...]\n"
+		"[-C both|in|out|none] [-L SIZE] [-r RING [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
 		"  -t NAME   the window's title, and the prefix [NAME] of every title the source sets (default xpaint)\n"
 		"  -n N      at most N seamless windows from the source (default 256)\n"
@@ -47,6 +47,7 @@ static void usage(int code)
 		"  Ctrl+Alt+F toggles full screen; Ctrl+Shift+C (without -C out) gives the guest's clipboard to the host\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
 		"  -S        accept a RING of another user or writable by group or others (shared on purpose)\n"
+		"  -B ADDR   listen on ADDR (PORT for vsock, unix:PATH, tcp:HOST:PORT) for the ring writer's bell\n"
 		"  -v        say what happens; -d stream,ring,input,x,stats,cursor: debug categories\n"
 		"COMMAND gets the control records on its stdin and, without -r, gives the frame stream.\n");
 	exit(code);
@@ -60,7 +61,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	o->bw = -1;
 	o->clip = CLIP_IN;
 	o->cap = XS_CLIP_CAP;
-	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:Svd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:SB:vd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w':
@@ -101,6 +102,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 				die(EX_CMDLINE, "-L %s: a size from 1 byte to 256M (suffix k or M)", optarg);
 			break;
 		case 'r': o->ring = optarg; break;
+		case 'B': o->bell = optarg; break;
 		case 'S': ring_map_allow_shared(1); break;
 		default:
 			if (!common_option(c, optarg, "stream,ring,input,x,enc,net,stats,cursor,all", usage))
@@ -321,7 +323,7 @@ static void wait_events(struct loop *l)
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
 	int64_t rs = ring ? ringin_idle(x) : -1;
-	struct pollfd p[5] = {
+	struct pollfd p[7] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
 		/* no events but errors while nothing is queued: a reader that
@@ -329,6 +331,8 @@ static void wait_events(struct loop *l)
 		{ !x->k.dead ? x->k.fd : -1, x->k.len ? POLLOUT : 0, 0 },
 		{ l->reading && !l->o->ring ? l->in.rd.fd : -1, POLLIN, 0 },
 		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
+		{ ring ? x->bell_lfd : -1, POLLIN, 0 },
+		{ ring ? x->bell_fd : -1, POLLIN, 0 },
 	};
 	struct timespec ts = { 0, 0 }, *tp = NULL;
 	if (rs >= 0) {
@@ -363,7 +367,7 @@ static void wait_events(struct loop *l)
 	 * events into Xlib's queue: the socket would not wake us for them */
 	if (XEventsQueued(x->v.dpy, QueuedAlready))
 		ts = (struct timespec){ 0, 0 }, tp = &ts;
-	if (ppoll(p, 5, tp, NULL) < 0 && errno != EINTR)
+	if (ppoll(p, 7, tp, NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
@@ -380,6 +384,8 @@ static void wait_events(struct loop *l)
 	int st;
 	if (p[3].revents && !l->quit && pipein_step(x, &l->in, &st))
 		stream_end(l, st);
+	if (p[5].revents || p[6].revents)
+		ringin_bell_event(x, p[5].revents, p[6].revents);
 	if (ring && !l->quit) {
 		int n = ringin_step(x);
 		if (n < 0)
@@ -441,8 +447,13 @@ int main(int argc, char **argv)
 	ctl_init(&x.k, ctl, child);
 	x.codec = xs_codec_new();
 	l.reading = 1;
+	x.bell_lfd = x.bell_fd = -1;
+	if (o.bell && !o.ring)
+		die(EX_CMDLINE, "-B: the bell is the ring's (give -r RING)");
 	if (o.ring)
 		ringin_open(&x, o.ring);
+	if (o.bell)
+		ringin_bell_listen(&x, o.bell);
 	else
 		pipein_open(&l.in, in);
 	while (!l.quit) {

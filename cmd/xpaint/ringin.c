@@ -10,7 +10,13 @@
 #include "util.h"
 #include "xpaint.h"
 
+#include <errno.h>
+#include <linux/vm_sockets.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define BATCH 256 /* records between two looks at X events */
@@ -125,4 +131,80 @@ int64_t ringin_idle(struct xpaint *x)
 		return (int64_t)ring_backoff_ns(0) + 50000;
 	ring_reader_arm(r);
 	return -1;
+}
+
+/* --- the bell (-B) ----------------------------------------------------- */
+
+static char bell_path[108]; /* the unix socket we created, removed at exit */
+
+static void bell_unlink(void)
+{
+	if (bell_path[0])
+		unlink(bell_path);
+}
+
+/*
+ * The writer (xcap -B, shmring -w -B) connects here and sends a byte after
+ * a publish when we asked for one (ring_reader_arm): the host side of a
+ * guest's BAR then sleeps in poll instead of looking at the ring on a
+ * schedule. A unix socket is made 0600; a vsock or tcp one takes any peer,
+ * since a peer can only wake us (its bytes are read and dropped).
+ */
+void ringin_bell_listen(struct xpaint *x, const char *spec)
+{
+	static struct addr a;
+	char err[256];
+	x->bell_fd = -1;
+	if (addr_parse(spec, 1, &a, err, sizeof err) < 0)
+		die(EX_CMDLINE, "-B %s", err);
+	int fd = addr_socket(&a, 1), one = 1;
+	if (fd < 0)
+		die(a.family == AF_VSOCK ? EX_NOX : EX_OS, "-B: socket for %s:", a.text);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	mode_t old = 0;
+	if (a.family == AF_UNIX) {
+		const char *path = ((struct sockaddr_un *)&a.ss)->sun_path;
+		if (addr_unlink_stale(path, err, sizeof err) < 0)
+			die(EX_CMDLINE, "-B %s", err);
+		old = umask(077);
+	}
+	int r = bind(fd, (struct sockaddr *)&a.ss, a.len);
+	if (a.family == AF_UNIX) {
+		umask(old);
+		if (r == 0) {
+			snprintf(bell_path, sizeof bell_path, "%s", ((struct sockaddr_un *)&a.ss)->sun_path);
+			atexit(bell_unlink);
+		}
+	}
+	if (r < 0 || listen(fd, 2) < 0)
+		die(EX_OS, "-B: bind/listen %s:", a.text);
+	x->bell_lfd = fd;
+	VERB("listening for the ring's bell on %s", a.text);
+}
+
+void ringin_bell_event(struct xpaint *x, short lrev, short crev)
+{
+	if (crev) {
+		uint8_t junk[4096];
+		ssize_t n = read(x->bell_fd, junk, sizeof junk);
+		if (n > 0)
+			x->st.bells++;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			VERB("the ring's bell hung up: the ring is watched on a schedule again");
+			close(x->bell_fd);
+			x->bell_fd = -1;
+			ring_reader_bell(x->ring, 0);
+		}
+	}
+	if (lrev) {
+		int fd = accept4(x->bell_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (x->bell_fd >= 0) /* the newest: a restarted writer is never locked out */
+			close(x->bell_fd);
+		else
+			VERB("the ring's writer rings a bell: waiting on it");
+		x->bell_fd = fd;
+		ring_reader_bell(x->ring, 1);
+	}
 }

@@ -119,7 +119,7 @@ struct hclip {
 };
 
 struct stats {
-	uint64_t frames, rects, bytes;
+	uint64_t frames, rects, bytes, bells;
 	uint64_t paint[1024], lat[1024], fin[1024];
 	unsigned npaint, nlat, nfin;
 };
@@ -136,6 +136,7 @@ struct xpaint {
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
+	int bell_lfd, bell_fd; /* -B: the bell's listener and its writer's connection (-1: none) */
 	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
 	int frame_ended;     /* -r: the last record was a frame end */
 	struct ring_reader *ring; /* -r */
@@ -231,6 +232,11 @@ void ringin_open(struct xpaint *x, const char *path);
 int ringin_step(struct xpaint *x);
 int64_t ringin_idle(struct xpaint *x);
 void ringin_release(struct xpaint *x);
+/* -B ADDR: listen for the writer's bell (one connection at a time, the
+ * newest kept); ringin_bell_event handles the listener's and the
+ * connection's poll events. */
+void ringin_bell_listen(struct xpaint *x, const char *spec);
+void ringin_bell_event(struct xpaint *x, short lrev, short crev);
 
 /* feed.c */
 void stats_print(struct xpaint *x);

@@ -4,7 +4,7 @@
  * after the scheme: paths may hold ':' (sysfs names do), so only the
  * scheme prefix is ever split off.
  */
-#include "vsockd.h"
+#include "addr.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -15,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -186,4 +187,20 @@ void set_nodelay(int fd, int family)
 	int one = 1;
 	if (family == AF_INET || family == AF_INET6)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int addr_unlink_stale(const char *path, char *err, size_t n)
+{
+	struct stat s;
+	if (lstat(path, &s) < 0)
+		return 0;
+	if (!S_ISSOCK(s.st_mode)) {
+		snprintf(err, n, "unix:%s exists and is not a socket", path);
+		return -1;
+	}
+	if (unlink(path) < 0) {
+		snprintf(err, n, "unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
