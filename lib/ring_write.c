@@ -186,6 +186,7 @@ static void bell_tend(struct ring_writer *w)
 		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR) || recv(w->bell_fd, junk, sizeof junk, MSG_DONTWAIT) == 0))
 			w->bell_bad = 1;
 		if (w->bell_bad) {
+			VERB("the bell at %s hung up; calling again every tick", w->bell_addr->text);
 			close(w->bell_fd);
 			__atomic_store_n(&w->bell_fd, -1, __ATOMIC_RELAXED);
 			w->bell_bad = 0;
@@ -208,6 +209,7 @@ static void bell_tend(struct ring_writer *w)
 		}
 	}
 	set_nodelay(fd, w->bell_addr->family);
+	VERB("ringing the bell at %s", w->bell_addr->text);
 	pthread_mutex_lock(&w->bell_lock);
 	__atomic_store_n(&w->bell_fd, fd, __ATOMIC_RELAXED);
 	w->bell_seq = ld32(w->map.base, RING_OFF_BELL) - 1; /* the first publish rings */

@@ -131,19 +131,25 @@ start_ring() {
 		ctl=(-- "$BIN/vsockd" -c "unix:$sock")
 		in=$W/ctl.fifo.$$
 	fi
+	# the ring's bell (xcap -B, xpaint -B): the writer wakes xpaint's poll
+	# loop itself; RING_BELL=0 leaves it to the futex and the notifier
+	local bw=() br=()
+	if [ "${RING_BELL:-1}" = 1 ]; then
+		bw=(-B "unix:$W/bell.$$.sock") br=(-B "unix:$W/bell.$$.sock")
+	fi
 	if [ "${RING_COMPOSE:-}" = pipe ]; then
 		"$BIN/xcap" "$SRC" <>"$in" >"$W/cap.fifo.$$" 2>>"$W/xcap.log" &
 		STARTED+=($!)
-		"$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
+		"$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" "${bw[@]}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
 		STARTED+=($!)
 	else
-		"$BIN/shmring" -w "$ring" -s "${RING_SIZE:-$rsize}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <>"$in" \
+		"$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" "${bw[@]}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <>"$in" \
 			2>>"$W/xcap.log" &
 		STARTED+=($!)
 	fi
 	[ ${#ctl[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
 	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log" "$W/xcap.log")"; return 1; }
-	DISPLAY=$DST "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${ctl[@]}" 1<>"$out" 2>>"$W/xpaint.log" &
+	DISPLAY=$DST "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${br[@]}" "${ctl[@]}" 1<>"$out" 2>>"$W/xpaint.log" &
 	STARTED+=($!)
 	TARGET=(-t "$title")
 	waitfor 10 haswin "$DST" "$title" || { say "xpaint -r window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }

@@ -167,7 +167,7 @@ static int hdr(const char *path, const char *field)
 	static const struct { const char *n; unsigned off; } f[] = {
 		{ "prod", RING_OFF_PROD }, { "cons", RING_OFF_CONS }, { "whb", RING_OFF_WHB },
 		{ "rhb", RING_OFF_RHB }, { "attach", RING_OFF_ATTACH }, { "magic", RING_OFF_MAGIC },
-		{ "datalen", RING_OFF_DATALEN },
+		{ "datalen", RING_OFF_DATALEN }, { "flags", RING_OFF_FLAGS }, { "bell", RING_OFF_BELL },
 	};
 	uint8_t b[8];
 	int fd = open(path, O_RDONLY);
@@ -175,7 +175,8 @@ static int hdr(const char *path, const char *field)
 		if (!strcmp(field, f[i].n)) {
 			if (fd < 0 || pread(fd, b, 8, f[i].off) != 8)
 				die(EX_IO, "%s:", path);
-			printf("%llu\n", (unsigned long long)(f[i].off == 0 ? xs_get32(b) : xs_get64(b)));
+			int narrow = f[i].off == RING_OFF_MAGIC || f[i].off == RING_OFF_FLAGS || f[i].off == RING_OFF_BELL;
+			printf("%llu\n", (unsigned long long)(narrow ? xs_get32(b) : xs_get64(b)));
 			return 0;
 		}
 	die(EX_CMDLINE, "unknown field %s", field);

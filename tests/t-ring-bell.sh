@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The ring's bell: a writer that cannot wake the reader (a BAR-like writer,
+# shmring -p -w RING -B unix:S -- xcap) rings a byte on the socket xpaint
+# -r RING -B unix:S listens on. Pixel exact after real clients drew; idle,
+# xpaint sleeps (its wake-ups in 2 s counted, not timed: without the bell
+# the BAR schedule's sleeps make hundreds); the bells are counted on both
+# sides; xpaint restarted: xcap reconnects and rings again; a stranger on
+# the socket sending junk takes the connection and is taken back from, and
+# nothing already shown is lost.
+. "$(dirname "$0")/lib.sh"
+for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$TOOLS/xwdcmp" "$TOOLS/ringgen"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
+for t in xterm x11perf xdotool xwd python3; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+RING=/dev/shm/xs-test-bell-$$
+SOCK=$T/bell.sock
+trap 'rm -f "$RING"; cleanup' EXIT
+flags() { "$TOOLS/ringgen" hdr "$RING" flags; }
+bell_on() { [ $(($(flags) & 2)) = 2 ]; }
+bell_off() { [ $(($(flags) & 2)) = 0 ]; }
+wakeups() { cat /proc/"$1"/task/*/schedstat | awk '{ n += $3 } END { print n }'; }
+bells() { kill -USR1 "$1"; sleep 0.3; grep -o "bells [0-9]*" "$2" | tail -n1 | cut -d' ' -f2; }
+
+xvfb SRC 800x600
+xvfb DST 1024x768
+mover_xterm
+"$BIN/shmring" -p -w "$RING" -s 32M -B "unix:$SOCK" -- "$BIN/xcap" -v "$SRC" </dev/null 2>"$T/w.err" &
+PIDS+=($!); wp=$!
+waitfor 10 test -s "$RING" || fail "no ring: $(cat "$T/w.err")"
+bell_off || fail "RING_F_BELL set with nobody listening (flags $(flags))"
+viewer() {
+	DISPLAY=$DST "$BIN/xpaint" -v -r "$RING" -B "unix:$SOCK" -t bellview >/dev/null 2>"$T/xpaint.$1.err" &
+	PIDS+=($!); vp=$!
+	waitfor 10 winid "$DST" bellview || fail "viewer $1: no window: $(cat "$T/xpaint.$1.err")"
+}
+viewer 1
+waitfor 5 bell_on || fail "the writer did not connect to the bell (flags $(flags)): $(cat "$T/w.err")"
+grep -q 'rings a bell' "$T/xpaint.1.err" || fail "xpaint did not take the bell: $(cat "$T/xpaint.1.err")"
+source_activity 1
+settle "$SRC" "$DST" "$(winid "$DST" bellview)" 20 || fail "viewer did not settle on the source"
+echo "live: $(cat "$T/cmp.out")"
+
+# idle: xpaint sleeps in poll; the notifier thread only beats
+sleep 1
+a=$(wakeups "$vp"); sleep 2; a=$(($(wakeups "$vp") - a))
+echo "idle 2 s: xpaint $a wake-ups"
+[ "$a" -le 8 ] || fail "idle xpaint with the bell: $a wake-ups in 2 s"
+b1=$(bells "$vp" "$T/xpaint.1.err"); w1=$(bells "$wp" "$T/w.err")
+[ "${b1:-0}" -gt 0 ] && [ "${w1:-0}" -gt 0 ] || fail "bells: xpaint ${b1:-none}, xcap ${w1:-none}"
+# a change after the stillness comes with a bell
+DISPLAY=$SRC xdotool windowmove "$MOVER" 200 200
+settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "change after stillness not shown"
+b2=$(bells "$vp" "$T/xpaint.1.err")
+[ "$b2" -gt "$b1" ] || fail "no bell for the change after stillness ($b1 -> $b2)"
+
+# a stranger takes the socket and sends junk: xpaint reads and drops it,
+# the writer's connection is closed and it comes back (newest wins)
+python3 - "$SOCK" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+for _ in range(64):
+    s.sendall(b"\xff" * 16384)
+time.sleep(1.5)
+PY
+PIDS+=($!)
+sleep 0.3
+kill -0 "$vp" || fail "xpaint died of junk on the bell"
+calls() { [ "$(grep -c 'ringing the bell at' "$T/w.err")" -ge "$1" ]; }
+waitfor 5 calls 2 || fail "writer did not take the bell back: $(grep bell "$T/w.err")"
+waitfor 5 bell_on || fail "writer did not take the bell back (flags $(flags))"
+DISPLAY=$SRC xdotool windowmove "$MOVER" 50 420
+settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "not shown after the stranger"
+
+# the viewer restarted: the writer sees the hang-up, clears the flag, and
+# rings the new one
+kill "$vp"; wait "$vp" 2>/dev/null
+waitfor 5 bell_off || fail "flag still set after the reader went (flags $(flags))"
+viewer 2
+waitfor 5 bell_on || fail "writer did not reconnect to the new viewer (flags $(flags))"
+calls 3 || fail "no new call to the restarted viewer: $(grep bell "$T/w.err")"
+DISPLAY=$SRC xdotool windowmove "$MOVER" 300 100
+settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "restarted viewer not pixel exact"
+b3=$(bells "$vp" "$T/xpaint.2.err")
+[ "${b3:-0}" -gt 0 ] || fail "restarted viewer got no bell"
+pass "pixel exact, idle $a wake-ups in 2 s, bells $b1/$w1, stranger survived, viewer restarted ($b3 bells)"
