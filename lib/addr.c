@@ -108,6 +108,20 @@ static int parse_tcp(const char *s, int listening, struct addr *a, char *err, si
 		memmove(host, host + 1, k - 2);
 		host[k - 2] = 0;
 	}
+#ifdef XS_NUMERIC_HOSTS
+	/* the static build (minimal guests, no NSS): numeric hosts only */
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
+	if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET, v4->sin_port = htons((uint16_t)port), a->len = sizeof *v4;
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6, v6->sin6_port = htons((uint16_t)port), a->len = sizeof *v6;
+	} else {
+		snprintf(err, n, "tcp host \"%s\" is not a numeric address (this static build does not resolve names)", host);
+		return -1;
+	}
+	a->family = a->ss.ss_family;
+#else
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV | (listening ? AI_PASSIVE : 0) };
 	struct addrinfo *res;
@@ -122,6 +136,7 @@ static int parse_tcp(const char *s, int listening, struct addr *a, char *err, si
 	a->len = res->ai_addrlen;
 	a->family = res->ai_family;
 	freeaddrinfo(res);
+#endif
 	addr_name((struct sockaddr *)&a->ss, a->len, a->text, sizeof a->text);
 	return 0;
 }

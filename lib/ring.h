@@ -238,8 +238,9 @@ struct ring_writer {
 	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
 	uint64_t tick_attach;   /* the ticker's last attach count */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
-	/* the bell (ring_writer_bell): the ticker connects, the publisher rings */
-	struct addr *bell_addr; /* where the reader listens, or NULL */
+	/* the bell (ring_writer_bell): the ticker accepts, the publisher rings */
+	int bell_lfd;           /* listening, or -1 */
+	char bell_name[160];
 	pthread_mutex_t bell_lock; /* guards bell_fd between the two threads */
 	int bell_fd;            /* connected, or -1 */
 	int bell_bad;           /* a ring failed: the ticker closes and reconnects */
@@ -251,13 +252,14 @@ struct ring_writer {
 
 /*
  * The bell, for a reader the writer cannot wake otherwise (the host side of
- * a guest's BAR): the ticker thread (ring_writer_ticker) connects to a
- * where the reader listens (xpaint -b) and keeps trying, a tick apart; while
- * connected RING_F_BELL is set and, after a publish, a reader that bumped
- * its bell sequence since the last ring gets one byte. The address is kept
- * (not copied): it must outlive the writer.
+ * a guest's BAR): listens on a (vsock PORT, unix:PATH made 0600 and removed
+ * at exit, tcp:HOST:PORT), where the reader calls (xpaint -B, host to
+ * guest as the control channel goes). The ticker thread (ring_writer_ticker)
+ * takes the newest caller; while one is connected RING_F_BELL is set and,
+ * after a publish, a reader that bumped its bell sequence since the last
+ * ring gets one byte. Call before the ticker starts. 0, or -1 with a message.
  */
-void ring_writer_bell(struct ring_writer *w, struct addr *a);
+int ring_writer_bell(struct ring_writer *w, const struct addr *a, char *err, size_t n);
 
 /* A frame ended with the record committed last: the next record may go to
  * the start of the data area (RAM only), so frames reuse the same pages. */

@@ -13,7 +13,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
@@ -32,7 +36,7 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	w->data_len = (m->size - RING_HDR) & ~(uint64_t)(RING_ALIGN - 1);
 	w->prod = w->pub = w->cons = RING_SKEW;
 	w->tick_fd = -1;
-	w->bell_fd = -1;
+	w->bell_fd = w->bell_lfd = -1;
 	pthread_mutex_init(&w->bell_lock, NULL);
 	/* readers see a blank ring while the header changes */
 	st32(b, RING_OFF_MAGIC, 0);
@@ -142,9 +146,45 @@ static void set_flags(struct ring_writer *w)
 	st32(w->map.base, RING_OFF_FLAGS, (w->bar ? 0 : RING_F_WAKE) | (w->bell_fd >= 0 ? RING_F_BELL : 0));
 }
 
-void ring_writer_bell(struct ring_writer *w, struct addr *a)
+static char bell_path[108]; /* the unix socket made for the bell, removed at exit */
+
+static void bell_unlink(void)
 {
-	w->bell_addr = a;
+	if (bell_path[0])
+		unlink(bell_path);
+}
+
+int ring_writer_bell(struct ring_writer *w, const struct addr *a, char *err, size_t n)
+{
+	int fd = addr_socket(a, 1), one = 1, r;
+	mode_t old = 0;
+	if (fd < 0) {
+		snprintf(err, n, "socket for %s: %s", a->text, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (a->family == AF_UNIX) {
+		if (addr_unlink_stale(((const struct sockaddr_un *)&a->ss)->sun_path, err, n) < 0) {
+			close(fd);
+			return -1;
+		}
+		old = umask(077); /* only our user may connect */
+	}
+	r = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+	if (a->family == AF_UNIX)
+		umask(old);
+	if (r < 0 || listen(fd, 4) < 0) {
+		snprintf(err, n, "bind %s: %s", a->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (a->family == AF_UNIX && !bell_path[0]) {
+		snprintf(bell_path, sizeof bell_path, "%s", ((const struct sockaddr_un *)&a->ss)->sun_path);
+		atexit(bell_unlink);
+	}
+	snprintf(w->bell_name, sizeof w->bell_name, "%s", a->text);
+	w->bell_lfd = fd;
+	return 0;
 }
 
 /* Rings the bell if the reader went to sleep since the last ring (its
@@ -170,49 +210,40 @@ static void bell_ring(struct ring_writer *w)
 }
 
 /*
- * On the ticker: keeps the bell connected. A connection the reader closed
- * (or that failed a ring) is dropped and RING_F_BELL cleared, so the
- * reader goes back to its own schedule; a new one is tried every tick. The
- * connect waits at most 100 ms (a vsock or tcp peer that does not answer).
+ * On the ticker: the bell's connection. The newest reader that called is
+ * kept (a restarted viewer is never locked out); one that hung up (poll
+ * says HUP, a read gives EOF, a ring failed) is closed and RING_F_BELL
+ * cleared, so the reader watches on its own schedule until it calls again.
  */
 static void bell_tend(struct ring_writer *w)
 {
-	if (!w->bell_addr)
+	int fd = -1, nfd;
+	if (w->bell_lfd < 0)
 		return;
+	while ((nfd = accept4(w->bell_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (fd >= 0)
+			close(fd);
+		fd = nfd;
+	}
 	pthread_mutex_lock(&w->bell_lock);
 	if (w->bell_fd >= 0) {
 		struct pollfd p = { w->bell_fd, POLLIN, 0 };
 		char junk[64];
 		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR) || recv(w->bell_fd, junk, sizeof junk, MSG_DONTWAIT) == 0))
 			w->bell_bad = 1;
-		if (w->bell_bad) {
-			VERB("the bell at %s hung up; calling again every tick", w->bell_addr->text);
+		if (w->bell_bad || fd >= 0) {
+			if (fd < 0)
+				VERB("the bell's reader on %s hung up", w->bell_name);
 			close(w->bell_fd);
 			__atomic_store_n(&w->bell_fd, -1, __ATOMIC_RELAXED);
 			w->bell_bad = 0;
-			set_flags(w);
-		}
-		pthread_mutex_unlock(&w->bell_lock);
-		return;
-	}
-	pthread_mutex_unlock(&w->bell_lock);
-	int fd = addr_socket(w->bell_addr, 1), e = 0;
-	socklen_t el = sizeof e;
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&w->bell_addr->ss, w->bell_addr->len) < 0) {
-		struct pollfd p = { fd, POLLOUT, 0 };
-		if ((errno != EINPROGRESS && errno != EAGAIN) || poll(&p, 1, 100) != 1 ||
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
-			close(fd);
-			return;
 		}
 	}
-	set_nodelay(fd, w->bell_addr->family);
-	VERB("ringing the bell at %s", w->bell_addr->text);
-	pthread_mutex_lock(&w->bell_lock);
-	__atomic_store_n(&w->bell_fd, fd, __ATOMIC_RELAXED);
-	w->bell_seq = ld32(w->map.base, RING_OFF_BELL) - 1; /* the first publish rings */
+	if (fd >= 0) {
+		VERB("a reader listens for the bell on %s", w->bell_name);
+		w->bell_seq = ld32(w->map.base, RING_OFF_BELL) - 1; /* the first publish rings */
+		__atomic_store_n(&w->bell_fd, fd, __ATOMIC_RELAXED);
+	}
 	set_flags(w);
 	pthread_mutex_unlock(&w->bell_lock);
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The ring's bell: a writer that cannot wake the reader (a BAR-like writer,
-# shmring -p -w RING -B unix:S -- xcap) rings a byte on the socket xpaint
-# -r RING -B unix:S listens on. Pixel exact after real clients drew; idle,
-# xpaint sleeps (its wake-ups in 2 s counted, not timed: without the bell
-# the BAR schedule's sleeps make hundreds); the bells are counted on both
-# sides; xpaint restarted: xcap reconnects and rings again; a stranger on
-# the socket sending junk takes the connection and is taken back from, and
-# nothing already shown is lost.
+# shmring -p -w RING -B unix:S -- xcap) listens on S; xpaint -r RING -B
+# unix:S calls it and is rung a byte after a publish it asked for. Pixel
+# exact after real clients drew; idle, xpaint sleeps (its wake-ups in 2 s
+# counted, not timed: without the bell the BAR schedule's sleeps make
+# hundreds); the bells are counted on both sides; a stranger calling the
+# writer and sending junk takes the bell, xpaint sees the hang-up and calls
+# again a second later (newest wins), nothing shown is lost; xpaint
+# restarted: the writer sees the hang-up, clears the flag, takes the new
+# call.
 . "$(dirname "$0")/lib.sh"
 for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$TOOLS/xwdcmp" "$TOOLS/ringgen"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
 for t in xterm x11perf xdotool xwd python3; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
@@ -32,8 +34,10 @@ viewer() {
 	waitfor 10 winid "$DST" bellview || fail "viewer $1: no window: $(cat "$T/xpaint.$1.err")"
 }
 viewer 1
-waitfor 5 bell_on || fail "the writer did not connect to the bell (flags $(flags)): $(cat "$T/w.err")"
-grep -q 'rings a bell' "$T/xpaint.1.err" || fail "xpaint did not take the bell: $(cat "$T/xpaint.1.err")"
+[ -S "$SOCK" ] || fail "the writer does not listen on $SOCK: $(cat "$T/w.err")"
+[ $((0$(stat -c %a "$SOCK") & 077)) = 0 ] || fail "bell socket mode $(stat -c %a "$SOCK"): group or others may call"
+waitfor 5 bell_on || fail "xpaint's call did not set the bell (flags $(flags)): $(cat "$T/w.err")"
+grep -q 'rings a bell on' "$T/xpaint.1.err" || fail "xpaint did not take the bell: $(cat "$T/xpaint.1.err")"
 source_activity 1
 settle "$SRC" "$DST" "$(winid "$DST" bellview)" 20 || fail "viewer did not settle on the source"
 echo "live: $(cat "$T/cmp.out")"
@@ -46,37 +50,46 @@ echo "idle 2 s: xpaint $a wake-ups"
 b1=$(bells "$vp" "$T/xpaint.1.err"); w1=$(bells "$wp" "$T/w.err")
 [ "${b1:-0}" -gt 0 ] && [ "${w1:-0}" -gt 0 ] || fail "bells: xpaint ${b1:-none}, xcap ${w1:-none}"
 # a change after the stillness comes with a bell
-DISPLAY=$SRC xdotool windowmove "$MOVER" 200 200
+DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 200 200 || fail "xdotool could not move the mover"
 settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "change after stillness not shown"
 b2=$(bells "$vp" "$T/xpaint.1.err")
 [ "$b2" -gt "$b1" ] || fail "no bell for the change after stillness ($b1 -> $b2)"
 
-# a stranger takes the socket and sends junk: xpaint reads and drops it,
-# the writer's connection is closed and it comes back (newest wins)
+# a stranger calls the writer and sends junk: the writer drops it and
+# keeps the newest call, xpaint sees the hang-up, calls again a second
+# later and wins the bell back
 python3 - "$SOCK" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-for _ in range(64):
-    s.sendall(b"\xff" * 16384)
-time.sleep(1.5)
+try:
+    for _ in range(64):
+        s.sendall(b"\xff" * 1024)
+        time.sleep(0.01)
+    time.sleep(3)
+except OSError:
+    pass
 PY
 PIDS+=($!)
-sleep 0.3
-kill -0 "$vp" || fail "xpaint died of junk on the bell"
-calls() { [ "$(grep -c 'ringing the bell at' "$T/w.err")" -ge "$1" ]; }
-waitfor 5 calls 2 || fail "writer did not take the bell back: $(grep bell "$T/w.err")"
-waitfor 5 bell_on || fail "writer did not take the bell back (flags $(flags))"
-DISPLAY=$SRC xdotool windowmove "$MOVER" 50 420
+calls() { [ "$(grep -c 'a reader listens for the bell' "$T/w.err")" -ge "$1" ]; }
+vcalls() { [ "$(grep -c 'rings a bell on' "$T/xpaint.1.err")" -ge "$1" ]; }
+waitfor 5 calls 2 || fail "the writer did not take the stranger's call: $(grep bell "$T/w.err")"
+waitfor 5 grep -q 'hung up' "$T/xpaint.1.err" || fail "xpaint did not see the bell taken: $(grep bell "$T/xpaint.1.err")"
+waitfor 5 vcalls 2 || fail "xpaint did not call the bell again: $(grep bell "$T/xpaint.1.err")"
+kill -0 "$vp" && kill -0 "$wp" || fail "a tool died of the stranger"
+waitfor 5 calls 3 || fail "the writer did not take xpaint back: $(grep bell "$T/w.err")"
+waitfor 5 bell_on || fail "bell flag off after xpaint called again (flags $(flags))"
+DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 50 420
 settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "not shown after the stranger"
 
 # the viewer restarted: the writer sees the hang-up, clears the flag, and
 # rings the new one
 kill "$vp"; wait "$vp" 2>/dev/null
 waitfor 5 bell_off || fail "flag still set after the reader went (flags $(flags))"
+grep -q "bell's reader on .* hung up" "$T/w.err" || fail "the writer did not say the reader hung up"
 viewer 2
-waitfor 5 bell_on || fail "writer did not reconnect to the new viewer (flags $(flags))"
-calls 3 || fail "no new call to the restarted viewer: $(grep bell "$T/w.err")"
-DISPLAY=$SRC xdotool windowmove "$MOVER" 300 100
+waitfor 5 bell_on || fail "the restarted viewer's call did not set the bell (flags $(flags))"
+calls 4 || fail "the writer did not take the restarted viewer's call: $(grep bell "$T/w.err")"
+DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 300 100
 settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "restarted viewer not pixel exact"
 b3=$(bells "$vp" "$T/xpaint.2.err")
 [ "${b3:-0}" -gt 0 ] || fail "restarted viewer got no bell"

@@ -26,7 +26,7 @@ static void usage(int code)
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
 		"  -x       (-r) exit after passing on a bye record\n"
 		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
-		"  -B ADDR  ring the reader's bell at ADDR after a publish it asked for (xpaint -r RING -B ADDR listens)\n"
+		"  -B ADDR  listen on ADDR (PORT, unix:PATH, tcp:HOST:PORT) for the reader's call (xpaint -r RING -B); ring it\n"
 		"  -S       accept a ring file of another user or writable by group or others (shared on purpose)\n"
 		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n"
 		"  COMMAND  gets the checked ring's fd in $XS_RING_FD (xcap then captures straight into it)\n",

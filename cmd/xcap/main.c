@@ -26,7 +26,7 @@ static void usage(int code)
 		"  -q Q     jpeg quality 1..100 (default 85); with auto and Q < 100, jpeg for busy areas\n"
 		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
 		"  -E       exit when the control stream ends (a supervised pipeline then restarts)\n"
-		"  -B ADDR  writing the ring: ring the reader's bell at ADDR (CID:PORT, unix:PATH, tcp:HOST:PORT)\n"
+		"  -B ADDR  writing the ring: listen on ADDR (PORT, unix:PATH, tcp:HOST:PORT) for xpaint -B's call; ring it\n"
 		"  -v       say what happens; -d stream,input,x,enc,stats,cursor: debug categories\n"
 		"The frame stream goes to stdout, control records are read on stdin.\n");
 	exit(code);

@@ -47,7 +47,7 @@ static void usage(int code)
 		"  Ctrl+Alt+F toggles full screen; Ctrl+Shift+C (without -C out) gives the guest's clipboard to the host\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
 		"  -S        accept a RING of another user or writable by group or others (shared on purpose)\n"
-		"  -B ADDR   listen on ADDR (PORT for vsock, unix:PATH, tcp:HOST:PORT) for the ring writer's bell\n"
+		"  -B ADDR   call the ring writer's bell at ADDR (CID:PORT, unix:PATH, tcp:HOST:PORT; xcap -B listens)\n"
 		"  -v        say what happens; -d stream,ring,input,x,stats,cursor: debug categories\n"
 		"COMMAND gets the control records on its stdin and, without -r, gives the frame stream.\n");
 	exit(code);
@@ -323,7 +323,7 @@ static void wait_events(struct loop *l)
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
 	int64_t rs = ring ? ringin_idle(x) : -1;
-	struct pollfd p[7] = {
+	struct pollfd p[6] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
 		/* no events but errors while nothing is queued: a reader that
@@ -331,8 +331,7 @@ static void wait_events(struct loop *l)
 		{ !x->k.dead ? x->k.fd : -1, x->k.len ? POLLOUT : 0, 0 },
 		{ l->reading && !l->o->ring ? l->in.rd.fd : -1, POLLIN, 0 },
 		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
-		{ ring ? x->bell_lfd : -1, POLLIN, 0 },
-		{ ring ? x->bell_fd : -1, POLLIN, 0 },
+		{ ring ? x->bell_fd : -1, ringin_bell_events(x), 0 },
 	};
 	struct timespec ts = { 0, 0 }, *tp = NULL;
 	if (rs >= 0) {
@@ -344,7 +343,10 @@ static void wait_events(struct loop *l)
 		if (!tp || (uint64_t)ts.tv_nsec > left)
 			ts = (struct timespec){ 0, (long)(left < 999999999u ? left : 999999999u) }, tp = &ts;
 	}
-	int64_t ct = clip_timeout(x);
+	int64_t ct = clip_timeout(x), bt = ring ? ringin_bell_due(x) : -1;
+	if (bt >= 0 && (ct < 0 || bt < ct))
+		ct = bt;
+	p[5].fd = ring ? x->bell_fd : -1, p[5].events = ringin_bell_events(x);
 	if (x->want_at) { /* -R's debounce */
 		uint64_t now = mono_ns();
 		int64_t ms = x->want_at > now ? (int64_t)((x->want_at - now + 999999) / 1000000) : 0;
@@ -367,7 +369,7 @@ static void wait_events(struct loop *l)
 	 * events into Xlib's queue: the socket would not wake us for them */
 	if (XEventsQueued(x->v.dpy, QueuedAlready))
 		ts = (struct timespec){ 0, 0 }, tp = &ts;
-	if (ppoll(p, 7, tp, NULL) < 0 && errno != EINTR)
+	if (ppoll(p, 6, tp, NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
@@ -384,8 +386,10 @@ static void wait_events(struct loop *l)
 	int st;
 	if (p[3].revents && !l->quit && pipein_step(x, &l->in, &st))
 		stream_end(l, st);
-	if (p[5].revents || p[6].revents)
-		ringin_bell_event(x, p[5].revents, p[6].revents);
+	if (p[4].revents)
+		DBG(D_RING, "the ring's notifier woke us");
+	if (p[5].revents && x->bell_fd >= 0)
+		ringin_bell_event(x, p[5].revents);
 	if (ring && !l->quit) {
 		int n = ringin_step(x);
 		if (n < 0)
@@ -447,15 +451,15 @@ int main(int argc, char **argv)
 	ctl_init(&x.k, ctl, child);
 	x.codec = xs_codec_new();
 	l.reading = 1;
-	x.bell_lfd = x.bell_fd = -1;
+	x.bell_fd = -1;
 	if (o.bell && !o.ring)
 		die(EX_CMDLINE, "-B: the bell is the ring's (give -r RING)");
 	if (o.ring)
 		ringin_open(&x, o.ring);
-	if (o.bell)
-		ringin_bell_listen(&x, o.bell);
 	else
 		pipein_open(&l.in, in);
+	if (o.bell)
+		ringin_bell_open(&x, o.bell);
 	while (!l.quit) {
 		x_events(&l);
 		if (l.quit)

@@ -11,12 +11,8 @@
 #include "xpaint.h"
 
 #include <errno.h>
-#include <linux/vm_sockets.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define BATCH 256 /* records between two looks at X events */
@@ -135,76 +131,90 @@ int64_t ringin_idle(struct xpaint *x)
 
 /* --- the bell (-B) ----------------------------------------------------- */
 
-static char bell_path[108]; /* the unix socket we created, removed at exit */
+#define BELL_RETRY_NS 1000000000ull /* a call that failed or ended: again after this */
 
-static void bell_unlink(void)
+static void bell_down(struct xpaint *x, const char *why)
 {
-	if (bell_path[0])
-		unlink(bell_path);
+	if (x->bell_up)
+		VERB("the ring's bell on %s %s: the ring is watched on a schedule again", x->bell_addr.text, why);
+	if (x->bell_fd >= 0)
+		close(x->bell_fd);
+	x->bell_fd = -1;
+	x->bell_up = 0;
+	x->bell_next = mono_ns() + BELL_RETRY_NS;
+	ring_reader_bell(x->ring, 0);
+}
+
+static void bell_up(struct xpaint *x)
+{
+	x->bell_up = 1;
+	set_nodelay(x->bell_fd, x->bell_addr.family);
+	VERB("the ring's writer rings a bell on %s: waiting on it", x->bell_addr.text);
+	ring_reader_bell(x->ring, 1);
 }
 
 /*
- * The writer (xcap -B, shmring -w -B) connects here and sends a byte after
- * a publish when we asked for one (ring_reader_arm): the host side of a
- * guest's BAR then sleeps in poll instead of looking at the ring on a
- * schedule. A unix socket is made 0600; a vsock or tcp one takes any peer,
- * since a peer can only wake us (its bytes are read and dropped).
+ * The writer (xcap -B, shmring -w -B) listens; we call it, as the control
+ * channel goes host to guest (the host picks the guest: no other VM can
+ * reach the bell), again a second after a call failed or ended. After a
+ * publish we asked for (ring_reader_arm), it sends a byte: the host side of
+ * a guest's BAR then sleeps in poll instead of watching the ring on a
+ * schedule. The bytes are read and dropped.
  */
-void ringin_bell_listen(struct xpaint *x, const char *spec)
+void ringin_bell_open(struct xpaint *x, const char *spec)
 {
-	static struct addr a;
 	char err[256];
 	x->bell_fd = -1;
-	if (addr_parse(spec, 1, &a, err, sizeof err) < 0)
+	if (addr_parse(spec, 0, &x->bell_addr, err, sizeof err) < 0)
 		die(EX_CMDLINE, "-B %s", err);
-	int fd = addr_socket(&a, 1), one = 1;
-	if (fd < 0)
-		die(a.family == AF_VSOCK ? EX_NOX : EX_OS, "-B: socket for %s:", a.text);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	mode_t old = 0;
-	if (a.family == AF_UNIX) {
-		const char *path = ((struct sockaddr_un *)&a.ss)->sun_path;
-		if (addr_unlink_stale(path, err, sizeof err) < 0)
-			die(EX_CMDLINE, "-B %s", err);
-		old = umask(077);
-	}
-	int r = bind(fd, (struct sockaddr *)&a.ss, a.len);
-	if (a.family == AF_UNIX) {
-		umask(old);
-		if (r == 0) {
-			snprintf(bell_path, sizeof bell_path, "%s", ((struct sockaddr_un *)&a.ss)->sun_path);
-			atexit(bell_unlink);
-		}
-	}
-	if (r < 0 || listen(fd, 2) < 0)
-		die(EX_OS, "-B: bind/listen %s:", a.text);
-	x->bell_lfd = fd;
-	VERB("listening for the ring's bell on %s", a.text);
+	x->bell_on = 1;
 }
 
-void ringin_bell_event(struct xpaint *x, short lrev, short crev)
+/* Starts a call when one is due; the poll timeout (ms) until the next, or -1. */
+int64_t ringin_bell_due(struct xpaint *x)
 {
-	if (crev) {
-		uint8_t junk[4096];
-		ssize_t n = read(x->bell_fd, junk, sizeof junk);
-		if (n > 0)
-			x->st.bells++;
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			VERB("the ring's bell hung up: the ring is watched on a schedule again");
-			close(x->bell_fd);
-			x->bell_fd = -1;
-			ring_reader_bell(x->ring, 0);
-		}
+	uint64_t now = mono_ns();
+	if (!x->bell_on || x->bell_fd >= 0)
+		return -1;
+	if (now < x->bell_next)
+		return (int64_t)((x->bell_next - now + 999999) / 1000000);
+	x->bell_fd = addr_socket(&x->bell_addr, 1);
+	if (x->bell_fd < 0) {
+		bell_down(x, "cannot be called");
+		return (int64_t)(BELL_RETRY_NS / 1000000);
 	}
-	if (lrev) {
-		int fd = accept4(x->bell_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		if (x->bell_fd >= 0) /* the newest: a restarted writer is never locked out */
-			close(x->bell_fd);
+	if (connect(x->bell_fd, (struct sockaddr *)&x->bell_addr.ss, x->bell_addr.len) == 0)
+		bell_up(x);
+	else if (errno != EINPROGRESS && errno != EAGAIN) {
+		bell_down(x, "does not answer");
+		return (int64_t)(BELL_RETRY_NS / 1000000);
+	}
+	return -1;
+}
+
+/* poll's events on the bell's fd: the call's answer, bells, a hang-up. */
+void ringin_bell_event(struct xpaint *x, short rev)
+{
+	if (!x->bell_up) {
+		int e = 0;
+		socklen_t el = sizeof e;
+		if (getsockopt(x->bell_fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e)
+			bell_down(x, "does not answer");
 		else
-			VERB("the ring's writer rings a bell: waiting on it");
-		x->bell_fd = fd;
-		ring_reader_bell(x->ring, 1);
+			bell_up(x);
+		return;
 	}
+	uint8_t junk[4096];
+	ssize_t n = read(x->bell_fd, junk, sizeof junk);
+	if (n > 0) {
+		x->st.bells++;
+		DBG(D_RING, "the bell rang (%zd bytes)", n);
+	}
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR) || (rev & (POLLERR | POLLHUP)))
+		bell_down(x, "hung up");
+}
+
+short ringin_bell_events(const struct xpaint *x)
+{
+	return x->bell_fd < 0 ? 0 : x->bell_up ? POLLIN : POLLOUT;
 }

@@ -10,6 +10,7 @@
 #define XPAINT_H
 
 #include "clip.h"
+#include "addr.h"
 #include "proto.h"
 #include "ring.h"
 #include "stream.h"
@@ -136,7 +137,9 @@ struct xpaint {
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
-	int bell_lfd, bell_fd; /* -B: the bell's listener and its writer's connection (-1: none) */
+	struct addr bell_addr; /* -B: where the writer's bell listens */
+	int bell_on, bell_fd, bell_up; /* -B given; the call (-1: none); answered */
+	uint64_t bell_next;  /* when to call again */
 	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
 	int frame_ended;     /* -r: the last record was a frame end */
 	struct ring_reader *ring; /* -r */
@@ -232,11 +235,14 @@ void ringin_open(struct xpaint *x, const char *path);
 int ringin_step(struct xpaint *x);
 int64_t ringin_idle(struct xpaint *x);
 void ringin_release(struct xpaint *x);
-/* -B ADDR: listen for the writer's bell (one connection at a time, the
- * newest kept); ringin_bell_event handles the listener's and the
- * connection's poll events. */
-void ringin_bell_listen(struct xpaint *x, const char *spec);
-void ringin_bell_event(struct xpaint *x, short lrev, short crev);
+/* -B ADDR: the writer's bell, called (and called again a second after a
+ * failure) by ringin_bell_due, which returns a poll timeout in ms (or -1);
+ * poll the fd for ringin_bell_events and hand the result to
+ * ringin_bell_event. */
+void ringin_bell_open(struct xpaint *x, const char *spec);
+int64_t ringin_bell_due(struct xpaint *x);
+short ringin_bell_events(const struct xpaint *x);
+void ringin_bell_event(struct xpaint *x, short rev);
 
 /* feed.c */
 void stats_print(struct xpaint *x);
