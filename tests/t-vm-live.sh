@@ -2,13 +2,16 @@
 # The deployment, live, in a real guest (QEMU, TCG): the guest image of
 # `make vm` (built here into $T) runs Xvfb with an xterm and, restarted
 # whenever it ends, `vsockd -l tcp:10.0.2.15:14500 | xcap :14500 | shmring -w
-# $(xs-guest-bar -g 640x480)`. On the host, `xpaint -r RING -- vsockd -c
-# tcp:127.0.0.1:PORT` (a user-net forward; no vhost-vsock here) must show the
+# $(xs-guest-bar -g 640x480) -B tcp:10.0.2.15:14501`. On the host, `xpaint -r
+# RING -B tcp:127.0.0.1:BPORT -- vsockd -c tcp:127.0.0.1:PORT` (user-net
+# forwards; no vhost-vsock here) must show the
 # guest's display pixel-exact (xwd of the guest X server through its
 # 127.0.0.1 forward against xwd of the viewer window), keys typed into the
 # viewer must run a command in the guest xterm, and killing the guest's
 # xcap, then its shmring, must bring the picture (and the keys) back without
-# restarting xpaint. The guest also proves vsock connect on its loopback.
+# restarting xpaint. The bell must ring across the VM boundary (bells
+# counted by xpaint) and be called again after the guest's shmring
+# restarted. The guest also proves vsock connect on its loopback.
 . "$(dirname "$0")/lib.sh"
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing"; exit 77; }
 k=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
@@ -34,7 +37,7 @@ vm_says 'vm: vsock loopback ok' || fail "vsock loopback in the guest: $(vm_lines
 [ "$("$TOP/scripts/xs-host-find" -p "$VM_PID" -m)" = "$RING" ] || fail "xs-host-find -p did not find $RING"
 
 xvfb VIEW 800x600
-DISPLAY=$VIEW "$BIN/xpaint" -v -r "$RING" -t vmlive -- "$BIN/vsockd" -v -c "$VM_CONTROL" >/dev/null 2>"$T/xpaint.err" &
+DISPLAY=$VIEW "$BIN/xpaint" -v -r "$RING" -B "$VM_BELL" -t vmlive -- "$BIN/vsockd" -v -c "$VM_CONTROL" >/dev/null 2>"$T/xpaint.err" &
 PIDS+=($!)
 xp=$!
 waitfor 20 winid "$VIEW" vmlive || fail "no viewer window: $(tail -n3 "$T/xpaint.err")"
@@ -57,6 +60,11 @@ typed() {
 	settle "$VM_DISPLAY" "$VIEW" "$wid" 30 || fail "$what: the viewer did not follow the guest"
 }
 typed "k$RANDOM" "first"
+# the guest's shmring rings the host's bell through the forward
+bells() { kill -USR1 "$xp"; sleep 0.5; grep -o "bells [0-9]*" "$T/xpaint.err" | tail -n1 | cut -d' ' -f2; }
+grep -q "rings a bell on $VM_BELL" "$T/xpaint.err" || fail "xpaint never got the guest's bell on $VM_BELL: $(grep -i bell "$T/xpaint.err")"
+b1=$(bells)
+[ "${b1:-0}" -gt 0 ] || fail "no bell rang from the guest: $(grep -i bell "$T/xpaint.err")"
 
 # kill_guest PROG N: the guest's PROG killed (a command typed straight into
 # the guest X server through its forward); its supervisor starts pipeline N.
@@ -74,7 +82,12 @@ kill_guest() {
 }
 kill_guest xcap 2
 kill_guest shmring 3
+calls() { [ "$(grep -c "rings a bell on $VM_BELL" "$T/xpaint.err")" -ge 2 ]; }
+waitfor 20 calls || fail "xpaint did not call the restarted shmring's bell: $(grep -i bell "$T/xpaint.err")"
+typed "bell$RANDOM" "with the new bell"
+b2=$(bells)
+[ "${b2:-0}" -gt "$b1" ] || fail "no bell from the restarted shmring ($b1 -> ${b2:-none})"
 kill -0 "$xp" || fail "xpaint exited: $(tail -n3 "$T/xpaint.err")"
 kill "$xp"; wait "$xp" || fail "xpaint exited $? on SIGTERM"
 boot=$(grep -a 'vm: ready at' "$T/vm.log" | sed 's/.*ready at \([0-9.]*\)s.*/\1/' | tr -d '\r')
-pass "guest $VM_DISPLAY shown pixel-exact ($(cat "$T/cmp.out")), keys reach its xterm, xcap and shmring restarts recovered; vsock loopback ok; guest ready at ${boot}s (kernel clock), first exact picture $((first / 1000)).$((first % 1000 / 100))s after QEMU start"
+pass "guest $VM_DISPLAY shown pixel-exact ($(cat "$T/cmp.out")), keys reach its xterm, xcap and shmring restarts recovered; bells $b1 then $b2 across the VM boundary; vsock loopback ok; guest ready at ${boot}s (kernel clock), first exact picture $((first / 1000)).$((first % 1000 / 100))s after QEMU start"
