@@ -8,7 +8,7 @@
 # writer and sending junk takes the bell, xpaint sees the hang-up and calls
 # again a second later (newest wins), nothing shown is lost; xpaint
 # restarted: the writer sees the hang-up, clears the flag, takes the new
-# call.
+# call; a bell nobody answers leaves the viewer on its schedule, exact.
 . "$(dirname "$0")/lib.sh"
 for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$TOOLS/xwdcmp" "$TOOLS/ringgen"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
 for t in xterm x11perf xdotool xwd python3; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
@@ -20,6 +20,24 @@ bell_on() { [ $(($(flags) & 2)) = 2 ]; }
 bell_off() { [ $(($(flags) & 2)) = 0 ]; }
 wakeups() { cat /proc/"$1"/task/*/schedstat | awk '{ n += $3 } END { print n }'; }
 bells() { kill -USR1 "$1"; sleep 0.3; grep -o "bells [0-9]*" "$2" | tail -n1 | cut -d' ' -f2; }
+
+# the command line: -B where it has no ring, bad addresses, names the
+# static shmring (minimal guests, no NSS) cannot resolve
+bad() {
+	local want=$1 out rc
+	shift
+	rc=0; out=$("$@" </dev/null 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = 64 ] || fail "$* exited $rc, not 64: $out"
+	case $out in *"$want"*) ;; *) fail "$*: \"$out\" does not say \"$want\"" ;; esac
+}
+bad "give -r RING" "$BIN/xpaint" -B "unix:$SOCK"
+bad "belongs to -w" "$BIN/shmring" -r "$RING" -B "unix:$SOCK"
+bad "bad address" "$BIN/shmring" -w "$RING" -B foo:1
+bad "run xcap under shmring -w" "$BIN/xcap" -B 14501 :0
+if [ -x "$OPTBIN/shmring.static" ]; then
+	bad "not a numeric address" "$OPTBIN/shmring.static" -w "$RING" -s 4M -B tcp:localhost:14501
+fi
+rm -f "$RING"
 
 xvfb SRC 800x600
 xvfb DST 1024x768
@@ -93,4 +111,14 @@ DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 300 100
 settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "restarted viewer not pixel exact"
 b3=$(bells "$vp" "$T/xpaint.2.err")
 [ "${b3:-0}" -gt 0 ] || fail "restarted viewer got no bell"
-pass "pixel exact, idle $a wake-ups in 2 s, bells $b1/$w1, stranger survived, viewer restarted ($b3 bells)"
+
+# a bell nobody answers: the viewer watches the ring on its schedule and
+# shows everything all the same
+kill "$vp"; wait "$vp" 2>/dev/null
+DISPLAY=$DST "$BIN/xpaint" -v -r "$RING" -B "unix:$T/nobody.sock" -t bellview3 >/dev/null 2>"$T/xpaint.3.err" &
+PIDS+=($!); vp=$!
+waitfor 10 winid "$DST" bellview3 || fail "viewer 3: no window: $(cat "$T/xpaint.3.err")"
+DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 120 260
+settle "$SRC" "$DST" "$(winid "$DST" bellview3)" 10 || fail "a viewer whose bell nobody answers is not pixel exact"
+bell_off || fail "bell flag set with no reader on the line (flags $(flags))"
+pass "pixel exact, idle $a wake-ups in 2 s, bells $b1/$w1, stranger survived, viewer restarted ($b3 bells), unanswered bell exact"

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	if (wpath && exit_bye)
 		die(EX_CMDLINE, "-x belongs to -r");
 	if (rpath && bell)
-		die(EX_CMDLINE, "-B belongs to -w (the reader listening for it is xpaint -r RING -B ADDR)");
+		die(EX_CMDLINE, "-B belongs to -w (the reader that calls it is xpaint -r RING -B ADDR)");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -110,6 +110,8 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 		}
 	}
 	o->cmd = optind < argc ? argv + optind : NULL;
+	if (o->bell && !o->ring)
+		die(EX_CMDLINE, "-B: the bell is the ring's (give -r RING)");
 	if (o->bw < 0)
 		o->bw = o->border ? 4 : 0;
 }
@@ -452,8 +454,6 @@ int main(int argc, char **argv)
 	x.codec = xs_codec_new();
 	l.reading = 1;
 	x.bell_fd = -1;
-	if (o.bell && !o.ring)
-		die(EX_CMDLINE, "-B: the bell is the ring's (give -r RING)");
 	if (o.ring)
 		ringin_open(&x, o.ring);
 	else
