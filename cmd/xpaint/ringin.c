@@ -209,8 +209,7 @@ void ringin_bell_event(struct xpaint *x, short rev)
 	if (n > 0) {
 		x->st.bells++;
 		DBG(D_RING, "the bell rang (%zd bytes)", n);
-	}
-	else if (n == 0 || (errno != EAGAIN && errno != EINTR) || (rev & (POLLERR | POLLHUP)))
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR) || (rev & (POLLERR | POLLHUP)))
 		bell_down(x, "hung up");
 }
 
