@@ -99,12 +99,14 @@ mover_xterm() {
 }
 
 # source_activity TAG: real X clients drawing on $SRC: an xterm printing,
-# x11perf, the mover window moved, unmapped and mapped again.
+# x11perf, the mover window moved, unmapped and mapped again, and raised
+# (else the busy xterm covers it, and a test's later move of it can change
+# no pixel at all).
 source_activity() {
 	bg env DISPLAY="$SRC" xterm -geometry 80x24+5+5 -title "busy$1" \
 		-e "ls -lR /usr/share/doc | head -1500; touch $T/done.$1; exec sleep 300"
 	DISPLAY=$SRC x11perf -repeat 1 -reps 40 -rect100 -seg100 -copywinwin100 >/dev/null 2>&1 || fail "x11perf failed"
 	DISPLAY=$SRC xdotool windowmove "$MOVER" 100 350 windowunmap --sync "$MOVER" windowmap --sync "$MOVER" \
-		windowmove "$MOVER" $((300 + RANDOM % 100)) 40
+		windowmove "$MOVER" $((300 + RANDOM % 100)) 40 windowraise "$MOVER"
 	waitfor 20 test -e "$T/done.$1" || fail "$1: xterm did not finish"
 }

@@ -8,7 +8,8 @@
 # writer and sending junk takes the bell, xpaint sees the hang-up and calls
 # again a second later (newest wins), nothing shown is lost; xpaint
 # restarted: the writer sees the hang-up, clears the flag, takes the new
-# call; a bell nobody answers leaves the viewer on its schedule, exact.
+# call; a bell nobody answers leaves the viewer on its schedule, exact; a
+# hostile bell (junk, rings without records, hang-up) changes nothing.
 . "$(dirname "$0")/lib.sh"
 for t in "$BIN/xpaint" "$BIN/xcap" "$BIN/shmring" "$TOOLS/xwdcmp" "$TOOLS/ringgen"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
 for t in xterm x11perf xdotool xwd python3; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
@@ -71,7 +72,8 @@ b1=$(bells "$vp" "$T/xpaint.1.err"); w1=$(bells "$wp" "$T/w.err")
 DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 200 200 || fail "xdotool could not move the mover"
 settle "$SRC" "$DST" "$(winid "$DST" bellview)" 10 || fail "change after stillness not shown"
 b2=$(bells "$vp" "$T/xpaint.1.err")
-[ "$b2" -gt "$b1" ] || fail "no bell for the change after stillness ($b1 -> $b2)"
+hdrs() { for f in prod cons flags bell; do printf '%s %s ' $f "$("$TOOLS/ringgen" hdr "$RING" $f)"; done; }
+[ "$b2" -gt "$b1" ] || { kill -USR1 "$wp"; sleep 0.3; fail "no bell for the change after stillness ($b1 -> $b2; $(hdrs); $(grep stats "$T/xpaint.1.err" | tail -n2); $(grep bells "$T/w.err" | tail -n1))"; }
 
 # a stranger calls the writer and sends junk: the writer drops it and
 # keeps the newest call, xpaint sees the hang-up, calls again a second
@@ -121,4 +123,29 @@ waitfor 10 winid "$DST" bellview3 || fail "viewer 3: no window: $(cat "$T/xpaint
 DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 120 260
 settle "$SRC" "$DST" "$(winid "$DST" bellview3)" 10 || fail "a viewer whose bell nobody answers is not pixel exact"
 bell_off || fail "bell flag set with no reader on the line (flags $(flags))"
-pass "pixel exact, idle $a wake-ups in 2 s, bells $b1/$w1, stranger survived, viewer restarted ($b3 bells), unanswered bell exact"
+
+# a hostile bell (what a guest's writer could send): xpaint calls it, it
+# floods 1 MiB of junk, rings 500 times with nothing published, hangs up;
+# xpaint reads and drops it all, calls again, stays exact
+kill "$vp"; wait "$vp" 2>/dev/null
+python3 - "$T/evil.sock" "$T/evil.done" <<'PY' &
+import os, socket, sys, time
+l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(4)
+c, _ = l.accept()
+c.sendall(b"\x00\xff" * (512 << 10))
+for _ in range(500):
+    c.send(b"b"); time.sleep(0.002)
+c.close()
+c, _ = l.accept()  # the call again, a second later
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY
+PIDS+=($!)
+DISPLAY=$DST "$BIN/xpaint" -v -r "$RING" -B "unix:$T/evil.sock" -t bellview4 >/dev/null 2>"$T/xpaint.4.err" &
+PIDS+=($!); vp=$!
+waitfor 10 winid "$DST" bellview4 || fail "viewer 4: no window: $(cat "$T/xpaint.4.err")"
+waitfor 15 test -e "$T/evil.done" || fail "xpaint did not call the hostile bell again after its hang-up: $(cat "$T/xpaint.4.err")"
+kill -0 "$vp" || fail "xpaint died of a hostile bell: $(cat "$T/xpaint.4.err")"
+DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 240 60
+settle "$SRC" "$DST" "$(winid "$DST" bellview4)" 10 || fail "not exact after a hostile bell"
+pass "pixel exact, idle $a wake-ups in 2 s, bells $b1/$w1, stranger survived, viewer restarted ($b3 bells), unanswered bell exact, hostile bell survived"

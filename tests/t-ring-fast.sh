@@ -59,7 +59,7 @@ echo "reader restarted: $(cat "$T/cmp.out")"
 kill -STOP "$wp"
 waitfor 5 grep -q "writer's heartbeat stopped" "$T/xpaint.2.err" || { kill -CONT "$wp"; fail "no stop report: $(cat "$T/xpaint.2.err")"; }
 kill -CONT "$wp"
-DISPLAY=$SRC xdotool windowmove "$MOVER" 150 120
+DISPLAY=$SRC xdotool windowmove --sync "$MOVER" 150 120
 settle "$SRC" "$DST" "$(winid "$DST" fastview)" 10 || fail "viewer did not follow the writer after SIGCONT"
 [ "$(grep -c "writer's heartbeat stopped" "$T/xpaint.2.err")" = 1 ] || fail "stop reported more than once"
 
