@@ -61,7 +61,11 @@ p=$(hdr prod); dl=$(hdr datalen)
 "$G" poke "$RING" 64 "$(printf '%016x' $((p + 64)) | sed 's/../& /g' | awk '{for(i=8;i>0;i--) printf $i}')"
 waitfor 5 grep -q 'corrupt ring: record header at position' "$T/r2.err" || fail "no record error: $(cat "$T/r2.err")"
 kill -0 "$r2" || fail "reader died on a bad record"
-# 5. a producer position far ahead of the reader
+# 5. a producer position far ahead of the reader, poked once the writer
+# has answered the reader's new attach (its resync) with a hello: that
+# publish would overwrite the poke
+moved() { [ "$(hdr prod)" != "$1" ]; }
+waitfor 5 moved $((p + 64)) || fail "the writer did not answer the reader's new attach (producer still $(hdr prod))"
 "$G" poke "$RING" 64 2000000000000100
 waitfor 5 grep -q 'corrupt ring: producer position' "$T/r2.err" || fail "no producer error: $(cat "$T/r2.err")"
 kill -0 "$r2" || fail "reader died on a bad producer position"
