@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -218,4 +219,54 @@ int addr_unlink_stale(const char *path, char *err, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+/* The unix sockets addr_listen made, removed at exit if they are still
+ * the ones it made (a newer process may have replaced them). */
+static struct { char path[108]; dev_t dev; ino_t ino; } made[2];
+
+static void unlink_made(void)
+{
+	struct stat s;
+	for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+		if (made[i].path[0] && lstat(made[i].path, &s) == 0 && s.st_ino == made[i].ino && s.st_dev == made[i].dev)
+			unlink(made[i].path);
+}
+
+int addr_listen(struct addr *a, const char *who)
+{
+	int fd = addr_socket(a, 1), one = 1;
+	if (fd < 0)
+		die(a->family == AF_VSOCK ? EX_NOX : EX_OS, "%ssocket for %s:", who, a->text);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	const char *path = a->family == AF_UNIX ? ((const struct sockaddr_un *)&a->ss)->sun_path : NULL;
+	mode_t old = 0;
+	if (path) {
+		char err[256];
+		if (addr_unlink_stale(path, err, sizeof err) < 0)
+			die(EX_CMDLINE, "%s%s", who, err);
+		old = umask(077); /* only our user may connect */
+	}
+	int r = bind(fd, (struct sockaddr *)&a->ss, a->len);
+	if (path)
+		umask(old);
+	if (r < 0)
+		die(EX_OS, "%sbind %s:", who, a->text);
+	struct stat s;
+	for (size_t i = 0; path && i < sizeof made / sizeof made[0]; i++) {
+		if (made[i].path[0] || lstat(path, &s) < 0)
+			continue;
+		if (i == 0)
+			atexit(unlink_made);
+		snprintf(made[i].path, sizeof made[i].path, "%s", path);
+		made[i].dev = s.st_dev, made[i].ino = s.st_ino;
+		break;
+	}
+	if (listen(fd, 4) < 0)
+		die(EX_OS, "%slisten %s:", who, a->text);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (!path && getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		addr_name((struct sockaddr *)&ss, len, a->text, sizeof a->text);
+	return fd;
 }

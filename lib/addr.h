@@ -25,5 +25,11 @@ void set_nodelay(int fd, int family);
 /* A stale unix socket file from an earlier run is removed; anything else at
  * path is not: -1 with a message then (or when unlink fails). */
 int addr_unlink_stale(const char *path, char *err, size_t n);
+/* A listening socket on a, non-blocking, close-on-exec: a unix socket is
+ * made 0600 (a stale one replaced) and removed at exit while it is still
+ * the one made; a tcp or vsock address's text gets the bound port. Dies
+ * with a line starting with who: EX_NOX (no vsock), EX_CMDLINE (the path
+ * is not a socket), EX_OS. */
+int addr_listen(struct addr *a, const char *who);
 
 #endif

@@ -239,11 +239,11 @@ struct ring_writer {
 	uint64_t tick_attach;   /* the ticker's last attach count */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
 	/* the bell (ring_writer_bell): the ticker accepts, the publisher rings */
+	struct addr bell_at;    /* where it listens */
 	int bell_lfd;           /* listening, or -1 */
-	char bell_name[160];
 	pthread_mutex_t bell_lock; /* guards bell_fd between the two threads */
 	int bell_fd;            /* connected, or -1 */
-	int bell_bad;           /* a ring failed: the ticker closes and reconnects */
+	int bell_bad;           /* a ring failed: the ticker closes the connection */
 	uint32_t bell_seq;      /* the reader's bell sequence answered last */
 	uint64_t bells;         /* bells rung */
 	uint64_t waits;         /* times the ring was full */
@@ -257,9 +257,9 @@ struct ring_writer {
  * guest as the control channel goes). The ticker thread (ring_writer_ticker)
  * takes the newest caller; while one is connected RING_F_BELL is set and,
  * after a publish, a reader that bumped its bell sequence since the last
- * ring gets one byte. Call before the ticker starts. 0, or -1 with a message.
+ * ring gets one byte. Call before the ticker starts; dies as addr_listen.
  */
-int ring_writer_bell(struct ring_writer *w, const struct addr *a, char *err, size_t n);
+void ring_writer_bell(struct ring_writer *w, const struct addr *a);
 
 /* A frame ended with the record committed last: the next record may go to
  * the start of the data area (RAM only), so frames reuse the same pages. */

@@ -11,13 +11,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
@@ -146,45 +142,10 @@ static void set_flags(struct ring_writer *w)
 	st32(w->map.base, RING_OFF_FLAGS, (w->bar ? 0 : RING_F_WAKE) | (w->bell_fd >= 0 ? RING_F_BELL : 0));
 }
 
-static char bell_path[108]; /* the unix socket made for the bell, removed at exit */
-
-static void bell_unlink(void)
+void ring_writer_bell(struct ring_writer *w, const struct addr *a)
 {
-	if (bell_path[0])
-		unlink(bell_path);
-}
-
-int ring_writer_bell(struct ring_writer *w, const struct addr *a, char *err, size_t n)
-{
-	int fd = addr_socket(a, 1), one = 1, r;
-	mode_t old = 0;
-	if (fd < 0) {
-		snprintf(err, n, "socket for %s: %s", a->text, strerror(errno));
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (a->family == AF_UNIX) {
-		if (addr_unlink_stale(((const struct sockaddr_un *)&a->ss)->sun_path, err, n) < 0) {
-			close(fd);
-			return -1;
-		}
-		old = umask(077); /* only our user may connect */
-	}
-	r = bind(fd, (const struct sockaddr *)&a->ss, a->len);
-	if (a->family == AF_UNIX)
-		umask(old);
-	if (r < 0 || listen(fd, 4) < 0) {
-		snprintf(err, n, "bind %s: %s", a->text, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (a->family == AF_UNIX && !bell_path[0]) {
-		snprintf(bell_path, sizeof bell_path, "%s", ((const struct sockaddr_un *)&a->ss)->sun_path);
-		atexit(bell_unlink);
-	}
-	snprintf(w->bell_name, sizeof w->bell_name, "%s", a->text);
-	w->bell_lfd = fd;
-	return 0;
+	w->bell_at = *a;
+	w->bell_lfd = addr_listen(&w->bell_at, "-B: ");
 }
 
 /* Rings the bell if the reader went to sleep since the last ring (its
@@ -233,14 +194,15 @@ static void bell_tend(struct ring_writer *w)
 			w->bell_bad = 1;
 		if (w->bell_bad || fd >= 0) {
 			if (fd < 0)
-				VERB("the bell's reader on %s hung up", w->bell_name);
+				VERB("the bell's reader on %s hung up", w->bell_at.text);
 			close(w->bell_fd);
 			__atomic_store_n(&w->bell_fd, -1, __ATOMIC_RELAXED);
 			w->bell_bad = 0;
 		}
 	}
 	if (fd >= 0) {
-		VERB("a reader listens for the bell on %s", w->bell_name);
+		VERB("a reader listens for the bell on %s", w->bell_at.text);
+		set_nodelay(fd, w->bell_at.family); /* a bell held back for an ACK comes 40 ms late */
 		w->bell_seq = ld32(w->map.base, RING_OFF_BELL) - 1; /* the first publish rings */
 		__atomic_store_n(&w->bell_fd, fd, __ATOMIC_RELAXED);
 	}

@@ -414,7 +414,7 @@ static void writer_stats(struct writer *w)
 int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd)
 {
 	static struct writer w;
-	static struct addr ba;
+	struct addr ba;
 	struct ring_map m;
 	char err[512];
 	if (bell && addr_parse(bell, 1, &ba, err, sizeof err) < 0)
@@ -429,8 +429,8 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 		exec_writer(path, &m, want_privcopy(path, m.fd, privcopy), cmd);
 	w.privcopy = want_privcopy(path, m.fd, privcopy);
 	ring_writer_init(&w.rw, &m, w.privcopy);
-	if (bell && ring_writer_bell(&w.rw, &ba, err, sizeof err) < 0)
-		die(ba.family == AF_VSOCK ? EX_NOX : EX_OS, "-B: %s", err);
+	if (bell)
+		ring_writer_bell(&w.rw, &ba);
 	if (!(w.codec = xs_codec_new()))
 		die(EX_OS, "no memory for the codec");
 	if (ring_writer_ticker(&w.rw) < 0)

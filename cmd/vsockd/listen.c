@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 struct peer {
@@ -26,10 +24,6 @@ struct peer {
 	size_t have;
 	uint64_t off; /* stream offset of buf[0] */
 };
-
-static struct stat bound_st; /* the unix socket we created, to unlink it */
-static char bound_path_buf[108];
-static const char *bound_path; /* outlives main's stack, for atexit */
 
 /* Writes records to stdout; xcap gone (EPIPE) ends vsockd quietly. */
 static void out(const uint8_t *p, size_t n)
@@ -41,45 +35,6 @@ static void out(const uint8_t *p, size_t n)
 		exit(0);
 	}
 	die(EX_IO, "write to stdout:");
-}
-
-static void unlink_ours(void)
-{
-	struct stat s;
-	if (bound_path && lstat(bound_path, &s) == 0 && s.st_ino == bound_st.st_ino && s.st_dev == bound_st.st_dev)
-		unlink(bound_path);
-}
-
-static int open_listener(struct opts *o)
-{
-	struct addr *a = &o->addr;
-	int fd = addr_socket(a, 1), one = 1;
-	if (fd < 0)
-		die(a->family == AF_VSOCK ? EX_NOX : EX_OS, "socket for %s:", a->text);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	mode_t old = 0;
-	if (a->family == AF_UNIX) {
-		snprintf(bound_path_buf, sizeof bound_path_buf, "%s", ((struct sockaddr_un *)&a->ss)->sun_path);
-		bound_path = bound_path_buf;
-		char err[256];
-		if (addr_unlink_stale(bound_path, err, sizeof err) < 0)
-			die(EX_CMDLINE, "%s", err);
-		old = umask(077); /* only our user may connect */
-	}
-	int r = bind(fd, (struct sockaddr *)&a->ss, a->len);
-	if (a->family == AF_UNIX)
-		umask(old);
-	if (r < 0)
-		die(EX_OS, "bind %s:", a->text);
-	if (a->family == AF_UNIX && lstat(bound_path, &bound_st) == 0)
-		atexit(unlink_ours);
-	if (listen(fd, 4) < 0)
-		die(EX_OS, "listen %s:", a->text);
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	if (a->family != AF_UNIX && getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		addr_name((struct sockaddr *)&ss, len, a->text, sizeof a->text);
-	return fd;
 }
 
 static int cid_allowed(const struct opts *o, unsigned cid)
@@ -205,7 +160,7 @@ static int pump(struct peer *p)
 int run_listen(struct opts *o)
 {
 	int sfd = signals_fd();
-	int lfd = open_listener(o);
+	int lfd = addr_listen(&o->addr, "");
 	static struct peer p = { .fd = -1 };
 	if (o->addr.family == AF_VSOCK)
 		VERB("listening on %s, host CID %u and %d more allowed", o->addr.text, VMADDR_CID_HOST, o->nallow);

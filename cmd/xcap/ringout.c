@@ -15,7 +15,6 @@
 
 #include <X11/Xlib-xcb.h>
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +47,10 @@ void ringout_open(struct cap *c)
 	/* -B, or shmring -w -B ADDR handing it on */
 	const char *bell = c->bell ? c->bell : getenv(RING_BELL_ENV);
 	if (bell) {
-		static struct addr a;
+		struct addr a;
 		if (addr_parse(bell, 1, &a, err, sizeof err) < 0)
 			die(EX_CMDLINE, "-B %s", err);
-		if (ring_writer_bell(c->ring, &a, err, sizeof err) < 0)
-			die(a.family == AF_VSOCK ? EX_NOX : EX_OS, "-B: %s", err);
+		ring_writer_bell(c->ring, &a);
 		unsetenv(RING_BELL_ENV);
 	}
 	VERB("writing the ring (fd %lu, %llu bytes%s)", fd, (unsigned long long)m.size,

@@ -324,7 +324,7 @@ static void wait_events(struct loop *l)
 {
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
-	int64_t rs = ring ? ringin_idle(x) : -1;
+	int64_t rs = ring ? ringin_idle(x) : -1, bt = ring ? ringin_bell_due(x) : -1;
 	struct pollfd p[6] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
@@ -345,10 +345,9 @@ static void wait_events(struct loop *l)
 		if (!tp || (uint64_t)ts.tv_nsec > left)
 			ts = (struct timespec){ 0, (long)(left < 999999999u ? left : 999999999u) }, tp = &ts;
 	}
-	int64_t ct = clip_timeout(x), bt = ring ? ringin_bell_due(x) : -1;
+	int64_t ct = clip_timeout(x);
 	if (bt >= 0 && (ct < 0 || bt < ct))
 		ct = bt;
-	p[5].fd = ring ? x->bell_fd : -1, p[5].events = ringin_bell_events(x);
 	if (x->want_at) { /* -R's debounce */
 		uint64_t now = mono_ns();
 		int64_t ms = x->want_at > now ? (int64_t)((x->want_at - now + 999999) / 1000000) : 0;
@@ -390,7 +389,7 @@ static void wait_events(struct loop *l)
 		stream_end(l, st);
 	if (p[4].revents)
 		DBG(D_RING, "the ring's notifier woke us");
-	if (p[5].revents && x->bell_fd >= 0)
+	if (p[5].revents)
 		ringin_bell_event(x, p[5].revents);
 	if (ring && !l->quit) {
 		int n = ringin_step(x);

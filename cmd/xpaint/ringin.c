@@ -167,14 +167,13 @@ void ringin_bell_open(struct xpaint *x, const char *spec)
 	x->bell_fd = -1;
 	if (addr_parse(spec, 0, &x->bell_addr, err, sizeof err) < 0)
 		die(EX_CMDLINE, "-B %s", err);
-	x->bell_on = 1;
 }
 
 /* Starts a call when one is due; the poll timeout (ms) until the next, or -1. */
 int64_t ringin_bell_due(struct xpaint *x)
 {
 	uint64_t now = mono_ns();
-	if (!x->bell_on || x->bell_fd >= 0)
+	if (!x->bell_addr.len || x->bell_fd >= 0)
 		return -1;
 	if (now < x->bell_next)
 		return (int64_t)((x->bell_next - now + 999999) / 1000000);

@@ -137,8 +137,8 @@ struct xpaint {
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
-	struct addr bell_addr; /* -B: where the writer's bell listens */
-	int bell_on, bell_fd, bell_up; /* -B given; the call (-1: none); answered */
+	struct addr bell_addr; /* -B: where the writer's bell listens (len 0: no -B) */
+	int bell_fd, bell_up;  /* the call (-1: none); answered */
 	uint64_t bell_next;  /* when to call again */
 	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
 	int frame_ended;     /* -r: the last record was a frame end */
