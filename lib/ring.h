@@ -221,34 +221,41 @@ uint64_t ring_backoff_ns(uint64_t idle_ns);
 
 /* --- writer (guest side) --------------------------------------------------- */
 
-struct ring_writer {
-	struct ring_map map;
-	uint8_t *data;          /* base + RING_HDR */
-	uint64_t data_len;
-	uint64_t prod;          /* next record position (private) */
-	uint64_t pub;           /* position published last */
-	uint64_t cons;          /* cached consumer position */
-	uint64_t attach;        /* last attach count seen */
-	int snap_due;           /* an attach seen in wait_space, not yet answered */
-	uint64_t rhb, rhb_ns;   /* last reader heartbeat and when it changed (0: never) */
-	uint64_t whb;           /* heartbeat counter (atomic: the ticker thread bumps it too) */
-	uint64_t whb_ns;
-	int reader_live;
-	int boundary;           /* a frame ended: the next record may start a lap */
-	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
-	uint64_t tick_attach;   /* the ticker's last attach count */
-	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
-	/* the bell (ring_writer_bell): the ticker accepts, the publisher rings */
-	struct addr bell_at;    /* where it listens */
-	int bell_lfd;           /* listening, or -1 */
-	pthread_mutex_t bell_lock; /* guards bell_fd between the two threads */
-	int bell_fd;            /* connected, or -1 */
-	int bell_bad;           /* a ring failed: the ticker closes the connection */
-	uint32_t bell_seq;      /* the reader's bell sequence answered last */
-	uint64_t bells;         /* bells rung */
-	uint64_t waits;         /* times the ring was full */
-	uint64_t wakes;         /* futex wakes sent */
+struct ring_writer; /* opaque: ring_write.c */
+
+/* Initialises the header over a mapped file (magic last, new session id)
+ * and returns the writer, which keeps the mapping for its life (and
+ * leaves it mapped when freed). bar: the mapping is a write-combining PCI
+ * BAR (never read it; a reader is on another kernel, so no futex wakes).
+ * Dies if there is no memory. */
+struct ring_writer *ring_writer_new(const struct ring_map *m, int bar);
+/* Closes the bell's sockets and frees the writer; never after
+ * ring_writer_ticker (its thread keeps using it). */
+void ring_writer_free(struct ring_writer *w);
+
+/*
+ * Would the ring hold a w x h screen? A full raw frame must fit in half
+ * the data area (docs/RING.md): otherwise -1 and the line that says so and
+ * what size would do. Below the advised ring_size_for it is 0 and a -v note.
+ */
+int ring_writer_screen_fits(const struct ring_writer *w, uint32_t sw, uint32_t sh, char *err, size_t n);
+
+int ring_writer_fd(const struct ring_writer *w);             /* the file, for xcb_shm_attach_fd */
+uint64_t ring_writer_size(const struct ring_writer *w);      /* the mapping's size */
+uint64_t ring_writer_data_len(const struct ring_writer *w);
+uint32_t ring_writer_max_len(const struct ring_writer *w);   /* the largest body ring_writer_reserve takes */
+int ring_writer_bar(const struct ring_writer *w);
+/* Where p (inside a record ring_writer_reserve gave) lies in the file. */
+uint64_t ring_writer_offset(const struct ring_writer *w, const uint8_t *p);
+uint64_t ring_writer_published(const struct ring_writer *w); /* the producer position published last */
+int ring_writer_reader_live(const struct ring_writer *w);    /* a reader's heartbeat moves */
+
+struct ring_writer_stats {
+	uint64_t bells; /* bells rung */
+	uint64_t waits; /* times the ring was full */
+	uint64_t wakes; /* futex wakes sent */
 };
+void ring_writer_stats(const struct ring_writer *w, struct ring_writer_stats *s);
 
 /*
  * The bell, for a reader the writer cannot wake otherwise (the host side of
@@ -265,11 +272,6 @@ void ring_writer_bell(struct ring_writer *w, const struct addr *a);
  * the start of the data area (RAM only), so frames reuse the same pages. */
 void ring_writer_boundary(struct ring_writer *w);
 
-/* Initialises the header over a mapped file (magic last, new session id).
- * bar: the mapping is a write-combining PCI BAR (never read it; a reader
- * is on another kernel, so no futex wakes). */
-void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar);
-
 /*
  * Space for a record with a body of len bytes at the private producer
  * position: waits (spin, then sleep) while a live reader has not consumed
@@ -279,8 +281,9 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar);
  */
 uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len);
 /* The reserved record is written: move the private producer past it
- * without publishing (several records can be reserved before one publish). */
-void ring_writer_advance(struct ring_writer *w, uint32_t len);
+ * without publishing (several records can be reserved before one publish).
+ * Returns the position after it (for ring_writer_publish_to). */
+uint64_t ring_writer_advance(struct ring_writer *w, uint32_t len);
 /* Publishes every record advanced over so far: store fence, producer,
  * and a futex wake if a reader sleeps on the wake word. */
 void ring_writer_publish(struct ring_writer *w);
@@ -323,5 +326,10 @@ uint64_t ring_writer_tick_in(const struct ring_writer *w);
 int ring_writer_ticker(struct ring_writer *w);
 /* ring_writer_tick at once (the ticker's fd was readable; reads it). */
 int ring_writer_tick_now(struct ring_writer *w);
+
+/* A fresh session's positions start at pos (pos % RING_ALIGN == RING_SKEW,
+ * nothing written yet) instead of at the start: tests run the 64-bit
+ * positions over their end with it. */
+void ring_writer_start_at(struct ring_writer *w, uint64_t pos);
 
 #endif

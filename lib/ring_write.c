@@ -11,6 +11,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -19,13 +21,42 @@
 #define WRITER_TICK_NS (RING_TICK_MS * MS)
 #define REWIND_MIN (256u << 10) /* past this at a frame boundary, wrap when there is room */
 
+struct ring_writer {
+	struct ring_map map;
+	uint8_t *data;          /* base + RING_HDR */
+	uint64_t data_len;
+	uint64_t prod;          /* next record position (private) */
+	uint64_t pub;           /* position published last (atomic: tests read it from another thread) */
+	uint64_t cons;          /* cached consumer position */
+	uint64_t attach;        /* last attach count seen */
+	int snap_due;           /* an attach seen in wait_space, not yet answered */
+	uint64_t rhb, rhb_ns;   /* last reader heartbeat and when it changed (0: never) */
+	uint64_t whb;           /* heartbeat counter (atomic: the ticker thread bumps it too) */
+	uint64_t whb_ns;
+	int reader_live;
+	int boundary;           /* a frame ended: the next record may start a lap */
+	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
+	uint64_t tick_attach;   /* the ticker's last attach count */
+	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
+	/* the bell (ring_writer_bell): the ticker accepts, the publisher rings */
+	struct addr bell_at;    /* where it listens */
+	int bell_lfd;           /* listening, or -1 */
+	pthread_mutex_t bell_lock; /* guards bell_fd between the two threads */
+	int bell_fd;            /* connected, or -1 */
+	int bell_bad;           /* a ring failed: the ticker closes the connection */
+	uint32_t bell_seq;      /* the reader's bell sequence answered last */
+	struct ring_writer_stats st;
+};
+
 static void set_flags(struct ring_writer *w);
 
-void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
+struct ring_writer *ring_writer_new(const struct ring_map *m, int bar)
 {
+	struct ring_writer *w = calloc(1, sizeof *w);
 	uint8_t *b = m->base;
 	uint8_t sid[16];
-	memset(w, 0, sizeof *w);
+	if (!w)
+		die(EX_OS, "no memory for the ring's writer");
 	w->map = *m;
 	w->bar = bar;
 	w->data = b + RING_HDR;
@@ -56,7 +87,57 @@ void ring_writer_init(struct ring_writer *w, struct ring_map *m, int bar)
 	store_fence();
 	st32(b, RING_OFF_MAGIC, RING_MAGIC);
 	store_fence();
+	return w;
 }
+
+void ring_writer_free(struct ring_writer *w)
+{
+	if (!w)
+		return;
+	if (w->bell_fd >= 0)
+		close(w->bell_fd);
+	if (w->bell_lfd >= 0)
+		close(w->bell_lfd);
+	pthread_mutex_destroy(&w->bell_lock);
+	free(w);
+}
+
+void ring_writer_start_at(struct ring_writer *w, uint64_t pos)
+{
+	w->prod = w->pub = w->cons = pos;
+	st64(w->map.base, RING_OFF_CONS, pos);
+	st64(w->map.base, RING_OFF_PROD, pos);
+}
+
+int ring_writer_screen_fits(const struct ring_writer *w, uint32_t sw, uint32_t sh, char *err, size_t n)
+{
+	uint64_t frame = ring_foot(XS_RECT_LEN + sw * 4u * sh);
+	if (frame > w->data_len / 2) {
+		snprintf(err, n, "ring of %llu bytes is too small for a %ux%u screen (a full raw frame is %llu bytes, "
+			 "at most half the data area): use a ring of at least %llu bytes",
+			 (unsigned long long)w->map.size, sw, sh, (unsigned long long)frame,
+			 (unsigned long long)ring_size_for(sw, sh));
+		return -1;
+	}
+	if (w->map.size < ring_size_for(sw, sh))
+		VERB("ring of %llu bytes is below the advised %llu for %ux%u", (unsigned long long)w->map.size,
+		     (unsigned long long)ring_size_for(sw, sh), sw, sh);
+	return 0;
+}
+
+int ring_writer_fd(const struct ring_writer *w) { return w->map.fd; }
+uint64_t ring_writer_size(const struct ring_writer *w) { return w->map.size; }
+uint64_t ring_writer_data_len(const struct ring_writer *w) { return w->data_len; }
+uint32_t ring_writer_max_len(const struct ring_writer *w)
+{
+	uint64_t m = w->data_len / 2 / RING_ALIGN * RING_ALIGN - XS_HDR_LEN; /* ring_foot(m) <= data_len / 2 */
+	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+int ring_writer_bar(const struct ring_writer *w) { return w->bar; }
+uint64_t ring_writer_offset(const struct ring_writer *w, const uint8_t *p) { return (uint64_t)(p - w->map.base); }
+uint64_t ring_writer_published(const struct ring_writer *w) { return __atomic_load_n(&w->pub, __ATOMIC_ACQUIRE); }
+int ring_writer_reader_live(const struct ring_writer *w) { return w->reader_live; }
+void ring_writer_stats(const struct ring_writer *w, struct ring_writer_stats *s) { *s = w->st; }
 
 /*
  * A hello goes into the ring now: every reader attached so far starts at
@@ -163,7 +244,7 @@ static void bell_ring(struct ring_writer *w)
 		w->bell_seq = s;
 		ssize_t n = send(w->bell_fd, "b", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == 1 || errno == EAGAIN) /* full: the reader has bytes to wake it */
-			w->bells++;
+			w->st.bells++;
 		else
 			w->bell_bad = 1;
 	}
@@ -310,7 +391,7 @@ static void wait_space(struct ring_writer *w, uint64_t end)
 		if (end - c <= w->data_len)
 			return;
 		if (i++ == 0)
-			w->waits++;
+			w->st.waits++;
 		if (i < 200) {
 			cpu_relax();
 			continue;
@@ -409,9 +490,9 @@ uint8_t *ring_writer_reserve(struct ring_writer *w, uint32_t len)
 	return w->data + q % w->data_len;
 }
 
-void ring_writer_advance(struct ring_writer *w, uint32_t len)
+uint64_t ring_writer_advance(struct ring_writer *w, uint32_t len)
 {
-	w->prod += ring_foot(len);
+	return w->prod += ring_foot(len);
 }
 
 /*
@@ -432,7 +513,7 @@ void ring_writer_publish_to(struct ring_writer *w, uint64_t pos)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	store_fence();
 	st64(b, RING_OFF_PROD, pos);
-	w->pub = pos;
+	__atomic_store_n(&w->pub, pos, __ATOMIC_RELEASE);
 	bell_ring(w);
 	if (w->bar)
 		return;
@@ -440,7 +521,7 @@ void ring_writer_publish_to(struct ring_writer *w, uint64_t pos)
 	if (ld32(b, RING_OFF_WAKE) && __atomic_exchange_n((uint32_t *)(void *)(b + RING_OFF_WAKE), 0u,
 							   __ATOMIC_SEQ_CST)) {
 		futex_wake_all(b, RING_OFF_WAKE);
-		w->wakes++;
+		w->st.wakes++;
 	}
 }
 

@@ -38,11 +38,12 @@
 #define TICK_MS 20
 
 struct writer {
-	struct ring_writer rw;
+	struct ring_writer *rw;
 	uint8_t stage[STAGE];
 	size_t s0, s1;          /* unread bytes in stage[s0..s1) */
 	uint64_t in_off;        /* stdin offset of stage[s0] */
 	int eof;
+	int tick_fd;            /* the ticker's fd, or -1 */
 	int privcopy;           /* records go through rec, never read back from the ring */
 	uint8_t *rec;           /* private copy of a record too large for the stage */
 	size_t rec_cap;
@@ -106,7 +107,7 @@ static void pci_check_ones(const char *path, const uint8_t *base)
  * served while stdin is idle. Returns 1 data, 0 idle tick, -1 EOF. */
 static int fill(struct writer *w)
 {
-	struct pollfd p[2] = { { 0, POLLIN, 0 }, { w->rw.tick_fd, POLLIN, 0 } };
+	struct pollfd p[2] = { { 0, POLLIN, 0 }, { w->tick_fd, POLLIN, 0 } };
 	if (w->s0 && w->s0 == w->s1)
 		w->s0 = w->s1 = 0;
 	if (w->s1 == STAGE || (w->s0 > STAGE / 2)) {
@@ -115,12 +116,12 @@ static int fill(struct writer *w)
 		w->s0 = 0;
 	}
 	/* the ticker thread beats; its fd says a reader attached */
-	int pr = poll(p, 2, w->rw.tick_fd < 0 ? TICK_MS : -1);
+	int pr = poll(p, 2, w->tick_fd < 0 ? TICK_MS : -1);
 	if (pr == 0 || (pr < 0 && errno == EINTR))
 		return 0;
 	if (pr < 0)
 		die(EX_OS, "poll:");
-	if (p[1].revents && ring_writer_tick_now(&w->rw))
+	if (p[1].revents && ring_writer_tick_now(w->rw))
 		w->pending = 1;
 	if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 		return 0;
@@ -152,14 +153,9 @@ static void surface(struct writer *w, uint32_t sw, uint32_t sh)
 /* Too small for one full raw frame (with room to spare): say what is needed. */
 static void check_fits(struct writer *w, uint32_t sw, uint32_t sh)
 {
-	uint64_t frame = ring_foot(XS_RECT_LEN + sw * 4u * sh);
-	if (frame > w->rw.data_len / 2)
-		die(EX_DATA, "ring of %llu bytes is too small for a %ux%u screen (a full raw frame is %llu bytes, at "
-		    "most half the data area): use a ring of at least %llu bytes", (unsigned long long)w->rw.map.size,
-		    sw, sh, (unsigned long long)frame, (unsigned long long)ring_size_for(sw, sh));
-	if (w->rw.map.size < ring_size_for(sw, sh))
-		VERB("ring of %llu bytes is below the advised %llu for %ux%u", (unsigned long long)w->rw.map.size,
-		     (unsigned long long)ring_size_for(sw, sh), sw, sh);
+	char err[512];
+	if (ring_writer_screen_fits(w->rw, sw, sh, err, sizeof err) < 0)
+		die(EX_DATA, "%s", err);
 }
 
 /* Off the latency path: the published record into the newcomer's state. */
@@ -196,7 +192,7 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 		break;
 	case XS_FRAME:
 		w->seq = m.u.frame.seq;
-		ring_writer_boundary(&w->rw);
+		ring_writer_boundary(w->rw);
 		break;
 	case XS_RECT:
 		if (w->windows)
@@ -213,9 +209,9 @@ static void apply(struct writer *w, struct xs_hdr h, const uint8_t *body)
 
 static void put_record(struct writer *w, const uint8_t *rec, size_t len)
 {
-	uint8_t *d = ring_writer_reserve(&w->rw, (uint32_t)(len - XS_HDR_LEN));
-	ring_writer_copy(&w->rw, d, rec, len);
-	ring_writer_commit(&w->rw, (uint32_t)(len - XS_HDR_LEN));
+	uint8_t *d = ring_writer_reserve(w->rw, (uint32_t)(len - XS_HDR_LEN));
+	ring_writer_copy(w->rw, d, rec, len);
+	ring_writer_commit(w->rw, (uint32_t)(len - XS_HDR_LEN));
 }
 
 /* HELLO, CURSOR, the picture as raw strips (bodies up to RING_SNAP_MAX), FRAME. */
@@ -229,7 +225,7 @@ static void snapshot(struct writer *w)
 	rows = (RING_SNAP_MAX - XS_RECT_LEN) / (w->w * 4u);
 	if (!rows)
 		rows = 1;
-	ring_writer_hello(&w->rw);
+	ring_writer_hello(w->rw);
 	put_record(w, w->hello, w->hello_len);
 	if (w->cursor)
 		put_record(w, w->cursor, w->cursor_len);
@@ -239,10 +235,10 @@ static void snapshot(struct writer *w)
 	}
 	for (y = 0; y < w->h; y += rows, n++) {
 		uint32_t hh = w->h - y < rows ? w->h - y : rows, len = XS_RECT_LEN + w->w * 4u * hh;
-		uint8_t *d = ring_writer_reserve(&w->rw, len);
+		uint8_t *d = ring_writer_reserve(w->rw, len);
 		size_t o = xs_build_rect_hdr(d, XS_ENC_RAW, (struct xs_rect){ 0, y, w->w, hh }, 0, w->w * 4u * hh);
-		ring_writer_copy(&w->rw, d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
-		ring_writer_commit(&w->rw, len);
+		ring_writer_copy(w->rw, d + o, w->px + (size_t)y * w->w * 4, (size_t)w->w * 4 * hh);
+		ring_writer_commit(w->rw, len);
 	}
 	put_record(w, fr, xs_build_frame(fr, w->seq, now_ns(), n, 0));
 	VERB("reader attached: sent a %ux%u snapshot", w->w, w->h);
@@ -276,13 +272,13 @@ static void read_body(struct writer *w, struct xs_hdr h, uint8_t *d, size_t n)
 static void copy_direct(struct writer *w, struct xs_hdr h)
 {
 	size_t len = XS_HDR_LEN + h.len;
-	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
+	uint8_t *d = ring_writer_reserve(w->rw, h.len);
 	size_t have = w->s1 - w->s0, k = have < len ? have : len;
 	memcpy(d, w->stage + w->s0, k);
 	w->s0 += k;
 	if (k < len)
 		read_body(w, h, d + k, len - k);
-	ring_writer_commit(&w->rw, h.len);
+	ring_writer_commit(w->rw, h.len);
 	apply(w, h, d + XS_HDR_LEN);
 }
 
@@ -309,9 +305,9 @@ static void copy_private(struct writer *w, struct xs_hdr h)
 		src = w->rec;
 		staged = 0;
 	}
-	uint8_t *d = ring_writer_reserve(&w->rw, h.len);
-	ring_writer_copy(&w->rw, d, src, len);
-	ring_writer_commit(&w->rw, h.len);
+	uint8_t *d = ring_writer_reserve(w->rw, h.len);
+	ring_writer_copy(w->rw, d, src, len);
+	ring_writer_commit(w->rw, h.len);
 	apply(w, h, src + XS_HDR_LEN);
 	if (staged)
 		w->s0 += len;
@@ -331,13 +327,13 @@ static int copy_record(struct writer *w)
 	if ((e = xs_check_hdr(h)))
 		die(EX_DATA, "bad record header at stdin offset %llu: %s (type %u, length %u)",
 		    (unsigned long long)w->in_off, e, h.type, h.len);
-	if (ring_foot(h.len) > w->rw.data_len / 2)
+	if (h.len > ring_writer_max_len(w->rw))
 		die(EX_DATA, "ring of %llu bytes is too small for a %u-byte %s record at stdin offset %llu: use a ring "
-		    "of at least %llu bytes", (unsigned long long)w->rw.map.size, h.len, xs_type_name(h.type),
+		    "of at least %llu bytes", (unsigned long long)ring_writer_size(w->rw), h.len, xs_type_name(h.type),
 		    (unsigned long long)w->in_off,
 		    w->w ? (unsigned long long)ring_size_for(w->w, w->h) : (unsigned long long)ring_foot(h.len) * 4);
 	if (h.type == XS_HELLO) { /* the readers attached so far read this one: no snapshot for them */
-		ring_writer_hello(&w->rw);
+		ring_writer_hello(w->rw);
 		w->pending = 0;
 	}
 	if (XS_HDR_LEN + h.len <= STAGE / 4 && !need(w, XS_HDR_LEN + h.len))
@@ -374,7 +370,7 @@ static void exec_writer(const char *path, struct ring_map *m, int bar, char **cm
 
 static void tick(struct writer *w, int idle)
 {
-	if (ring_writer_tick(&w->rw))
+	if (ring_writer_tick(w->rw))
 		w->pending = 1;
 	/* a snapshot goes between frames, or now if the stream is idle */
 	if (w->pending && (idle || w->last_type == XS_FRAME || w->last_type == 0))
@@ -406,9 +402,11 @@ static int want_privcopy(const char *path, int fd, int force)
 /* SIGUSR1, and -v or -d stats at exit. */
 static void writer_stats(struct writer *w)
 {
+	struct ring_writer_stats rs;
+	ring_writer_stats(w->rw, &rs);
 	stats_signal = 0;
 	warn_line("stats: %llu records, %llu bytes, ring full %llu times, %llu bells", (unsigned long long)w->records,
-	       (unsigned long long)w->bytes, (unsigned long long)w->rw.waits, (unsigned long long)w->rw.bells);
+	       (unsigned long long)w->bytes, (unsigned long long)rs.waits, (unsigned long long)rs.bells);
 }
 
 int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd)
@@ -428,17 +426,17 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 	if (cmd)
 		exec_writer(path, &m, want_privcopy(path, m.fd, privcopy), cmd);
 	w.privcopy = want_privcopy(path, m.fd, privcopy);
-	ring_writer_init(&w.rw, &m, w.privcopy);
+	w.rw = ring_writer_new(&m, w.privcopy);
 	if (bell)
-		ring_writer_bell(&w.rw, &ba);
+		ring_writer_bell(w.rw, &ba);
 	if (!(w.codec = xs_codec_new()))
 		die(EX_OS, "no memory for the codec");
-	if (ring_writer_ticker(&w.rw) < 0)
+	if ((w.tick_fd = ring_writer_ticker(w.rw)) < 0)
 		VERB("no ticker thread: the ring is ticked every %d ms", TICK_MS);
 	if (fcntl(0, F_SETPIPE_SZ, 1 << 20) < 0)
 		DBG(D_RING, "F_SETPIPE_SZ on stdin: %s", strerror(errno));
 	VERB("writing %s: %llu bytes, data area %llu, %s", path, (unsigned long long)m.size,
-	     (unsigned long long)w.rw.data_len,
+	     (unsigned long long)ring_writer_data_len(w.rw),
 	     w.privcopy ? "records through private memory (non-temporal stores)" : "records read into the ring");
 	while (!stop_signal) {
 		if (stats_signal)

@@ -54,7 +54,10 @@ static void print_stats(const struct cap *c)
 	for (unsigned e = 0; e < 4 && n < (int)sizeof b; e++)
 		n += snprintf(b + n, sizeof b - (size_t)n, " %s %llu/%llu B", xs_enc_name(e),
 			      (unsigned long long)s->nrec[e], (unsigned long long)s->bytes[e]);
-	warn_line("%s; %u input events; bells %llu", b, c->in.injected, c->ring ? (unsigned long long)c->ring->bells : 0ull);
+	struct ring_writer_stats rs = { 0 };
+	if (c->ring)
+		ring_writer_stats(c->ring, &rs);
+	warn_line("%s; %u input events; bells %llu", b, c->in.injected, (unsigned long long)rs.bells);
 }
 
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */

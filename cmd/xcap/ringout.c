@@ -40,10 +40,7 @@ void ringout_open(struct cap *c)
 		die(EX_NOX, "$%s: %s", RING_FD_ENV, err);
 	fcntl(m.fd, F_SETFD, FD_CLOEXEC);
 	unsetenv(RING_FD_ENV);
-	c->ring = calloc(1, sizeof *c->ring);
-	if (!c->ring)
-		die(EX_OS, "no memory");
-	ring_writer_init(c->ring, &m, getenv(RING_BAR_ENV) != NULL);
+	c->ring = ring_writer_new(&m, getenv(RING_BAR_ENV) != NULL);
 	/* -B, or shmring -w -B ADDR handing it on */
 	const char *bell = c->bell ? c->bell : getenv(RING_BELL_ENV);
 	if (bell) {
@@ -54,7 +51,7 @@ void ringout_open(struct cap *c)
 		unsetenv(RING_BELL_ENV);
 	}
 	VERB("writing the ring (fd %lu, %llu bytes%s)", fd, (unsigned long long)m.size,
-	     c->ring->bar ? ", a PCI BAR: non-temporal stores" : "");
+	     ring_writer_bar(c->ring) ? ", a PCI BAR: non-temporal stores" : "");
 }
 
 /* After the screen is known: the ring must hold a full raw frame twice
@@ -64,12 +61,10 @@ void ringout_setup(struct cap *c)
 	struct ring_writer *w = c->ring;
 	if (!w)
 		return;
-	uint64_t frame = ring_foot(XS_RECT_LEN + c->w * 4u * c->h);
-	if (frame > w->data_len / 2)
-		die(EX_DATA, "ring of %llu bytes is too small for a %ux%u screen (a full raw frame is %llu bytes, at "
-		    "most half the data area): use a ring of at least %llu bytes", (unsigned long long)w->map.size,
-		    c->w, c->h, (unsigned long long)frame, (unsigned long long)ring_size_for(c->w, c->h));
-	if (c->enc != XS_ENC_RAW || c->ring_seg || c->wins || w->map.size > UINT32_MAX)
+	char msg[512];
+	if (ring_writer_screen_fits(w, c->w, c->h, msg, sizeof msg) < 0)
+		die(EX_DATA, "%s", msg);
+	if (c->enc != XS_ENC_RAW || c->ring_seg || c->wins || ring_writer_size(w) > UINT32_MAX)
 		return; /* encoded rects and seamless windows go through xcap; offsets are 32 bits */
 	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
 	const xcb_query_extension_reply_t *e = xcb_get_extension_data(xc, &xcb_shm_id);
@@ -77,7 +72,7 @@ void ringout_setup(struct cap *c)
 		xcb_shm_query_version_reply(xc, xcb_shm_query_version(xc), NULL) : NULL;
 	int ok = v && (v->major_version > 1 || v->minor_version >= 2);
 	free(v);
-	int fd = ok ? fcntl(w->map.fd, F_DUPFD_CLOEXEC, 0) : -1;
+	int fd = ok ? fcntl(ring_writer_fd(w), F_DUPFD_CLOEXEC, 0) : -1;
 	if (fd >= 0) {
 		uint32_t seg = xcb_generate_id(xc);
 		xcb_generic_error_t *err = xcb_request_check(xc, xcb_shm_attach_fd_checked(xc, seg, fd, 0));
@@ -128,7 +123,7 @@ int ringout_flush(struct cap *c)
 		if (h.type == XS_FRAME) {
 			ring_writer_boundary(c->ring);
 			c->ring_end[0] = c->ring_end[1];
-			c->ring_end[1] = c->ring->pub;
+			c->ring_end[1] = ring_writer_published(c->ring);
 		}
 		c->st.out_bytes += XS_HDR_LEN + h.len;
 	}
@@ -193,10 +188,9 @@ uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct x
 			ring_writer_copy(w, rec, hb, sizeof hb);
 			f[nf].ck = xcb_shm_get_image_unchecked(xc, c->root, (int16_t)p.x, (int16_t)p.y, (uint16_t)p.w,
 							       (uint16_t)p.h, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP, c->ring_seg,
-							       (uint32_t)(rec + sizeof hb - w->map.base));
+							       (uint32_t)ring_writer_offset(w, rec + sizeof hb));
 			/* the next record's place, without publishing this one yet */
-			ring_writer_advance(w, len);
-			f[nf++].end = w->prod;
+			f[nf++].end = ring_writer_advance(w, len);
 			c->st.captures++;
 			c->st.nrec[XS_ENC_RAW]++;
 			c->st.bytes[XS_ENC_RAW] += XS_HDR_LEN + len;

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 static struct ring_map map;
-static struct ring_writer w;
+static struct ring_writer *w;
 static uint8_t *stream; /* the stream up to its last frame record */
 static size_t slen;
 static volatile int attacking, stop;
@@ -42,22 +42,22 @@ static int pending; /* a reader attached: it wants the stream from its hello */
 
 static void tick(void)
 {
-	if (ring_writer_tick(&w))
+	if (ring_writer_tick(w))
 		pending = 1;
 }
 
 static uint64_t ld(unsigned off) { return __atomic_load_n((uint64_t *)(void *)(map.base + off), __ATOMIC_ACQUIRE); }
 static void st(unsigned off, uint64_t v) { __atomic_store_n((uint64_t *)(void *)(map.base + off), v, __ATOMIC_RELEASE); }
-static uint8_t *at(uint64_t pos) { return map.base + RING_HDR + pos % w.data_len; }
+static uint8_t *at(uint64_t pos) { return map.base + RING_HDR + pos % ring_writer_data_len(w); }
 
 static void put(struct xs_hdr h, const uint8_t *body)
 {
-	uint8_t *p = ring_writer_reserve(&w, h.len);
+	uint8_t *p = ring_writer_reserve(w, h.len);
 	if (!p)
 		die(EX_DATA, "a %u-byte record does not fit the ring", h.len);
 	xs_put_hdr(p, h.type, h.len);
 	memcpy(p + XS_HDR_LEN, body, h.len);
-	ring_writer_commit(&w, h.len);
+	ring_writer_commit(w, h.len);
 }
 
 /* The stream once; stop after the n-th record when n is nonzero. */
@@ -101,9 +101,9 @@ static void *racer(void *arg)
 	(void)arg;
 	while (!stop && attacking) {
 		uint64_t prod = ld(RING_OFF_PROD), r = rnd();
-		uint64_t pos = prod - RING_SKEW - (r >> 8) % (w.data_len / 2) / 64 * 64 + RING_SKEW - 64;
+		uint64_t pos = prod - RING_SKEW - (r >> 8) % (ring_writer_data_len(w) / 2) / 64 * 64 + RING_SKEW - 64;
 		uint8_t *p = at(pos), save[32];
-		if (pos % w.data_len + 32 > w.data_len)
+		if (pos % ring_writer_data_len(w) + 32 > ring_writer_data_len(w))
 			continue;
 		memcpy(save, p, 32);
 		switch (r % 4) {
@@ -129,7 +129,7 @@ static void *racer(void *arg)
 			;
 		memcpy(p, save, 32);
 		if (r % 4 == 0)
-			st(RING_OFF_PROD, __atomic_load_n(&w.pub, __ATOMIC_ACQUIRE));
+			st(RING_OFF_PROD, ring_writer_published(w));
 	}
 	return NULL;
 }
@@ -143,7 +143,8 @@ static void say(const char *s)
 /* A fresh session and the stream: what an honest writer does at start. */
 static void restart(void)
 {
-	ring_writer_init(&w, &map, 0);
+	ring_writer_free(w);
+	w = ring_writer_new(&map, 0);
 	replay(0);
 }
 
@@ -160,20 +161,19 @@ static void attack(const char *c, double secs)
 		pthread_join(t, NULL);
 		restart();
 	} else if (!strcmp(c, "behind") || !strcmp(c, "ahead")) {
-		uint64_t p = w.pub;
-		st(RING_OFF_PROD, c[0] == 'b' ? p - 64 * 16 : p + 64 * (w.data_len / 32));
+		uint64_t p = ring_writer_published(w);
+		st(RING_OFF_PROD, c[0] == 'b' ? p - 64 * 16 : p + 64 * (ring_writer_data_len(w) / 32));
 		usleep((useconds_t)(secs * 1e6));
-		st(RING_OFF_PROD, w.pub);
+		st(RING_OFF_PROD, ring_writer_published(w));
 		restart();
 	} else if (!strcmp(c, "wrap")) {
 		/* a writer whose positions run over 2^64: a few laps below it */
-		ring_writer_init(&w, &map, 0);
-		uint64_t p = (0 - 3 * w.data_len) / 64 * 64 + RING_SKEW;
-		w.prod = w.pub = w.cons = p;
-		st(RING_OFF_CONS, p);
-		st(RING_OFF_PROD, p);
+		ring_writer_free(w);
+		w = ring_writer_new(&map, 0);
+		uint64_t p = (0 - 3 * ring_writer_data_len(w)) / 64 * 64 + RING_SKEW;
+		ring_writer_start_at(w, p);
 		serve_for(secs, 1);
-		if (w.pub > p)
+		if (ring_writer_published(w) > p)
 			die(EX_SOFT, "the positions did not wrap in %.1f s", secs);
 	} else if (!strcmp(c, "session")) {
 		replay(2); /* a hello and the first rect: a frame begun */
@@ -182,8 +182,8 @@ static void attack(const char *c, double secs)
 		usleep((useconds_t)(secs * 1e6));
 	} else if (!strcmp(c, "noheart")) {
 		usleep((useconds_t)(secs * 1e6));
-		w.whb_ns = 0; /* tick at once */
-		tick();
+		if (ring_writer_tick_now(w)) /* at once */
+			pending = 1;
 		replay(0);
 	} else if (!strcmp(c, "shrink")) {
 		if (ftruncate(map.fd, RING_HDR) < 0)
@@ -191,10 +191,10 @@ static void attack(const char *c, double secs)
 		for (;;)
 			pause();
 	} else if (!strcmp(c, "bigrec")) {
-		uint64_t p = w.pub;
-		xs_put_hdr(at(p), XS_RECT, (uint32_t)(w.data_len - XS_HDR_LEN));
+		uint64_t p = ring_writer_published(w);
+		xs_put_hdr(at(p), XS_RECT, (uint32_t)(ring_writer_data_len(w) - XS_HDR_LEN));
 		xs_put32(at(p) + 8, XS_ENC_RAW);
-		st(RING_OFF_PROD, p + w.data_len);
+		st(RING_OFF_PROD, p + ring_writer_data_len(w));
 		usleep((useconds_t)(secs * 1e6));
 		restart();
 	} else if (!strcmp(c, "oversize")) {

@@ -233,7 +233,6 @@ static void put_rec(struct ring_writer *rw, const uint8_t *hdr, size_t hl, const
 
 static int frames_out(uint32_t w, uint32_t h, unsigned frames)
 {
-	static struct ring_writer rw;
 	struct ring_writer *ring = NULL;
 	uint8_t b[64], ch[XS_NONCE_LEN] = { 0 };
 	size_t stride = (size_t)w * 4;
@@ -251,11 +250,10 @@ static int frames_out(uint32_t w, uint32_t h, unsigned frames)
 		char err[256];
 		if (ring_map_fd(&m, atoi(fd), err, sizeof err) < 0)
 			die(EX_NOX, "%s", err);
-		ring_writer_init(&rw, &m, getenv(RING_BAR_ENV) != NULL);
-		ring = &rw;
+		ring = ring_writer_new(&m, getenv(RING_BAR_ENV) != NULL);
 		/* wait for a reader (up to 2 s): the figure is the transfer, not the start */
-		for (int i = 0; i < 400 && !rw.reader_live; i++) {
-			ring_writer_tick(&rw);
+		for (int i = 0; i < 400 && !ring_writer_reader_live(ring); i++) {
+			ring_writer_tick(ring);
 			usleep(5000);
 		}
 	}
@@ -284,18 +282,18 @@ struct bench { struct ring_map m; uint32_t len; unsigned frames; uint8_t *src; i
 static void *bench_writer(void *a)
 {
 	struct bench *b = a;
-	struct ring_writer w;
-	ring_writer_init(&w, &b->m, 0);
-	w.reader_live = 1;
+	struct ring_writer *w = ring_writer_new(&b->m, 0);
 	__atomic_store_n(&b->go, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&b->go, __ATOMIC_ACQUIRE) != 2)
 		;
+	ring_writer_tick_now(w); /* the reader attached: it is live */
 	for (unsigned f = 0; f < b->frames; f++) {
-		uint8_t *d = ring_writer_reserve(&w, b->len);
+		uint8_t *d = ring_writer_reserve(w, b->len);
 		xs_put_hdr(d, XS_RECT, b->len);
 		memcpy(d + XS_HDR_LEN, b->src, b->len);
-		ring_writer_commit(&w, b->len);
+		ring_writer_commit(w, b->len);
 	}
+	ring_writer_free(w);
 	return NULL;
 }
 
@@ -365,14 +363,14 @@ static int cmp_u64(const void *a, const void *b)
 static int lat(const char *path, const char *cmd, unsigned n, unsigned idle_ms)
 {
 	struct ring_map m;
-	struct ring_writer w;
+	struct ring_writer *w;
 	char err[256];
 	uint8_t b[64], rec[64], ch[XS_NONCE_LEN] = { 0 };
 	uint64_t *d = calloc(n, sizeof *d);
 	unlink(path);
 	if (ring_map_open(&m, path, 1 << 20, err, sizeof err) < 0)
 		die(EX_OS, "%s", err);
-	ring_writer_init(&w, &m, 0);
+	w = ring_writer_new(&m, 0);
 	int pfd[2];
 	if (pipe(pfd) < 0)
 		die(EX_OS, "pipe:");
@@ -387,25 +385,25 @@ static int lat(const char *path, const char *cmd, unsigned n, unsigned idle_ms)
 	}
 	close(pfd[1]);
 	FILE *f = fdopen(pfd[0], "r");
-	while (!ring_writer_tick(&w))
+	while (!ring_writer_tick(w))
 		usleep(1000);
 	size_t l = xs_build_hello(b, 64, 64, 0, ch);
-	uint8_t *p = ring_writer_reserve(&w, (uint32_t)(l - XS_HDR_LEN));
+	uint8_t *p = ring_writer_reserve(w, (uint32_t)(l - XS_HDR_LEN));
 	memcpy(p, b, l);
-	ring_writer_commit(&w, (uint32_t)(l - XS_HDR_LEN));
+	ring_writer_commit(w, (uint32_t)(l - XS_HDR_LEN));
 	if (fread(rec, 1, l, f) != l)
 		die(EX_IO, "reader gave no hello");
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t t0 = mono_ns() + (uint64_t)idle_ms * 1000000;
 		while (mono_ns() < t0) {
-			ring_writer_tick(&w);
+			ring_writer_tick(w);
 			usleep(2000);
 		}
 		l = xs_build_frame(b, i, now_ns(), 0, 0);
-		p = ring_writer_reserve(&w, (uint32_t)(l - XS_HDR_LEN));
+		p = ring_writer_reserve(w, (uint32_t)(l - XS_HDR_LEN));
 		memcpy(p, b, l);
 		t0 = mono_ns();
-		ring_writer_commit(&w, (uint32_t)(l - XS_HDR_LEN));
+		ring_writer_commit(w, (uint32_t)(l - XS_HDR_LEN));
 		if (fread(rec, 1, l, f) != l)
 			die(EX_IO, "reader stopped");
 		d[i] = mono_ns() - t0;

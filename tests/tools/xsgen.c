@@ -522,7 +522,7 @@ static void replay(struct ring_writer *w, const uint8_t *b, size_t n)
 static void ring_writer_main(const char *path, unsigned long mib)
 {
 	struct ring_map m;
-	struct ring_writer w;
+	struct ring_writer *w;
 	struct xs_reader r;
 	struct xs_hdr h;
 	const uint8_t *body;
@@ -531,23 +531,23 @@ static void ring_writer_main(const char *path, unsigned long mib)
 	int k;
 	if (ring_map_open(&m, path, (uint64_t)mib << 20, err, sizeof err) < 0)
 		die(EX_NOX, "%s", err);
-	ring_writer_init(&w, &m, 0);
+	w = ring_writer_new(&m, 0);
 	xs_reader_init(&r, 0);
 	while ((k = xs_read(&r, &h, &body, &off, err, sizeof err)) > 0) {
-		ring_put(&w, h, body);
+		ring_put(w, h, body);
 		if (blen + XS_HDR_LEN + h.len <= (64u << 20)) { /* kept for late readers */
 			uint8_t hb[XS_HDR_LEN];
 			xs_put_hdr(hb, h.type, h.len);
 			emit(hb, XS_HDR_LEN);
 			emit(body, h.len);
 		}
-		ring_writer_tick(&w);
+		ring_writer_tick(w);
 	}
 	if (k < 0)
 		die(EX_DATA, "%s", err);
 	for (;;) {
-		if (ring_writer_tick(&w))
-			replay(&w, buf, blen);
+		if (ring_writer_tick(w))
+			replay(w, buf, blen);
 		usleep(5000);
 	}
 }
