@@ -3,6 +3,8 @@
  * reader over it. Odd first byte: a valid header is stamped over the input
  * so the record checks get exercised; the last 8 bytes then move the
  * producer after the attach (the reader attaches at the newest boundary).
+ * Bit 5 of the first byte: the reader copies records out first, as on a
+ * guest's PCI BAR (ring_reader_copyout: the staging path of ring_read.c).
  */
 #include "proto.h"
 #include "ring.h"
@@ -38,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* bit 2: records before a HELLO are returned too (more of the walk) */
 	if (ring_reader_open_mem(&r, mem, SIZE, size && !(data[0] & 4), err, sizeof err) < 0)
 		return 0;
+	if (size && (data[0] & 0x20))
+		ring_reader_copyout(r, 1);
 	for (int i = 0; i < 64; i++) {
 		struct ring_rec rec;
 		int rc = ring_reader_next(r, &rec, err, sizeof err);
@@ -52,6 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort(); /* an in-place payload outside the mapping or unaligned */
 			if (!rec.in_ring && !rec.body)
 				abort();
+			if (rec.in_ring && ring_reader_copies(r))
+				abort(); /* a copy-out reader handed out ring memory */
 			if (!ring_rec_parse(&rec, &m, err, sizeof err) && m.type == XS_RECT && rec.in_ring &&
 			    m.u.rect.data != rec.payload)
 				abort();

@@ -123,6 +123,24 @@ void ring_map_allow_shared(int on);
 int ring_map_lost(const struct ring_map *m, char *err, size_t n);
 int ring_map_faulted(const struct ring_map *m); /* the bus error alone: no system call */
 
+/* --- a PCI BAR (a guest's ivshmem resource2_wc; lib/ring_bar.c) ---------- */
+
+/* Is path a sysfs PCI BAR (resourceN or resourceN_wc; dir gets the device's
+ * folder with its '/'), or is fd on sysfs? */
+int ring_bar_dir(const char *path, char *dir, size_t n);
+int ring_bar_is(const char *path, int fd);
+/* 1 with a message naming the fix (echo 1 > .../enable) when the device's
+ * memory decoding is off: its `enable` reads 0, or the mapping's first 64
+ * bytes read back as all ones. */
+int ring_bar_disabled(const char *path, char *err, size_t n);
+int ring_bar_ones(const char *path, const uint8_t *base, char *err, size_t n);
+/* Copies n bytes out of a BAR into private memory: a full fence, then
+ * SSE4.1 streaming loads (MOVNTDQA: a whole 64-byte line per trip from
+ * write-combining memory) where the CPU has them and XS_NO_STREAM_LOAD is
+ * not set, else memcpy. ring_load_streaming(): which one. */
+void ring_load_copy(uint8_t *dst, const uint8_t *src, size_t n);
+int ring_load_streaming(void);
+
 /* --- reader (host side; trusts nothing in the ring) -------------------- */
 
 struct ring_reader; /* opaque: ring_read.c */
@@ -130,7 +148,8 @@ struct ring_reader; /* opaque: ring_read.c */
 /*
  * One record, all of it private: the header was copied once and checked;
  * the body is a private copy, except for a raw rect of at least
- * RING_INPLACE_MIN bytes whose pixels stay in the ring (in_ring): then its
+ * RING_INPLACE_MIN bytes whose pixels stay in the ring (in_ring; never with
+ * copy-out, ring_reader_copyout): then its
  * 24-byte rect header is a private copy in rect_hdr (encoding raw, checked
  * there) and the pixels are at payload, file offset payload_off (64-byte
  * aligned). The guest may rewrite those pixels at any moment: that can only
@@ -159,6 +178,13 @@ int ring_reader_open(struct ring_reader **rp, const char *path, char *err, size_
  * records before the first HELLO too. */
 int ring_reader_open_mem(struct ring_reader **rp, uint8_t *base, uint64_t size, int nosync, char *err, size_t n);
 void ring_reader_close(struct ring_reader *r);
+/* Copy-out (on for a PCI BAR, which ring_reader_open recognises; on: any
+ * ring, for tests and measurements): every record is copied out of the
+ * ring once with ring_load_copy, in runs of up to 1 MiB of published data,
+ * and returned from that private copy: never in place (in_ring stays 0),
+ * no futex on the ring. ring_reader_copies: is it on? */
+void ring_reader_copyout(struct ring_reader *r, int on);
+int ring_reader_copies(const struct ring_reader *r);
 
 int ring_reader_fd(const struct ring_reader *r);          /* the file, for xcb_shm_attach_fd */
 uint64_t ring_reader_size(const struct ring_reader *r);   /* the mapping's size */

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 
 #define TICK_NS (5ull * RING_HB_MS * MS) /* the notifier's heartbeat and checks of an idle ring */
+#define STAGE_CHUNK (1u << 20) /* copy-out: at most this much published data ahead at a time */
 
 /* What the notifier thread compares the ring against (a private copy). */
 struct watch {
@@ -51,6 +52,12 @@ struct ring_reader {
 	int tried;              /* an attach was tried: retry only when the ring changes */
 	uint8_t *buf;           /* private record bodies */
 	size_t cap;
+	/* copy-out (a PCI BAR, or ring_reader_copyout): the ring's positions
+	 * [st_pos, st_end) copied once into stage, where records are read */
+	int bar;
+	uint8_t *stage;
+	size_t stage_cap;
+	uint64_t st_pos, st_end;
 	/* the notifier thread (ring_reader_notify_fd) */
 	int efd;
 	pthread_t thread;
@@ -65,6 +72,22 @@ struct ring_reader {
 static uint64_t act_get(const struct ring_reader *r) { return __atomic_load_n(&r->act_ns, __ATOMIC_RELAXED); }
 static void act_set(struct ring_reader *r, uint64_t v) { __atomic_store_n(&r->act_ns, v, __ATOMIC_RELAXED); }
 
+/* The writer's flags as far as they concern us: on a BAR the writer runs
+ * on another kernel, so a wake flag there is a lie (and no futex works on
+ * a device mapping: the wait would fail at once and the waiting spin). */
+static uint32_t wflags(const struct ring_reader *r)
+{
+	return ld32(r->map.base, RING_OFF_FLAGS) & (r->bar ? ~RING_F_WAKE : ~0u);
+}
+
+/* Our stores to a write-combining BAR may sit in the CPU's WC buffers:
+ * push them out, so the writer sees the consumer and heartbeat promptly. */
+static void bar_flush(const struct ring_reader *r)
+{
+	if (r->bar)
+		store_fence();
+}
+
 /* From the caller or the notifier thread (hence atomics; any change will do). */
 static void reader_heartbeat(struct ring_reader *r, uint64_t now)
 {
@@ -72,6 +95,7 @@ static void reader_heartbeat(struct ring_reader *r, uint64_t now)
 		return;
 	__atomic_store_n(&r->rhb_ns, now, __ATOMIC_RELAXED);
 	st64(r->map.base, RING_OFF_RHB, __atomic_add_fetch(&r->rhb, 1, __ATOMIC_RELAXED));
+	bar_flush(r);
 }
 
 /*
@@ -125,13 +149,15 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 	}
 	r->data_len = dlen;
 	r->pos = r->done = prod;
+	r->st_pos = r->st_end = 0; /* what was staged belongs to another attach */
 	r->synced = r->nosync;
 	r->state = 1;
 	st64(b, RING_OFF_CONS, prod);
 	st32(b, RING_OFF_RPERIOD, (uint32_t)(TICK_NS / MS));
 	__atomic_store_n(&r->rperiod, (uint32_t)(TICK_NS / MS), __ATOMIC_RELAXED);
 	st64(b, RING_OFF_ATTACH, ld64(b, RING_OFF_ATTACH) + 1);
-	if (ld32(b, RING_OFF_FLAGS) & RING_F_WAKE) /* the writer's ticker sleeps on it */
+	bar_flush(r);
+	if (wflags(r) & RING_F_WAKE) /* the writer's ticker sleeps on it */
 		futex_wake_all(b, RING_OFF_ATTACH);
 	__atomic_store_n(&r->whb, ld64(b, RING_OFF_WHB), __ATOMIC_RELAXED);
 	__atomic_store_n(&r->whb_ns, now, __ATOMIC_RELAXED);
@@ -186,6 +212,15 @@ int ring_reader_open(struct ring_reader **rp, const char *path, char *err, size_
 		return RING_NOFILE;
 	}
 	r->own_map = 1;
+	/* a guest's BAR: a disabled device reads as all ones and swallows our
+	 * writes; an enabled one is read only by copying out (ring_bar.c) */
+	if (ring_bar_is(path, r->map.fd)) {
+		r->bar = 1;
+		if (ring_bar_disabled(path, err, n) || ring_bar_ones(path, r->map.base, err, n)) {
+			ring_reader_close(r);
+			return RING_NOFILE;
+		}
+	}
 	/* sub-millisecond sleeps in ring_reader_wait need a small timer slack */
 	prctl(PR_SET_TIMERSLACK, 10000UL, 0, 0, 0);
 	if (attach(r, err, n) == RING_FATAL) {
@@ -223,8 +258,17 @@ void ring_reader_close(struct ring_reader *r)
 	if (r->own_map)
 		ring_map_close(&r->map);
 	free(r->buf);
+	free(r->stage);
 	free(r);
 }
+
+void ring_reader_copyout(struct ring_reader *r, int on)
+{
+	r->bar = on;
+	r->st_pos = r->st_end = 0;
+}
+
+int ring_reader_copies(const struct ring_reader *r) { return r->bar; }
 
 int ring_reader_fd(const struct ring_reader *r) { return r->map.fd; }
 uint64_t ring_reader_size(const struct ring_reader *r) { return r->map.size; }
@@ -235,13 +279,13 @@ uint64_t ring_reader_done(const struct ring_reader *r) { return r->done; }
 void ring_reader_release(struct ring_reader *r)
 {
 	if (r->state == 1)
-		st64(r->map.base, RING_OFF_CONS, r->done);
+		st64(r->map.base, RING_OFF_CONS, r->done), bar_flush(r);
 }
 
 void ring_reader_release_to(struct ring_reader *r, uint64_t pos)
 {
 	if (r->state == 1 && pos <= r->done && r->done - pos <= r->data_len)
-		st64(r->map.base, RING_OFF_CONS, pos);
+		st64(r->map.base, RING_OFF_CONS, pos), bar_flush(r);
 }
 
 /* Has the writer restarted (blank or different session)? */
@@ -331,6 +375,33 @@ const char *ring_rec_parse(const struct ring_rec *rec, struct xs_msg *m, char *e
 	return NULL;
 }
 
+/*
+ * Copy-out: the bytes of positions [pos, pos + need) in private memory.
+ * They are copied out of the ring once, in one sequential run from the
+ * end of what is staged (or from pos) up to as much published data as the
+ * lap holds, at most STAGE_CHUNK ahead; never across the end of the data
+ * area (room: bytes from pos to it, at least need). Nothing is copied
+ * twice, so a record's header and body come from the same copy.
+ */
+static const uint8_t *staged(struct ring_reader *r, uint64_t pos, uint64_t need, uint64_t prod, uint64_t room)
+{
+	uint64_t pub = prod > pos ? prod - pos : 0, end;
+	if (pos >= r->st_pos && pos + need <= r->st_end)
+		return r->stage + (pos - r->st_pos);
+	if (pos < r->st_pos || pos >= r->st_end)
+		r->st_pos = r->st_end = pos; /* all staged before is consumed */
+	end = pos + (pub < room ? pub : room);
+	if (end > r->st_end + STAGE_CHUNK)
+		end = r->st_end + STAGE_CHUNK;
+	if (end < pos + need)
+		end = pos + need;
+	r->stage = xs_grow(r->stage, &r->stage_cap, (size_t)(end - r->st_pos), 1, 1u << 16);
+	ring_load_copy(r->stage + (r->st_end - r->st_pos), r->map.base + RING_HDR + r->st_end % r->data_len,
+		       (size_t)(end - r->st_end));
+	r->st_end = end;
+	return r->stage + (pos - r->st_pos);
+}
+
 int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, size_t n)
 {
 	uint64_t now = mono_ns();
@@ -364,7 +435,7 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 				ring_reader_release(r);
 			return RING_NONE;
 		}
-		memcpy(hb, p, XS_HDR_LEN);
+		memcpy(hb, r->bar ? staged(r, pos, XS_HDR_LEN, prod, room) : p, XS_HDR_LEN);
 		hh = xs_get_hdr(hb);
 		/* more than a lap ahead is an overrun, unless we stand on a wrap
 		 * marker and the rest is within a lap of where it leads: a writer
@@ -407,11 +478,16 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 		r->synced = 1;
 		rec->h = hh;
 		rec->pos = pos;
-		if (hh.type == XS_RECT && hh.len >= RING_INPLACE_MIN) {
+		if (r->bar) {
+			/* never in place: the X server would read the BAR */
+			rec->body = staged(r, pos, XS_HDR_LEN + (uint64_t)hh.len, prod, room) + XS_HDR_LEN;
+		} else if (hh.type == XS_RECT && hh.len >= RING_INPLACE_MIN) {
 			memcpy(rec->rect_hdr, p + XS_HDR_LEN, XS_RECT_LEN);
 			rec->in_ring = xs_rect_enc(rec->rect_hdr) == XS_ENC_RAW;
 		}
-		if (rec->in_ring) {
+		if (r->bar) {
+			/* the body is staged */
+		} else if (rec->in_ring) {
 			rec->payload = p + XS_HDR_LEN + XS_RECT_LEN;
 			rec->payload_off = (uint64_t)(rec->payload - r->map.base);
 		} else {
@@ -469,7 +545,7 @@ uint64_t ring_backoff_ns(uint64_t idle_ns)
 static int bell_mode(const struct ring_reader *r, const struct watch *w)
 {
 	return w->state == 1 && r->efd >= 0 && __atomic_load_n(&r->bell, __ATOMIC_RELAXED) &&
-	       (ld32(r->map.base, RING_OFF_FLAGS) & RING_F_BELL);
+	       (wflags(r) & RING_F_BELL);
 }
 
 static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t max_ns)
@@ -492,7 +568,7 @@ static int wait_change(struct ring_reader *r, const struct watch *w, uint64_t ma
 			return -1;
 		return 0;
 	}
-	if (w->state == 1 && (ld32(b, RING_OFF_FLAGS) & RING_F_WAKE)) {
+	if (w->state == 1 && (wflags(r) & RING_F_WAKE)) {
 		__atomic_store_n((uint32_t *)(void *)(b + RING_OFF_WAKE), 1u, __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (changed(b, w))
@@ -670,7 +746,7 @@ void ring_reader_arm(struct ring_reader *r)
 	 * ring after its next publish; one that came before is seen here */
 	if (bell_mode(r, &w)) {
 		st32(r->map.base, RING_OFF_BELL, ++r->bell_seq);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* mfence: WC buffers drained too */
 		if (ready(r))
 			notify(r);
 	}
@@ -686,7 +762,6 @@ void ring_reader_poke(struct ring_reader *r)
 	act_set(r, mono_ns());
 	__atomic_add_fetch(&r->poke, 1, __ATOMIC_SEQ_CST);
 	/* else the thread sleeps on the ring's futex, or the bell brings the reply */
-	if (!(ld32(r->map.base, RING_OFF_FLAGS) & RING_F_WAKE) &&
-	    !(__atomic_load_n(&r->bell, __ATOMIC_RELAXED) && (ld32(r->map.base, RING_OFF_FLAGS) & RING_F_BELL)))
+	if (!(wflags(r) & RING_F_WAKE) && !(__atomic_load_n(&r->bell, __ATOMIC_RELAXED) && (wflags(r) & RING_F_BELL)))
 		syscall(SYS_futex, &r->poke, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

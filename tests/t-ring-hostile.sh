@@ -5,7 +5,10 @@
 # where the ring is unusable, else recovery (xpaint's picture exact again,
 # shmring -r's stream whole again), never a crash, a sanitizer report or
 # a spinning reader. The X server survives the file shrinking under it.
+# HOSTILE_P=-p: both readers copy every record out first, as on a PCI BAR
+# (t-ring-hostile-bar.sh): the same cases, the same outcomes.
 . "$(dirname "$0")/lib.sh"
+P=${HOSTILE_P:-}
 xvfb D 800x600
 export DISPLAY=$D
 R=/dev/shm/xs-hostile.$$
@@ -22,9 +25,9 @@ start() {
 	"$TOOLS/ringevil" "$R" "$1" -T "$2" -a "${3:-2}" -g "$T/go" <"$T/v.xcs" >"$T/$C.ev" 2>"$T/$C.everr" & EV=$!
 	PIDS+=($EV)
 	waitfor 5 test -s "$R" || fail "$C: ringevil did not start: $(cat "$T/$C.everr")"
-	"$BIN/xpaint" -x -t "h$C" -r "$R" >/dev/null 2>"$T/$C.xp" & XP=$!
+	"$BIN/xpaint" $P -x -t "h$C" -r "$R" >/dev/null 2>"$T/$C.xp" & XP=$!
 	PIDS+=($XP)
-	"$BIN/shmring" -v -r "$R" >"$T/$C.out" 2>"$T/$C.sr" & SR=$!
+	"$BIN/shmring" $P -v -r "$R" >"$T/$C.out" 2>"$T/$C.sr" & SR=$!
 	PIDS+=($SR)
 	# the attack starts once both show the picture
 	waitfor 10 grep -q 'attached; first record: hello' "$T/$C.sr" || fail "$C: shmring -r did not attach"
@@ -67,7 +70,7 @@ if ! kill -0 "$XP" 2>/dev/null; then
 		fail "race: xpaint -r exit $rc: $last"
 	sed -i '$d' "$T/race.xp"
 	race_xp="xpaint -r ended 65 at a bad body"
-	"$BIN/xpaint" -x -t hrace -r "$R" >/dev/null 2>>"$T/race.xp" & XP=$!
+	"$BIN/xpaint" $P -x -t hrace -r "$R" >/dev/null 2>>"$T/race.xp" & XP=$!
 	PIDS+=($XP)
 else
 	race_xp="xpaint -r recovered"
@@ -109,7 +112,7 @@ stop
 # a rect outside the surface: xpaint -r ends with 65; shmring -r passes it
 # on and the xpaint behind it (the pipe composition) ends with 65 too
 start oversize 0.5 3 later
-(set +e; "$BIN/shmring" -v -r "$R" 2>"$T/p.sr" | "$BIN/xpaint" -x -t hpipe >/dev/null 2>"$T/p.xp"; echo "${PIPESTATUS[*]}" >"$T/p.rc") &
+(set +e; "$BIN/shmring" $P -v -r "$R" 2>"$T/p.sr" | "$BIN/xpaint" -x -t hpipe >/dev/null 2>"$T/p.xp"; echo "${PIPESTATUS[*]}" >"$T/p.rc") &
 PIDS+=($!)
 waitfor 10 grep -q 'attached; first record: hello' "$T/p.sr" || fail "oversize: the pipe's shmring -r did not attach"
 touch "$T/go"
@@ -135,4 +138,4 @@ grep -qx 'xpaint: the ring file shrank under us: 4096 bytes now, 2097152 mapped.
 grep -qx "shmring: $R: the ring file shrank under us: 4096 bytes now, 2097152 mapped.*" "$T/$C.sr" || fail "shrink: shmring said $(cat "$T/$C.sr")"
 xdpyinfo -display "$D" >/dev/null 2>&1 || fail "shrink: the X server died"
 stop
-pass "race ($race_xp), behind, ahead, wrap, session, bigrec, noheart recovered; oversize and shrink exit 65 with one line"
+pass "${P:+copy-out readers: }race ($race_xp), behind, ahead, wrap, session, bigrec, noheart recovered; oversize and shrink exit 65 with one line"

@@ -21,11 +21,12 @@ static void usage(int code)
 	fprintf(code ? stderr : stdout,
 		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-S] [-B ADDR] [-v] [-d CATS]   (stream on stdin into the ring)\n"
 		"       %s -w PATH [-s SIZE] [-p] [-S] [-B ADDR] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
-		"       %s -r PATH [-x] [-S] [-v] [-d CATS]                  (the ring to stdout)\n"
+		"       %s -r PATH [-x] [-p] [-S] [-v] [-d CATS]             (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
 		"  -x       (-r) exit after passing on a bye record\n"
-		"  -p       records through private memory, non-temporal stores (default for a PCI BAR)\n"
+		"  -p       (-w) records through private memory, non-temporal stores (default for a PCI BAR)\n"
+		"           (-r) records copied out of the ring first, streaming loads (default for a PCI BAR)\n"
 		"  -B ADDR  listen on ADDR (PORT, unix:PATH, tcp:HOST:PORT) for the reader's call (xpaint -r RING -B); ring it\n"
 		"  -S       accept a ring file of another user or writable by group or others (shared on purpose)\n"
 		"  -v       say what happens (twice: more); -d ring,stream,stats: debug categories\n"
@@ -90,8 +91,8 @@ int main(int argc, char **argv)
 	char **cmd = optind < argc ? argv + optind : NULL;
 	if (!wpath == !rpath || (cmd && (rpath || linger)))
 		usage(EX_CMDLINE);
-	if (rpath && (size || linger || privcopy))
-		die(EX_CMDLINE, "-s, -l and -p belong to -w");
+	if (rpath && (size || linger))
+		die(EX_CMDLINE, "-s and -l belong to -w");
 	if (wpath && exit_bye)
 		die(EX_CMDLINE, "-x belongs to -r");
 	if (rpath && bell)
@@ -105,5 +106,5 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, bell, cmd) : run_reader(rpath, exit_bye);
+	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, bell, cmd) : run_reader(rpath, exit_bye, privcopy);
 }

@@ -1,7 +1,8 @@
 /*
  * shmring -r: records from the ring to stdout. Small records are gathered
  * in a private buffer; a large raw rect goes out with writev straight from
- * the ring (its header from the private copy). The consumer position is
+ * the ring (its header from the private copy), except on a PCI BAR or with
+ * -p, where the library copies every record out first (ring_read.c). The consumer position is
  * published only after stdout took the records.
  */
 #include "ring.h"
@@ -117,7 +118,7 @@ static void emit(struct out *o, struct ring_reader *r, const struct ring_rec *re
 	o->len += XS_HDR_LEN + h.len;
 }
 
-int run_reader(const char *path, int exit_bye)
+int run_reader(const char *path, int exit_bye, int copyout)
 {
 	struct ring_reader *r;
 	static struct out o;
@@ -128,8 +129,11 @@ int run_reader(const char *path, int exit_bye)
 		die(rc == RING_NOFILE ? EX_NOX : EX_DATA, "%s", err);
 	rd = r;
 	rd_path = path;
-	VERB("reading %s (%llu bytes)%s", path, (unsigned long long)ring_reader_size(r),
-	     ring_reader_attached(r) ? "" : ": waiting for a writer");
+	if (copyout)
+		ring_reader_copyout(r, 1);
+	VERB("reading %s (%llu bytes%s)%s", path, (unsigned long long)ring_reader_size(r),
+	     !ring_reader_copies(r) ? "" : ring_load_streaming() ? ", copied out with streaming loads" :
+	     ", copied out with plain loads", ring_reader_attached(r) ? "" : ": waiting for a writer");
 	while (!stop_signal) {
 		if (stats_signal) {
 			stats_signal = 0;

@@ -14,7 +14,8 @@ extern volatile sig_atomic_t stats_signal; /* SIGUSR1: print the counters */
  * cmd: exec it to write the ring itself instead (the ring's fd in
  * XS_RING_FD); the stdin stream is then not read. */
 int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd);
-/* Host side: the ring at path to stdout; exit_bye: exit 0 after a bye. */
-int run_reader(const char *path, int exit_bye);
+/* Host side: the ring at path to stdout; exit_bye: exit 0 after a bye;
+ * copyout: copy records out of the ring first (-p; automatic on a PCI BAR). */
+int run_reader(const char *path, int exit_bye, int copyout);
 
 #endif

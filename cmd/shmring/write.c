@@ -19,7 +19,6 @@
 #include "shmring.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,12 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#ifndef SYSFS_MAGIC
-#define SYSFS_MAGIC 0x62656572
-#endif
 
 #define STAGE (64u << 10) /* small records and headers are read through this */
 #define TICK_MS 20
@@ -62,45 +56,20 @@ struct writer {
 	uint64_t records, bytes;
 };
 
-/* A sysfs PCI BAR (resourceN or resourceN_wc beside an `enable` file) with
- * memory decode off swallows every write: say so and how to fix it. */
-static int pci_dir(const char *path, char *dir, size_t n)
-{
-	const char *b = strrchr(path, '/');
-	b = b ? b + 1 : path;
-	if (strncmp(b, "resource", 8) || !isdigit((unsigned char)b[8]) || (b[9] && strcmp(b + 9, "_wc")))
-		return 0;
-	snprintf(dir, n, "%.*s", (int)(b - path), path);
-	return 1;
-}
-
+/* A sysfs PCI BAR with memory decode off swallows every write: say so and
+ * how to fix it (lib/ring_bar.c). */
 static void pci_check_enable(const char *path)
 {
-	char dir[4096], f[4200], v[8] = "";
-	if (!pci_dir(path, dir, sizeof dir))
-		return;
-	snprintf(f, sizeof f, "%senable", dir);
-	int fd = open(f, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t r = read(fd, v, sizeof v - 1);
-	close(fd);
-	if (r > 0 && v[0] == '0')
-		die(EX_NOX, "%s: the PCI device is not enabled (%s reads 0: memory decode is off and writes would "
-		    "vanish); enable it as root: echo 1 > %s", path, f, f);
+	char err[8400];
+	if (ring_bar_disabled(path, err, sizeof err))
+		die(EX_NOX, "%s", err);
 }
 
 static void pci_check_ones(const char *path, const uint8_t *base)
 {
-	char dir[4096];
-	size_t i;
-	if (!pci_dir(path, dir, sizeof dir))
-		return;
-	for (i = 0; i < 64; i++)
-		if (base[i] != 0xff)
-			return;
-	die(EX_NOX, "%s: the BAR reads back as all ones (0xff...): memory decode is off or the device is gone; "
-	    "enable it as root: echo 1 > %senable", path, dir);
+	char err[4400];
+	if (ring_bar_ones(path, base, err, sizeof err))
+		die(EX_NOX, "%s", err);
 }
 
 /* One read into the stage; waits in poll so heartbeats and attaches are
@@ -390,13 +359,7 @@ static void linger(struct writer *w, unsigned secs)
  * forces that for any file (to measure it, or for other uncached memory). */
 static int want_privcopy(const char *path, int fd, int force)
 {
-	struct statfs fs;
-	char dir[4096];
-	if (force)
-		return 1;
-	if (pci_dir(path, dir, sizeof dir))
-		return 1;
-	return fstatfs(fd, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
+	return force || ring_bar_is(path, fd);
 }
 
 /* SIGUSR1, and -v or -d stats at exit. */

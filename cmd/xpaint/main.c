@@ -1,6 +1,6 @@
 /*
  * xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear]
- *        [-C both|in|out|none] [-L SIZE] [-r RING [-S]] [-v] [-d cats] [-- COMMAND ...]
+ *        [-C both|in|out|none] [-L SIZE] [-r RING [-p] [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]
  * One poll loop over the X connection, the frame stream (a pipe or a
  * ring), the control output and a signalfd.
  */
@@ -24,7 +24,7 @@
 
 struct opts {
 	const char *border, *title, *ring, *bell;
-	int bw, exit_eof, scale, clip;
+	int bw, exit_eof, scale, clip, copyout;
 	size_t cap;
 	char **cmd;
 };
@@ -35,7 +35,7 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear] "
-		"[-C both|in|out|none] [-L SIZE] [-r RING [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]\n"
+		"[-C both|in|out|none] [-L SIZE] [-r RING [-p] [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
 		"  -t NAME   the window's title, and the prefix [NAME] of every title the source sets (default xpaint)\n"
 		"  -n N      at most N seamless windows from the source (default 256)\n"
@@ -46,6 +46,7 @@ static void usage(int code)
 		"  -L SIZE   clipboard cap per transfer, bytes or with k/M (default 1M)\n"
 		"  Ctrl+Alt+F toggles full screen; Ctrl+Shift+C (without -C out) gives the guest's clipboard to the host\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
+		"  -p        copy every record out of the RING first, as on a PCI BAR (the default there)\n"
 		"  -S        accept a RING of another user or writable by group or others (shared on purpose)\n"
 		"  -B ADDR   call the ring writer's bell at ADDR (CID:PORT, unix:PATH, tcp:HOST:PORT; xcap -B listens)\n"
 		"  -v        say what happens; -d stream,ring,input,x,stats,cursor: debug categories\n"
@@ -61,7 +62,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	o->bw = -1;
 	o->clip = CLIP_IN;
 	o->cap = XS_CLIP_CAP;
-	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:SB:vd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:pSB:vd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w':
@@ -103,6 +104,7 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			break;
 		case 'r': o->ring = optarg; break;
 		case 'B': o->bell = optarg; break;
+		case 'p': o->copyout = 1; break;
 		case 'S': ring_map_allow_shared(1); break;
 		default:
 			if (!common_option(c, optarg, "stream,ring,input,x,enc,net,stats,cursor,all", usage))
@@ -112,6 +114,8 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	o->cmd = optind < argc ? argv + optind : NULL;
 	if (o->bell && !o->ring)
 		die(EX_CMDLINE, "-B: the bell is the ring's (give -r RING)");
+	if (o->copyout && !o->ring)
+		die(EX_CMDLINE, "-p: copying out is for a ring (give -r RING)");
 	if (o->bw < 0)
 		o->bw = o->border ? 4 : 0;
 }
@@ -454,7 +458,7 @@ int main(int argc, char **argv)
 	l.reading = 1;
 	x.bell_fd = -1;
 	if (o.ring)
-		ringin_open(&x, o.ring);
+		ringin_open(&x, o.ring, o.copyout);
 	else
 		pipein_open(&l.in, in);
 	if (o.bell)

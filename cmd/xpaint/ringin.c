@@ -3,7 +3,10 @@
  * rects stay in the ring and the X server reads them from there (the ring
  * file is attached read-only with MIT-SHM); their space is released only
  * after they went to the window and the pixmap and a round trip shows the
- * server is done with them. Waiting is the ring library's notifier
+ * server is done with them. On a PCI BAR (xpaint inside a guest, showing
+ * another guest's ring) or with -p, the library copies every record out
+ * first and the X server never sees the ring: reads of write-combining
+ * memory are slow, and the server would read it again per request. Waiting is the ring library's notifier
  * thread: the poll loop sleeps on its eventfd beside the X connection.
  */
 #include "ring.h"
@@ -17,12 +20,17 @@
 
 #define BATCH 256 /* records between two looks at X events */
 
-void ringin_open(struct xpaint *x, const char *path)
+void ringin_open(struct xpaint *x, const char *path, int copyout)
 {
 	int rc = ring_reader_open(&x->ring, path, x->err, sizeof x->err);
 	if (rc < 0)
 		die(rc == RING_NOFILE ? EX_NOX : EX_DATA, "%s", x->err);
-	if (view_attach_ring(&x->v, ring_reader_fd(x->ring)) == 0)
+	if (copyout)
+		ring_reader_copyout(x->ring, 1);
+	if (ring_reader_copies(x->ring))
+		VERB("%s: %s: every record is copied out of it first (%s)", path, copyout ? "-p" : "a PCI BAR",
+		     ring_load_streaming() ? "SSE4.1 streaming loads" : "plain loads");
+	else if (view_attach_ring(&x->v, ring_reader_fd(x->ring)) == 0)
 		VERB("%s: attached to the X server, raw rects painted in place", path);
 	else
 		VERB("%s: the X server cannot map it: raw rects are copied", path);

@@ -231,7 +231,7 @@ int pipein_step(struct xpaint *x, struct pipein *p, int *st);
 void pipein_close(struct pipein *p);
 
 /* ringin.c */
-void ringin_open(struct xpaint *x, const char *path);
+void ringin_open(struct xpaint *x, const char *path, int copyout); /* copyout: -p */
 int ringin_step(struct xpaint *x);
 int64_t ringin_idle(struct xpaint *x);
 void ringin_release(struct xpaint *x);
