@@ -2,10 +2,10 @@
  * libFuzzer target: the control stream as the guest reads it (xcap from
  * vsockd -l, vsockd -l from its socket): xs_reader over a pipe, read in
  * chunks of 1..64 bytes so records are split across reads, xs_next,
- * frame records refused, xs_parse, then xcap's gate: input only after a
- * control hello with the display's challenge, keys and buttons held
- * tracked by index, a reset releasing them. An index the parse lets
- * through outside xcap's arrays aborts.
+ * frame records refused, xs_parse, then xcap's gate (the record table's
+ * gated column): input only after a control hello with the display's
+ * challenge, keys and buttons held tracked by index, a reset releasing
+ * them. An index the parse lets through outside xcap's arrays aborts.
  */
 #include "fuzz.h"
 
@@ -29,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->chunk = 1 + data[0] % 64u;
 	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
 		struct xs_msg m;
-		if (h.type < XS_C_HELLO || xs_parse(h, body, &m, err, sizeof err))
+		const struct xs_type_info *t = xs_type_info(h.type);
+		if (!t || t->stream != XS_STREAM_CONTROL || xs_parse(h, body, &m, err, sizeof err))
 			break; /* xcap: exit 65 */
-		if ((m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE) &&
-		    !accepted)
-			continue;
+		if (t->gated && !accepted)
+			continue; /* xcap's gate, from the record table */
 		switch (m.type) {
 		case XS_C_HELLO:
 			accepted = !memcmp(m.u.chello.challenge, challenge, XS_NONCE_LEN);

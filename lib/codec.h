@@ -24,6 +24,15 @@ static inline uint8_t *xs_pixel_at(uint8_t *surf, size_t stride, struct xs_rect 
 	return surf + (size_t)r.y * stride + (size_t)r.x * 4;
 }
 
+/* An encoding's name ("lz4"; "unknown" past XS_NENC), from the encoding
+ * table in codec.c: a row per encoding, its payload rule and its codec. */
+const char *xs_enc_name(unsigned enc);
+
+/* A rect's payload against its encoding's rule (xs_parse calls it):
+ * raw exactly w*h*4 bytes, solid none, lz4 and jpeg some, decoding to at
+ * most a record. Returns NULL or a message in err. */
+const char *xs_enc_check(const struct xs_rect_msg *r, char *err, size_t n);
+
 /*
  * Decodes a checked rect record (xs_parse, xs_check_rect) into dst. The
  * payload must be private memory. Returns NULL or a message in err: lz4

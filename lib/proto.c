@@ -1,117 +1,40 @@
 /*
  * Record checks and builders. Every reader goes through xs_check_hdr() on
  * the header and xs_parse() on the body, both on private copies: this is
- * the one place where untrusted bytes become trusted values.
+ * the one place where untrusted bytes become trusted values. What a type
+ * is (its name, stream, length bounds, parser, gate) is its row in the
+ * table at the end of the parsers, and nowhere else.
  */
 #include "proto.h"
+#include "codec.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #define HELLO_LEN 40u
 #define CHELLO_LEN 28u
 #define EXT_MAX 256u /* hellos may grow in minor versions, up to this */
 
-const char *xs_type_name(unsigned t)
-{
-	switch (t) {
-	case XS_HELLO: return "hello";
-	case XS_RECT: return "rect";
-	case XS_FRAME: return "frame";
-	case XS_CURSOR: return "cursor";
-	case XS_POINTER: return "pointer";
-	case XS_RESIZE: return "resize";
-	case XS_ECHO: return "echo";
-	case XS_BYE: return "bye";
-	case XS_C_HELLO: return "control-hello";
-	case XS_C_KEY: return "key";
-	case XS_C_BUTTON: return "button";
-	case XS_C_MOTION: return "motion";
-	case XS_C_REFRESH: return "refresh";
-	case XS_C_SIZE: return "size";
-	case XS_C_NONCE: return "nonce";
-	case XS_C_RESET: return "reset";
-	/* desktop: title and clipboard */
-	case XS_TITLE: return "title";
-	case XS_CLIP_OFFER: return "clip-offer";
-	case XS_CLIP_DATA: return "clip-data";
-	case XS_CLIP_REQ: return "clip-request";
-	case XS_C_CLIP_OFFER: return "control-clip-offer";
-	case XS_C_CLIP_DATA: return "control-clip-data";
-	case XS_C_CLIP_REQ: return "control-clip-request";
-	/* seamless windows */
-	case XS_WIN: return "window";
-	case XS_WIN_GEOM: return "window-geometry";
-	case XS_WIN_STACK: return "window-stack";
-	case XS_WIN_TITLE: return "window-title";
-	case XS_WIN_CLASS: return "window-class";
-	case XS_WIN_GONE: return "window-gone";
-	case XS_WIN_ICONIC: return "window-iconic";
-	case XS_WIN_ICON: return "window-icon";
-	case XS_WIN_RECTS: return "window-rects";
-	case XS_C_WIN_CONFIGURE: return "window-configure";
-	case XS_C_WIN_CLOSE: return "window-close";
-	case XS_C_WIN_ICONIFY: return "window-iconify";
-	case XS_C_WIN_FOCUS: return "window-focus";
-	}
-	return "unknown";
-}
+/* What a parser is given: a header that passed xs_check_hdr(), its body
+ * (a private copy of h.len bytes), the message to fill (zeroed, its type
+ * set) and room for a message. */
+struct xs_parsing {
+	struct xs_hdr h;
+	const uint8_t *b;
+	struct xs_msg *m;
+	char *err;
+	size_t n;
+};
 
-const char *xs_enc_name(unsigned e)
+/* A parser's refusal: the message written into the caller's buffer. */
+static const char *fail(const struct xs_parsing *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *fail(const struct xs_parsing *p, const char *fmt, ...)
 {
-	switch (e) {
-	case XS_ENC_RAW: return "raw";
-	case XS_ENC_LZ4: return "lz4";
-	case XS_ENC_JPEG: return "jpeg";
-	case XS_ENC_SOLID: return "solid";
-	}
-	return "unknown";
-}
-
-/* Smallest and largest body length of each type; 0,0 for unknown. */
-static void bounds(unsigned t, uint32_t *lo, uint32_t *hi)
-{
-	uint32_t fixed = 0;
-	*lo = *hi = 0;
-	switch (t) {
-	case XS_HELLO: *lo = HELLO_LEN; *hi = EXT_MAX; return;
-	case XS_C_HELLO: *lo = CHELLO_LEN; *hi = EXT_MAX; return;
-	case XS_RECT: *lo = XS_RECT_LEN; *hi = XS_MAX_RECORD; return;
-	case XS_CURSOR: *lo = 20 + 4; *hi = 20 + XS_MAX_CURSOR * XS_MAX_CURSOR * 4; return;
-	case XS_FRAME: fixed = 24; break;
-	case XS_POINTER: fixed = 12; break;
-	case XS_RESIZE: case XS_C_SIZE: case XS_C_MOTION: fixed = 8; break;
-	case XS_ECHO: case XS_C_NONCE: case XS_C_KEY: case XS_C_BUTTON: fixed = 16; break;
-	case XS_BYE: fixed = 4; break;
-	case XS_C_REFRESH: case XS_C_RESET: *lo = *hi = 0; return;
-	/* desktop: title and clipboard */
-	case XS_TITLE: *lo = 0; *hi = XS_TITLE_WIRE; return;
-	case XS_CLIP_OFFER: case XS_C_CLIP_OFFER: fixed = 12; break;
-	case XS_CLIP_REQ: case XS_C_CLIP_REQ: fixed = 16; break;
-	case XS_CLIP_DATA: case XS_C_CLIP_DATA: *lo = XS_CLIP_HDR; *hi = XS_CLIP_HDR + XS_CLIP_CHUNK; return;
-	/* seamless windows */
-	case XS_WIN: fixed = 28; break;
-	case XS_WIN_GEOM: case XS_C_WIN_CONFIGURE: fixed = 20; break;
-	case XS_WIN_GONE: case XS_WIN_RECTS: case XS_WIN_ICONIC: case XS_C_WIN_CLOSE: case XS_C_WIN_FOCUS:
-	case XS_C_WIN_ICONIFY: fixed = 4; break;
-	case XS_WIN_TITLE: case XS_WIN_CLASS: *lo = 4; *hi = 4 + XS_WIN_TEXT_MAX; return;
-	case XS_WIN_ICON: *lo = 16; *hi = 12 + 4 * XS_WIN_ICON_MAX * XS_WIN_ICON_MAX; return;
-	case XS_WIN_STACK: *lo = 0; *hi = 4 * XS_WIN_STACK_MAX; return;
-	default: *lo = 1; *hi = 0; return; /* empty range: unknown type */
-	}
-	*lo = *hi = fixed;
-}
-
-const char *xs_check_hdr(struct xs_hdr h)
-{
-	uint32_t lo, hi;
-	bounds(h.type, &lo, &hi);
-	if (lo > hi)
-		return "unknown record type";
-	if (h.flags)
-		return "nonzero flags";
-	if (h.len < lo || h.len > hi)
-		return "length does not fit its type";
-	return NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->n, fmt, ap);
+	va_end(ap);
+	return p->err;
 }
 
 const char *xs_check_size(uint32_t w, uint32_t h)
@@ -132,102 +55,214 @@ const char *xs_check_rect(struct xs_rect r, uint32_t W, uint32_t H, char *err, s
 	return NULL;
 }
 
-static const char *parse_rect(const uint8_t *b, uint32_t len, struct xs_rect_msg *r, char *err, size_t n)
+/* What both hellos open with at the same offsets: the magic, then the
+ * version, whose major must be ours (the minor is the peer's). */
+static const char *parse_opening(const struct xs_parsing *p, uint32_t magic, uint16_t *major, uint16_t *minor)
 {
+	if (xs_get32(p->b) != magic)
+		return fail(p, "bad magic 0x%08x", xs_get32(p->b));
+	*major = xs_get16(p->b + 4);
+	*minor = xs_get16(p->b + 6);
+	if (*major != XS_VERSION_MAJOR)
+		return fail(p, "version %u.%u, this reader speaks %u.x", *major, *minor, XS_VERSION_MAJOR);
+	return NULL;
+}
+
+/* A hello's feature bits: one this reader does not know is refused. */
+static const char *check_features(const struct xs_parsing *p, const char *what, uint32_t flags, uint32_t known)
+{
+	if (flags & ~known)
+		return fail(p, "%s flags 0x%x: feature bits 0x%x unknown to this reader", what, flags, flags & ~known);
+	return NULL;
+}
+
+/* The frame stream's hello: magic, major version, format, size, known flags. */
+static const char *parse_hello(const struct xs_parsing *p)
+{
+	struct xs_hello *o = &p->m->u.hello;
+	const uint8_t *b = p->b;
+	const char *e;
+	if ((e = parse_opening(p, XS_MAGIC, &o->major, &o->minor)))
+		return e;
+	o->width = xs_get32(b + 8);
+	o->height = xs_get32(b + 12);
+	o->format = xs_get32(b + 16);
+	o->flags = xs_get32(b + 20);
+	memcpy(o->challenge, b + 24, XS_NONCE_LEN);
+	if (o->format != XS_FORMAT_BGRX)
+		return fail(p, "unknown pixel format %u", o->format);
+	if ((e = xs_check_size(o->width, o->height)))
+		return fail(p, "%s (%ux%u)", e, o->width, o->height);
+	return check_features(p, "hello", o->flags, XS_HF_KNOWN);
+}
+
+/* The control stream's hello: magic, major version, known flags. */
+static const char *parse_chello(const struct xs_parsing *p)
+{
+	struct xs_chello *o = &p->m->u.chello;
+	const char *e;
+	if ((e = parse_opening(p, XS_CMAGIC, &o->major, &o->minor)))
+		return e;
+	o->flags = xs_get32(p->b + 8);
+	memcpy(o->challenge, p->b + 12, XS_NONCE_LEN);
+	return check_features(p, "control hello", o->flags, XS_CF_KNOWN);
+}
+
+/* A rect: a size within the limits; the payload its encoding's (codec.c). */
+static const char *parse_rect(const struct xs_parsing *p)
+{
+	struct xs_rect_msg *r = &p->m->u.rect;
+	const uint8_t *b = p->b;
 	r->enc = xs_rect_enc(b);
 	r->r = (struct xs_rect){ xs_get32(b + 4), xs_get32(b + 8), xs_get32(b + 12), xs_get32(b + 16) };
 	r->param = xs_get32(b + 20);
 	r->data = b + XS_RECT_LEN;
-	r->len = len - XS_RECT_LEN;
-	if (!r->r.w || !r->r.h || r->r.w > XS_MAX_DIM || r->r.h > XS_MAX_DIM) {
-		snprintf(err, n, "rect size %ux%u is zero or over %u", r->r.w, r->r.h, XS_MAX_DIM);
-		return err;
-	}
-	uint64_t raw = xs_rect_area(r->r) * 4;
-	switch (r->enc) {
-	case XS_ENC_RAW:
-		if (raw != r->len) {
-			snprintf(err, n, "raw rect %ux%u needs %llu payload bytes, has %u", r->r.w, r->r.h,
-				 (unsigned long long)raw, r->len);
-			return err;
-		}
-		break;
-	case XS_ENC_SOLID:
-		if (r->len) {
-			snprintf(err, n, "solid rect with %u payload bytes", r->len);
-			return err;
-		}
-		break;
-	case XS_ENC_LZ4:
-	case XS_ENC_JPEG:
-		if (!r->len) {
-			snprintf(err, n, "%s rect with an empty payload", xs_enc_name(r->enc));
-			return err;
-		}
-		if (raw > XS_MAX_RECORD) {
-			snprintf(err, n, "%s rect %ux%u decodes larger than a record", xs_enc_name(r->enc), r->r.w, r->r.h);
-			return err;
-		}
-		break;
-	default:
-		snprintf(err, n, "unknown encoding %u", r->enc);
-		return err;
-	}
+	r->len = p->h.len - XS_RECT_LEN;
+	if (!r->r.w || !r->r.h || r->r.w > XS_MAX_DIM || r->r.h > XS_MAX_DIM)
+		return fail(p, "rect size %ux%u is zero or over %u", r->r.w, r->r.h, XS_MAX_DIM);
+	return xs_enc_check(r, p->err, p->n);
+}
+
+static const char *parse_frame(const struct xs_parsing *p)
+{
+	struct xs_frame *f = &p->m->u.frame;
+	f->seq = xs_get64(p->b);
+	f->time_ns = xs_get64(p->b + 8);
+	f->nrects = xs_get32(p->b + 16);
+	f->flags = xs_get32(p->b + 20);
 	return NULL;
 }
 
-/* Title and clipboard records: every field in range, sizes consistent. */
-static const char *parse_desk(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+/* A cursor: size within the limit and the body, hotspot inside. */
+static const char *parse_cursor(const struct xs_parsing *p)
 {
-	switch (h.type) {
-	case XS_TITLE:
-		m->u.title.text = b;
-		m->u.title.len = h.len;
-		return NULL;
-	case XS_CLIP_OFFER:
-	case XS_C_CLIP_OFFER: {
-		struct xs_clip_offer *o = &m->u.offer;
-		o->sel = xs_get32(b), o->serial = xs_get32(b + 4), o->formats = xs_get32(b + 8);
-		if (o->sel >= XS_NSEL || o->formats >> XS_NFMT) {
-			snprintf(err, n, "selection %u or formats 0x%x unknown", o->sel, o->formats);
-			return err;
-		}
-		return NULL;
-	}
-	case XS_CLIP_REQ:
-	case XS_C_CLIP_REQ: {
-		struct xs_clip_req *q = &m->u.req;
-		q->sel = xs_get32(b), q->serial = xs_get32(b + 4), q->format = xs_get32(b + 8), q->max = xs_get32(b + 12);
-		if (q->sel >= XS_NSEL || q->format >= XS_NFMT) {
-			snprintf(err, n, "selection %u or format %u unknown", q->sel, q->format);
-			return err;
-		}
-		return NULL;
-	}
-	case XS_CLIP_DATA:
-	case XS_C_CLIP_DATA: {
-		struct xs_clip_data *d = &m->u.cdata;
-		d->sel = xs_get32(b), d->serial = xs_get32(b + 4), d->format = xs_get32(b + 8), d->status = xs_get32(b + 12);
-		d->total = xs_get64(b + 16), d->offset = xs_get64(b + 24);
-		d->data = b + XS_CLIP_HDR;
-		d->len = h.len - XS_CLIP_HDR;
-		if (d->sel >= XS_NSEL || d->format >= XS_NFMT || d->status > XS_CLIP_OVER) {
-			snprintf(err, n, "selection %u, format %u or status %u unknown", d->sel, d->format, d->status);
-			return err;
-		}
-		if (d->status != XS_CLIP_OK && (d->len || d->offset)) {
-			snprintf(err, n, "clipboard status %u with %u payload bytes at offset %llu", d->status, d->len,
-				 (unsigned long long)d->offset);
-			return err;
-		}
-		if (d->offset > d->total || d->len > d->total - d->offset) {
-			snprintf(err, n, "clipboard piece of %u bytes at offset %llu outside its %llu-byte total", d->len,
-				 (unsigned long long)d->offset, (unsigned long long)d->total);
-			return err;
-		}
-		return NULL;
-	}
-	}
+	struct xs_cursor *c = &p->m->u.cursor;
+	c->w = xs_get32(p->b);
+	c->h = xs_get32(p->b + 4);
+	c->xhot = xs_get32(p->b + 8);
+	c->yhot = xs_get32(p->b + 12);
+	c->serial = xs_get32(p->b + 16);
+	c->argb = p->b + 20;
+	if (!c->w || !c->h || c->w > XS_MAX_CURSOR || c->h > XS_MAX_CURSOR ||
+	    (uint64_t)c->w * c->h * 4 + 20 != p->h.len)
+		return fail(p, "cursor %ux%u does not fit %u bytes or the %u limit", c->w, c->h, p->h.len,
+			    XS_MAX_CURSOR);
+	if (c->xhot >= c->w || c->yhot >= c->h)
+		return fail(p, "cursor hotspot %u,%u outside %ux%u", c->xhot, c->yhot, c->w, c->h);
+	return NULL;
+}
+
+static const char *parse_pointer(const struct xs_parsing *p)
+{
+	p->m->u.pointer.x = (int32_t)xs_get32(p->b);
+	p->m->u.pointer.y = (int32_t)xs_get32(p->b + 4);
+	p->m->u.pointer.visible = xs_get32(p->b + 8);
+	return NULL;
+}
+
+/* The host's motion: a pointer record that is always visible. */
+static const char *parse_motion(const struct xs_parsing *p)
+{
+	p->m->u.pointer.x = (int32_t)xs_get32(p->b);
+	p->m->u.pointer.y = (int32_t)xs_get32(p->b + 4);
+	p->m->u.pointer.visible = 1;
+	return NULL;
+}
+
+/* A resize, or the host's size request: a surface size within the limits. */
+static const char *parse_size(const struct xs_parsing *p)
+{
+	struct xs_size *s = &p->m->u.size;
+	const char *e;
+	s->w = xs_get32(p->b);
+	s->h = xs_get32(p->b + 4);
+	if ((e = xs_check_size(s->w, s->h)))
+		return fail(p, "%s (%ux%u)", e, s->w, s->h);
+	return NULL;
+}
+
+static const char *parse_nonce(const struct xs_parsing *p)
+{
+	memcpy(p->m->u.nonce.v, p->b, XS_NONCE_LEN);
+	return NULL;
+}
+
+static const char *parse_bye(const struct xs_parsing *p)
+{
+	p->m->u.reason = xs_get32(p->b);
+	return NULL;
+}
+
+/* A key: its down flag 0 or 1. */
+static const char *parse_key(const struct xs_parsing *p)
+{
+	struct xs_key *k = &p->m->u.key;
+	k->keysym = xs_get32(p->b);
+	k->keycode = xs_get32(p->b + 4);
+	k->state = xs_get32(p->b + 8);
+	k->down = xs_get32(p->b + 12);
+	if (k->down > 1)
+		return fail(p, "key down flag %u is not 0 or 1", k->down);
+	return NULL;
+}
+
+/* A button: 1..9, its down flag 0 or 1. */
+static const char *parse_button(const struct xs_parsing *p)
+{
+	struct xs_button *k = &p->m->u.button;
+	k->button = xs_get32(p->b);
+	k->down = xs_get32(p->b + 4);
+	k->x = (int32_t)xs_get32(p->b + 8);
+	k->y = (int32_t)xs_get32(p->b + 12);
+	if (k->button < 1 || k->button > 9 || k->down > 1)
+		return fail(p, "button %u down %u out of range", k->button, k->down);
+	return NULL;
+}
+
+/* The guest's title: text the viewers sanitise (lib/title.c). */
+static const char *parse_title(const struct xs_parsing *p)
+{
+	p->m->u.title.text = p->b;
+	p->m->u.title.len = p->h.len;
+	return NULL;
+}
+
+/* Clipboard records, either way: every field in range, sizes consistent. */
+static const char *parse_clip_offer(const struct xs_parsing *p)
+{
+	struct xs_clip_offer *o = &p->m->u.offer;
+	o->sel = xs_get32(p->b), o->serial = xs_get32(p->b + 4), o->formats = xs_get32(p->b + 8);
+	if (o->sel >= XS_NSEL || o->formats >> XS_NFMT)
+		return fail(p, "selection %u or formats 0x%x unknown", o->sel, o->formats);
+	return NULL;
+}
+
+static const char *parse_clip_req(const struct xs_parsing *p)
+{
+	struct xs_clip_req *q = &p->m->u.req;
+	q->sel = xs_get32(p->b), q->serial = xs_get32(p->b + 4), q->format = xs_get32(p->b + 8);
+	q->max = xs_get32(p->b + 12);
+	if (q->sel >= XS_NSEL || q->format >= XS_NFMT)
+		return fail(p, "selection %u or format %u unknown", q->sel, q->format);
+	return NULL;
+}
+
+static const char *parse_clip_data(const struct xs_parsing *p)
+{
+	struct xs_clip_data *d = &p->m->u.cdata;
+	const uint8_t *b = p->b;
+	d->sel = xs_get32(b), d->serial = xs_get32(b + 4), d->format = xs_get32(b + 8), d->status = xs_get32(b + 12);
+	d->total = xs_get64(b + 16), d->offset = xs_get64(b + 24);
+	d->data = b + XS_CLIP_HDR;
+	d->len = p->h.len - XS_CLIP_HDR;
+	if (d->sel >= XS_NSEL || d->format >= XS_NFMT || d->status > XS_CLIP_OVER)
+		return fail(p, "selection %u, format %u or status %u unknown", d->sel, d->format, d->status);
+	if (d->status != XS_CLIP_OK && (d->len || d->offset))
+		return fail(p, "clipboard status %u with %u payload bytes at offset %llu", d->status, d->len,
+			    (unsigned long long)d->offset);
+	if (d->offset > d->total || d->len > d->total - d->offset)
+		return fail(p, "clipboard piece of %u bytes at offset %llu outside its %llu-byte total", d->len,
+			    (unsigned long long)d->offset, (unsigned long long)d->total);
 	return NULL;
 }
 
@@ -236,184 +271,152 @@ static const char *parse_desk(struct xs_hdr h, const uint8_t *b, struct xs_msg *
  * whole ids). Sizes, counts and placement are the viewer's policy: a
  * window that breaks them is dropped there, the stream goes on.
  */
-static const char *parse_win(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
+static const char *parse_win_id(const struct xs_parsing *p)
 {
-	struct xs_win *w = &m->u.win;
-	switch (h.type) {
-	case XS_WIN:
-		w->flags = xs_get32(b + 20);
-		w->transient = xs_get32(b + 24);
-		if (w->flags & ~XS_WF_OVERRIDE) {
-			snprintf(err, n, "window flags 0x%x: unknown bits", w->flags);
-			return err;
-		}
-		/* fall through */
-	case XS_WIN_GEOM:
-	case XS_C_WIN_CONFIGURE:
-		w->x = (int32_t)xs_get32(b + 4);
-		w->y = (int32_t)xs_get32(b + 8);
-		w->w = xs_get32(b + 12);
-		w->h = xs_get32(b + 16);
-		/* fall through */
-	case XS_WIN_GONE:
-	case XS_WIN_RECTS:
-	case XS_WIN_ICONIC:
-	case XS_C_WIN_CLOSE:
-	case XS_C_WIN_FOCUS:
-	case XS_C_WIN_ICONIFY:
-		w->id = xs_get32(b);
-		break;
-	case XS_WIN_TITLE:
-	case XS_WIN_CLASS:
-		m->u.wtext.id = xs_get32(b);
-		m->u.wtext.text = b + 4;
-		m->u.wtext.len = h.len - 4;
-		if (!m->u.wtext.id) {
-			snprintf(err, n, "window id 0");
-			return err;
-		}
-		return NULL;
-	case XS_WIN_ICON: {
-		struct xs_wicon *c = &m->u.wicon;
-		c->id = xs_get32(b), c->w = xs_get32(b + 4), c->h = xs_get32(b + 8), c->argb = b + 12;
-		if (!c->id) {
-			snprintf(err, n, "window id 0");
-			return err;
-		}
-		/* the length caps the pixels at 64 x 64; the shape is the viewer's policy */
-		if (c->w < 1 || c->h < 1 || (uint64_t)4 * c->w * c->h + 12 != h.len) {
-			snprintf(err, n, "icon %ux%u in %u bytes (4 a pixel after 12)", c->w, c->h, h.len);
-			return err;
-		}
-		return NULL;
-	}
-	case XS_WIN_STACK:
-		m->u.wstack.n = h.len / 4;
-		m->u.wstack.ids = b;
-		if (h.len % 4) {
-			snprintf(err, n, "stack of %u bytes is not whole window ids", h.len);
-			return err;
-		}
-		return NULL;
-	}
-	if (!w->id) {
-		snprintf(err, n, "window id 0");
-		return err;
-	}
+	p->m->u.win.id = xs_get32(p->b);
+	return p->m->u.win.id ? NULL : fail(p, "window id 0");
+}
+
+/* Geometry (and the host's configure): the id, then x, y, w, h. */
+static const char *parse_win_geom(const struct xs_parsing *p)
+{
+	struct xs_win *w = &p->m->u.win;
+	w->x = (int32_t)xs_get32(p->b + 4);
+	w->y = (int32_t)xs_get32(p->b + 8);
+	w->w = xs_get32(p->b + 12);
+	w->h = xs_get32(p->b + 16);
+	return parse_win_id(p);
+}
+
+/* A window shown: its flags known, then the geometry. */
+static const char *parse_win(const struct xs_parsing *p)
+{
+	struct xs_win *w = &p->m->u.win;
+	w->flags = xs_get32(p->b + 20);
+	w->transient = xs_get32(p->b + 24);
+	if (w->flags & ~XS_WF_OVERRIDE)
+		return fail(p, "window flags 0x%x: unknown bits", w->flags);
+	return parse_win_geom(p);
+}
+
+/* A window's title or class: the id, then text the viewer sanitises. */
+static const char *parse_win_text(const struct xs_parsing *p)
+{
+	struct xs_wtext *t = &p->m->u.wtext;
+	t->id = xs_get32(p->b);
+	t->text = p->b + 4;
+	t->len = p->h.len - 4;
+	return t->id ? NULL : fail(p, "window id 0");
+}
+
+static const char *parse_win_icon(const struct xs_parsing *p)
+{
+	struct xs_wicon *c = &p->m->u.wicon;
+	c->id = xs_get32(p->b), c->w = xs_get32(p->b + 4), c->h = xs_get32(p->b + 8), c->argb = p->b + 12;
+	if (!c->id)
+		return fail(p, "window id 0");
+	/* the length caps the pixels at 64 x 64; the shape is the viewer's policy */
+	if (c->w < 1 || c->h < 1 || (uint64_t)4 * c->w * c->h + 12 != p->h.len)
+		return fail(p, "icon %ux%u in %u bytes (4 a pixel after 12)", c->w, c->h, p->h.len);
 	return NULL;
 }
 
-/* What both hellos open with at the same offsets: the magic, then the
- * version, whose major must be ours (the minor is the peer's). */
-static const char *parse_opening(const uint8_t *b, uint32_t magic, uint16_t *major, uint16_t *minor, char *err,
-				 size_t n)
+static const char *parse_win_stack(const struct xs_parsing *p)
 {
-	if (xs_get32(b) != magic) {
-		snprintf(err, n, "bad magic 0x%08x", xs_get32(b));
-		return err;
-	}
-	*major = xs_get16(b + 4);
-	*minor = xs_get16(b + 6);
-	if (*major != XS_VERSION_MAJOR) {
-		snprintf(err, n, "version %u.%u, this reader speaks %u.x", *major, *minor, XS_VERSION_MAJOR);
-		return err;
-	}
+	p->m->u.wstack.n = p->h.len / 4;
+	p->m->u.wstack.ids = p->b;
+	if (p->h.len % 4)
+		return fail(p, "stack of %u bytes is not whole window ids", p->h.len);
 	return NULL;
 }
 
-/* A hello's feature bits: one this reader does not know is refused. */
-static const char *check_features(const char *what, uint32_t flags, uint32_t known, char *err, size_t n)
+/*
+ * The record table: a row per type, indexed by its number (docs/PROTOCOL.md
+ * has the layouts). Columns: name (in messages), the stream it travels in,
+ * the smallest and largest body, the parser (NULL: no fields), then, for
+ * the control stream, .gated (acted on only after a control hello with the
+ * display's challenge) and .feature (the hello flag bit that offers it;
+ * XS_HF_x and XS_CF_x are the same bits). A row here is the whole of what
+ * the readers, xcap's gate, vsockd and the fuzz targets know of a type.
+ */
+#define FRAME XS_STREAM_FRAME
+#define CONTROL XS_STREAM_CONTROL
+static const struct xs_type_info types[XS_NTYPES] = {
+	[XS_HELLO] = { "hello", FRAME, HELLO_LEN, EXT_MAX, parse_hello },
+	[XS_RECT] = { "rect", FRAME, XS_RECT_LEN, XS_MAX_RECORD, parse_rect },
+	[XS_FRAME] = { "frame", FRAME, 24, 24, parse_frame },
+	[XS_CURSOR] = { "cursor", FRAME, 20 + 4, 20 + XS_MAX_CURSOR * XS_MAX_CURSOR * 4, parse_cursor },
+	[XS_POINTER] = { "pointer", FRAME, 12, 12, parse_pointer },
+	[XS_RESIZE] = { "resize", FRAME, 8, 8, parse_size },
+	[XS_ECHO] = { "echo", FRAME, XS_NONCE_LEN, XS_NONCE_LEN, parse_nonce },
+	[XS_BYE] = { "bye", FRAME, 4, 4, parse_bye },
+	/* desktop: title and clipboard */
+	[XS_TITLE] = { "title", FRAME, 0, XS_TITLE_WIRE, parse_title },
+	[XS_CLIP_OFFER] = { "clip-offer", FRAME, 12, 12, parse_clip_offer, .feature = XS_HF_CLIP },
+	[XS_CLIP_DATA] = { "clip-data", FRAME, XS_CLIP_HDR, XS_CLIP_HDR + XS_CLIP_CHUNK, parse_clip_data,
+			   .feature = XS_HF_CLIP },
+	[XS_CLIP_REQ] = { "clip-request", FRAME, 16, 16, parse_clip_req, .feature = XS_HF_CLIP },
+	/* seamless windows */
+	[XS_WIN] = { "window", FRAME, 28, 28, parse_win, .feature = XS_HF_WINDOWS },
+	[XS_WIN_GEOM] = { "window-geometry", FRAME, 20, 20, parse_win_geom, .feature = XS_HF_WINDOWS },
+	[XS_WIN_STACK] = { "window-stack", FRAME, 0, 4 * XS_WIN_STACK_MAX, parse_win_stack, .feature = XS_HF_WINDOWS },
+	[XS_WIN_TITLE] = { "window-title", FRAME, 4, 4 + XS_WIN_TEXT_MAX, parse_win_text, .feature = XS_HF_WINDOWS },
+	[XS_WIN_CLASS] = { "window-class", FRAME, 4, 4 + XS_WIN_TEXT_MAX, parse_win_text, .feature = XS_HF_WINDOWS },
+	[XS_WIN_GONE] = { "window-gone", FRAME, 4, 4, parse_win_id, .feature = XS_HF_WINDOWS },
+	[XS_WIN_RECTS] = { "window-rects", FRAME, 4, 4, parse_win_id, .feature = XS_HF_WINDOWS },
+	[XS_WIN_ICONIC] = { "window-iconic", FRAME, 4, 4, parse_win_id, .feature = XS_HF_WINDOWS },
+	[XS_WIN_ICON] = { "window-icon", FRAME, 16, 12 + 4 * XS_WIN_ICON_MAX * XS_WIN_ICON_MAX, parse_win_icon,
+			  .feature = XS_HF_WINDOWS },
+
+	[XS_C_HELLO] = { "control-hello", CONTROL, CHELLO_LEN, EXT_MAX, parse_chello },
+	[XS_C_KEY] = { "key", CONTROL, 16, 16, parse_key, .gated = 1 },
+	[XS_C_BUTTON] = { "button", CONTROL, 16, 16, parse_button, .gated = 1 },
+	[XS_C_MOTION] = { "motion", CONTROL, 8, 8, parse_motion, .gated = 1 },
+	[XS_C_REFRESH] = { "refresh", CONTROL, 0, 0, NULL },
+	[XS_C_SIZE] = { "size", CONTROL, 8, 8, parse_size, .gated = 1 },
+	[XS_C_NONCE] = { "nonce", CONTROL, XS_NONCE_LEN, XS_NONCE_LEN, parse_nonce },
+	[XS_C_RESET] = { "reset", CONTROL, 0, 0, NULL },
+	/* desktop: the host's clipboard */
+	[XS_C_CLIP_OFFER] = { "control-clip-offer", CONTROL, 12, 12, parse_clip_offer, .gated = 1,
+			      .feature = XS_CF_CLIP },
+	[XS_C_CLIP_DATA] = { "control-clip-data", CONTROL, XS_CLIP_HDR, XS_CLIP_HDR + XS_CLIP_CHUNK, parse_clip_data,
+			     .gated = 1, .feature = XS_CF_CLIP },
+	[XS_C_CLIP_REQ] = { "control-clip-request", CONTROL, 16, 16, parse_clip_req, .gated = 1,
+			    .feature = XS_CF_CLIP },
+	/* seamless windows: the host's moves, closes, focus, minimize */
+	[XS_C_WIN_CONFIGURE] = { "window-configure", CONTROL, 20, 20, parse_win_geom, .gated = 1,
+				 .feature = XS_CF_WINDOWS },
+	[XS_C_WIN_CLOSE] = { "window-close", CONTROL, 4, 4, parse_win_id, .gated = 1, .feature = XS_CF_WINDOWS },
+	[XS_C_WIN_FOCUS] = { "window-focus", CONTROL, 4, 4, parse_win_id, .gated = 1, .feature = XS_CF_WINDOWS },
+	[XS_C_WIN_ICONIFY] = { "window-iconify", CONTROL, 4, 4, parse_win_id, .gated = 1, .feature = XS_CF_WINDOWS },
+};
+#undef FRAME
+#undef CONTROL
+
+const struct xs_type_info *xs_type_info(unsigned type)
 {
-	if (flags & ~known) {
-		snprintf(err, n, "%s flags 0x%x: feature bits 0x%x unknown to this reader", what, flags, flags & ~known);
-		return err;
-	}
+	return type < XS_NTYPES && types[type].name ? &types[type] : NULL;
+}
+
+const char *xs_type_name(unsigned type)
+{
+	const struct xs_type_info *t = xs_type_info(type);
+	return t ? t->name : "unknown";
+}
+
+const char *xs_check_hdr(struct xs_hdr h)
+{
+	const struct xs_type_info *t = xs_type_info(h.type);
+	if (!t)
+		return "unknown record type";
+	if (h.flags)
+		return "nonzero flags";
+	if (h.len < t->min || h.len > t->max)
+		return "length does not fit its type";
 	return NULL;
 }
 
-/* The frame stream's hello: magic, major version, format, size, known flags. */
-static const char *parse_hello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
-{
-	struct xs_hello *o = &m->u.hello;
-	const char *e;
-	if (parse_opening(b, XS_MAGIC, &o->major, &o->minor, err, n))
-		return err;
-	o->width = xs_get32(b + 8);
-	o->height = xs_get32(b + 12);
-	o->format = xs_get32(b + 16);
-	o->flags = xs_get32(b + 20);
-	memcpy(o->challenge, b + 24, XS_NONCE_LEN);
-	if (o->format != XS_FORMAT_BGRX) {
-		snprintf(err, n, "unknown pixel format %u", o->format);
-		return err;
-	}
-	if ((e = xs_check_size(o->width, o->height))) {
-		snprintf(err, n, "%s (%ux%u)", e, o->width, o->height);
-		return err;
-	}
-	return check_features("hello", o->flags, XS_HF_KNOWN, err, n);
-}
-
-/* The control stream's hello: magic, major version, known flags. */
-static const char *parse_chello(const uint8_t *b, struct xs_msg *m, char *err, size_t n)
-{
-	struct xs_chello *o = &m->u.chello;
-	if (parse_opening(b, XS_CMAGIC, &o->major, &o->minor, err, n))
-		return err;
-	o->flags = xs_get32(b + 8);
-	memcpy(o->challenge, b + 12, XS_NONCE_LEN);
-	return check_features("control hello", o->flags, XS_CF_KNOWN, err, n);
-}
-
-/* A cursor: size within the limit and the body, hotspot inside. */
-static const char *parse_cursor(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
-{
-	struct xs_cursor *c = &m->u.cursor;
-	c->w = xs_get32(b);
-	c->h = xs_get32(b + 4);
-	c->xhot = xs_get32(b + 8);
-	c->yhot = xs_get32(b + 12);
-	c->serial = xs_get32(b + 16);
-	c->argb = b + 20;
-	if (!c->w || !c->h || c->w > XS_MAX_CURSOR || c->h > XS_MAX_CURSOR ||
-	    (uint64_t)c->w * c->h * 4 + 20 != h.len) {
-		snprintf(err, n, "cursor %ux%u does not fit %u bytes or the %u limit", c->w, c->h, h.len,
-			 XS_MAX_CURSOR);
-		return err;
-	}
-	if (c->xhot >= c->w || c->yhot >= c->h) {
-		snprintf(err, n, "cursor hotspot %u,%u outside %ux%u", c->xhot, c->yhot, c->w, c->h);
-		return err;
-	}
-	return NULL;
-}
-
-/* Keys and buttons: flags 0 or 1, buttons 1..9. */
-static const char *parse_input(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
-{
-	if (h.type == XS_C_KEY) {
-		m->u.key.keysym = xs_get32(b);
-		m->u.key.keycode = xs_get32(b + 4);
-		m->u.key.state = xs_get32(b + 8);
-		m->u.key.down = xs_get32(b + 12);
-		if (m->u.key.down > 1) {
-			snprintf(err, n, "key down flag %u is not 0 or 1", m->u.key.down);
-			return err;
-		}
-		return NULL;
-	}
-	m->u.button.button = xs_get32(b);
-	m->u.button.down = xs_get32(b + 4);
-	m->u.button.x = (int32_t)xs_get32(b + 8);
-	m->u.button.y = (int32_t)xs_get32(b + 12);
-	if (m->u.button.button < 1 || m->u.button.button > 9 || m->u.button.down > 1) {
-		snprintf(err, n, "button %u down %u out of range", m->u.button.button, m->u.button.down);
-		return err;
-	}
-	return NULL;
-}
-
-/* One record body into m: the header again, then the type's own parser. */
+/* One record body into m: the header again, then its row's parser. */
 const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *err, size_t n)
 {
 	const char *e = xs_check_hdr(h);
@@ -423,60 +426,9 @@ const char *xs_parse(struct xs_hdr h, const uint8_t *b, struct xs_msg *m, char *
 	}
 	memset(m, 0, sizeof *m);
 	m->type = h.type;
-	switch (h.type) {
-	case XS_HELLO:
-		return parse_hello(b, m, err, n);
-	case XS_C_HELLO:
-		return parse_chello(b, m, err, n);
-	case XS_RECT:
-		return parse_rect(b, h.len, &m->u.rect, err, n);
-	case XS_FRAME:
-		m->u.frame.seq = xs_get64(b);
-		m->u.frame.time_ns = xs_get64(b + 8);
-		m->u.frame.nrects = xs_get32(b + 16);
-		m->u.frame.flags = xs_get32(b + 20);
-		break;
-	case XS_CURSOR:
-		return parse_cursor(h, b, m, err, n);
-	case XS_POINTER:
-		m->u.pointer.x = (int32_t)xs_get32(b);
-		m->u.pointer.y = (int32_t)xs_get32(b + 4);
-		m->u.pointer.visible = xs_get32(b + 8);
-		break;
-	case XS_RESIZE:
-	case XS_C_SIZE:
-		m->u.size.w = xs_get32(b);
-		m->u.size.h = xs_get32(b + 4);
-		if ((e = xs_check_size(m->u.size.w, m->u.size.h))) {
-			snprintf(err, n, "%s (%ux%u)", e, m->u.size.w, m->u.size.h);
-			return err;
-		}
-		break;
-	case XS_ECHO:
-	case XS_C_NONCE:
-		memcpy(m->u.nonce.v, b, XS_NONCE_LEN);
-		break;
-	case XS_BYE:
-		m->u.reason = xs_get32(b);
-		break;
-	case XS_C_KEY:
-	case XS_C_BUTTON:
-		return parse_input(h, b, m, err, n);
-	case XS_C_MOTION:
-		m->u.pointer.x = (int32_t)xs_get32(b);
-		m->u.pointer.y = (int32_t)xs_get32(b + 4);
-		m->u.pointer.visible = 1;
-		break;
-	case XS_C_REFRESH:
-	case XS_C_RESET:
-		break;
-	default:
-		if (h.type == XS_TITLE || (h.type >= XS_CLIP_OFFER && h.type <= XS_CLIP_REQ) ||
-		    (h.type >= XS_C_CLIP_OFFER && h.type <= XS_C_CLIP_REQ))
-			return parse_desk(h, b, m, err, n);
-		return parse_win(h, b, m, err, n);
-	}
-	return NULL;
+	const struct xs_parsing p = { h, b, m, err, n };
+	const struct xs_type_info *t = xs_type_info(h.type);
+	return t->parse ? t->parse(&p) : NULL;
 }
 
 size_t xs_build_hello(uint8_t *p, uint32_t w, uint32_t h, uint32_t flags, const uint8_t ch[XS_NONCE_LEN])

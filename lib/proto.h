@@ -107,6 +107,7 @@ enum xs_enc {
 	XS_ENC_LZ4 = 1,   /* LZ4 block of the raw payload */
 	XS_ENC_JPEG = 2,  /* JFIF, decoded to BGRX */
 	XS_ENC_SOLID = 3, /* fill with param (0x00RRGGBB), no payload */
+	XS_NENC           /* how many there are: a row each in lib/codec.c */
 };
 
 #define XS_FORMAT_BGRX 1u
@@ -259,8 +260,27 @@ static inline void xs_put_hdr(uint8_t *p, uint16_t type, uint32_t len)
 	xs_put32(p, len); xs_put16(p + 4, type); xs_put16(p + 6, 0);
 }
 
-const char *xs_type_name(unsigned type);
-const char *xs_enc_name(unsigned enc);
+/*
+ * The record table (lib/proto.c): a row per type, the one place that says
+ * what a type is. The name lookup, the header bounds, xs_parse, xcap's
+ * gate, vsockd's check and the fuzz targets all read it. Adding a record
+ * is its number in the enums above, its row, its parser and its builder
+ * (docs/ARCHITECTURE.md, "The record table").
+ */
+#define XS_NTYPES 128u /* types are 1..127: frame stream 1..63, control stream 64..127 */
+enum xs_stream { XS_STREAM_FRAME = 1, XS_STREAM_CONTROL = 2 }; /* guest to host, host to guest */
+struct xs_parsing; /* what a parser is given (proto.c) */
+struct xs_type_info {
+	const char *name;  /* in messages: "clip-offer" */
+	uint8_t stream;    /* enum xs_stream */
+	uint32_t min, max; /* body length in bytes */
+	const char *(*parse)(const struct xs_parsing *p); /* NULL: no fields */
+	uint8_t gated;     /* control: acted on only after a control hello with the challenge */
+	uint32_t feature;  /* the hello flag that offers it (XS_HF_x, XS_CF_x), 0: always there */
+};
+/* The row of a type; NULL for one this version does not know. */
+const struct xs_type_info *xs_type_info(unsigned type);
+const char *xs_type_name(unsigned type); /* "unknown" for no row */
 
 /*
  * Checks a header alone (known type, flags zero, body length within the

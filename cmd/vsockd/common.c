@@ -58,7 +58,8 @@ void say_ready(int *fd, const char *text)
 const char *ctl_check(const uint8_t *p)
 {
 	struct xs_hdr h = xs_get_hdr(p);
-	if (h.type < XS_C_HELLO || h.type > 127)
+	const struct xs_type_info *t = xs_type_info(h.type);
+	if (!t || t->stream != XS_STREAM_CONTROL)
 		return "not a control record type";
 	if (h.len > CTL_MAX_BODY)
 		return "longer than any control record";

@@ -399,6 +399,15 @@ static uint32_t emit_tiles(struct cap *c, uint32_t ty0, uint32_t ty1)
 	return n;
 }
 
+/* Rect bytes written so far, all encodings. */
+static uint64_t bytes_out(const struct stats *s)
+{
+	uint64_t n = 0;
+	for (unsigned e = 0; e < XS_NENC; e++)
+		n += s->bytes[e];
+	return n;
+}
+
 /*
  * Captures what changed since the last frame into the output: rects, then
  * a frame record. Returns 1 when a frame was produced (0: the damage held
@@ -435,7 +444,7 @@ int cap_frame(struct cap *c)
 	c->full = 0;
 	for (int i = 0; i < n; i++)
 		area += xs_rect_area(list[i]) * 4;
-	uint64_t start = c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3];
+	uint64_t start = bytes_out(&c->st);
 	uint32_t nrects = 0, nbands = 0;
 	if (n) {
 		uint32_t y = bbox.y, end = bbox.y + bbox.h;
@@ -485,7 +494,7 @@ int cap_frame(struct cap *c)
 	c->st.rects += nrects;
 	DBG(D_STREAM, "frame %llu: %u rects, %u bands, %zu bytes, capture %.3f ms, encode %.3f ms",
 	    (unsigned long long)c->seq, nrects, nbands,
-	    (size_t)(c->st.bytes[0] + c->st.bytes[1] + c->st.bytes[2] + c->st.bytes[3] - start),
+	    (size_t)(bytes_out(&c->st) - start),
 	    (double)tcap / 1e6, (double)tenc / 1e6);
 	return 1;
 }

@@ -51,7 +51,7 @@ static void print_stats(const struct cap *c)
 		     "%llu bytes out;", (unsigned long long)s->frames, (unsigned long long)s->full,
 		     (unsigned long long)s->rects, (unsigned long long)s->captures, (double)s->capture_ns / 1e6,
 		     (double)s->encode_ns / 1e6, (unsigned long long)s->out_bytes);
-	for (unsigned e = 0; e < 4 && n < (int)sizeof b; e++)
+	for (unsigned e = 0; e < XS_NENC && n < (int)sizeof b; e++)
 		n += snprintf(b + n, sizeof b - (size_t)n, " %s %llu/%llu B", xs_enc_name(e),
 			      (unsigned long long)s->nrec[e], (unsigned long long)s->bytes[e]);
 	struct ring_writer_stats rs = { 0 };
@@ -96,9 +96,10 @@ static void refuse(struct cap *c, const char *what)
 /* One control record: parsed here (xs_parse), acted on, or a clean exit. */
 static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t off)
 {
+	const struct xs_type_info *t = xs_type_info(h.type); /* a known type: xs_next checked the header */
 	struct xs_msg m;
 	char err[200];
-	if (h.type < XS_C_HELLO) {
+	if (t->stream != XS_STREAM_CONTROL) {
 		release_input(c);
 		die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
 		    xs_type_name(h.type));
@@ -109,15 +110,11 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	}
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
-	int win = m.type == XS_C_WIN_CONFIGURE || m.type == XS_C_WIN_CLOSE || m.type == XS_C_WIN_FOCUS ||
-		  m.type == XS_C_WIN_ICONIFY;
-	int gated = m.type == XS_C_KEY || m.type == XS_C_BUTTON || m.type == XS_C_MOTION || m.type == XS_C_SIZE || win ||
-		    m.type == XS_C_CLIP_OFFER || m.type == XS_C_CLIP_REQ || m.type == XS_C_CLIP_DATA;
-	if (gated && !c->in.accepted) {
-		refuse(c, xs_type_name(m.type));
+	if (t->gated && !c->in.accepted) {
+		refuse(c, t->name);
 		return;
 	}
-	if (win && !c->in.windows) {
+	if ((t->feature & XS_CF_WINDOWS) && !c->in.windows) {
 		DBG(D_INPUT, "%s without seamless windows in the control hello: ignored", xs_type_name(m.type));
 		return;
 	}

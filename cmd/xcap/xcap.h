@@ -55,7 +55,7 @@ struct outbuf {
 
 struct stats {
 	uint64_t frames, rects, full, captures;
-	uint64_t nrec[4], bytes[4]; /* by enum xs_enc */
+	uint64_t nrec[XS_NENC], bytes[XS_NENC]; /* by enum xs_enc */
 	uint64_t capture_ns, encode_ns, out_bytes;
 };
 

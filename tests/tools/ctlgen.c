@@ -8,7 +8,7 @@
  * Records go to stdout, or to the socket given with -c; everything between
  * two sleeps leaves in one write. Numbers take C syntax (0x61, 97).
  */
-#include "../../lib/proto.c" /* the builders: test tools build from one file */
+#include "proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

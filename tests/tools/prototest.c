@@ -212,8 +212,51 @@ static void windows(void)
 	CHECK(strstr(why(b), "unknown to this reader"), "unknown control hello flag refused: '%s'", why(b));
 }
 
+/*
+ * The record and encoding tables against the rules every reader relies
+ * on: a row's number says its stream (frame 1..63, control 64..127), only
+ * control records are gated, features are known bits, the bounds are the
+ * header check's, names are unique. A new row that breaks one fails here.
+ */
+static void tables(void)
+{
+	const char *names[XS_NTYPES] = { 0 };
+	for (unsigned type = 0; type < 65536; type++) {
+		const struct xs_type_info *t = xs_type_info(type);
+		struct xs_hdr h = { 0, (uint16_t)type, 0 };
+		if (!t) {
+			CHECK(!strcmp(xs_type_name(type), "unknown") && xs_check_hdr(h), "type %u: no row, yet known", type);
+			continue;
+		}
+		unsigned want = type >= 1 && type < XS_C_HELLO ? XS_STREAM_FRAME : XS_STREAM_CONTROL;
+		CHECK(type >= 1 && type < XS_NTYPES && t->stream == want, "type %u (%s): number and stream disagree",
+		      type, t->name);
+		CHECK(!t->gated || t->stream == XS_STREAM_CONTROL, "type %u (%s): a gated frame record", type, t->name);
+		CHECK(!(t->feature & ~(t->stream == XS_STREAM_FRAME ? XS_HF_KNOWN : XS_CF_KNOWN)),
+		      "type %u (%s): feature 0x%x unknown", type, t->name, t->feature);
+		CHECK(t->min <= t->max && t->max <= XS_MAX_RECORD && !strcmp(xs_type_name(type), t->name),
+		      "type %u (%s): bounds %u..%u", type, t->name, t->min, t->max);
+		h.len = t->max;
+		CHECK(!xs_check_hdr(h), "type %u (%s): its largest body refused", type, t->name);
+		h.len = t->max + 1;
+		CHECK(xs_check_hdr(h), "type %u (%s): a body past its largest let through", type, t->name);
+		h.len = t->min - 1;
+		CHECK(!t->min || xs_check_hdr(h), "type %u (%s): a body under its smallest let through", type, t->name);
+		for (unsigned o = 0; o < type; o++)
+			CHECK(!names[o] || strcmp(names[o], t->name), "types %u and %u: both '%s'", o, type, t->name);
+		names[type] = t->name;
+	}
+	for (unsigned e = 0; e < XS_NENC; e++) {
+		CHECK(strcmp(xs_enc_name(e), "unknown"), "encoding %u has no row", e);
+		for (unsigned o = 0; o < e; o++)
+			CHECK(strcmp(xs_enc_name(o), xs_enc_name(e)), "encodings %u and %u: both '%s'", o, e, xs_enc_name(e));
+	}
+	CHECK(!strcmp(xs_enc_name(XS_NENC), "unknown"), "an encoding past XS_NENC has a name");
+}
+
 int main(void)
 {
+	tables();
 	windows();
 	roundtrips();
 	bad_records();
