@@ -540,7 +540,7 @@ void cap_pointer(struct cap *c)
 /* Dispatches one X event. */
 void cap_event(struct cap *c, XEvent *ev)
 {
-	if (win_event(c, ev))
+	if (win_event(c, ev) || input_xkb_event(c, ev))
 		return;
 	if (ev->type == c->dmg_ev + XDamageNotify) {
 		add_damage(c, &((XDamageNotifyEvent *)ev)->area);

@@ -2,7 +2,9 @@
  * Control input injected with XTest. Keys arrive as keysyms because host
  * and guest may use different layouts: each keysym is mapped to a guest
  * keycode and shift level, Shift and AltGr are pressed or released around
- * the key so the guest produces that keysym, and a keysym the guest keymap
+ * the key so the guest produces that keysym (only where the guest's key
+ * gives another keysym with them: a held Shift stays on Shift+Right, the
+ * state the user holds reaches the application), and a keysym the guest keymap
  * lacks is put on a spare keycode. Every key and button xcap holds down is
  * tracked so a reset (or exit) releases them all: no stuck keys.
  */
@@ -25,18 +27,44 @@ static void load_map(struct cap *c)
 	XDisplayKeycodes(c->dpy, &in->kmin, &in->kmax);
 	in->syms = XGetKeyboardMapping(c->dpy, (KeyCode)in->kmin, in->kmax - in->kmin + 1, &in->per);
 	in->mods = XGetModifierMapping(c->dpy);
-	if (!in->syms || !in->mods)
+	if (in->xkb)
+		XkbFreeKeyboard(in->xkb, 0, True);
+	in->xkb = XkbGetMap(c->dpy, XkbKeyTypesMask | XkbKeySymsMask | XkbModifierMapMask, XkbUseCoreKbd);
+	if (!in->syms || !in->mods || !in->xkb)
 		die(EX_NOX, "cannot read the keyboard mapping");
 }
 
+/*
+ * A new keymap (setxkbmap in the guest) comes as XKB events: once a
+ * client uses XKB (XkbGetMap here) the server sends it the core
+ * MappingNotify only for the changes it selected, so select them.
+ */
 void input_init(struct cap *c)
 {
+	int op, err, major = XkbMajorVersion, minor = XkbMinorVersion;
+	if (XkbQueryExtension(c->dpy, &op, &c->in.xkb_ev, &err, &major, &minor))
+		XkbSelectEvents(c->dpy, XkbUseCoreKbd, XkbNewKeyboardNotifyMask | XkbMapNotifyMask,
+				XkbNewKeyboardNotifyMask | XkbMapNotifyMask);
+	else
+		c->in.xkb_ev = -1;
 	load_map(c);
+}
+
+/* 1 when ev says the keymap changed (it is reloaded). */
+int input_xkb_event(struct cap *c, XEvent *ev)
+{
+	if (c->in.xkb_ev < 0 || ev->type != c->in.xkb_ev)
+		return 0;
+	int t = ((XkbAnyEvent *)ev)->xkb_type;
+	if (t == XkbNewKeyboardNotify || t == XkbMapNotify)
+		input_mapping_changed(c);
+	return 1;
 }
 
 void input_mapping_changed(struct cap *c)
 {
 	load_map(c);
+	DBG(D_INPUT, "keyboard mapping changed: keycodes %d-%d reloaded", c->in.kmin, c->in.kmax);
 }
 
 static KeySym sym_at(const struct input *in, int kc, int i)
@@ -164,6 +192,51 @@ static void set_mod(struct cap *c, unsigned mask, int kc, int want, unsigned sta
 		}
 }
 
+/*
+ * Whether keycode kc gives ks with the modifiers mods (and the group in
+ * its bits 13-14), as XLookupString would: the key's XKB type picks the
+ * level, Lock not used by the type turns it to upper case.
+ */
+static int produces(const struct input *in, int kc, unsigned mods, KeySym ks)
+{
+	KeySym got = NoSymbol, lo, up;
+	unsigned used = 0;
+	if (!XkbTranslateKeyCode(in->xkb, (KeyCode)kc, mods, &used, &got) || got == NoSymbol)
+		return 0;
+	if ((mods & LockMask) && !(used & LockMask)) {
+		XConvertCase(got, &lo, &up);
+		got = up;
+	}
+	return got == ks;
+}
+
+/*
+ * The keycode giving ks with the fewest changes to the modifiers held now
+ * (state): none, then Shift toggled, then the third level, then both.
+ * Returns the keycode and in *flip the modifiers to toggle around it, or
+ * 0. So a held Shift stays on Shift+Right (the arrow gives Right either
+ * way) and on Shift+comma ('<' from the comma key, not from a plain '<'
+ * key), and is lifted only where the keysym needs it off (@ on a de
+ * guest: AltGr+q, no Shift).
+ */
+static int pick_key(const struct input *in, KeySym ks, unsigned state, unsigned l3mask, int can_shift, int can_l3,
+		    unsigned *flip)
+{
+	const unsigned tries[4] = { 0, ShiftMask, l3mask, ShiftMask | l3mask };
+	for (int t = 0; t < 4; t++) {
+		unsigned f = tries[t];
+		if ((t >= 2 && !l3mask) || ((f & ShiftMask) && !(state & ShiftMask) && !can_shift) ||
+		    ((f & l3mask & ~ShiftMask) && !(state & l3mask) && !can_l3))
+			continue;
+		for (int k = in->kmin; k <= in->kmax; k++)
+			if (!mod_of(in, k) && produces(in, k, state ^ f, ks)) {
+				*flip = f;
+				return k;
+			}
+	}
+	return 0;
+}
+
 static void remember(struct input *in, uint32_t ks, int kc)
 {
 	for (unsigned i = 0; i < sizeof in->down / sizeof in->down[0]; i++)
@@ -188,38 +261,32 @@ static void key_press(struct cap *c, KeySym ks)
 {
 	struct input *in = &c->in;
 	int kc, idx;
-	if (!find_key(in, ks, &kc, &idx)) {
-		if (!(kc = add_keysym(c, ks))) {
-			warn_line("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
-			return;
-		}
-		idx = 0;
-	}
-	remember(in, (uint32_t)ks, kc);
-	if (IsModifierKey(ks) || mod_of(in, kc)) { /* modifiers go through as they are */
+	if (IsModifierKey(ks) && find_key(in, ks, &kc, &idx)) { /* modifiers go through as they are */
+		remember(in, (uint32_t)ks, kc);
 		fake_key(c, kc, 1);
 		return;
 	}
 	XkbStateRec st;
 	XkbGetState(c->dpy, XkbUseCoreKbd, &st);
-	unsigned state = st.mods, shmask = ShiftMask, l3mask = 0;
+	unsigned state = XkbBuildCoreState(st.mods, st.group), flip = 0, shmask = ShiftMask, l3mask = 0;
 	int shkc = mod_key(in, XK_Shift_L, &shmask), l3kc = mod_key(in, XK_ISO_Level3_Shift, &l3mask);
 	if (!l3kc)
 		l3kc = mod_key(in, XK_Mode_switch, &l3mask);
-	int want_shift = idx & 1, want_l3 = idx >= 4;
-	KeySym lo, up;
-	XConvertCase(ks, &lo, &up);
-	if ((state & LockMask) && lo != up) /* Caps Lock inverts Shift for letters */
-		want_shift = !want_shift;
-	if (want_l3 && !l3mask) { /* no AltGr here: give the keysym a key of its own */
-		if (!(kc = add_keysym(c, ks)))
+	if (!(kc = pick_key(in, ks, state, l3mask, shkc != 0, l3kc != 0, &flip))) {
+		/* not on this keymap (or not without a modifier it lacks): a key of
+		 * its own, the same keysym on every level, the modifiers as held */
+		if (!(kc = add_keysym(c, ks))) {
+			warn_line("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
 			return;
-		remember(in, (uint32_t)ks, kc);
-		want_l3 = 0, want_shift = 0, state &= ~(unsigned)ShiftMask;
+		}
+		flip = 0;
 	}
+	remember(in, (uint32_t)ks, kc);
 	int undo[16], nundo = 0;
-	set_mod(c, ShiftMask, shkc, want_shift, state, undo, &nundo);
-	set_mod(c, l3mask, l3kc, want_l3, state, undo, &nundo);
+	if (flip & ShiftMask)
+		set_mod(c, ShiftMask, shkc, !(state & ShiftMask), state, undo, &nundo);
+	if (flip & l3mask & ~ShiftMask)
+		set_mod(c, l3mask, l3kc, !(state & l3mask), state, undo, &nundo);
 	fake_key(c, kc, 1);
 	for (int i = nundo - 1; i >= 0; i--) {
 		if (undo[i] > 0)
@@ -227,8 +294,9 @@ static void key_press(struct cap *c, KeySym ks)
 		else
 			XTestFakeKeyEvent(c->dpy, (unsigned)-undo[i], True, CurrentTime);
 	}
-	DBG(D_INPUT, "key 0x%lx down: keycode %d level %d%s%s", (unsigned long)ks, kc, idx,
-	    want_shift ? " +shift" : "", want_l3 ? " +altgr" : "");
+	DBG(D_INPUT, "key 0x%lx down: keycode %d state 0x%x%s%s", (unsigned long)ks, kc, state,
+	    flip & ShiftMask ? (state & ShiftMask ? " -shift" : " +shift") : "",
+	    flip & l3mask & ~ShiftMask ? (state & l3mask ? " -altgr" : " +altgr") : "");
 }
 
 void input_key(struct cap *c, const struct xs_key *k)

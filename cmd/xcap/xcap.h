@@ -13,6 +13,7 @@
 #include "ring.h"
 
 #include <X11/Xlib.h>
+#include <X11/XKBlib.h>
 #include <X11/extensions/XShm.h>
 #include <X11/extensions/Xdamage.h>
 #include <X11/extensions/Xfixes.h>
@@ -70,6 +71,8 @@ struct input {
 	int kmin, kmax, per;     /* core keyboard mapping, a private copy */
 	KeySym *syms;
 	XModifierKeymap *mods;
+	XkbDescPtr xkb;          /* the same with key types: which modifiers pick a level */
+	int xkb_ev;              /* XKB's event code, -1: none */
 	uint8_t added[8];        /* spare keycodes given keysyms the keymap lacked */
 	unsigned nadded;
 	unsigned injected;
@@ -200,6 +203,7 @@ void input_motion(struct cap *c, int32_t x, int32_t y);
 void input_release_all(struct cap *c);
 void input_release_leftovers(struct cap *c);
 void input_mapping_changed(struct cap *c);
+int input_xkb_event(struct cap *c, XEvent *ev);
 void input_restore(struct cap *c);
 
 #endif
