@@ -167,13 +167,14 @@ static void stream_end(struct loop *l, int status)
 		l->quit = 1;
 }
 
-/* Keys for xpaint itself, never forwarded: Ctrl+Alt+F (full screen), and
- * the clipboard's Ctrl+Shift+C. Returns 1 when the key was one of them. */
+/* Keys for xpaint itself, never forwarded, in the whole-screen window and
+ * in seamless windows alike: Ctrl+Alt+F (that window full screen), and the
+ * clipboard's Ctrl+Shift+C. Returns 1 when the key was one of them. */
 static int host_key(struct xpaint *x, XKeyEvent *e)
 {
 	KeySym ks = XLookupKeysym(e, 0);
 	if (ks == XK_f && (e->state & (ControlMask | Mod1Mask | ShiftMask)) == (ControlMask | Mod1Mask)) {
-		if (e->type == KeyPress)
+		if (e->type == KeyPress && !sm_fullscreen(x, e->window))
 			view_fullscreen(&x->v);
 		return 1;
 	}
@@ -204,6 +205,9 @@ static void x_events(struct loop *l)
 			continue;
 		if (x->sm && (e.type == FocusIn || e.type == FocusOut) && e.xany.window != v->win)
 			clip_focus(x, e.type == FocusIn); /* a seamless window of the source */
+		if (x->sm && e.xany.window != v->win && (e.type == KeyPress || e.type == KeyRelease) &&
+		    sm_count(x) && host_key(x, &e.xkey))
+			continue; /* sm_fullscreen ignores windows not ours, clip_key any window */
 		if (x->sm && sm_event(x, &e)) {
 			if (x->ring && (e.type == KeyPress || e.type == ButtonPress))
 				ring_reader_poke(x->ring);

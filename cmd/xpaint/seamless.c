@@ -51,6 +51,7 @@ struct swin {
 	uint64_t req_at;
 	int stale;            /* not announced again since the last hello */
 	int iconic;           /* iconified (by the guest, or by the host and told to it) */
+	struct full full;     /* Ctrl+Alt+F */
 };
 
 struct seamless {
@@ -637,6 +638,18 @@ static void host_state(struct xpaint *x, struct swin *w, int mapped)
 		ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_FOCUS, w->id));
 		VERB("window 0x%x: restore asked of the guest", w->id);
 	}
+}
+
+/* Ctrl+Alt+F in seamless window hw: that window full screen and back (the
+ * guest window follows as for any host resize). 0: not one of ours. */
+int sm_fullscreen(struct xpaint *x, Window hw)
+{
+	struct swin *w = x->sm ? by_host(x->sm, hw) : NULL;
+	if (!w)
+		return 0;
+	if (!(w->flags & XS_WF_OVERRIDE))
+		view_fullscreen_win(x->v.dpy, w->win, &w->full);
+	return 1;
 }
 
 /* X events of our seamless windows; 1 when e was one of theirs. */

@@ -243,7 +243,7 @@ void view_surface(struct view *v, uint32_t w, uint32_t h)
 	int first = !v->win;
 	if (first)
 		create_window(v);
-	else if (!v->scale && !v->full) /* -s and full screen keep the window's size: the picture follows */
+	else if (!v->scale && !v->full.on) /* -s and full screen keep the window's size: the picture follows */
 		XResizeWindow(v->dpy, v->win, w + 2 * (uint32_t)v->bw, h + 2 * (uint32_t)v->bw);
 	Pixmap old = v->pic;
 	v->pic = XCreatePixmap(v->dpy, v->win, w, h, 24);
@@ -522,14 +522,13 @@ void view_title(struct view *v, const uint8_t *untrusted, uint32_t len)
 }
 
 /*
- * Ctrl+Alt+F: full screen and back. A window manager that supports
- * _NET_WM_STATE does it; without one, xpaint covers the screen itself and
- * restores the old geometry after. The user's key does this, never a
- * record from the guest.
+ * Ctrl+Alt+F: window w full screen and back (the whole-screen window, or
+ * a seamless window). A window manager that supports _NET_WM_STATE does
+ * it; without one, xpaint covers the screen itself and restores the old
+ * geometry after. The user's key does this, never a record from the guest.
  */
-void view_fullscreen(struct view *v)
+void view_fullscreen_win(Display *d, Window w, struct full *f)
 {
-	Display *d = v->dpy;
 	Window root = DefaultRootWindow(d);
 	Atom check = XInternAtom(d, "_NET_SUPPORTING_WM_CHECK", False), type;
 	int fmt;
@@ -539,31 +538,36 @@ void view_fullscreen(struct view *v)
 		 p && n == 1;
 	if (p)
 		XFree(p);
-	v->full = !v->full;
+	f->on = !f->on;
 	if (wm) {
 		XEvent e = { 0 };
 		e.xclient.type = ClientMessage;
-		e.xclient.window = v->win;
+		e.xclient.window = w;
 		e.xclient.message_type = XInternAtom(d, "_NET_WM_STATE", False);
 		e.xclient.format = 32;
-		e.xclient.data.l[0] = v->full ? 1 : 0; /* _NET_WM_STATE_ADD, _REMOVE */
+		e.xclient.data.l[0] = f->on ? 1 : 0; /* _NET_WM_STATE_ADD, _REMOVE */
 		e.xclient.data.l[1] = (long)XInternAtom(d, "_NET_WM_STATE_FULLSCREEN", False);
 		e.xclient.data.l[3] = 1;
 		XSendEvent(d, root, False, SubstructureRedirectMask | SubstructureNotifyMask, &e);
-	} else if (v->full) {
+	} else if (f->on) {
 		Window r, c;
 		int x, y;
 		unsigned bw, dep;
-		XGetGeometry(d, v->win, &r, &x, &y, &v->saved_w, &v->saved_h, &bw, &dep);
-		XTranslateCoordinates(d, v->win, root, 0, 0, &v->saved_x, &v->saved_y, &c);
-		XMoveResizeWindow(d, v->win, 0, 0, (unsigned)DisplayWidth(d, DefaultScreen(d)),
+		XGetGeometry(d, w, &r, &x, &y, &f->w, &f->h, &bw, &dep);
+		XTranslateCoordinates(d, w, root, 0, 0, &f->x, &f->y, &c);
+		XMoveResizeWindow(d, w, 0, 0, (unsigned)DisplayWidth(d, DefaultScreen(d)),
 				  (unsigned)DisplayHeight(d, DefaultScreen(d)));
-		XRaiseWindow(d, v->win);
+		XRaiseWindow(d, w);
 	} else {
-		XMoveResizeWindow(d, v->win, v->saved_x, v->saved_y, v->saved_w, v->saved_h);
+		XMoveResizeWindow(d, w, f->x, f->y, f->w, f->h);
 	}
 	XFlush(d);
-	VERB("full screen %s", v->full ? "on" : "off");
+	VERB("full screen %s", f->on ? "on" : "off");
+}
+
+void view_fullscreen(struct view *v)
+{
+	view_fullscreen_win(v->dpy, v->win, &v->full);
 }
 
 /* The source's cursor becomes the window's X cursor (ARGB), never pixels. */

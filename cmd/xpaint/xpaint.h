@@ -28,6 +28,9 @@
  * a byte offset of the ring file (zero copy). */
 struct op { struct xs_rect r; int ring; uint64_t off; const uint8_t *src; };
 
+/* Full screen (Ctrl+Alt+F) of one window, and where it was before. */
+struct full { int on; int x, y; unsigned w, h; };
+
 struct view {
 	Display *dpy;
 	xcb_connection_t *c;
@@ -73,10 +76,7 @@ struct view {
 	int32_t ox, oy;      /* the picture's place in the window */
 	uint32_t pw, ph;     /* and its size there */
 	unsigned long src_pict, dst_pict; /* XRender Pictures of pic and win */
-	/* full screen (Ctrl+Alt+F) */
-	int full;
-	int saved_x, saved_y;
-	uint32_t saved_w, saved_h;
+	struct full full;    /* full screen (Ctrl+Alt+F) */
 	Atom a_netname, a_utf8;
 };
 enum { SCALE_NONE, SCALE_NEAREST, SCALE_BILINEAR };
@@ -170,6 +170,7 @@ int view_attach_ring(struct view *v, int fd);
 void view_spill(struct view *v);
 void view_title(struct view *v, const uint8_t *untrusted, uint32_t len);
 void view_fullscreen(struct view *v);
+void view_fullscreen_win(Display *d, Window w, struct full *f);
 void view_to_surface(const struct view *v, int x, int y, int32_t *sx, int32_t *sy);
 
 /* ctl.c */
@@ -258,5 +259,6 @@ int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rec
 void sm_frame(struct xpaint *x);
 void sm_cursor(struct xpaint *x);
 int sm_event(struct xpaint *x, XEvent *e);
+int sm_fullscreen(struct xpaint *x, Window hw);
 
 #endif
