@@ -204,6 +204,39 @@ int64_t ms_until(uint64_t when, uint64_t now)
 	return when <= now ? 0 : (int64_t)((when - now + 999999) / 1000000);
 }
 
+void deadline_start(struct deadline *d)
+{
+	d->now_ns = mono_ns();
+	d->at_ns = NO_DEADLINE;
+}
+
+void deadline_at_ns(struct deadline *d, uint64_t at_ns)
+{
+	if (at_ns < d->at_ns)
+		d->at_ns = at_ns;
+}
+
+void deadline_in_ns(struct deadline *d, int64_t in_ns)
+{
+	if (in_ns >= 0)
+		deadline_at_ns(d, d->now_ns + (uint64_t)in_ns);
+}
+
+void deadline_in_ms(struct deadline *d, int64_t in_ms)
+{
+	if (in_ms >= 0)
+		deadline_in_ns(d, in_ms * 1000000);
+}
+
+struct timespec *deadline_ts(const struct deadline *d, struct timespec *ts)
+{
+	if (d->at_ns == NO_DEADLINE)
+		return NULL;
+	uint64_t left_ns = d->at_ns > d->now_ns ? d->at_ns - d->now_ns : 0;
+	*ts = (struct timespec){ (time_t)(left_ns / 1000000000u), (long)(left_ns % 1000000000u) };
+	return ts;
+}
+
 int same_bytes(const void *a, const void *b, size_t n)
 {
 	const uint8_t *x = a, *y = b;

@@ -81,6 +81,23 @@ void hex(char *out, const uint8_t *v, size_t n); /* out: 2n+1 bytes */
 int signals_fd(void);
 /* Milliseconds (rounded up) from now until when, 0 if past: a poll timeout. */
 int64_t ms_until(uint64_t when, uint64_t now);
+
+/*
+ * A poll loop's sleep: the earliest of the deadlines its parts name, in
+ * one conversion. deadline_start() reads the monotonic clock (mono_ns);
+ * each part that needs the loop adds a monotonic time (at_ns; NO_DEADLINE
+ * is none) or a delay from that reading (in_ns, in_ms; negative is none,
+ * the -1 of the *_ms and *_ns sources). deadline_ts() fills ppoll's
+ * timeout and returns it, or NULL when nothing was added.
+ */
+#define NO_DEADLINE UINT64_MAX
+struct timespec;
+struct deadline { uint64_t now_ns, at_ns; };
+void deadline_start(struct deadline *d);
+void deadline_at_ns(struct deadline *d, uint64_t at_ns);
+void deadline_in_ns(struct deadline *d, int64_t in_ns);
+void deadline_in_ms(struct deadline *d, int64_t in_ms);
+struct timespec *deadline_ts(const struct deadline *d, struct timespec *ts);
 /* Equal? In time that depends on n only (nonces, challenges). */
 int same_bytes(const void *a, const void *b, size_t n);
 

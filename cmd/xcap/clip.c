@@ -161,7 +161,7 @@ void clip_flush(struct cap *c)
 }
 
 /* ms until the clipboard needs the loop again; -1: no need. */
-int64_t clip_timeout(const struct cap *c)
+int64_t clip_timeout_ms(const struct cap *c)
 {
 	for (int s = 0; s < XS_NSEL; s++)
 		if (c->clip.out[s].active)

@@ -229,6 +229,46 @@ static int frame_due(const struct cap *c, uint64_t now)
 	return c->full || c->damaged || (c->refresh_at && now >= c->refresh_at);
 }
 
+/* A due frame that waits for its reader: the pipe to hold none of the
+ * private copy's spliced pages (out_copy_free), the ring's reader to
+ * finish the frame before last (ringout_ready). No event says either. */
+enum wait { WAIT_NONE, WAIT_COPY, WAIT_RING };
+#define WAIT_COPY_NS 100000  /* look again this soon, and at nothing else meanwhile */
+#define WAIT_RING_NS 1000000 /* look again at the latest this soon */
+
+/* How long the loop may sleep: until the earliest thing due; NULL: until an fd wakes it. */
+static struct timespec *sleep_for(struct cap *c, int pending, uint64_t next_frame, int tick, enum wait w,
+				  struct timespec *ts)
+{
+	struct deadline d;
+	deadline_start(&d);
+	if (XEventsQueued(c->dpy, QueuedAlready)) { /* a round trip read them: the socket will not say so */
+		deadline_in_ns(&d, 0);
+		return deadline_ts(&d, ts);
+	}
+	if (w == WAIT_COPY) {
+		deadline_in_ns(&d, WAIT_COPY_NS);
+		return deadline_ts(&d, ts);
+	}
+	if (w == WAIT_RING)
+		deadline_in_ns(&d, WAIT_RING_NS);
+	if (!pending && (c->full || c->damaged))
+		deadline_at_ns(&d, next_frame);
+	if (c->refresh_at)
+		deadline_at_ns(&d, c->refresh_at);
+	if (!pending && (c->cursor_dirty || c->pointer_dirty))
+		deadline_in_ns(&d, 0);
+	if (!c->has_xi)
+		deadline_in_ms(&d, 50); /* no XInput 2: look at the pointer 20 times a second */
+	if (c->ring && tick < 0) /* the writer's heartbeat */
+		deadline_in_ns(&d, (int64_t)ring_writer_tick_in(c->ring));
+	if (!pending) {
+		deadline_in_ms(&d, clip_timeout_ms(c));
+		deadline_at_ns(&d, title_due_ns(c));
+	}
+	return deadline_ts(&d, ts);
+}
+
 /*
  * The loop. Every X round trip may read events into Xlib's queue without
  * handling them, so events are drained after each step and whether a
@@ -244,7 +284,7 @@ static void loop(struct cap *c, uint64_t interval)
 		VERB("no ticker thread: the loop ticks the ring");
 	xs_reader_init(&rd, 0);
 	for (;;) {
-		int wait_copy = 0, wait_ring = 0;
+		enum wait w = WAIT_NONE;
 		/* a reader attached to the ring: hello, cursor, a full frame */
 		if (c->ring && (ticked ? ring_writer_tick_now(c->ring) : ring_writer_tick(c->ring)))
 			start_stream(c, 1);
@@ -259,9 +299,9 @@ static void loop(struct cap *c, uint64_t interval)
 			uint64_t now = mono_ns();
 			if (frame_due(c, now) && now >= next_frame) {
 				if (!out_copy_free(c))
-					wait_copy = 1;
+					w = WAIT_COPY;
 				else if (!ringout_ready(c))
-					wait_ring = 1;
+					w = WAIT_RING;
 				else if (cap_frame(c))
 					next_frame = interval ? now + interval : 0, title_poke(c);
 			}
@@ -281,37 +321,8 @@ static void loop(struct cap *c, uint64_t interval)
 			{ ctl ? 0 : -1, POLLIN, 0 },
 			{ tick, POLLIN, 0 },
 		};
-		int64_t tmo = -1;
-		uint64_t now = mono_ns();
-		if (!pending && (c->full || c->damaged))
-			tmo = ms_until(next_frame, now);
-		if (c->refresh_at && (tmo < 0 || ms_until(c->refresh_at, now) < tmo))
-			tmo = ms_until(c->refresh_at, now);
-		if (!pending && (c->cursor_dirty || c->pointer_dirty))
-			tmo = 0;
-		if (!c->has_xi && (tmo < 0 || tmo > 50))
-			tmo = 50; /* no XInput 2: look at the pointer 20 times a second */
-		if (c->ring && tick < 0) { /* the writer's heartbeat */
-			int64_t t = (int64_t)((ring_writer_tick_in(c->ring) + 999999) / 1000000);
-			if (tmo < 0 || t < tmo)
-				tmo = t;
-		}
-		int64_t t2 = pending ? -1 : clip_timeout(c), t3 = pending ? -1 : title_timeout(c);
-		if (t2 >= 0 && (tmo < 0 || t2 < tmo))
-			tmo = t2;
-		if (t3 >= 0 && (tmo < 0 || t3 < tmo))
-			tmo = t3;
-		if (XEventsQueued(c->dpy, QueuedAlready))
-			tmo = 0;
-		/* the reader is still reading spliced pixels: look again soon
-		 * (no event says a pipe became empty) */
-		struct timespec ts = { tmo / 1000, tmo % 1000 * 1000000 };
-		if (wait_copy && !XEventsQueued(c->dpy, QueuedAlready))
-			ts = (struct timespec){ 0, 100000 };
-		/* the reader is a frame behind: look again in a millisecond */
-		if (wait_ring && !XEventsQueued(c->dpy, QueuedAlready) && (tmo < 0 || tmo > 1))
-			ts = (struct timespec){ 0, 1000000 };
-		if (ppoll(p, 5, tmo < 0 && !wait_copy && !wait_ring ? NULL : &ts, NULL) < 0 && errno != EINTR)
+		struct timespec ts;
+		if (ppoll(p, 5, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */

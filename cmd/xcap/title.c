@@ -150,11 +150,8 @@ int title_event(struct cap *c, XEvent *ev)
 	return ev->xproperty.window == c->root || ev->xproperty.window == c->title_win;
 }
 
-/* ms until title_check() has something to do, -1: nothing due. */
-int64_t title_timeout(const struct cap *c)
+/* When title_check() has something to do (monotonic ns), NO_DEADLINE: nothing due. */
+uint64_t title_due_ns(const struct cap *c)
 {
-	uint64_t now = mono_ns();
-	if (!c->title_due || c->wins)
-		return -1;
-	return c->title_next <= now ? 0 : (int64_t)((c->title_next - now + 999999) / 1000000);
+	return c->title_due && !c->wins ? c->title_next : NO_DEADLINE;
 }

@@ -177,14 +177,14 @@ void clip_reset(struct cap *c);
 void clip_control(struct cap *c, const struct xs_msg *m);
 int clip_event(struct cap *c, XEvent *ev);
 void clip_flush(struct cap *c);
-int64_t clip_timeout(const struct cap *c);
+int64_t clip_timeout_ms(const struct cap *c);
 
 /* title.c */
 void title_init(struct cap *c);
 void title_poke(struct cap *c);
 void title_check(struct cap *c);
 int title_event(struct cap *c, XEvent *ev);
-int64_t title_timeout(const struct cap *c);
+uint64_t title_due_ns(const struct cap *c);
 
 /* windows.c */
 void win_init(struct cap *c);

@@ -232,7 +232,7 @@ void clip_flush(struct xpaint *x)
 }
 
 /* ms until the clipboard needs the loop: 0 with pieces to send and room. */
-int64_t clip_timeout(const struct xpaint *x)
+int64_t clip_timeout_ms(const struct xpaint *x)
 {
 	for (int s = 0; s < XS_NSEL; s++)
 		if (x->clip.out[s].active && x->k.len < QROOM && !x->k.dead)

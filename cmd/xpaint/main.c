@@ -326,13 +326,37 @@ static void signals(struct loop *l)
 	}
 }
 
+/* How long wait_events may sleep: until the earliest thing due (ring_ns,
+ * bell_ms: the ring's look again and the bell's call, -1: none); NULL:
+ * until an fd wakes it. */
+static struct timespec *sleep_for(struct loop *l, int64_t ring_ns, int64_t bell_ms, struct timespec *ts)
+{
+	struct xpaint *x = l->x;
+	struct deadline d;
+	deadline_start(&d);
+	deadline_in_ns(&d, ring_ns);
+	deadline_in_ms(&d, bell_ms);
+	if (x->k.dead && l->o->cmd && l->o->ring) /* a restart of the control command is due */
+		deadline_at_ns(&d, l->spawned + l->respawn);
+	deadline_in_ms(&d, clip_timeout_ms(x));
+	if (x->want_at) /* -R's debounce */
+		deadline_at_ns(&d, x->want_at);
+	if (x->v.backfill) /* the last frame into the pixmap, in time */
+		deadline_at_ns(&d, x->v.backfill_at);
+	/* a round trip since x_events (clipboard, title, sync) may have read
+	 * events into Xlib's queue: the socket would not wake us for them */
+	if (XEventsQueued(x->v.dpy, QueuedAlready))
+		deadline_in_ns(&d, 0);
+	return deadline_ts(&d, ts);
+}
+
 /* Waits for the next thing to do: the X connection, signals, control
  * output, and the stream (a pipe, or the ring's notifier). */
 static void wait_events(struct loop *l)
 {
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
-	int64_t rs = ring ? ringin_idle(x) : -1, bt = ring ? ringin_bell_due(x) : -1;
+	int64_t rs = ring ? ringin_idle_ns(x) : -1, bt = ring ? ringin_bell_due_ms(x) : -1;
 	struct pollfd p[6] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
@@ -343,42 +367,9 @@ static void wait_events(struct loop *l)
 		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
 		{ ring ? x->bell_fd : -1, ringin_bell_events(x), 0 },
 	};
-	struct timespec ts = { 0, 0 }, *tp = NULL;
-	if (rs >= 0) {
-		ts.tv_nsec = (long)rs;
-		tp = &ts;
-	}
-	if (x->k.dead && l->o->cmd && l->o->ring) { /* a restart of the control command is due */
-		uint64_t since = mono_ns() - l->spawned, left = since < l->respawn ? l->respawn - since : 0;
-		if (!tp || (uint64_t)ts.tv_nsec > left)
-			ts = (struct timespec){ 0, (long)(left < 999999999u ? left : 999999999u) }, tp = &ts;
-	}
-	int64_t ct = clip_timeout(x);
-	if (bt >= 0 && (ct < 0 || bt < ct))
-		ct = bt;
-	if (x->want_at) { /* -R's debounce */
-		uint64_t now = mono_ns();
-		int64_t ms = x->want_at > now ? (int64_t)((x->want_at - now + 999999) / 1000000) : 0;
-		if (ct < 0 || ms < ct)
-			ct = ms;
-	}
-	if (ct >= 0 && (!tp || ts.tv_sec > 0 || ts.tv_nsec > ct * 1000000)) {
-		ts.tv_sec = ct / 1000;
-		ts.tv_nsec = (long)(ct % 1000) * 1000000;
-		tp = &ts;
-	}
-	if (x->v.backfill) { /* the last frame into the pixmap, in time */
-		uint64_t now = mono_ns(), left = x->v.backfill_at > now ? x->v.backfill_at - now : 0;
-		if (!tp || (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec > left)
-			ts.tv_sec = 0, ts.tv_nsec = (long)left;
-		tp = &ts;
-	}
+	struct timespec ts;
 	XFlush(x->v.dpy);
-	/* a round trip since x_events (clipboard, title, sync) may have read
-	 * events into Xlib's queue: the socket would not wake us for them */
-	if (XEventsQueued(x->v.dpy, QueuedAlready))
-		ts = (struct timespec){ 0, 0 }, tp = &ts;
-	if (ppoll(p, 6, tp, NULL) < 0 && errno != EINTR)
+	if (ppoll(p, 6, sleep_for(l, rs, bt, &ts), NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);

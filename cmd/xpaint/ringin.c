@@ -123,7 +123,7 @@ int ringin_step(struct xpaint *x)
  * something after all, -1 to wait on the notifier's fd alone, or a sleep
  * (no notifier thread).
  */
-int64_t ringin_idle(struct xpaint *x)
+int64_t ringin_idle_ns(struct xpaint *x)
 {
 	struct ring_reader *r = x->ring;
 	int w = ring_reader_wait(r, 0);
@@ -178,7 +178,7 @@ void ringin_bell_open(struct xpaint *x, const char *spec)
 }
 
 /* Starts a call when one is due; the poll timeout (ms) until the next, or -1. */
-int64_t ringin_bell_due(struct xpaint *x)
+int64_t ringin_bell_due_ms(struct xpaint *x)
 {
 	uint64_t now = mono_ns();
 	if (!x->bell_addr.len || x->bell_fd >= 0)

@@ -208,7 +208,7 @@ int clip_key(struct xpaint *x, XKeyEvent *e);
 void clip_record(struct xpaint *x, const struct xs_msg *m);
 int clip_event(struct xpaint *x, XEvent *e);
 void clip_flush(struct xpaint *x);
-int64_t clip_timeout(const struct xpaint *x);
+int64_t clip_timeout_ms(const struct xpaint *x);
 
 /* pipein.c: the stream from a pipe. */
 /* A large raw rect being read from the pipe into the staging image. */
@@ -234,14 +234,14 @@ void pipein_close(struct pipein *p);
 /* ringin.c */
 void ringin_open(struct xpaint *x, const char *path, int copyout); /* copyout: -p */
 int ringin_step(struct xpaint *x);
-int64_t ringin_idle(struct xpaint *x);
+int64_t ringin_idle_ns(struct xpaint *x);
 void ringin_release(struct xpaint *x);
 /* -B ADDR: the writer's bell, called (and called again a second after a
- * failure) by ringin_bell_due, which returns a poll timeout in ms (or -1);
+ * failure) by ringin_bell_due_ms, which returns a poll timeout in ms (or -1);
  * poll the fd for ringin_bell_events and hand the result to
  * ringin_bell_event. */
 void ringin_bell_open(struct xpaint *x, const char *spec);
-int64_t ringin_bell_due(struct xpaint *x);
+int64_t ringin_bell_due_ms(struct xpaint *x);
 short ringin_bell_events(const struct xpaint *x);
 void ringin_bell_event(struct xpaint *x, short rev);
 
