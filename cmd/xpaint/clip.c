@@ -127,6 +127,47 @@ void clip_focus(struct xpaint *x, int in)
 		clip_start(x);
 }
 
+/*
+ * Whether host keys reach our windows, as the X server reports it (for
+ * the offer, and the refusal of a guest paste while they do not):
+ * FocusIn and FocusOut, NotifyPointer included (the focus is PointerRoot
+ * and the pointer is over us). A pointer that moves under a PointerRoot
+ * focus (no window manager, twm and other focus-follows-mouse managers)
+ * makes no focus event at all: then EnterNotify and LeaveNotify carry a
+ * focus flag saying the keyboard follows the pointer in and out. A leave
+ * with the focus set on the window itself keeps it. Returns 1 when the
+ * keys stopped reaching us (keys held there go).
+ */
+int clip_crossing(struct xpaint *x, XEvent *e)
+{
+	Window f;
+	int rev;
+	switch (e->type) {
+	case FocusIn:
+		if (e->xfocus.detail != NotifyInferior)
+			clip_focus(x, 1);
+		return 0;
+	case FocusOut:
+		if (e->xfocus.detail == NotifyInferior)
+			return 0;
+		clip_focus(x, 0);
+		return 1;
+	case EnterNotify:
+		if (e->xcrossing.focus && e->xcrossing.detail != NotifyInferior)
+			clip_focus(x, 1);
+		return 0;
+	case LeaveNotify:
+		if (!e->xcrossing.focus || e->xcrossing.detail == NotifyInferior || !x->clip.focus)
+			return 0;
+		XGetInputFocus(x->v.dpy, &f, &rev);
+		if (f == e->xcrossing.window)
+			return 0;
+		clip_focus(x, 0);
+		return 1;
+	}
+	return 0;
+}
+
 /* Ctrl+Shift+C without -C out: the guest's CLIPBOARD becomes the host's
  * once. Returns 1 when the key was that (it is not forwarded). */
 int clip_key(struct xpaint *x, XKeyEvent *e)

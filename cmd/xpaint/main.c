@@ -203,8 +203,9 @@ static void x_events(struct loop *l)
 		XNextEvent(v->dpy, &e);
 		if (clip_event(x, &e))
 			continue;
-		if (x->sm && (e.type == FocusIn || e.type == FocusOut) && e.xany.window != v->win)
-			clip_focus(x, e.type == FocusIn); /* a seamless window of the source */
+		if ((e.type == FocusIn || e.type == FocusOut || e.type == EnterNotify || e.type == LeaveNotify) &&
+		    (e.xany.window == v->win || x->sm) && clip_crossing(x, &e))
+			ctl_release_all(&x->k); /* the keyboard left our windows */
 		if (x->sm && e.xany.window != v->win && (e.type == KeyPress || e.type == KeyRelease) &&
 		    sm_count(x) && host_key(x, &e.xkey))
 			continue; /* sm_fullscreen ignores windows not ours, clip_key any window */
@@ -225,14 +226,8 @@ static void x_events(struct loop *l)
 				resized = 1;
 			view_configured(v, (uint32_t)e.xconfigure.width, (uint32_t)e.xconfigure.height);
 			break;
-		case FocusIn:
-			clip_focus(x, 1);
-			break;
-		case FocusOut:
 		case UnmapNotify:
 			ctl_release_all(&x->k);
-			if (e.type == FocusOut)
-				clip_focus(x, 0);
 			break;
 		case ClientMessage:
 			if ((Atom)e.xclient.data.l[0] == v->wm_delete)

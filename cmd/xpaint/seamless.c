@@ -205,7 +205,7 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 	a.background_pixel = v->border_px; /* the border; the picture covers the rest */
 	a.override_redirect = (m->flags & XS_WF_OVERRIDE) ? True : False;
 	a.event_mask = ExposureMask | KeyPressMask | KeyReleaseMask | ButtonPressMask | ButtonReleaseMask |
-		       PointerMotionMask | FocusChangeMask | StructureNotifyMask;
+		       PointerMotionMask | FocusChangeMask | StructureNotifyMask | EnterWindowMask | LeaveWindowMask;
 	a.cursor = v->hidden ? v->blank : v->cursor;
 	w->win = XCreateWindow(d, RootWindow(d, scr), m->x - bw, m->y - bw, m->w + 2u * (unsigned)bw,
 			       m->h + 2u * (unsigned)bw, 0, 24, InputOutput, DefaultVisual(d, scr),

@@ -163,7 +163,7 @@ static void create_window(struct view *v)
 	XSetWindowAttributes a = { 0 };
 	a.background_pixmap = None;
 	a.event_mask = ExposureMask | KeyPressMask | KeyReleaseMask | ButtonPressMask | ButtonReleaseMask |
-		       PointerMotionMask | FocusChangeMask | StructureNotifyMask;
+		       PointerMotionMask | FocusChangeMask | StructureNotifyMask | EnterWindowMask | LeaveWindowMask;
 	v->ww = v->sw + 2 * (uint32_t)v->bw;
 	v->wh = v->sh + 2 * (uint32_t)v->bw;
 	v->win = XCreateWindow(d, RootWindow(d, scr), 0, 0, v->ww, v->wh, 0, 24, InputOutput,

@@ -204,6 +204,7 @@ void clip_open(struct xpaint *x, int mode, size_t cap);
 uint32_t clip_hello(struct xpaint *x, uint32_t hello_flags);
 void clip_start(struct xpaint *x);
 void clip_focus(struct xpaint *x, int in);
+int clip_crossing(struct xpaint *x, XEvent *e);
 int clip_key(struct xpaint *x, XKeyEvent *e);
 void clip_record(struct xpaint *x, const struct xs_msg *m);
 int clip_event(struct xpaint *x, XEvent *e);
