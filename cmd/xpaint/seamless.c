@@ -162,14 +162,22 @@ static const char *check_geom(struct xpaint *x, const struct xs_win *m, uint64_t
 	return NULL;
 }
 
-/* The WM_NORMAL_HINTS that keep a managed window where the guest put it. */
+/*
+ * The WM_NORMAL_HINTS that keep a managed window where the guest put it:
+ * StaticGravity, so that a reparenting manager puts the window itself (not
+ * its frame) at the position asked, and reports it there. With the
+ * default NorthWest gravity the frame went there and the window one frame
+ * offset further, which configured() then asked of the guest: the guest
+ * window walked by the title bar's height at every viewer start.
+ */
 static void place_hints(struct xpaint *x, struct swin *w)
 {
 	XSizeHints *h = XAllocSizeHints();
 	if (!h)
 		die(EX_OS, "XAllocSizeHints:");
 	int bw = x->v.bw;
-	h->flags = USPosition | PPosition | PSize;
+	h->flags = USPosition | PPosition | PSize | PWinGravity;
+	h->win_gravity = StaticGravity;
 	h->x = w->x - bw, h->y = w->y - bw;
 	h->width = (int)w->w + 2 * bw, h->height = (int)w->h + 2 * bw;
 	XSetWMNormalHints(x->v.dpy, w->win, h);
