@@ -36,6 +36,7 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	if (m->flags & XS_HF_WINDOWS) {
 		sm_hello(x, m->width, m->height);
 		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS | clip, same);
+		sm_grow(x);
 		clip_start(x);
 		return;
 	}

@@ -574,6 +574,23 @@ void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 	VERB("seamless windows from a %ux%u screen, at most %u", w, h, x->max_windows);
 }
 
+/*
+ * After the control hello: a guest screen smaller than the host's is
+ * asked to grow to it (RandR; as Xpra sizes its virtual screen to the
+ * client's), so that every place on the host screen is a place on the
+ * guest's. A guest that cannot keeps its size (xcap says so), and
+ * configured() keeps its windows inside it.
+ */
+void sm_grow(struct xpaint *x)
+{
+	struct seamless *s = x->sm;
+	uint32_t w = x->v.sw > s->scr_w ? x->v.sw : s->scr_w, h = x->v.sh > s->scr_h ? x->v.sh : s->scr_h;
+	if (w == x->v.sw && h == x->v.sh)
+		return;
+	VERB("asking the source to grow its %ux%u screen to %ux%u (the host's)", x->v.sw, x->v.sh, w, h);
+	ctl_size(&x->k, w, h);
+}
+
 /* A whole-screen hello after seamless windows: they go. */
 void sm_off(struct xpaint *x)
 {
@@ -585,8 +602,24 @@ void sm_off(struct xpaint *x)
 		XMapWindow(x->v.dpy, x->v.win);
 }
 
-/* The host moved or resized our window (a window manager, the user):
- * ask the guest for the same, once per distinct geometry. */
+/* A position that keeps n pixels from pos inside a screen of size lim
+ * (from 0 when they do not fit). */
+static int32_t inside(int32_t pos, uint32_t n, uint32_t lim)
+{
+	if (n >= lim || pos < 0)
+		return 0;
+	return (uint32_t)pos + n > lim ? (int32_t)(lim - n) : pos;
+}
+
+/*
+ * The host moved or resized our window (a window manager, the user):
+ * ask the guest for the same, once per distinct geometry. A place beyond
+ * the guest's screen (smaller than the host's, and it could not grow) is
+ * asked as the nearest place inside it: the host window stays where the
+ * user put it and shows the guest window from there, and input, sent
+ * relative to the guest window, lands on the pixel clicked (the pointer
+ * cannot go beyond the guest screen).
+ */
 static void configured(struct xpaint *x, struct swin *w, XConfigureEvent *e)
 {
 	Window child;
@@ -598,6 +631,7 @@ static void configured(struct xpaint *x, struct swin *w, XConfigureEvent *e)
 	if (e->width <= 2 * bw || e->height <= 2 * bw)
 		return;
 	struct xs_win m = { w->id, rx + bw, ry + bw, (uint32_t)(e->width - 2 * bw), (uint32_t)(e->height - 2 * bw), 0, 0 };
+	m.x = inside(m.x, m.w, x->v.sw), m.y = inside(m.y, m.h, x->v.sh);
 	if (m.x == w->x && m.y == w->y && m.w == w->w && m.h == w->h)
 		return; /* where the guest has it */
 	if (w->req && m.x == w->rx && m.y == w->ry && m.w == w->rw && m.h == w->rh)

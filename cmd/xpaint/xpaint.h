@@ -253,6 +253,7 @@ void stats_print(struct xpaint *x);
 #define SM_MAX_WINDOWS 256u /* default of -n */
 void sm_hello(struct xpaint *x, uint32_t w, uint32_t h);
 void sm_off(struct xpaint *x);
+void sm_grow(struct xpaint *x);
 int sm_on(const struct xpaint *x);
 unsigned sm_count(const struct xpaint *x);
 void sm_record(struct xpaint *x, const struct xs_msg *m);

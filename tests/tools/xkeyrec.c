@@ -3,7 +3,8 @@
  * (geometry WxH+X+Y) and prints one line per KeyPress it receives:
  * "KEYSYM STATE", the keysym as XLookupString gives it (what an
  * application sees: Shift, Lock and the group applied) and the event's
- * modifier state in hex. Each line is flushed, so a test can wait on it.
+ * modifier state in hex; and one per ButtonPress: "button N X,Y" (the
+ * position in the window). Each line is flushed, so a test can wait on it.
  */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
@@ -31,13 +32,17 @@ int main(int argc, char **argv)
 	sh->x = x, sh->y = y, sh->width = (int)w, sh->height = (int)h;
 	XSetWMNormalHints(d, win, sh);
 	XStoreName(d, win, argv[1]);
-	XSelectInput(d, win, KeyPressMask);
+	XSelectInput(d, win, KeyPressMask | ButtonPressMask);
 	XMapWindow(d, win);
 	for (;;) {
 		XEvent e;
 		XNextEvent(d, &e);
 		if (e.type == MappingNotify)
 			XRefreshKeyboardMapping(&e.xmapping);
+		if (e.type == ButtonPress) {
+			printf("button %u %d,%d\n", e.xbutton.button, e.xbutton.x, e.xbutton.y);
+			fflush(stdout);
+		}
 		if (e.type != KeyPress)
 			continue;
 		char buf[16];
