@@ -15,8 +15,9 @@ WARN = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissi
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 TOOLS = xcap xpaint shmring vsockd
-# lib/xsel.c (X selections) needs Xlib and XFixes: only the two X tools take it.
-XLIBSRC = lib/xsel.c
+# lib/xsel.c (X selections, XFixes) and lib/xwm.c (the window manager's
+# ICCCM) need Xlib: only the two X tools take them.
+XLIBSRC = lib/xsel.c lib/xwm.c
 LIBSRC = $(filter-out $(XLIBSRC),$(wildcard lib/*.c))
 
 PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi xcomposite liblz4 libturbojpeg

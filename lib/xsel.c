@@ -15,7 +15,6 @@
 #include "util.h"
 
 #include <X11/Xatom.h>
-#include <X11/Xutil.h>
 #include <X11/extensions/Xfixes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,23 +614,4 @@ void xsel_tick(struct xsel *s)
 			s->s[i].active = 0;
 		}
 	XFlush(s->dpy);
-}
-
-int xsel_wm_running(Display *d)
-{
-	return XGetSelectionOwner(d, XInternAtom(d, "WM_S0", False)) != None;
-}
-
-int xsel_iconic(Display *d, Window w)
-{
-	Atom t;
-	int f;
-	unsigned long n, left;
-	unsigned char *p = NULL;
-	int ic = XGetWindowProperty(d, w, XInternAtom(d, "WM_STATE", False), 0, 2, False, AnyPropertyType, &t, &f, &n,
-				    &left, &p) == Success &&
-		 p && f == 32 && n >= 1 && ((long *)(void *)p)[0] == IconicState;
-	if (p)
-		XFree(p);
-	return ic;
 }

@@ -59,10 +59,4 @@ void xsel_fetch(struct xsel *s, int sel, int fmt, size_t cap);
 int64_t xsel_next_ms(const struct xsel *s);
 void xsel_tick(struct xsel *s);
 
-/* The window manager's side of ICCCM, for both tools' seamless windows:
- * does one run on d's first screen (WM_S0 has an owner), and is window w
- * iconified (its WM_STATE says IconicState)? */
-int xsel_wm_running(Display *d);
-int xsel_iconic(Display *d, Window w);
-
 #endif

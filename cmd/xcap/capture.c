@@ -80,6 +80,33 @@ void cap_open(struct cap *c, const char *name)
 	c->codec = xs_codec_new();
 }
 
+/*
+ * A w x h image of the given depth in a private System V segment the X
+ * server writes captures into (XShmGetImage), removed once both sides
+ * detach. MIT-SHM that does not work ends xcap: it captures no other way.
+ */
+XImage *cap_shm_image(struct cap *c, XShmSegmentInfo *shm, unsigned depth, uint32_t w, uint32_t h)
+{
+	XImage *img = XShmCreateImage(c->dpy, DefaultVisual(c->dpy, c->screen), depth, ZPixmap, NULL, shm, w, h);
+	if (!img)
+		die(EX_NOX, "XShmCreateImage %ux%u failed", w, h);
+	size_t len = (size_t)img->bytes_per_line * h;
+	shm->shmid = shmget(IPC_PRIVATE, len, IPC_CREAT | 0600);
+	if (shm->shmid < 0)
+		die(EX_OS, "shmget %zu bytes:", len);
+	shm->shmaddr = img->data = shmat(shm->shmid, NULL, 0);
+	if (shm->shmaddr == (void *)-1)
+		die(EX_OS, "shmat:");
+	shm->readOnly = False;
+	unsigned e0 = xerrors;
+	XShmAttach(c->dpy, shm);
+	XSync(c->dpy, False);
+	shmctl(shm->shmid, IPC_RMID, NULL); /* gone once both sides detach */
+	if (xerrors != e0)
+		die(EX_NOX, "MIT-SHM attach failed (is the display on another machine?)");
+	return img;
+}
+
 static void shm_free(struct cap *c)
 {
 	if (!c->img)
@@ -98,25 +125,10 @@ static void shm_create(struct cap *c)
 	Visual *vis = DefaultVisual(c->dpy, c->screen);
 	if (depth != 24 && depth != 32)
 		die(EX_NOX, "screen depth %d: xcap needs 24 or 32 bits", depth);
-	c->img = XShmCreateImage(c->dpy, vis, (unsigned)depth, ZPixmap, NULL, &c->shm, c->w, c->h);
-	if (!c->img)
-		die(EX_NOX, "XShmCreateImage %ux%u failed", c->w, c->h);
+	c->img = cap_shm_image(c, &c->shm, (unsigned)depth, c->w, c->h);
 	if (c->img->bits_per_pixel != 32 || c->img->byte_order != LSBFirst || vis->red_mask != 0xff0000)
 		die(EX_NOX, "pixel format (%d bits, %s, red 0x%lx) is not BGRX", c->img->bits_per_pixel,
 		    c->img->byte_order == LSBFirst ? "LSB" : "MSB", vis->red_mask);
-	c->shm.shmid = shmget(IPC_PRIVATE, (size_t)c->img->bytes_per_line * c->h, IPC_CREAT | 0600);
-	if (c->shm.shmid < 0)
-		die(EX_OS, "shmget %zu bytes:", (size_t)c->img->bytes_per_line * c->h);
-	c->shm.shmaddr = c->img->data = shmat(c->shm.shmid, NULL, 0);
-	if (c->shm.shmaddr == (void *)-1)
-		die(EX_OS, "shmat:");
-	c->shm.readOnly = False;
-	unsigned e0 = xerrors;
-	XShmAttach(c->dpy, &c->shm);
-	XSync(c->dpy, False);
-	shmctl(c->shm.shmid, IPC_RMID, NULL); /* gone once both sides detach */
-	if (xerrors != e0)
-		die(EX_NOX, "MIT-SHM attach failed (is the display on another machine?)");
 }
 
 /* (Re)builds everything sized by the screen, and owes a full frame. */

@@ -217,7 +217,7 @@ static void start_stream(struct cap *c, int again)
 		ring_writer_hello(c->ring); /* a reader attached before this hello needs no other */
 	out_record(c, rec, xs_build_hello(rec, c->w, c->h, (c->wins ? XS_HF_WINDOWS : 0) | (c->clip.x ? XS_HF_CLIP : 0),
 					  c->in.challenge));
-	c->title_sent = 0, c->title_due = 1, c->title_next = 0; /* a new reader gets the title again */
+	title_restart(c);
 	cap_cursor(c);
 	c->pointer_sent = 0;
 	cap_pointer(c);

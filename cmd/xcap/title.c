@@ -14,9 +14,6 @@
 
 #define CHECK_NS 200000000ull
 
-static Atom a_active, a_netname, a_utf8;
-static int added; /* we added PropertyChangeMask to title_win (it did not have it) */
-
 /* Adds PropertyChangeMask to what this client selects on w (XSelectInput
  * replaces the whole mask: seamless windows and the root select more). */
 static int watch(struct cap *c, Window w)
@@ -37,13 +34,18 @@ static void unwatch(struct cap *c, Window w)
 
 void title_init(struct cap *c)
 {
-	a_active = XInternAtom(c->dpy, "_NET_ACTIVE_WINDOW", False);
-	a_netname = XInternAtom(c->dpy, "_NET_WM_NAME", False);
-	a_utf8 = XInternAtom(c->dpy, "UTF8_STRING", False);
+	c->title.a_active = XInternAtom(c->dpy, "_NET_ACTIVE_WINDOW", False);
+	c->title.a_netname = XInternAtom(c->dpy, "_NET_WM_NAME", False);
 	if (c->wins) /* -W: each window has its own title */
 		return;
 	watch(c, c->root);
-	c->title_due = 1;
+	c->title.due = 1;
+}
+
+/* A new reader: it gets the title again, at once. */
+void title_restart(struct cap *c)
+{
+	c->title.sent = 0, c->title.due = 1, c->title.next = 0;
 }
 
 /* The name of w (_NET_WM_NAME, else WM_NAME; Latin-1 STRING made UTF-8)
@@ -54,7 +56,7 @@ static int name_of(struct cap *c, Window w, uint8_t *out)
 	int fmt;
 	unsigned long n, after;
 	unsigned char *d = NULL;
-	Atom props[2] = { a_netname, XA_WM_NAME };
+	Atom props[2] = { c->title.a_netname, XA_WM_NAME };
 	for (int i = 0; i < 2; i++) {
 		if (XGetWindowProperty(c->dpy, w, props[i], 0, XS_TITLE_WIRE / 4, False, AnyPropertyType, &type, &fmt, &n,
 				       &after, &d) != Success || type == None || fmt != 8) {
@@ -86,7 +88,7 @@ static Window focused(struct cap *c, uint8_t *name, int *len)
 	int fmt;
 	unsigned long n, after;
 	unsigned char *d = NULL;
-	if (XGetWindowProperty(c->dpy, c->root, a_active, 0, 1, False, XA_WINDOW, &type, &fmt, &n, &after, &d) ==
+	if (XGetWindowProperty(c->dpy, c->root, c->title.a_active, 0, 1, False, XA_WINDOW, &type, &fmt, &n, &after, &d) ==
 		    Success && d && n == 1 && fmt == 32)
 		w = (Window) * (long *)d;
 	if (d)
@@ -109,31 +111,32 @@ static Window focused(struct cap *c, uint8_t *name, int *len)
 /* Something may have changed the title: look soon. */
 void title_poke(struct cap *c)
 {
-	c->title_due = 1;
+	c->title.due = 1;
 }
 
 /* Sends a title record when the focused window's name changed. */
 void title_check(struct cap *c)
 {
+	struct titlex *t = &c->title;
 	uint8_t name[XS_TITLE_WIRE + 8], rec[XS_HDR_LEN + XS_TITLE_WIRE];
 	uint64_t now = mono_ns();
-	if (!c->title_due || now < c->title_next || c->wins) /* -W: each window has its own title */
+	if (!t->due || now < t->next || c->wins) /* -W: each window has its own title */
 		return;
-	c->title_due = 0;
-	c->title_next = now + CHECK_NS;
+	t->due = 0;
+	t->next = now + CHECK_NS;
 	int len;
 	Window w = focused(c, name, &len);
-	if (w != c->title_win) {
-		if (c->title_win && added)
-			unwatch(c, c->title_win);
-		added = w ? watch(c, w) : 0;
-		c->title_win = w;
+	if (w != t->win) {
+		if (t->win && t->added)
+			unwatch(c, t->win);
+		t->added = w ? watch(c, w) : 0;
+		t->win = w;
 	}
-	if ((size_t)len == c->title_len && !memcmp(name, c->title, (size_t)len) && c->title_sent)
+	if ((size_t)len == t->len && !memcmp(name, t->text, (size_t)len) && t->sent)
 		return;
-	memcpy(c->title, name, (size_t)len);
-	c->title_len = (size_t)len;
-	c->title_sent = 1;
+	memcpy(t->text, name, (size_t)len);
+	t->len = (size_t)len;
+	t->sent = 1;
 	out_record(c, rec, xs_build_title(rec, name, (uint32_t)len));
 	DBG(D_X, "title of window 0x%lx: %d bytes", w, len);
 }
@@ -141,17 +144,18 @@ void title_check(struct cap *c)
 /* A PropertyNotify that names or changes the focused window. */
 int title_event(struct cap *c, XEvent *ev)
 {
+	struct titlex *t = &c->title;
 	if (ev->type != PropertyNotify)
 		return 0;
 	Atom a = ev->xproperty.atom;
-	if ((ev->xproperty.window == c->root && a == a_active) ||
-	    (ev->xproperty.window == c->title_win && (a == a_netname || a == XA_WM_NAME)))
-		c->title_due = 1, c->title_next = 0;
-	return ev->xproperty.window == c->root || ev->xproperty.window == c->title_win;
+	if ((ev->xproperty.window == c->root && a == t->a_active) ||
+	    (ev->xproperty.window == t->win && (a == t->a_netname || a == XA_WM_NAME)))
+		t->due = 1, t->next = 0;
+	return ev->xproperty.window == c->root || ev->xproperty.window == t->win;
 }
 
 /* When title_check() has something to do (monotonic ns), NO_DEADLINE: nothing due. */
 uint64_t title_due_ns(const struct cap *c)
 {
-	return c->title_due && !c->wins ? c->title_next : NO_DEADLINE;
+	return c->title.due && !c->wins ? c->title.next : NO_DEADLINE;
 }

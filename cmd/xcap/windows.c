@@ -15,15 +15,13 @@
  */
 #include "util.h"
 #include "xcap.h"
-#include "xsel.h"
+#include "xwm.h"
 
 #include <X11/Xatom.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/Xcomposite.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ipc.h>
-#include <sys/shm.h>
 
 #define WIN_DAMAGE_RECTS 32 /* more than this in a window: its bounding box */
 #define BAND_BYTES REC_BODY_MAX /* one capture: at most a record's body */
@@ -74,7 +72,7 @@ static void name_pixmap(struct cap *c, struct win *w)
 static void set_state(struct cap *c, Window id, long state)
 {
 	long v[2] = { state, None };
-	if (!xsel_wm_running(c->dpy))
+	if (!xwm_running(c->dpy))
 		XChangeProperty(c->dpy, id, c->wins->wm_state, c->wins->wm_state, 32, PropModeReplace,
 				(unsigned char *)v, 2);
 }
@@ -86,7 +84,7 @@ static void iconify(struct cap *c, struct win *w)
 {
 	if (w->iconic || (w->flags & XS_WF_OVERRIDE))
 		return;
-	if (xsel_wm_running(c->dpy)) {
+	if (xwm_running(c->dpy)) {
 		XIconifyWindow(c->dpy, w->id, DefaultScreen(c->dpy));
 	} else {
 		set_state(c, w->id, IconicState);
@@ -145,26 +143,6 @@ static void drop(struct cap *c, struct win *w)
 	c->wins->stack = 1;
 }
 
-/* The one band image: a 4 MiB SHM segment, viewed at each capture's size. */
-static void shm_band(struct cap *c)
-{
-	struct wins *s = c->wins;
-	Visual *vis = DefaultVisual(c->dpy, c->screen);
-	s->img = XShmCreateImage(c->dpy, vis, 24, ZPixmap, NULL, &s->shm, TILE, BAND_BYTES / (TILE * 4));
-	if (!s->img)
-		die(EX_NOX, "XShmCreateImage for window captures failed");
-	s->shm.shmid = shmget(IPC_PRIVATE, BAND_BYTES, IPC_CREAT | 0600);
-	if (s->shm.shmid < 0)
-		die(EX_OS, "shmget %u bytes:", BAND_BYTES);
-	s->shm.shmaddr = s->img->data = shmat(s->shm.shmid, NULL, 0);
-	if (s->shm.shmaddr == (void *)-1)
-		die(EX_OS, "shmat:");
-	s->shm.readOnly = False;
-	XShmAttach(c->dpy, &s->shm);
-	XSync(c->dpy, False);
-	shmctl(s->shm.shmid, IPC_RMID, NULL);
-}
-
 /* -W: Composite redirects the top-level windows, the root reports their
  * life cycle, the windows already mapped are tracked. */
 void win_init(struct cap *c)
@@ -189,7 +167,8 @@ void win_init(struct cap *c)
 	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
 	c->damage = 0;
 	s->region = XFixesCreateRegion(c->dpy, NULL, 0);
-	shm_band(c);
+	/* the one band image (BAND_BYTES), viewed at each capture's size */
+	s->img = cap_shm_image(c, &s->shm, 24, TILE, BAND_BYTES / (TILE * 4));
 	XCompositeRedirectSubwindows(c->dpy, c->root, CompositeRedirectAutomatic);
 	XSelectInput(c->dpy, c->root, SubstructureNotifyMask);
 	XGrabServer(c->dpy); /* no window maps between the query and the first look at each */
@@ -222,7 +201,7 @@ int win_event(struct cap *c, XEvent *ev)
 	case UnmapNotify:
 		if (ev->xunmap.event != c->root || !(w = find(c, ev->xunmap.window)))
 			break;
-		if (!(w->flags & XS_WF_OVERRIDE) && xsel_iconic(c->dpy, w->id)) {
+		if (!(w->flags & XS_WF_OVERRIDE) && xwm_iconic(c->dpy, w->id)) {
 			w->iconic = 1, w->iconic_sent = 0, w->damaged = 0;
 			c->wins->stack = 1;
 		} else {
@@ -236,7 +215,7 @@ int win_event(struct cap *c, XEvent *ev)
 	case ClientMessage: /* XIconifyWindow of a guest client, seen through SubstructureNotify */
 		if (ev->xclient.message_type != c->wins->change_state || ev->xclient.format != 32 ||
 		    ev->xclient.data.l[0] != IconicState || !(w = find(c, ev->xclient.window)) ||
-		    xsel_wm_running(c->dpy))
+		    xwm_running(c->dpy))
 			return 1;
 		iconify(c, w);
 		return 1;

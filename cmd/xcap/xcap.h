@@ -91,6 +91,17 @@ struct clipx {
 	struct xs_clip_out out[XS_NSEL];/* the guest's content going */
 };
 
+/* The focused window's title (title.c): what was sent, when to look again. */
+struct titlex {
+	Window win;               /* the focused window, whose name is the title */
+	int added;                /* we added PropertyChangeMask to win (it did not have it) */
+	Atom a_active, a_netname;
+	uint8_t text[XS_TITLE_WIRE];
+	size_t len;
+	int sent, due;            /* the reader has it; something may have changed it */
+	uint64_t next;            /* mono_ns() before which it is not looked at again */
+};
+
 struct cap {
 	Display *dpy;
 	Window root;
@@ -131,12 +142,7 @@ struct cap {
 	struct stats st;
 	struct input in;
 	struct clipx clip;
-	/* the focused window's title (title.c) */
-	Window title_win;
-	uint8_t title[XS_TITLE_WIRE];
-	size_t title_len;
-	int title_sent, title_due;
-	uint64_t title_next;
+	struct titlex title;
 	struct wins *wins;   /* -W: seamless windows (windows.c); NULL: the whole screen */
 };
 
@@ -148,6 +154,7 @@ void cap_cursor(struct cap *c);
 void cap_pointer(struct cap *c);
 void cap_event(struct cap *c, XEvent *ev);
 void cap_set_size(struct cap *c, uint32_t w, uint32_t h);
+XImage *cap_shm_image(struct cap *c, XShmSegmentInfo *shm, unsigned depth, uint32_t w, uint32_t h);
 
 /* out.c */
 void out_setup_stdout(struct cap *c);
@@ -181,6 +188,7 @@ int64_t clip_timeout_ms(const struct cap *c);
 
 /* title.c */
 void title_init(struct cap *c);
+void title_restart(struct cap *c);
 void title_poke(struct cap *c);
 void title_check(struct cap *c);
 int title_event(struct cap *c, XEvent *ev);

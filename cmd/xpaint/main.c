@@ -139,7 +139,8 @@ static unsigned long color(Display *d, const char *name)
 struct loop {
 	struct xpaint *x;
 	struct opts *o;
-	struct pipein in;
+	struct pipein in;  /* the stream from a pipe */
+	struct ringin ri;  /* or from a ring (-r) */
 	int sfd, reading, quit, status;
 	uint64_t spawned;  /* when the control command was last started */
 	uint64_t died;     /* when it was seen gone (0: not) */
@@ -210,8 +211,8 @@ static void x_events(struct loop *l)
 		    sm_count(x) && host_key(x, &e.xkey))
 			continue; /* sm_fullscreen ignores windows not ours, clip_key any window */
 		if (x->sm && sm_event(x, &e)) {
-			if (x->ring && (e.type == KeyPress || e.type == ButtonPress))
-				ring_reader_poke(x->ring);
+			if (l->ri.r && (e.type == KeyPress || e.type == ButtonPress))
+				ring_reader_poke(l->ri.r);
 			continue;
 		}
 		if (e.xany.window != v->win && e.type != MappingNotify)
@@ -247,9 +248,9 @@ static void x_events(struct loop *l)
 			/* fall through */
 		default:
 			ctl_event(&x->k, v, &e);
-			if (x->ring && (e.type == KeyPress || e.type == KeyRelease || e.type == ButtonPress ||
+			if (l->ri.r && (e.type == KeyPress || e.type == KeyRelease || e.type == ButtonPress ||
 					e.type == ButtonRelease))
-				ring_reader_poke(x->ring); /* the reply is coming: wait with short sleeps */
+				ring_reader_poke(l->ri.r); /* the reply is coming: wait with short sleeps */
 		}
 	}
 	uint32_t b2 = 2 * (uint32_t)v->bw;
@@ -351,7 +352,7 @@ static void wait_events(struct loop *l)
 {
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
-	int64_t rs = ring ? ringin_idle_ns(x) : -1, bt = ring ? ringin_bell_due_ms(x) : -1;
+	int64_t rs = ring ? ringin_idle_ns(&l->ri) : -1, bt = ring ? ringin_bell_due_ms(&l->ri) : -1;
 	struct pollfd p[6] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
@@ -359,8 +360,8 @@ static void wait_events(struct loop *l)
 		 * went away is seen at once, not at the next keystroke */
 		{ !x->k.dead ? x->k.fd : -1, x->k.len ? POLLOUT : 0, 0 },
 		{ l->reading && !l->o->ring ? l->in.rd.fd : -1, POLLIN, 0 },
-		{ ring && rs < 0 ? ring_reader_notify_fd(x->ring) : -1, POLLIN, 0 },
-		{ ring ? x->bell_fd : -1, ringin_bell_events(x), 0 },
+		{ ring && rs < 0 ? ring_reader_notify_fd(l->ri.r) : -1, POLLIN, 0 },
+		{ ring ? l->ri.bell_fd : -1, ringin_bell_events(&l->ri), 0 },
 	};
 	struct timespec ts;
 	XFlush(x->v.dpy);
@@ -369,7 +370,7 @@ static void wait_events(struct loop *l)
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
 		if (ring) /* the last frame's ring space: a writer may be waiting for it */
-			ringin_release(x);
+			ringin_release(x, &l->ri);
 	}
 	if (p[1].revents)
 		signals(l);
@@ -384,9 +385,9 @@ static void wait_events(struct loop *l)
 	if (p[4].revents)
 		DBG(D_RING, "the ring's notifier woke us");
 	if (p[5].revents)
-		ringin_bell_event(x, p[5].revents);
+		ringin_bell_event(x, &l->ri, p[5].revents);
 	if (ring && !l->quit) {
-		int n = ringin_step(x);
+		int n = ringin_step(x, &l->ri);
 		if (n < 0)
 			stream_end(l, EX_DATA);
 	}
@@ -446,13 +447,13 @@ int main(int argc, char **argv)
 	ctl_init(&x.k, ctl, child);
 	x.codec = xs_codec_new();
 	l.reading = 1;
-	x.bell_fd = -1;
+	l.ri.bell_fd = -1;
 	if (o.ring)
-		ringin_open(&x, o.ring, o.copyout);
+		ringin_open(&x, &l.ri, o.ring, o.copyout);
 	else
 		pipein_open(&l.in, in);
 	if (o.bell)
-		ringin_bell_open(&x, o.bell);
+		ringin_bell_open(&l.ri, o.bell);
 	while (!l.quit) {
 		x_events(&l);
 		if (l.quit)

@@ -20,21 +20,21 @@
 
 #define BATCH 256 /* records between two looks at X events */
 
-void ringin_open(struct xpaint *x, const char *path, int copyout)
+void ringin_open(struct xpaint *x, struct ringin *ri, const char *path, int copyout)
 {
-	int rc = ring_reader_open(&x->ring, path, x->err, sizeof x->err);
+	int rc = ring_reader_open(&ri->r, path, x->err, sizeof x->err);
 	if (rc < 0)
 		die(rc == RING_NOFILE ? EX_NOX : EX_DATA, "%s", x->err);
 	if (copyout)
-		ring_reader_copyout(x->ring, 1);
-	if (ring_reader_copies(x->ring))
+		ring_reader_copyout(ri->r, 1);
+	if (ring_reader_copies(ri->r))
 		VERB("%s: %s: every record is copied out of it first (%s)", path, copyout ? "-p" : "a PCI BAR",
 		     ring_load_streaming() ? "SSE4.1 streaming loads" : "plain loads");
-	else if (view_attach_ring(&x->v, ring_reader_fd(x->ring)) == 0)
+	else if (view_attach_ring(&x->v, ring_reader_fd(ri->r)) == 0)
 		VERB("%s: attached to the X server, raw rects painted in place", path);
 	else
 		VERB("%s: the X server cannot map it: raw rects are copied", path);
-	if (ring_reader_notify_fd(x->ring) < 0)
+	if (ring_reader_notify_fd(ri->r) < 0)
 		VERB("%s: no notifier thread: the ring is polled", path);
 	ctl_refresh(&x->k);
 }
@@ -44,20 +44,20 @@ void ringin_open(struct xpaint *x, const char *path, int copyout)
  * space until then; the main loop sends that within BACKFILL_NS. While a
  * frame is open (its records arrive band by band), the space up to the end
  * of the frame before it is given back, once the server is done with it. */
-static void release(struct xpaint *x)
+static void release(struct xpaint *x, struct ringin *ri)
 {
 	struct view *v = &x->v;
-	struct ring_reader *r = x->ring;
+	struct ring_reader *r = ri->r;
 	if (v->backfill)
 		return;
 	if (v->nring && v->ring_bytes > ring_reader_data_len(r) / 4)
 		view_spill(v);
 	if (v->nring) {
-		if (x->ring_done) {
+		if (ri->done) {
 			if (v->stage_busy)
 				view_sync(v); /* the server has read the frames before */
-			ring_reader_release_to(r, x->ring_done);
-			x->ring_done = 0;
+			ring_reader_release_to(r, ri->done);
+			ri->done = 0;
 		}
 		return;
 	}
@@ -66,21 +66,21 @@ static void release(struct xpaint *x)
 	ring_reader_release(r);
 }
 
-void ringin_release(struct xpaint *x)
+void ringin_release(struct xpaint *x, struct ringin *ri)
 {
-	release(x);
+	release(x, ri);
 }
 
 /* Up to BATCH records. Returns how many, or -1 (x->err) on a fatal error. */
-int ringin_step(struct xpaint *x)
+int ringin_step(struct xpaint *x, struct ringin *ri)
 {
 	int n = 0;
-	release(x);
+	release(x, ri);
 	while (n < BATCH) {
 		struct ring_rec rec;
 		struct xs_msg m;
 		char e[200];
-		int k = ring_reader_next(x->ring, &rec, x->err, sizeof x->err);
+		int k = ring_reader_next(ri->r, &rec, x->err, sizeof x->err);
 		if (k == RING_NONE)
 			break;
 		if (k == RING_FATAL)
@@ -89,17 +89,17 @@ int ringin_step(struct xpaint *x)
 			warn_line("ring: %s", x->err);
 			view_discard_frame(&x->v);
 			x->nrects = 0;
-			x->ring_done = 0;
-			x->frame_ended = 0;
-			release(x);
+			ri->done = 0;
+			ri->frame_ended = 0;
+			release(x, ri);
 			continue;
 		}
 		x->t_fill = mono_ns();
 		/* the first record after a frame end: everything before it (the
 		 * finished frames, and a wrap marker's skip) can be given back
 		 * while this frame is open */
-		if (x->frame_ended)
-			x->ring_done = rec.pos, x->frame_ended = 0;
+		if (ri->frame_ended)
+			ri->done = rec.pos, ri->frame_ended = 0;
 		if (ring_rec_parse(&rec, &m, e, sizeof e)) {
 			snprintf(x->err, sizeof x->err, "%s record at ring position %llu: %s", xs_type_name(rec.h.type),
 				 (unsigned long long)rec.pos, e);
@@ -109,11 +109,11 @@ int ringin_step(struct xpaint *x)
 		if (f < 0)
 			return -1;
 		if (rec.h.type == XS_FRAME)
-			x->ring_done = ring_reader_done(x->ring), x->frame_ended = 1;
-		release(x);
+			ri->done = ring_reader_done(ri->r), ri->frame_ended = 1;
+		release(x, ri);
 		n++;
 	}
-	release(x); /* a wrap marker passed last is given back too */
+	release(x, ri); /* a wrap marker passed last is given back too */
 	return n;
 }
 
@@ -123,9 +123,9 @@ int ringin_step(struct xpaint *x)
  * something after all, -1 to wait on the notifier's fd alone, or a sleep
  * (no notifier thread).
  */
-int64_t ringin_idle_ns(struct xpaint *x)
+int64_t ringin_idle_ns(struct ringin *ri)
 {
-	struct ring_reader *r = x->ring;
+	struct ring_reader *r = ri->r;
 	int w = ring_reader_wait(r, 0);
 	if (w == RING_REC)
 		return 0;
@@ -141,24 +141,24 @@ int64_t ringin_idle_ns(struct xpaint *x)
 
 #define BELL_RETRY_NS 1000000000ull /* a call that failed or ended: again after this */
 
-static void bell_down(struct xpaint *x, const char *why)
+static void bell_down(struct ringin *ri, const char *why)
 {
-	if (x->bell_up)
-		VERB("the ring's bell on %s %s: the ring is watched on a schedule again", x->bell_addr.text, why);
-	if (x->bell_fd >= 0)
-		close(x->bell_fd);
-	x->bell_fd = -1;
-	x->bell_up = 0;
-	x->bell_next = mono_ns() + BELL_RETRY_NS;
-	ring_reader_bell(x->ring, 0);
+	if (ri->bell_up)
+		VERB("the ring's bell on %s %s: the ring is watched on a schedule again", ri->bell_addr.text, why);
+	if (ri->bell_fd >= 0)
+		close(ri->bell_fd);
+	ri->bell_fd = -1;
+	ri->bell_up = 0;
+	ri->bell_next = mono_ns() + BELL_RETRY_NS;
+	ring_reader_bell(ri->r, 0);
 }
 
-static void bell_up(struct xpaint *x)
+static void bell_up(struct ringin *ri)
 {
-	x->bell_up = 1;
-	set_nodelay(x->bell_fd, x->bell_addr.family);
-	VERB("the ring's writer rings a bell on %s: waiting on it", x->bell_addr.text);
-	ring_reader_bell(x->ring, 1);
+	ri->bell_up = 1;
+	set_nodelay(ri->bell_fd, ri->bell_addr.family);
+	VERB("the ring's writer rings a bell on %s: waiting on it", ri->bell_addr.text);
+	ring_reader_bell(ri->r, 1);
 }
 
 /*
@@ -169,58 +169,58 @@ static void bell_up(struct xpaint *x)
  * a guest's BAR then sleeps in poll instead of watching the ring on a
  * schedule. The bytes are read and dropped.
  */
-void ringin_bell_open(struct xpaint *x, const char *spec)
+void ringin_bell_open(struct ringin *ri, const char *spec)
 {
 	char err[256];
-	x->bell_fd = -1;
-	if (addr_parse(spec, 0, &x->bell_addr, err, sizeof err) < 0)
+	ri->bell_fd = -1;
+	if (addr_parse(spec, 0, &ri->bell_addr, err, sizeof err) < 0)
 		die(EX_CMDLINE, "-B %s", err);
 }
 
 /* Starts a call when one is due; the poll timeout (ms) until the next, or -1. */
-int64_t ringin_bell_due_ms(struct xpaint *x)
+int64_t ringin_bell_due_ms(struct ringin *ri)
 {
 	uint64_t now = mono_ns();
-	if (!x->bell_addr.len || x->bell_fd >= 0)
+	if (!ri->bell_addr.len || ri->bell_fd >= 0)
 		return -1;
-	if (now < x->bell_next)
-		return (int64_t)((x->bell_next - now + 999999) / 1000000);
-	x->bell_fd = addr_socket(&x->bell_addr, 1);
-	if (x->bell_fd < 0) {
-		bell_down(x, "cannot be called");
+	if (now < ri->bell_next)
+		return (int64_t)((ri->bell_next - now + 999999) / 1000000);
+	ri->bell_fd = addr_socket(&ri->bell_addr, 1);
+	if (ri->bell_fd < 0) {
+		bell_down(ri, "cannot be called");
 		return (int64_t)(BELL_RETRY_NS / 1000000);
 	}
-	if (connect(x->bell_fd, (struct sockaddr *)&x->bell_addr.ss, x->bell_addr.len) == 0)
-		bell_up(x);
+	if (connect(ri->bell_fd, (struct sockaddr *)&ri->bell_addr.ss, ri->bell_addr.len) == 0)
+		bell_up(ri);
 	else if (errno != EINPROGRESS && errno != EAGAIN) {
-		bell_down(x, "does not answer");
+		bell_down(ri, "does not answer");
 		return (int64_t)(BELL_RETRY_NS / 1000000);
 	}
 	return -1;
 }
 
 /* poll's events on the bell's fd: the call's answer, bells, a hang-up. */
-void ringin_bell_event(struct xpaint *x, short rev)
+void ringin_bell_event(struct xpaint *x, struct ringin *ri, short rev)
 {
-	if (!x->bell_up) {
+	if (!ri->bell_up) {
 		int e = 0;
 		socklen_t el = sizeof e;
-		if (getsockopt(x->bell_fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e)
-			bell_down(x, "does not answer");
+		if (getsockopt(ri->bell_fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e)
+			bell_down(ri, "does not answer");
 		else
-			bell_up(x);
+			bell_up(ri);
 		return;
 	}
 	uint8_t junk[4096];
-	ssize_t n = read(x->bell_fd, junk, sizeof junk);
+	ssize_t n = read(ri->bell_fd, junk, sizeof junk);
 	if (n > 0) {
 		x->st.bells++;
 		DBG(D_RING, "the bell rang (%zd bytes)", n);
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR) || (rev & (POLLERR | POLLHUP)))
-		bell_down(x, "hung up");
+		bell_down(ri, "hung up");
 }
 
-short ringin_bell_events(const struct xpaint *x)
+short ringin_bell_events(const struct ringin *ri)
 {
-	return x->bell_fd < 0 ? 0 : x->bell_up ? POLLIN : POLLOUT;
+	return ri->bell_fd < 0 ? 0 : ri->bell_up ? POLLIN : POLLOUT;
 }

@@ -19,7 +19,7 @@
 #include "title.h"
 #include "util.h"
 #include "xpaint.h"
-#include "xsel.h"
+#include "xwm.h"
 
 #include <X11/Xatom.h>
 #include <X11/Xlib-xcb.h>
@@ -372,7 +372,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		if (!w->iconic) { /* iconified in the guest: here too (unmapped when no manager would) */
 			w->iconic = 1;
 			XIconifyWindow(x->v.dpy, w->win, DefaultScreen(x->v.dpy));
-			if (!xsel_wm_running(x->v.dpy))
+			if (!xwm_running(x->v.dpy))
 				XUnmapWindow(x->v.dpy, w->win);
 			VERB("window 0x%x iconified by the guest", w->id);
 		}
@@ -385,39 +385,19 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 	}
 }
 
-/* The staging memory: a memfd the server maps, or private memory. */
+/* The staging memory for the windows' rects (view_stage_map). */
 static void stage_new(struct xpaint *x, size_t len)
 {
 	struct seamless *s = x->sm;
 	struct view *v = &x->v;
 	if (s->stage) {
-		if (s->seg) {
-			view_sync(v);
-			xcb_shm_detach(v->c, s->seg);
-			munmap(s->stage, s->stage_len);
-		} else {
-			free(s->stage);
-		}
+		if (s->seg)
+			view_sync(v); /* the server has read it */
+		view_stage_unmap(v, s->stage, s->stage_len, s->seg);
 	}
-	s->stage = NULL, s->seg = 0, s->used = 0;
+	s->used = 0;
 	s->stage_len = len;
-	if (v->shm) {
-		int fd = memfd_create("xpaint-windows", MFD_CLOEXEC);
-		if (fd < 0 || ftruncate(fd, (off_t)len) < 0)
-			die(EX_OS, "memfd for window staging:");
-		s->stage = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (s->stage == MAP_FAILED)
-			die(EX_OS, "mmap of window staging:");
-		s->seg = xcb_generate_id(v->c);
-		xcb_generic_error_t *e = xcb_request_check(v->c, xcb_shm_attach_fd_checked(v->c, s->seg, fd, 0));
-		if (!e)
-			return;
-		free(e);
-		munmap(s->stage, len);
-		s->seg = 0;
-	}
-	if (!(s->stage = malloc(len)))
-		die(EX_OS, "window staging of %zu bytes:", len);
+	s->stage = view_stage_map(v, "xpaint-windows", "window staging", len, &s->seg);
 }
 
 /* Room for n bytes: after the used part, or from the start once the
@@ -670,7 +650,7 @@ static void host_state(struct xpaint *x, struct swin *w, int mapped)
 	uint8_t rec[XS_BUILD_MAX];
 	if (w->flags & XS_WF_OVERRIDE)
 		return;
-	if (!mapped && !w->iconic && xsel_iconic(x->v.dpy, w->win)) {
+	if (!mapped && !w->iconic && xwm_iconic(x->v.dpy, w->win)) {
 		w->iconic = 1;
 		ctl_window(&x->k, rec, xs_build_winid(rec, XS_C_WIN_ICONIFY, w->id));
 		VERB("window 0x%x: iconify asked of the guest", w->id);

@@ -191,43 +191,62 @@ static void create_window(struct view *v)
 	XMapWindow(d, v->win);
 }
 
+/*
+ * Staging memory of len bytes that the X server reads pixels from: a
+ * memfd it maps too (*seg its segment), or private memory (*seg 0) when it
+ * cannot take one; then MIT-SHM is not tried again. name: the memfd's;
+ * what: the staging's in messages.
+ */
+uint8_t *view_stage_map(struct view *v, const char *name, const char *what, size_t len, xcb_shm_seg_t *seg)
+{
+	uint8_t *p;
+	*seg = 0;
+	if (v->shm) {
+		int fd = memfd_create(name, MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)len) < 0)
+			die(EX_OS, "memfd for %s:", what);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die(EX_OS, "mmap of %s:", what);
+		*seg = xcb_generate_id(v->c);
+		xcb_generic_error_t *e = xcb_request_check(v->c, xcb_shm_attach_fd_checked(v->c, *seg, fd, 0));
+		if (!e)
+			return p;
+		free(e);
+		warn_line("MIT-SHM attach failed (remote display?): painting with plain PutImage (slower)");
+		munmap(p, len);
+		*seg = 0;
+		v->shm = 0;
+	}
+	if (!(p = calloc(1, len)))
+		die(EX_OS, "%s of %zu bytes:", what, len);
+	return p;
+}
+
+/* Gives back what view_stage_map gave (NULL: nothing); the server must be
+ * done reading it. */
+void view_stage_unmap(struct view *v, uint8_t *p, size_t len, xcb_shm_seg_t seg)
+{
+	if (seg) {
+		xcb_shm_detach(v->c, seg);
+		munmap(p, len);
+	} else {
+		free(p);
+	}
+}
+
 static void free_stage(struct view *v)
 {
-	if (v->stage_seg) {
-		xcb_shm_detach(v->c, v->stage_seg);
-		munmap(v->stage, v->stage_len);
-	} else {
-		free(v->stage);
-	}
+	view_stage_unmap(v, v->stage, v->stage_len, v->stage_seg);
 	v->stage_seg = 0;
 	v->stage = NULL;
 }
 
-/* The staging image: a memfd the server maps too, or private memory when
- * the server cannot take fds. */
+/* The staging image: the surface's size. */
 static void new_stage(struct view *v)
 {
 	v->stage_len = (size_t)v->sw * v->sh * 4; /* <= 256 MiB, xs_check_size */
-	if (v->shm) {
-		int fd = memfd_create("xpaint-stage", MFD_CLOEXEC);
-		if (fd < 0 || ftruncate(fd, (off_t)v->stage_len) < 0)
-			die(EX_OS, "memfd for the staging image:");
-		v->stage = mmap(NULL, v->stage_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (v->stage == MAP_FAILED)
-			die(EX_OS, "mmap of the staging image:");
-		v->stage_seg = xcb_generate_id(v->c);
-		xcb_generic_error_t *e = xcb_request_check(v->c, xcb_shm_attach_fd_checked(v->c, v->stage_seg, fd, 0));
-		if (!e)
-			return;
-		free(e);
-		warn_line("MIT-SHM attach failed (remote display?): painting with plain PutImage (slower)");
-		munmap(v->stage, v->stage_len);
-		v->stage_seg = 0;
-		v->shm = 0;
-	}
-	v->stage = calloc(1, v->stage_len);
-	if (!v->stage)
-		die(EX_OS, "staging image of %zu bytes:", v->stage_len);
+	v->stage = view_stage_map(v, "xpaint-stage", "the staging image", v->stage_len, &v->stage_seg);
 }
 
 /* Called at every hello and resize: window, pixmap and staging follow the

@@ -137,12 +137,6 @@ struct xpaint {
 	uint32_t nrects;     /* rects in the open frame */
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
-	struct addr bell_addr; /* -B: where the writer's bell listens (len 0: no -B) */
-	int bell_fd, bell_up;  /* the call (-1: none); answered */
-	uint64_t bell_next;  /* when to call again */
-	uint64_t ring_done;  /* -r: ring position up to which all frames are finished, 0: none */
-	int frame_ended;     /* -r: the last record was a frame end */
-	struct ring_reader *ring; /* -r */
 	struct hclip clip;
 	uint32_t want_w, want_h; /* -R: the size to ask for once the window stops changing */
 	uint64_t want_at;        /* mono_ns() when to ask, 0: nothing pending */
@@ -155,6 +149,8 @@ struct xpaint {
 
 /* view.c */
 void view_open(struct view *v);
+uint8_t *view_stage_map(struct view *v, const char *name, const char *what, size_t len, xcb_shm_seg_t *seg);
+void view_stage_unmap(struct view *v, uint8_t *p, size_t len, xcb_shm_seg_t seg);
 void view_surface(struct view *v, uint32_t w, uint32_t h);
 uint8_t *view_stage(struct view *v);
 void view_add(struct view *v, const struct op *o);
@@ -232,19 +228,30 @@ void pipein_open(struct pipein *p, int fd);
 int pipein_step(struct xpaint *x, struct pipein *p, int *st);
 void pipein_close(struct pipein *p);
 
-/* ringin.c */
-void ringin_open(struct xpaint *x, const char *path, int copyout); /* copyout: -p */
-int ringin_step(struct xpaint *x);
-int64_t ringin_idle_ns(struct xpaint *x);
-void ringin_release(struct xpaint *x);
+/* ringin.c: the stream from a ring (-r) and the writer's bell (-B). */
+struct ringin {
+	struct ring_reader *r;
+	uint64_t done;         /* ring position up to which all frames are finished, 0: none */
+	int frame_ended;       /* the last record was a frame end */
+	struct addr bell_addr; /* -B: where the writer's bell listens (len 0: no -B) */
+	int bell_fd, bell_up;  /* the call (-1: none); answered */
+	uint64_t bell_next;    /* when to call again */
+};
+void ringin_open(struct xpaint *x, struct ringin *ri, const char *path, int copyout); /* copyout: -p */
+/* Up to a batch of records; how many, or -1 (x->err) on a fatal error. */
+int ringin_step(struct xpaint *x, struct ringin *ri);
+/* Nothing more in the ring: how long to sleep (0: there is a record
+ * after all), or -1 to sleep on the notifier's fd alone. */
+int64_t ringin_idle_ns(struct ringin *ri);
+void ringin_release(struct xpaint *x, struct ringin *ri);
 /* -B ADDR: the writer's bell, called (and called again a second after a
  * failure) by ringin_bell_due_ms, which returns a poll timeout in ms (or -1);
  * poll the fd for ringin_bell_events and hand the result to
  * ringin_bell_event. */
-void ringin_bell_open(struct xpaint *x, const char *spec);
-int64_t ringin_bell_due_ms(struct xpaint *x);
-short ringin_bell_events(const struct xpaint *x);
-void ringin_bell_event(struct xpaint *x, short rev);
+void ringin_bell_open(struct ringin *ri, const char *spec);
+int64_t ringin_bell_due_ms(struct ringin *ri);
+short ringin_bell_events(const struct ringin *ri);
+void ringin_bell_event(struct xpaint *x, struct ringin *ri, short rev);
 
 /* feed.c */
 void stats_print(struct xpaint *x);
