@@ -83,7 +83,6 @@ enum {
  * rounded up to a power of two (as Looking Glass advises). */
 uint64_t ring_size_for(uint32_t w, uint32_t h);
 
-/* Footprint of a record with a body of len bytes: next start stays at 32 mod 64. */
 /* How long a peer that announced a heartbeat period of period_ms (a value
  * the other side wrote: clamped) may be silent before it counts as gone. */
 static inline uint64_t ring_dead_ns(uint32_t period_ms)
@@ -92,6 +91,7 @@ static inline uint64_t ring_dead_ns(uint32_t period_ms)
 	uint32_t ms = 2 * p + 500 > RING_DEAD_MS ? 2 * p + 500 : RING_DEAD_MS;
 	return (uint64_t)ms * 1000000u;
 }
+/* Footprint of a record with a body of len bytes: next start stays at 32 mod 64. */
 static inline uint64_t ring_foot(uint32_t len) { return ((uint64_t)XS_HDR_LEN + len + 63u) & ~(uint64_t)63u; }
 
 /* A mapped ring file. */
@@ -233,7 +233,7 @@ int ring_reader_wait(struct ring_reader *r, int timeout_ms);
 int ring_reader_notify_fd(struct ring_reader *r);
 /* The ring was found empty: notify when that changes. Reads the eventfd. */
 void ring_reader_arm(struct ring_reader *r);
-/* on: the caller listens for the writer's bell (xpaint -b) and polls it
+/* on: the caller listens for the writer's bell (xpaint -B) and polls it
  * beside the notifier's fd; while the writer says it rings
  * (RING_F_BELL), ring_reader_arm asks it to, and the notifier thread no
  * longer watches the ring between its ticks. off: the connection ended. */

@@ -6,7 +6,10 @@
  *   when they are good, else a one-line message naming what was wrong
  *   (static, or written into the caller's err buffer);
  * - a system call or file that fails (ring_map.c, util.c I/O) returns -1,
- *   with errno set or a message in the caller's err buffer;
+ *   with errno set or a message in the caller's err buffer; except where
+ *   no caller could go on: addr_listen (socket, bind, listen) and the ring
+ *   writer (its file shrinking under it) die() with the exit code and one
+ *   line, as for memory below;
  * - a stream reader step (xs_next, xs_read) returns 1 (a record), 0 (more
  *   bytes needed) or -1 (bad input, message in err);
  * - the ring API returns one set of codes, RING_* in ring.h;

@@ -1,7 +1,7 @@
 /*
- * shmring -w PATH [-s SIZE] [-l SECS]   (guest: stdin into the ring)
- * shmring -r PATH                       (host: the ring to stdout)
- * See man/shmring.1 and docs/RING.md.
+ * shmring: options, signals, then -w (guest: stdin into the ring, write.c)
+ * or -r (host: the ring to stdout, read.c). The options: usage() below and
+ * man/shmring.1; the ring: docs/RING.md.
  */
 #include "ring.h"
 #include "shmring.h"

@@ -1,9 +1,10 @@
 /*
- * xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-v] [-d cats] DISPLAY
- * Captures an X display as a frame stream on stdout; reads control records
- * on stdin. The poll loop is reader-driven: a frame is captured only when
- * the previous one is fully written, so while stdout is slow damage merges
- * in the X server and the next frame carries the newest pixels.
+ * xcap's options and poll loop: it captures an X display as a frame stream
+ * on stdout (or into a ring) and reads control records on stdin. The
+ * options: usage() below and man/xcap.1. The loop is reader-driven: a
+ * frame is captured only when the previous one is fully written, so while
+ * stdout is slow damage merges in the X server and the next frame carries
+ * the newest pixels.
  */
 #include "stream.h"
 #include "util.h"

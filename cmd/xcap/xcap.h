@@ -1,8 +1,7 @@
 /*
- * xcap: captures an X display into the frame stream (docs/PROTOCOL.md).
- * capture.c talks to the X server (damage, MIT-SHM, cursor, RandR) and
- * turns changed pixels into records; input.c injects control input with
- * XTest; main.c runs the poll loop that ties both to stdin and stdout.
+ * xcap: captures an X display into the frame stream (docs/PROTOCOL.md) and
+ * injects the control stream's input. What each file of cmd/xcap owns:
+ * docs/ARCHITECTURE.md.
  */
 #ifndef XCAP_H
 #define XCAP_H

@@ -1,8 +1,7 @@
 /*
- * xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear]
- *        [-C both|in|out|none] [-L SIZE] [-r RING [-p] [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]
- * One poll loop over the X connection, the frame stream (a pipe or a
- * ring), the control output and a signalfd.
+ * xpaint's options and its one poll loop over the X connection, the frame
+ * stream (a pipe or a ring), the control output and a signalfd. The
+ * options: usage() below and man/xpaint.1.
  */
 #include "codec.h"
 #include "ring.h"

@@ -1,10 +1,6 @@
 /*
  * xpaint: shows a frame stream in an X11 window and sends input back as
- * control records. view.c owns the X side (window, backing pixmap, MIT-SHM
- * staging, cursor), ctl.c the control output (coprocess, bounded queue,
- * input and the binding proof), feed.c turns checked records into painting,
- * pipein.c reads a pipe, ringin.c a shared-memory ring, main.c has the
- * poll loop.
+ * control records. What each file of cmd/xpaint owns: docs/ARCHITECTURE.md.
  */
 #ifndef XPAINT_H
 #define XPAINT_H
