@@ -52,6 +52,7 @@ struct swin {
 	int stale;            /* not announced again since the last hello */
 	int iconic;           /* iconified (by the guest, or by the host and told to it) */
 	struct full full;     /* Ctrl+Alt+F */
+	int fitted;           /* asked once to fit the host screen */
 };
 
 struct seamless {
@@ -184,6 +185,42 @@ static void place_hints(struct xpaint *x, struct swin *w)
 	XFree(h);
 }
 
+/* A position that keeps n pixels from pos inside a screen of size lim
+ * (from 0 when they do not fit). */
+static int32_t inside(int32_t pos, uint32_t n, uint32_t lim)
+{
+	if (n >= lim || pos < 0)
+		return 0;
+	return (uint32_t)pos + n > lim ? (int32_t)(lim - n) : pos;
+}
+
+/*
+ * A managed window larger than the host screen (a GTK file chooser is
+ * 1096x856 on a guest without a window manager) would have its buttons
+ * beyond the host screen's edge: the guest is asked once to make it the
+ * host screen's size at most, inside it, as a window manager would, and
+ * the host window takes that geometry at once. The guest application
+ * may refuse (its minimum size); it is not asked again.
+ */
+static void fit(struct xpaint *x, struct swin *w)
+{
+	struct seamless *s = x->sm;
+	uint8_t rec[XS_BUILD_MAX];
+	uint32_t b2 = 2u * (uint32_t)x->v.bw, sw = s->scr_w < x->v.sw ? s->scr_w : x->v.sw,
+		 sh = s->scr_h < x->v.sh ? s->scr_h : x->v.sh;
+	if (w->fitted || (w->flags & XS_WF_OVERRIDE) || sw <= b2 || sh <= b2 || (w->w + b2 <= sw && w->h + b2 <= sh))
+		return;
+	struct xs_win m = { w->id, 0, 0, w->w + b2 <= sw ? w->w : sw - b2, w->h + b2 <= sh ? w->h : sh - b2, 0, 0 };
+	m.x = inside(w->x - x->v.bw, m.w + b2, sw) + x->v.bw, m.y = inside(w->y - x->v.bw, m.h + b2, sh) + x->v.bw;
+	if (!ctl_window(&x->k, rec, xs_build_win(rec, XS_C_WIN_CONFIGURE, &m)))
+		return;
+	w->fitted = 1;
+	w->req = 1, w->rx = m.x, w->ry = m.y, w->rw = m.w, w->rh = m.h, w->req_at = mono_ns();
+	XMoveResizeWindow(x->v.dpy, w->win, m.x - x->v.bw, m.y - x->v.bw, m.w + b2, m.h + b2);
+	VERB("window 0x%x: %ux%u is over the %ux%u host screen: asked for %ux%u%+d%+d", w->id, w->w, w->h, s->scr_w,
+	     s->scr_h, m.w, m.h, m.x, m.y);
+}
+
 static void show_new(struct xpaint *x, const struct xs_win *m)
 {
 	struct seamless *s = x->sm;
@@ -236,6 +273,7 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 	XMapWindow(d, w->win);
 	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s as 0x%lx", m->id, m->w, m->h, m->x, m->y,
 	    (m->flags & XS_WF_OVERRIDE) ? " override-redirect" : "", w->win);
+	fit(x, w);
 }
 
 /* The guest moved or resized it: the host window follows, unless this
@@ -272,6 +310,7 @@ static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
 		XMoveResizeWindow(d, w->win, m->x - bw, m->y - bw, m->w + 2u * (unsigned)bw, m->h + 2u * (unsigned)bw);
 		if (!(w->flags & XS_WF_OVERRIDE))
 			place_hints(x, w);
+		fit(x, w);
 	}
 }
 
@@ -580,15 +619,6 @@ void sm_off(struct xpaint *x)
 	x->sm->on = 0;
 	if (x->v.win)
 		XMapWindow(x->v.dpy, x->v.win);
-}
-
-/* A position that keeps n pixels from pos inside a screen of size lim
- * (from 0 when they do not fit). */
-static int32_t inside(int32_t pos, uint32_t n, uint32_t lim)
-{
-	if (n >= lim || pos < 0)
-		return 0;
-	return (uint32_t)pos + n > lim ? (int32_t)(lim - n) : pos;
 }
 
 /*
