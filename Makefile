@@ -115,7 +115,7 @@ demo: deps all $(TESTTOOLS)
 # The live guest (docs/VM.md): an initramfs of the host's kernel modules,
 # busybox, Xvfb, xterm and the tools, rebuilt only when one of them changes.
 VMIMG_IN = scripts/vm-image scripts/vm-guest-init scripts/xs-guest-bar build/xcap build/vsockd build/shmring build/xpaint \
-	build/tools/ctlgen build/tools/framegen $(wildcard /boot/vmlinuz-*)
+	build/tools/ctlgen build/tools/framegen build/tools/latprobe $(wildcard /boot/vmlinuz-*)
 build/vm/initrd.gz: $(VMIMG_IN)
 	scripts/vm-image build/vm build build/tools
 
@@ -123,6 +123,10 @@ vm: deps build/vm/initrd.gz
 
 vm-demo: vm all $(TESTTOOLS)
 	BIN=$(CURDIR)/build scripts/vm-demo
+
+# One guest shows another (docs/VM.md): two guests, figures beside the host viewer's.
+vm-two: vm all $(TESTTOOLS)
+	BIN=$(CURDIR)/build scripts/vm-two
 
 # Installs the Debian packages the build, the tests and the demo need
 # (scripts/bench adds its own with scripts/deps --bench).
@@ -145,4 +149,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check bench demo vm vm-demo fuzz fuzz-long soak install uninstall clean
+.PHONY: all deps check bench demo vm vm-demo vm-two fuzz fuzz-long soak install uninstall clean
