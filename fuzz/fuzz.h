@@ -43,6 +43,19 @@ static inline struct xs_reader *fuzz_pipe(const uint8_t *data, size_t size)
 	return &r;
 }
 
+/* One record as a stream reader hands it out (xs_read): its header, its
+ * body (the reader's private copy), its offset, and room for a message. */
+struct fuzz_rec {
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	char err[256];
+};
+static inline int fuzz_read(struct xs_reader *r, struct fuzz_rec *f)
+{
+	return xs_read(r, &f->h, &f->body, &f->off, f->err, sizeof f->err);
+}
+
 /*
  * The record at data + *at, checked as a header (xs_check_hdr) and copied
  * into an exact-size allocation (overreads show) that the caller frees;

@@ -38,14 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xs_reader *r = fuzz_pipe(data, size);
 	if (!r)
 		return 0;
-	struct xs_hdr h;
-	const uint8_t *body;
-	uint64_t off;
-	char err[256];
+	struct fuzz_rec f;
 	struct xs_clip_in in[XS_NSEL] = { 0 };
-	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
+	while (fuzz_read(r, &f) == 1) {
 		struct xs_msg m;
-		if (xs_parse(h, body, &m, err, sizeof err))
+		if (xs_parse(f.h, f.body, &m, f.err, sizeof f.err))
 			continue;
 		if (m.type == XS_TITLE) {
 			char t[XS_TITLE_BUF];
@@ -57,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			xs_clip_in_start(&in[m.u.req.sel], m.u.req.sel, m.u.req.serial, m.u.req.format, CAP);
 		} else if (m.type == XS_CLIP_DATA || m.type == XS_C_CLIP_DATA) {
 			struct xs_clip_in *t = &in[m.u.cdata.sel];
-			int k = xs_clip_in_data(t, &m.u.cdata, err, sizeof err);
+			int k = xs_clip_in_data(t, &m.u.cdata, f.err, sizeof f.err);
 			if (t->alloc > CAP || t->len > CAP)
 				abort();
 			if (k == XS_CLIP_DONE) { /* back out in pieces; each must parse */
@@ -69,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				size_t n, total = 0;
 				while ((n = xs_clip_out_next(&o, rec))) {
 					struct xs_msg m2;
-					if (xs_parse(xs_get_hdr(rec), rec + XS_HDR_LEN, &m2, err, sizeof err))
+					if (xs_parse(xs_get_hdr(rec), rec + XS_HDR_LEN, &m2, f.err, sizeof f.err))
 						abort();
 					total += m2.u.cdata.len;
 				}

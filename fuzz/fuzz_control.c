@@ -19,18 +19,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xs_reader *r = fuzz_pipe(data + 1, size - 1);
 	if (!r)
 		return 0;
-	struct xs_hdr h;
-	const uint8_t *body;
-	uint64_t off;
-	char err[256];
+	struct fuzz_rec f;
 	int accepted = 0;
 	uint8_t held_button[10] = { 0 };
 	unsigned held_keys = 0;
 	r->chunk = 1 + data[0] % 64u;
-	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
+	while (fuzz_read(r, &f) == 1) {
 		struct xs_msg m;
-		const struct xs_type_info *t = xs_type_info(h.type);
-		if (!t || t->stream != XS_STREAM_CONTROL || xs_parse(h, body, &m, err, sizeof err))
+		const struct xs_type_info *t = xs_type_info(f.h.type);
+		if (!t || t->stream != XS_STREAM_CONTROL || xs_parse(f.h, f.body, &m, f.err, sizeof f.err))
 			break; /* xcap: exit 65 */
 		if (t->gated && !accepted)
 			continue; /* xcap's gate, from the record table */

@@ -22,19 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		codec = xs_codec_new();
 	static uint8_t *mem;
 	uint8_t *surf = NULL;
-	struct xs_hdr h;
-	const uint8_t *body;
-	uint64_t off;
-	char err[256];
+	struct fuzz_rec f;
 	uint32_t sw = 0, sh = 0;
 	if (!mem && !(mem = malloc(SURF_MAX * 4u)))
 		return 0;
 	struct xs_reader *r = fuzz_pipe(data, size);
 	if (!r)
 		return 0;
-	while (xs_read(r, &h, &body, &off, err, sizeof err) == 1) {
+	while (fuzz_read(r, &f) == 1) {
 		struct xs_msg m;
-		if (xs_parse(h, body, &m, err, sizeof err))
+		if (xs_parse(f.h, f.body, &m, f.err, sizeof f.err))
 			break;
 		if (m.type == XS_HELLO || m.type == XS_RESIZE) {
 			uint32_t w = m.type == XS_HELLO ? m.u.hello.width : m.u.size.w;
@@ -53,10 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (tn >= XS_TITLE_BUF || t[tn])
 				abort();
 		} else if (m.type == XS_RECT) {
-			if (!sw || xs_check_rect(m.u.rect.r, sw, sh, err, sizeof err))
+			if (!sw || xs_check_rect(m.u.rect.r, sw, sh, f.err, sizeof f.err))
 				break;
 			uint8_t *dst = xs_pixel_at(surf, (size_t)sw * 4, m.u.rect.r);
-			if (xs_decode(codec, &m.u.rect, dst, (size_t)sw * 4, err, sizeof err))
+			if (xs_decode(codec, &m.u.rect, dst, (size_t)sw * 4, f.err, sizeof f.err))
 				break;
 		}
 	}

@@ -73,6 +73,13 @@ winid() {
 	[ -n "$id" ] && echo "$id"
 }
 
+# haswin DISPLAY NAME: a window titled NAME is shown.
+haswin() { [ -n "$(winid "$1" "$2")" ]; }
+
+# matches EXPECTED.xwd WID: window WID on $DISPLAY is that picture, exactly
+# (xwdcmp's line in $T/cmp).
+matches() { xwd -silent -id "$2" >"$T/got.xwd" && "$TOOLS/xwdcmp" "$1" "$T/got.xwd" >"$T/cmp"; }
+
 # same_picture SRC DST WID [xwdcmp args]: root of SRC equals window WID on DST.
 same_picture() {
 	local src=$1 dst=$2 wid=$3; shift 3
@@ -109,4 +116,42 @@ source_activity() {
 	DISPLAY=$SRC xdotool windowmove "$MOVER" 100 350 windowunmap --sync "$MOVER" windowmap --sync "$MOVER" \
 		windowmove "$MOVER" $((300 + RANDOM % 100)) 40 windowraise "$MOVER"
 	waitfor 20 test -e "$T/done.$1" || fail "$1: xterm did not finish"
+}
+
+# live_picture NAME: real clients draw on $SRC (source_activity) and the
+# viewer window NAME on $DST settles on it, pixel exact.
+live_picture() {
+	source_activity 1
+	settle "$SRC" "$DST" "$(winid "$DST" "$1")" 20 || fail "viewer did not settle on the source"
+	echo "live: $(cat "$T/cmp.out")"
+}
+
+# ring_viewer TAG RING CTL: xpaint -r RING on $HOST titled viewTAG, its
+# control through vsockd -c CTL; sets XP (its pid) and WID (its window).
+ring_viewer() {
+	DISPLAY=$HOST "$BIN/xpaint" -v -w 0 -r "$2" -t "view$1" -- "$BIN/vsockd" -c "$3" 2>"$T/xp.$1.err" &
+	XP=$!
+	PIDS+=($XP)
+	waitfor 15 winid "$HOST" "view$1" || fail "viewer $1: no window: $(cat "$T/xp.$1.err")"
+	WID=$(winid "$HOST" "view$1")
+}
+
+# typeline TEXT: focus the viewer window $WID (on $DISPLAY), point at the
+# guest's xterm in it, type TEXT and Return.
+typeline() {
+	xdotool windowfocus --sync "$WID" mousemove --window "$WID" 100 60
+	xdotool key --delay 20 ctrl+u
+	xdotool type --delay 15 "$1"
+	xdotool key Return
+}
+
+# need_vm: what a test that boots the QEMU guest with an xterm needs, else
+# it is skipped (exit 77) with the reason.
+need_vm() {
+	local k t
+	command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing"; exit 77; }
+	k=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
+	[ -n "$k" ] && [ -r "$k" ] || { echo "no readable kernel in /boot (linux-image-amd64; reading it needs root)"; exit 77; }
+	command -v busybox >/dev/null || { echo "busybox-static missing"; exit 77; }
+	for t in Xvfb xwd xdotool xterm; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
 }

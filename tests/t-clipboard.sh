@@ -17,26 +17,25 @@ waitfor 10 grep -q 'xcap: clipboard on' "$T/xp.err" || fail "clipboard not negot
 copy() { bg env DISPLAY="$1" xclip -quiet -selection "$2" -i "$3" >/dev/null 2>&1; }
 # pasted D SEL WANT: what a client on D pastes is WANT, byte for byte
 pasted() { DISPLAY=$1 timeout 10 xclip -selection "$2" -o >"$T/got" 2>/dev/null && cmp -s "$3" "$T/got"; }
+# crosses FROM TO SEL FILE WHAT: FILE copied on FROM is what a client on TO pastes
+crosses() {
+	copy "$1" "$3" "$4"
+	waitfor 10 pasted "$2" "$3" "$4" || fail "$5: $(od -c "$T/got" | head -3)"
+}
 
 printf 'guest text: caf\xc3\xa9 \xe2\x82\xac\n' >"$T/g1"
-copy "$G" clipboard "$T/g1"
-waitfor 10 pasted "$H" clipboard "$T/g1" || fail "guest CLIPBOARD not pasted on the host: $(od -c "$T/got" | head -3)"
+crosses "$G" "$H" clipboard "$T/g1" "guest CLIPBOARD not pasted on the host"
 printf 'host text: na\xc3\xafve' >"$T/h1"
-copy "$H" clipboard "$T/h1"
-waitfor 10 pasted "$G" clipboard "$T/h1" || fail "host CLIPBOARD not pasted in the guest: $(od -c "$T/got" | head -3)"
+crosses "$H" "$G" clipboard "$T/h1" "host CLIPBOARD not pasted in the guest"
 printf 'guest primary' >"$T/g2"
-copy "$G" primary "$T/g2"
-waitfor 10 pasted "$H" primary "$T/g2" || fail "guest PRIMARY not pasted on the host"
+crosses "$G" "$H" primary "$T/g2" "guest PRIMARY not pasted on the host"
 printf 'host primary' >"$T/h2"
-copy "$H" primary "$T/h2"
-waitfor 10 pasted "$G" primary "$T/h2" || fail "host PRIMARY not pasted in the guest"
+crosses "$H" "$G" primary "$T/h2" "host PRIMARY not pasted in the guest"
 # bytes that are not UTF-8 (and a NUL) cross unchanged, both ways
 printf 'a\x80\xff\xfe\x00b\xc3(' >"$T/g3"
-copy "$G" clipboard "$T/g3"
-waitfor 10 pasted "$H" clipboard "$T/g3" || fail "non-UTF-8 bytes guest to host: $(od -c "$T/got" | head -3)"
+crosses "$G" "$H" clipboard "$T/g3" "non-UTF-8 bytes guest to host"
 printf '\xc0\xaf\xed\xa0\x80z' >"$T/h3"
-copy "$H" clipboard "$T/h3"
-waitfor 10 pasted "$G" clipboard "$T/h3" || fail "non-UTF-8 bytes host to guest: $(od -c "$T/got" | head -3)"
+crosses "$H" "$G" clipboard "$T/h3" "non-UTF-8 bytes host to guest"
 
 # image/png, both ways (netpbm makes the picture)
 ppmmake red 40 30 | pnmtopng >"$T/g.png" 2>/dev/null

@@ -36,20 +36,8 @@ guest() {
 	waitfor 10 test -s "$3" || fail "guest $n: no ring"
 }
 # viewer TAG RING CTL: xpaint on HOST; sets XP and WID.
-viewer() {
-	DISPLAY=$HOST "$BIN/xpaint" -v -w 0 -r "$2" -t "view$1" -- "$BIN/vsockd" -c "unix:$T/ctl.$3" 2>"$T/xp.$1.err" &
-	XP=$!
-	PIDS+=($XP)
-	waitfor 15 winid "$HOST" "view$1" || fail "viewer $1: no window: $(cat "$T/xp.$1.err")"
-	WID=$(winid "$HOST" "view$1")
-}
+viewer() { ring_viewer "$1" "$2" "unix:$T/ctl.$3"; }
 export DISPLAY=$HOST
-typeline() {
-	xdotool windowfocus --sync "$WID" mousemove --window "$WID" 100 60
-	xdotool key --delay 20 ctrl+u
-	xdotool type --delay 15 "$1"
-	xdotool key Return
-}
 guest A "$GA" "$RA"
 GPA=$GP
 guest B "$GB" "$RB"

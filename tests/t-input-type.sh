@@ -31,21 +31,10 @@ read -r -t 10 _ <"$T/rdy" || fail "guest vsockd not ready: $(cat "$T/l.err")"
 
 # viewer N: xpaint on HOST showing the ring, control through vsockd -c.
 viewer() {
-	DISPLAY=$HOST "$BIN/xpaint" -v -w 0 -r "$RING" -t "view$1" -- "$BIN/vsockd" -c "$CTL" 2>"$T/xp.$1.err" &
-	XP=$!
-	PIDS+=($XP)
-	waitfor 15 winid "$HOST" "view$1" || fail "viewer $1: no window: $(cat "$T/xp.$1.err")"
-	WID=$(winid "$HOST" "view$1")
+	ring_viewer "$1" "$RING" "$CTL"
 	waitfor 15 grep -q 'input enabled' "$T/xp.$1.err" || fail "viewer $1 never bound: $(cat "$T/xp.$1.err")"
 }
 export DISPLAY=$HOST
-# typeline TEXT: focus the viewer, point at the guest xterm, type TEXT + Return.
-typeline() {
-	xdotool windowfocus --sync "$WID" mousemove --window "$WID" 100 60
-	xdotool key --delay 20 ctrl+u
-	xdotool type --delay 15 "$1"
-	xdotool key Return
-}
 viewer 1
 typeline "echo typed-through-vsockd > $T/typed.txt"
 waitfor 15 grep -qx typed-through-vsockd "$T/typed.txt" || fail "command not run on the guest: $(cat "$T/xcap.err" | tail -5)"

@@ -57,9 +57,7 @@ viewer 1
 [ $((0$(stat -c %a "$SOCK") & 077)) = 0 ] || fail "bell socket mode $(stat -c %a "$SOCK"): group or others may call"
 waitfor 5 bell_on || fail "xpaint's call did not set the bell (flags $(flags)): $(cat "$T/w.err")"
 grep -q 'rings a bell on' "$T/xpaint.1.err" || fail "xpaint did not take the bell: $(cat "$T/xpaint.1.err")"
-source_activity 1
-settle "$SRC" "$DST" "$(winid "$DST" bellview)" 20 || fail "viewer did not settle on the source"
-echo "live: $(cat "$T/cmp.out")"
+live_picture bellview
 
 # idle: xpaint sleeps in poll; the notifier thread only beats
 sleep 1

@@ -33,9 +33,7 @@ wakeups() { cat /proc/"$1"/task/*/schedstat | awk '{ n += $3 } END { print n }';
 writer 1
 waitfor 10 test -s "$RING" || fail "no ring: $(cat "$T/w.1.err")"
 viewer 1
-source_activity 1
-settle "$SRC" "$DST" "$(winid "$DST" fastview)" 20 || fail "viewer did not settle on the source"
-echo "live: $(cat "$T/cmp.out")"
+live_picture fastview
 
 # idle: nothing changes; the heartbeats slow to one a second on each side
 # (2-3 wake-ups in 2 s measured; 4 and 2 a second while they were fixed)

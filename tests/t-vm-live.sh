@@ -13,11 +13,7 @@
 # counted by xpaint) and be called again after the guest's shmring
 # restarted. The guest also proves vsock connect on its loopback.
 . "$(dirname "$0")/lib.sh"
-command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing"; exit 77; }
-k=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
-[ -n "$k" ] && [ -r "$k" ] || { echo "no readable kernel in /boot (linux-image-amd64; reading it needs root)"; exit 77; }
-command -v busybox >/dev/null || { echo "busybox-static missing"; exit 77; }
-for t in Xvfb xwd xdotool xterm; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+need_vm
 for t in xcap vsockd shmring; do [ -x "$OPTBIN/$t" ] || fail "$OPTBIN/$t missing (make all)"; done
 RING=/dev/shm/xs-vm-live-$$
 VM_PID=

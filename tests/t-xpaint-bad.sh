@@ -7,7 +7,6 @@
 [ -x "$TOOLS/xsgen" ] || fail "build/tools/xsgen missing (make build/tools/xsgen)"
 xvfb D
 export DISPLAY=$D
-haswin() { [ -n "$(winid "$1" "$2")" ]; }
 
 declare -A want=(
 	[truncated]='rect record at offset 112 truncated'

@@ -9,7 +9,6 @@
 [ -x "$TOOLS/xsgen" ] || fail "build/tools/xsgen missing"
 xvfb D 800x600
 export DISPLAY=$D
-haswin() { [ -n "$(winid "$1" "$2")" ]; }
 inlog() { grep -q -- "$2" "$1"; }
 
 # control on stdout

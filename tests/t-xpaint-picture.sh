@@ -7,8 +7,6 @@
 [ -x "$TOOLS/xsgen" ] || fail "build/tools/xsgen missing"
 xvfb D 800x600
 export DISPLAY=$D
-haswin() { [ -n "$(winid "$1" "$2")" ]; }
-matches() { xwd -silent -id "$2" >"$T/got.xwd" && "$TOOLS/xwdcmp" "$1" "$T/got.xwd" >"$T/cmp"; }
 
 # the picture, with a 6-pixel red border around it
 "$TOOLS/xsgen" valid -o "$T/exp.xwd" -B 6,ff0000 >"$T/v.xcs"

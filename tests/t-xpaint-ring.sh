@@ -9,8 +9,6 @@
 [ -x "$TOOLS/xsgen" ] || fail "build/tools/xsgen missing"
 xvfb D 800x600
 export DISPLAY=$D
-haswin() { [ -n "$(winid "$1" "$2")" ]; }
-matches() { xwd -silent -id "$2" >"$T/got.xwd" && "$TOOLS/xwdcmp" "$1" "$T/got.xwd" >"$T/cmp"; }
 R=/dev/shm/xs-test-ring.$$
 trap 'rm -f "$R" "$R.bad"; cleanup' EXIT
 

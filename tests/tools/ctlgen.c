@@ -9,9 +9,9 @@
  * two sleeps leaves in one write. Numbers take C syntax (0x61, 97).
  */
 #include "proto.h"
+#include "util.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,18 +56,22 @@ static void hexbytes(const char *s, uint8_t *out, size_t *n, size_t max)
 
 static void flushbuf(int fd)
 {
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("ctlgen: write");
-			exit(74);
-		}
-		off += (size_t)w;
+	if (write_all(fd, buf, len) < 0) {
+		perror("ctlgen: write");
+		exit(74);
 	}
 	len = 0;
+}
+
+/* The optional pair of numbers after argv[*i] (a keycode and state, a
+ * button's x and y): taken when the next word is a number. */
+static void opt_pair(char **argv, int argc, int *i, unsigned long *a, unsigned long *b)
+{
+	if (*i + 2 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9') {
+		*a = num(argv, *i + 1, argc);
+		*b = num(argv, *i + 2, argc);
+		*i += 2;
+	}
 }
 
 static int dial(const char *a)
@@ -121,20 +125,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(w, "key")) {
 			unsigned long sym = num(argv, i + 1, argc), down = num(argv, i + 2, argc), kc = 0, state = 0;
 			i += 2;
-			if (i + 2 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') {
-				kc = num(argv, i + 1, argc);
-				state = num(argv, i + 2, argc);
-				i += 2;
-			}
+			opt_pair(argv, argc, &i, &kc, &state);
 			len += xs_build_key(p, (uint32_t)sym, (uint32_t)kc, (uint32_t)state, (int)down);
 		} else if (!strcmp(w, "button")) {
 			unsigned long b = num(argv, i + 1, argc), down = num(argv, i + 2, argc), x = 0, y = 0;
 			i += 2;
-			if (i + 2 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') {
-				x = num(argv, i + 1, argc);
-				y = num(argv, i + 2, argc);
-				i += 2;
-			}
+			opt_pair(argv, argc, &i, &x, &y);
 			len += xs_build_button(p, (uint32_t)b, (int)down, (int32_t)x, (int32_t)y);
 		} else if (!strcmp(w, "motion")) {
 			len += xs_build_motion(p, (int32_t)num(argv, i + 1, argc), (int32_t)num(argv, i + 2, argc));

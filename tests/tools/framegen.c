@@ -31,19 +31,6 @@
 #define STRIPE_PX 16
 
 
-/* Same generator as latprobe's full mode, another seed range. */
-static void fill_noise(XImage *im, unsigned seed)
-{
-	uint32_t x = seed * 2654435761u + 777;
-	for (int j = 0; j < im->height; j++) {
-		uint32_t *row = (uint32_t *)(im->data + (size_t)j * (size_t)im->bytes_per_line);
-		for (int i = 0; i < im->width; i += 4) {
-			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-			for (int k = 0; k < 4 && i + k < im->width; k++) row[i + k] = x & 0xfcfcfc;
-		}
-	}
-}
-
 static void stamp(XImage *im, int y0, uint32_t n)
 {
 	uint32_t v = (n & 0xffffff) << 8 | ((n ^ n >> 8 ^ n >> 16 ^ 0x5a) & 255);
@@ -89,7 +76,7 @@ int main(int argc, char **argv)
 	static struct shmimg pics[NPIC];
 	for (int k = 0; k < NPIC; k++) {
 		shmimg_new(d, &pics[k], w, h, 0);
-		fill_noise(pics[k].im, (unsigned)k + 101);
+		shmimg_noise(pics[k].im, ((unsigned)k + 101) * 2654435761u + 777); /* not latprobe's pictures */
 	}
 	XSetWindowAttributes a = { .override_redirect = True, .background_pixel = 0 };
 	Window win = XCreateWindow(d, RootWindowOfScreen(s), x, y, (unsigned)w, (unsigned)h, 0, CopyFromParent,

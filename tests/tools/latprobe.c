@@ -232,20 +232,6 @@ static void run_square(struct probe *p)
 	}
 }
 
-/* Pseudo-random picture: noise in 4-pixel runs, desktop-like enough that
- * lz4 gains little, and different in every frame. */
-static void fill_noise(XImage *im, unsigned seed)
-{
-	uint32_t x = seed * 2654435761u + 12345;
-	for (int j = 0; j < im->height; j++) {
-		uint32_t *row = (uint32_t *)(im->data + (size_t)j * (size_t)im->bytes_per_line);
-		for (int i = 0; i < im->width; i += 4) {
-			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-			for (int k = 0; k < 4 && i + k < im->width; k++) row[i + k] = x & 0xfcfcfc;
-		}
-	}
-}
-
 struct fullarg { struct shmimg spot; XImage *want; };
 
 static int full_check(struct probe *p, void *a)
@@ -266,7 +252,7 @@ static void run_full(struct probe *p)
 	p->swin = source_window(p->src, 0, 0, p->sw, p->sh);
 	for (int k = 0; k < NFRAMES; k++) {
 		shmimg_new(p->src, &frames[k], p->sw, p->sh, 0);
-		fill_noise(frames[k].im, (unsigned)k + 1);
+		shmimg_noise(frames[k].im, ((unsigned)k + 1) * 2654435761u + 12345);
 	}
 	shmimg_new(p->dst, &f.spot, SPOT, SPOT, 0);
 	GC gc = XCreateGC(p->src, p->swin, 0, NULL);

@@ -43,4 +43,18 @@ static inline void shmimg_share(Display *d, struct shmimg *s, const struct shmim
 	XSync(d, False);
 }
 
+/* A pseudo-random picture into im: noise in 4-pixel runs, desktop-like
+ * enough that lz4 gains little; x (nonzero) picks it. framegen's frames
+ * and latprobe's full mode draw these. */
+static inline void shmimg_noise(XImage *im, uint32_t x)
+{
+	for (int j = 0; j < im->height; j++) {
+		uint32_t *row = (uint32_t *)(im->data + (size_t)j * (size_t)im->bytes_per_line);
+		for (int i = 0; i < im->width; i += 4) {
+			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			for (int k = 0; k < 4 && i + k < im->width; k++) row[i + k] = x & 0xfcfcfc;
+		}
+	}
+}
+
 #endif
