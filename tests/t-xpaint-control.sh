@@ -4,7 +4,7 @@
 # coprocess (xsgen echo, a fake source that echoes nonces) keys, buttons,
 # motion and -R sizes reach it once the nonce came back; held keys are
 # released when the focus goes; with a wrong echo no input is sent and
-# xpaint says why.
+# xpaint says why, but not for a source whose echo is merely late.
 . "$(dirname "$0")/lib.sh"
 [ -x "$TOOLS/xsgen" ] || fail "build/tools/xsgen missing"
 xvfb D 800x600
@@ -70,4 +70,21 @@ waitfor 10 grep -q 'control channel does not reach this display; input disabled'
 sleep 0.3
 grep -Eq '^(key|button|motion)' "$T/log2" && fail "input sent without the echo: $(cat "$T/log2")"
 [ "$(grep -c 'does not reach' "$T/co2.err")" -eq 1 ] || fail "said more than once: $(cat "$T/co2.err")"
-pass "control on stdout, keys/buttons/size through a coprocess after the echo, release on focus loss, refusal"
+kill $P
+wait $P || true
+
+# a slow source (its echo 1.5 s late): keys before the echo are dropped,
+# but the channel does reach the display: no line says otherwise, and
+# keys after the echo go through
+"$BIN/xpaint" -v -t ctl3 -- "$TOOLS/xsgen" echo -u 1500000 -l "$T/log3" 2>"$T/co3.err" &
+P=$!
+PIDS+=($P)
+waitfor 10 haswin "$D" ctl3 || fail "no window 3"
+wid=$(winid "$D" ctl3)
+xdotool windowfocus --sync "$wid" type --delay 20 'early'
+waitfor 10 grep -q 'input enabled' "$T/co3.err" || fail "slow source never bound: $(cat "$T/co3.err")"
+xdotool key z
+waitfor 10 inlog "$T/log3" '^key 0x7a down' || fail "key after the slow echo not sent: $(cat "$T/log3")"
+sleep 3.2 # past the 3 s after which an unbound channel is said
+grep -q 'does not reach' "$T/co3.err" && fail "said the channel does not reach the display, though it did a moment later: $(cat "$T/co3.err")"
+pass "control on stdout, keys/buttons/size through a coprocess after the echo, release on focus loss, refusal, a slow echo not called a refusal"

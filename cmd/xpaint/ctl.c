@@ -19,6 +19,7 @@
 
 #define QMAX (1u << 20)      /* give up on control past this */
 #define QMOTION (64u << 10)  /* drop motion past this */
+#define CTL_SAY_NS 3000000000ull /* input refused this long: say the channel does not reach us */
 
 void ctl_init(struct ctl *k, int fd, pid_t child)
 {
@@ -81,6 +82,7 @@ void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t fl
 		ctl_release_all(k);
 		k->bound = 0;
 		k->said = 0;
+		k->refused_at = 0;
 	}
 	random_bytes(k->nonce, sizeof k->nonce);
 	put(k, b, xs_build_chello(b, flags, challenge));
@@ -112,6 +114,7 @@ void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN])
 	if (!k->bound)
 		VERB("control channel reaches this display: input enabled");
 	k->bound = 1;
+	k->refused_at = 0;
 }
 
 void ctl_size(struct ctl *k, uint32_t w, uint32_t h)
@@ -121,19 +124,38 @@ void ctl_size(struct ctl *k, uint32_t w, uint32_t h)
 	ctl_write(k);
 }
 
-/* Input is forwarded only when bound; says once why not. */
+/*
+ * Input is forwarded only when bound. Input before the echo is dropped;
+ * that the channel does not reach this display is said once it stays
+ * so CTL_SAY_NS after the first input dropped (ctl_unbound_due): the echo
+ * of a slow source (a guest starting, sanitised binaries) arrives a
+ * moment after the first keys, and the line then was false.
+ */
 static int may_send(struct ctl *k)
 {
 	if (k->bound && !k->dead)
 		return 1;
-	if (!k->said) {
-		if (k->fd < 0)
-			VERB("no control output (stdout is a terminal): input disabled");
-		else if (!k->dead)
-			warn_line("control channel does not reach this display; input disabled");
+	if (k->fd < 0 && !k->said) {
+		VERB("no control output (stdout is a terminal): input disabled");
 		k->said = 1;
+	} else if (k->fd >= 0 && !k->dead && !k->refused_at) {
+		k->refused_at = mono_ns();
+		DBG(D_INPUT, "input before the echo of our nonce: dropped");
 	}
 	return 0;
+}
+
+/* ns until the unbound line is due (-1: none); says it when it is. */
+int64_t ctl_unbound_due(struct ctl *k)
+{
+	if (!k->refused_at || k->said || k->bound || k->dead || k->fd < 0)
+		return -1;
+	uint64_t now = mono_ns(), at = k->refused_at + CTL_SAY_NS;
+	if (now < at)
+		return (int64_t)(at - now);
+	warn_line("control channel does not reach this display; input disabled");
+	k->said = 1;
+	return -1;
 }
 
 void ctl_flush_motion(struct ctl *k)

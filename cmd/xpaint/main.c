@@ -334,6 +334,7 @@ static struct timespec *sleep_for(struct loop *l, int64_t ring_ns, int64_t bell_
 	if (x->k.dead && l->o->cmd && l->o->ring) /* a restart of the control command is due */
 		deadline_at_ns(&d, l->spawned + l->respawn);
 	deadline_in_ms(&d, clip_timeout_ms(x));
+	deadline_in_ns(&d, ctl_unbound_due(&x->k)); /* and says it when due */
 	if (x->want_at) /* -R's debounce */
 		deadline_at_ns(&d, x->want_at);
 	if (x->v.backfill) /* the last frame into the pixmap, in time */

@@ -88,6 +88,7 @@ struct ctl {
 	uint64_t motion_dropped;
 	int bound;           /* our nonce came back: input may flow */
 	int said;
+	uint64_t refused_at;  /* mono_ns() of the first input dropped while unbound, 0: none */
 	uint8_t nonce[XS_NONCE_LEN];
 	uint8_t keys[32];    /* held keycodes, the keysym sent at press */
 	uint32_t keysym[256];
@@ -176,6 +177,7 @@ void ctl_event(struct ctl *k, struct view *v, XEvent *e);
 void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy);
 int ctl_window(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_flush_motion(struct ctl *k);
+int64_t ctl_unbound_due(struct ctl *k);
 void ctl_release_all(struct ctl *k);
 void ctl_write(struct ctl *k);
 void ctl_drain(struct ctl *k, int ms);

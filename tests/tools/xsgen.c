@@ -6,9 +6,9 @@
  *       show (with the border of -B around it) as an xwd dump
  *   xsgen resize [-o EXPECTED.xwd]   a 200x100 surface resized to 300x150
  *   xsgen bad KIND                   one broken stream (xsgen bad list)
- *   xsgen echo [-n] [-l LOG]         a fake source: a hello and a frame on
+ *   xsgen echo [-n] [-u US] [-l LOG] a fake source: a hello and a frame on
  *       stdout, control records from stdin logged as text lines; nonces are
- *       echoed (-n: a wrong one); refresh sends the frame again
+ *       echoed (-n: a wrong one; -u: US microseconds late); refresh sends the frame again
  *   xsgen clip KIND [-l LOG]         a fake source doing the clipboard: a
  *       hello (clipboard flag), a frame, a hostile title; control records
  *       logged as with echo; after a control hello with the clipboard flag
@@ -384,7 +384,7 @@ static void dump(void)
 		die(EX_DATA, "%s", err);
 }
 
-static void echo(int wrong, const char *log)
+static void echo(int wrong, unsigned long usec, const char *log)
 {
 	uint8_t ch[XS_NONCE_LEN], b[XS_BUILD_MAX];
 	FILE *f = log ? fopen(log, "w") : stderr;
@@ -408,6 +408,8 @@ static void echo(int wrong, const char *log)
 			memcpy(v, body, sizeof v);
 			if (wrong)
 				v[0] ^= 1;
+			if (usec) /* -u: a slow source, the echo late */
+				usleep((useconds_t)usec);
 			emit(b, xs_build_nonce(b, XS_ECHO, v));
 		} else if (h.type == XS_C_REFRESH) {
 			rect(XS_ENC_RAW, 0, 0, SW, SH, pat, 5);
@@ -689,7 +691,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "bad"))
 		return printf("%s\n", bad_kinds), 0;
 	else if (!strcmp(mode, "echo"))
-		echo(opt_n, log);
+		echo(opt_n, usec, log);
 	else if (!strcmp(mode, "clip") && arg)
 		clip_source(arg, log);
 	else if (!strcmp(mode, "ringw") && arg && arg2)
