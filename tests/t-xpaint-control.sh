@@ -54,6 +54,12 @@ waitfor 10 inlog "$T/log" '^size 400 300$' || fail "size: $(cat "$T/log")"
 grep -q 'does not reach' "$T/co.err" && fail "complained although bound: $(cat "$T/co.err")"
 kill $P
 wait $P || true
+# -v's figures are our clock's alone: the echo's round trip, frame
+# intervals; never the source's capture time against ours (a guest's clock)
+st=$(grep 'stats: frames' "$T/co.err" | tail -n1)
+echo "$st" | grep -q 'frame interval ms p50 [0-9.]* p99 [0-9.]*; echo round trip [0-9]*\.[0-9]* ms' || fail "stats: $st"
+echo "$st" | grep -q 'capture' && fail "stats compare the source's clock: $st"
+grep -q 'input enabled (echo round trip [0-9.]* ms)' "$T/co.err" || fail "no round trip at binding: $(cat "$T/co.err")"
 
 # a wrong echo: nothing forwarded, one line saying why
 "$BIN/xpaint" -t ctl2 -- "$TOOLS/xsgen" echo -n -l "$T/log2" 2>"$T/co2.err" &

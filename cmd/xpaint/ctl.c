@@ -85,6 +85,7 @@ void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t fl
 		k->refused_at = 0;
 	}
 	random_bytes(k->nonce, sizeof k->nonce);
+	k->nonce_ns = mono_ns();
 	put(k, b, xs_build_chello(b, flags, challenge));
 	put(k, b, xs_build_nonce(b, XS_C_NONCE, k->nonce));
 	put(k, b, xs_build_empty(b, XS_C_REFRESH));
@@ -111,8 +112,11 @@ void ctl_echo(struct ctl *k, const uint8_t v[XS_NONCE_LEN])
 		DBG(D_INPUT, "echo of another nonce: ignored");
 		return;
 	}
-	if (!k->bound)
-		VERB("control channel reaches this display: input enabled");
+	if (!k->bound) {
+		k->echo_ns = mono_ns() - k->nonce_ns;
+		VERB("control channel reaches this display: input enabled (echo round trip %.3f ms)",
+		     (double)k->echo_ns / 1e6);
+	}
 	k->bound = 1;
 	k->refused_at = 0;
 }

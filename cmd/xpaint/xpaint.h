@@ -90,6 +90,8 @@ struct ctl {
 	int said;
 	uint64_t refused_at;  /* mono_ns() of the first input dropped while unbound, 0: none */
 	uint8_t nonce[XS_NONCE_LEN];
+	uint64_t nonce_ns;   /* when the nonce went out (our clock) */
+	uint64_t echo_ns;    /* its last round trip, 0: none came back yet */
 	uint8_t keys[32];    /* held keycodes, the keysym sent at press */
 	uint32_t keysym[256];
 	uint32_t buttons;    /* held buttons, bit n for button n */
@@ -118,8 +120,9 @@ struct hclip {
 
 struct stats {
 	uint64_t frames, rects, bytes, bells;
-	uint64_t paint[1024], lat[1024], fin[1024];
-	unsigned npaint, nlat, nfin;
+	uint64_t paint[1024], gap[1024], fin[1024];
+	unsigned npaint, ngap, nfin;
+	uint64_t last_frame;  /* mono_ns of the last frame's end */
 };
 
 struct xpaint {
