@@ -5,6 +5,8 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
+# libvirt looks for its hooks there whatever the PREFIX (docs/VM.md, "libvirt")
+LIBVIRT_HOOKDIR ?= /etc/libvirt/hooks/qemu.d
 DESTDIR ?=
 
 CC ?= cc
@@ -141,9 +143,12 @@ install: all
 	for t in $(TOOLS); do install -m 755 build/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for s in $(VMSCRIPTS); do install -m 755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
+	mkdir -p $(DESTDIR)$(LIBVIRT_HOOKDIR)
+	install -m 755 scripts/xs-libvirt-hook $(DESTDIR)$(LIBVIRT_HOOKDIR)/xs-ring
 
 uninstall:
 	for t in $(TOOLS) $(VMSCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	rm -f $(DESTDIR)$(LIBVIRT_HOOKDIR)/xs-ring
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
 
 clean:

@@ -106,7 +106,9 @@ struct ring_map {
  * that size if missing (an existing one must have that size or be empty).
  * Refuses symlinks (O_NOFOLLOW), non-regular files, files owned by another
  * user (root excepted) or writable by group or others (unless
- * ring_map_allow_shared), files too small for a header and a minimal data
+ * ring_map_allow_shared; a file of the hypervisor's user, libvirt-qemu or
+ * qemu, is accepted when it has no bits for others and its group is ours:
+ * docs/SECURITY.md, "The ring under libvirt"), files too small for a header and a minimal data
  * area. A bus error on the mapping (the file shrank) is caught: see
  * ring_map_lost. Returns 0 or -1 with a message.
  */

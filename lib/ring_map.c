@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,63 @@ uint64_t ring_size_for(uint32_t w, uint32_t h)
 	return s;
 }
 
+/*
+ * The user QEMU runs as under libvirt (Debian's libvirt-qemu, elsewhere
+ * qemu). It runs the guest, which writes the ring anyway: a file it owns
+ * gives it nothing it does not have. The static build (no NSS, in guests)
+ * knows no names.
+ */
+static const char *hypervisor_user(uid_t uid)
+{
+#ifndef XS_NUMERIC_HOSTS
+	static const char *const names[] = { "libvirt-qemu", "qemu" };
+	for (unsigned i = 0; i < sizeof names / sizeof *names; i++) {
+		struct passwd *pw = getpwnam(names[i]);
+		if (pw && pw->pw_uid == uid && uid != 0)
+			return names[i];
+	}
+#else
+	(void)uid;
+#endif
+	return NULL;
+}
+
+static int in_group(gid_t g)
+{
+	gid_t l[256];
+	int k = getgroups(256, l);
+	if (geteuid() == 0 || g == getegid())
+		return 1;
+	for (int i = 0; i < k; i++)
+		if (l[i] == g)
+			return 1;
+	return 0;
+}
+
+/*
+ * A ring of the hypervisor's user (docs/SECURITY.md, "The ring under
+ * libvirt"): the xs libvirt hook gives it to a viewers' group, mode 0660,
+ * at every domain start. The group is the access list, so group write is
+ * expected; any bit for others would let every local user see the guest's
+ * screen (QEMU's own 0644) or paint over it.
+ */
+static int check_hypervisor_file(const struct stat *st, const char *path, char *err, size_t n)
+{
+	const char *who = hypervisor_user(st->st_uid);
+	if (st->st_mode & 07) {
+		snprintf(err, n, "%s: the hypervisor's (%s) and open to others (mode %03o): every local user can "
+			 "see the guest's screen; the xs libvirt hook makes it 660 at the next domain start "
+			 "(docs/VM.md)", path, who, (unsigned)(st->st_mode & 0777));
+		return -1;
+	}
+	if (!in_group(st->st_gid)) {
+		snprintf(err, n, "%s: the hypervisor's (%s), group %u, which we are not in (-S accepts it)", path,
+			 who, (unsigned)st->st_gid);
+		return -1;
+	}
+	return 0;
+}
+
 /* Owner, type and mode checks of an opened ring file (Xpra's lesson). */
 static int check_file(const struct stat *st, const char *path, char *err, size_t n)
 {
@@ -119,6 +177,8 @@ static int check_file(const struct stat *st, const char *path, char *err, size_t
 	}
 	if (allow_shared)
 		return 0; /* -S: shared on purpose (a file QEMU created) */
+	if (hypervisor_user(st->st_uid))
+		return check_hypervisor_file(st, path, err, n);
 	if (st->st_uid != geteuid() && st->st_uid != 0) {
 		snprintf(err, n, "%s: owned by uid %u, not by us or root (-S accepts it)", path, (unsigned)st->st_uid);
 		return -1;

@@ -55,6 +55,34 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 else
 	others="(another user's file skipped: not root),"
 fi
+# The hypervisor's ring (docs/SECURITY.md, "The ring under libvirt"): owned
+# by libvirt-qemu, accepted without -S for the group it is given to, mode
+# 660; QEMU's own 644 (every local user reads the screen) refused
+hyp="(the hypervisor's ring skipped: no libvirt-qemu user or not root)"
+if [ "$(id -u)" = 0 ] && id libvirt-qemu >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	cp "$R" "$R.qemu"
+	chown libvirt-qemu:nogroup "$R.qemu"
+	chmod 644 "$R.qemu"
+	refused "the hypervisor's ring open to others" "$R.qemu" \
+		"the hypervisor's (libvirt-qemu) and open to others (mode 644): every local user can see the guest's screen"
+	chmod 660 "$R.qemu"
+	# accepted (the reader waits for a writer: timeout's 124) by root and by a member of its group
+	for who in root nobody; do
+		for tool in "shmring -r" "xpaint -x -r"; do
+			rc=0
+			# shellcheck disable=SC2086
+			setpriv --reuid=$who --regid=nogroup --clear-groups env ASAN_OPTIONS="$ASAN_OPTIONS" \
+				timeout 2 "$BIN/"${tool%% *} ${tool#* } "$R.qemu" </dev/null >/dev/null 2>"$T/q.err" || rc=$?
+			[ $rc = 124 ] || fail "$tool as $who on libvirt-qemu:nogroup 660: exit $rc: $(cat "$T/q.err")"
+		done
+	done
+	# a group we are not in: refused even where the file can be opened (root)
+	chgrp "$(getent group libvirt-qemu >/dev/null && echo libvirt-qemu || echo daemon)" "$R.qemu"
+	rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN/shmring" -r "$R.qemu" </dev/null >/dev/null 2>"$T/q.err" || rc=$?
+	[ $rc = 69 ] || fail "shmring -r by nobody on another group's ring: exit $rc: $(cat "$T/q.err")"
+	hyp="the hypervisor's ring (libvirt-qemu, 660: root and its group accept, 644 refused),"
+fi
+
 # -S on a group-writable ring: xpaint shows it
 rc=0; timeout 2 "$BIN/xpaint" -S -r "$R.gw" >/dev/null 2>"$T/x.err" || rc=$?
 [ $rc = 124 ] || fail "xpaint -S -r on a group-writable ring: exit $rc: $(cat "$T/x.err")"
@@ -88,4 +116,4 @@ ln -s /etc/passwd "$T/sock"
 rc=0; "$BIN/vsockd" -l "unix:$T/sock" 2>"$T/v.err" </dev/null >/dev/null || rc=$?
 [ $rc = 64 ] && grep -q 'exists and is not a socket' "$T/v.err" || fail "vsockd -l on a symlink: exit $rc: $(cat "$T/v.err")"
 [ -L "$T/sock" ] || fail "vsockd -l removed the symlink"
-pass "symlink, FIFO, directory, $others group and world writable refused (69, one line); -S; mode 0600 under umask 000; no fd leaks"
+pass "symlink, FIFO, directory, $others group and world writable refused, $hyp (69, one line); -S; mode 0600 under umask 000; no fd leaks"
