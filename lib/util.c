@@ -172,6 +172,14 @@ int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long 
 	return 0;
 }
 
+unsigned long opt_uint(int o, const char *arg, unsigned long lo, unsigned long hi, const char *what)
+{
+	unsigned long v;
+	if (parse_uint(arg, lo, hi, &v) < 0)
+		die(EX_CMDLINE, "-%c %s: not %s from %lu to %lu", o, arg, what, lo, hi);
+	return v;
+}
+
 void hex(char *out, const uint8_t *v, size_t n)
 {
 	static const char d[] = "0123456789abcdef";

@@ -77,6 +77,9 @@ void *xs_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first);
 void random_bytes(void *buf, size_t n);
 /* Parse a decimal unsigned within [lo, hi]; -1 on error. */
 int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+/* Option -o's number within [lo, hi], or exit (EX_CMDLINE) with
+ * "-o ARG: not WHAT from LO to HI". */
+unsigned long opt_uint(int o, const char *arg, unsigned long lo, unsigned long hi, const char *what);
 void hex(char *out, const uint8_t *v, size_t n); /* out: 2n+1 bytes */
 
 /* SIGINT, SIGTERM, SIGHUP and SIGUSR1 blocked and read from the returned

@@ -339,7 +339,6 @@ static void loop(struct cap *c, uint64_t interval)
 int main(int argc, char **argv)
 {
 	static struct cap c;
-	unsigned long v;
 	int o, fps = 0, seamless = 0;
 	set_argv0(argv[0]);
 	c.enc = XS_ENC_RAW;
@@ -350,16 +349,8 @@ int main(int argc, char **argv)
 		case 'E': exit_on_eof = 1; break;
 		case 'B': c.bell = optarg; break;
 		case 'e': c.enc = parse_enc(optarg); break;
-		case 'q':
-			if (parse_uint(optarg, 1, 100, &v))
-				die(EX_CMDLINE, "-q %s: not a quality from 1 to 100", optarg);
-			c.quality = (int)v, c.quality_given = 1;
-			break;
-		case 'r':
-			if (parse_uint(optarg, 0, 1000, &v))
-				die(EX_CMDLINE, "-r %s: not a frame rate from 0 to 1000", optarg);
-			fps = (int)v;
-			break;
+		case 'q': c.quality = (int)opt_uint(o, optarg, 1, 100, "a quality"), c.quality_given = 1; break;
+		case 'r': fps = (int)opt_uint(o, optarg, 0, 1000, "a frame rate"); break;
 		default:
 			if (!common_option(o, optarg, "stream,ring,input,x,enc,stats,cursor,all", usage))
 				usage(EX_CMDLINE);

@@ -56,7 +56,6 @@ static void usage(int code)
 static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 {
 	int c;
-	unsigned long u;
 	o->title = "xpaint";
 	o->bw = -1;
 	o->clip = CLIP_IN;
@@ -64,17 +63,9 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:pSB:vd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
-		case 'w':
-			if (parse_uint(optarg, 0, 256, &u) < 0)
-				die(EX_CMDLINE, "-w %s: a border width from 0 to 256", optarg);
-			o->bw = (int)u;
-			break;
+		case 'w': o->bw = (int)opt_uint(c, optarg, 0, 256, "a border width"); break;
 		case 't': o->title = optarg; break;
-		case 'n':
-			if (parse_uint(optarg, 1, 4096, &u) < 0)
-				die(EX_CMDLINE, "-n %s: a window count from 1 to 4096", optarg);
-			x->max_windows = (unsigned)u;
-			break;
+		case 'n': x->max_windows = (unsigned)opt_uint(c, optarg, 1, 4096, "a window count"); break;
 		case 'x': o->exit_eof = 1; break;
 		case 'R': x->resize_req = 1; break;
 		case 's':
