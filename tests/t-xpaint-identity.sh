@@ -4,7 +4,8 @@
 # the title without it, nor move the host window (a resize keeps its
 # place), nor grab the host keyboard (another client can grab it while
 # xpaint has the focus and keys go through); the window is a normal
-# managed one (no override-redirect) with the -b border around the picture.
+# managed one (no override-redirect) with the -b border around the picture;
+# when the source goes, the window stays and its title says "(disconnected)".
 . "$(dirname "$0")/lib.sh"
 xvfb G 320x240
 xvfb H 1024x768
@@ -12,6 +13,7 @@ bg env DISPLAY="$G" xterm -geometry 20x5+10+10 -title gterm -e 'exec sleep 300'
 waitfor 10 winid "$G" gterm || fail "guest xterm"
 GW=$(winid "$G" gterm)
 bg env DISPLAY="$H" "$BIN/xpaint" -b red -t vm -- "$BIN/xcap" "$G" 2>"$T/xp.err"
+XPV=${PIDS[-1]}
 waitfor 10 winid "$H" vm || fail "no window: $(cat "$T/xp.err")"
 WID=$(winid "$H" vm)
 title() { DISPLAY=$H xprop -id "$WID" -notype _NET_WM_NAME | sed 's/^_NET_WM_NAME = //'; }
@@ -50,4 +52,9 @@ waitfor 10 is_ppos 308+200+150 || fail "a guest resize: window at $(ppos), want 
 # no keyboard grab: xpaint focused and forwarding keys, another client grabs
 DISPLAY=$H xdotool windowfocus --sync "$WID" key a
 DISPLAY=$H "$TOOLS/xgrab" >"$T/grab" || fail "the keyboard is grabbed while xpaint has the focus: $(cat "$T/grab")"
-pass "[vm] prefix on every guest title (sanitised), icon name too, no override-redirect, a guest resize keeps the window's place, keyboard never grabbed"
+
+# the source goes (xcap killed): the window stays, its title says so
+kill "$(pgrep -P "$XPV" -x xcap)"
+waitfor 10 is_title '"[vm] vmfakebank  (disconnected)"' || fail "the source went, the title is $(title)"
+DISPLAY=$H xprop -id "$WID" WM_ICON_NAME | grep -qF '(disconnected)' || fail "icon name without (disconnected)"
+pass "[vm] prefix on every guest title (sanitised), icon name too, no override-redirect, a guest resize keeps the window's place, keyboard never grabbed, (disconnected) when the source goes"

@@ -154,6 +154,9 @@ static void stream_end(struct loop *l, int status)
 	if (!l->o->ring)
 		pipein_close(&l->in);
 	x->stream_over = 1;
+	if (x->v.win && !sm_on(x))
+		view_title_disconnected(x->v.dpy, x->v.win);
+	sm_disconnected(x);
 	if (l->o->exit_eof || (!x->v.win && !sm_count(x)) || status == EX_IO)
 		l->quit = 1;
 }

@@ -704,6 +704,15 @@ int sm_fullscreen(struct xpaint *x, Window hw)
 	return 1;
 }
 
+/* The stream ended: every managed window's title says so (they stay
+ * until closed). */
+void sm_disconnected(struct xpaint *x)
+{
+	for (size_t i = 0; sm_on(x) && i < x->sm->n; i++)
+		if (!(x->sm->v[i].flags & XS_WF_OVERRIDE))
+			view_title_disconnected(x->v.dpy, x->sm->v[i].win);
+}
+
 /* X events of our seamless windows; 1 when e was one of theirs. */
 int sm_event(struct xpaint *x, XEvent *e)
 {

@@ -541,6 +541,39 @@ void view_title(struct view *v, const uint8_t *untrusted, uint32_t len)
 }
 
 /*
+ * The stream ended: window w's title (ours, as set above) says so, so that
+ * a dead viewer does not pass for a live one.
+ */
+void view_title_disconnected(Display *d, Window w)
+{
+	static const char tail[] = " (disconnected)";
+	Atom net = XInternAtom(d, "_NET_WM_NAME", False), utf8 = XInternAtom(d, "UTF8_STRING", False), type;
+	int fmt;
+	unsigned long n = 0, after;
+	unsigned char *p = NULL;
+	char t[XS_TITLE_BUF + sizeof tail];
+	if (XGetWindowProperty(d, w, net, 0, XS_TITLE_BUF / 4 + 1, False, utf8, &type, &fmt, &n, &after, &p) != Success ||
+	    !p || fmt != 8 || n >= XS_TITLE_BUF) {
+		if (p)
+			XFree(p);
+		return;
+	}
+	memcpy(t, p, n);
+	XFree(p);
+	if (n >= sizeof tail - 1 && !memcmp(t + n - (sizeof tail - 1), tail, sizeof tail - 1))
+		return; /* said already */
+	memcpy(t + n, tail, sizeof tail);
+	char *list[1] = { t };
+	XTextProperty tp;
+	if (Xutf8TextListToTextProperty(d, list, 1, XStdICCTextStyle, &tp) == Success) {
+		XSetWMName(d, w, &tp);
+		XSetWMIconName(d, w, &tp);
+		XFree(tp.value);
+	}
+	XChangeProperty(d, w, net, utf8, 8, PropModeReplace, (unsigned char *)t, (int)strlen(t));
+}
+
+/*
  * Ctrl+Alt+F: window w full screen and back (the whole-screen window, or
  * a seamless window). A window manager that supports _NET_WM_STATE does
  * it; without one, xpaint covers the screen itself and restores the old

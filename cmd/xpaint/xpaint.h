@@ -166,6 +166,7 @@ int view_attach_ring(struct view *v, int fd);
 void view_spill(struct view *v);
 void view_title(struct view *v, const uint8_t *untrusted, uint32_t len);
 void view_fullscreen(struct view *v);
+void view_title_disconnected(Display *d, Window w);
 void view_fullscreen_win(Display *d, Window w, struct full *f);
 void view_to_surface(const struct view *v, int x, int y, int32_t *sx, int32_t *sy);
 
@@ -270,5 +271,6 @@ void sm_frame(struct xpaint *x);
 void sm_cursor(struct xpaint *x);
 int sm_event(struct xpaint *x, XEvent *e);
 int sm_fullscreen(struct xpaint *x, Window hw);
+void sm_disconnected(struct xpaint *x);
 
 #endif
