@@ -3,6 +3,8 @@
 # Ctrl+Shift+C (default -C in) gives the host the guest's CLIPBOARD, and
 # Ctrl+Alt+F puts that window full screen and back; neither reaches the
 # guest application (xkeyrec records what it gets), other keys still do.
+# When the host pointer leaves the window the guest pointer leaves the
+# guest window (else its tooltips show where the user is not).
 #   xpaint -t sm -- xcap -W GUEST    (no host window manager)
 . "$(dirname "$0")/lib.sh"
 for t in "$BIN/xpaint" "$BIN/xcap" "$TOOLS/xkeyrec"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
@@ -39,4 +41,15 @@ xdotool key ctrl+alt+f
 waitfor 10 eval '[ "$(geom)" = 300x200 ]' || fail "Ctrl+Alt+F again: the window is $(geom), not 300x200"
 xdotool windowfocus --sync "$W" key b
 waitfor 10 eval '[ "$(typed)" = "a b " ]' || fail "the guest got '$(typed)', want 'a b ' (xpaint's keys are not forwarded)"
-pass "Ctrl+Shift+C and Ctrl+Alt+F handled by xpaint in a seamless window, not forwarded"
+
+# the host pointer leaves the window: the guest pointer leaves the guest
+# window too (no hover, no tooltip where the user is not)
+gptr() { DISPLAY=$GUEST xdotool getmouselocation | sed 's/^x:\([0-9]*\) y:\([0-9]*\) .*/\1 \2/'; }
+in_rec() { read -r px py < <(gptr); [ "$px" -ge 50 ] && [ "$px" -lt 350 ] && [ "$py" -ge 50 ] && [ "$py" -lt 250 ]; }
+xdotool mousemove --window "$W" 100 80
+waitfor 10 eval '[ "$(gptr)" = "150 130" ]' || fail "pointer at 100,80 of the window, the guest's at $(gptr)"
+xdotool mousemove 900 700
+waitfor 10 eval '! in_rec' || fail "the host pointer left the window, the guest's stayed on it at $(gptr)"
+xdotool mousemove --window "$W" 10 20
+waitfor 10 eval '[ "$(gptr)" = "60 70" ]' || fail "pointer back at 10,20 of the window, the guest's at $(gptr)"
+pass "Ctrl+Shift+C and Ctrl+Alt+F handled by xpaint in a seamless window, not forwarded; the guest pointer leaves with the host's"

@@ -259,6 +259,17 @@ void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy)
 	}
 }
 
+/* The pointer to x,y of the source's screen (seamless: entering or
+ * leaving our windows), coalesced like motion. */
+void ctl_motion(struct ctl *k, struct view *v, int32_t x, int32_t y)
+{
+	if (!may_send(k))
+		return;
+	k->motion = 1;
+	k->mx = clampi(x, v->sw);
+	k->my = clampi(y, v->sh);
+}
+
 /* Focus lost, window unmapped, exit, a new source: nothing stays held. */
 void ctl_release_all(struct ctl *k)
 {

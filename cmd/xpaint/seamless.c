@@ -704,6 +704,42 @@ int sm_fullscreen(struct xpaint *x, Window hw)
 	return 1;
 }
 
+static int covered(const struct seamless *s, int32_t px, int32_t py)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct swin *w = &s->v[i];
+		if (!w->iconic && px >= w->x && py >= w->y && px - w->x < (int64_t)w->w && py - w->y < (int64_t)w->h)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The host pointer left our windows: the guest pointer leaves its windows
+ * too, to a place of the guest screen no window covers (a corner, else a
+ * 32-pixel grid), so that the guest window it was over gets its
+ * LeaveNotify and shows no hover or tooltip for a pointer that is not
+ * there. A pointer going into another of our windows follows at once
+ * (its EnterNotify, its motion).
+ */
+static void park(struct xpaint *x)
+{
+	const struct seamless *s = x->sm;
+	int32_t w = (int32_t)x->v.sw, h = (int32_t)x->v.sh;
+	const int32_t cx[4] = { w - 1, 0, w - 1, 0 }, cy[4] = { h - 1, h - 1, 0, 0 };
+	for (int i = 0; i < 4; i++)
+		if (!covered(s, cx[i], cy[i])) {
+			ctl_motion(&x->k, &x->v, cx[i], cy[i]);
+			return;
+		}
+	for (int32_t py = 0; py < h; py += 32)
+		for (int32_t px = 0; px < w; px += 32)
+			if (!covered(s, px, py)) {
+				ctl_motion(&x->k, &x->v, px, py);
+				return;
+			}
+}
+
 /* The stream ended: every managed window's title says so (they stay
  * until closed). */
 void sm_disconnected(struct xpaint *x)
@@ -754,6 +790,14 @@ int sm_event(struct xpaint *x, XEvent *e)
 		break;
 	case FocusOut:
 		ctl_release_all(&x->k);
+		break;
+	case EnterNotify:
+		if (e->xcrossing.mode == NotifyNormal)
+			ctl_motion(&x->k, v, w->x - v->bw + e->xcrossing.x, w->y - v->bw + e->xcrossing.y);
+		break;
+	case LeaveNotify:
+		if (e->xcrossing.mode == NotifyNormal && e->xcrossing.detail != NotifyInferior)
+			park(x);
 		break;
 	case KeyPress:
 	case ButtonPress:

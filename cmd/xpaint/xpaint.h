@@ -181,6 +181,7 @@ void ctl_event(struct ctl *k, struct view *v, XEvent *e);
 void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy);
 int ctl_window(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_flush_motion(struct ctl *k);
+void ctl_motion(struct ctl *k, struct view *v, int32_t x, int32_t y);
 int64_t ctl_unbound_due(struct ctl *k);
 void ctl_release_all(struct ctl *k);
 void ctl_write(struct ctl *k);
