@@ -276,6 +276,11 @@ int ring_writer_bar(const struct ring_writer *w);
 /* Where p (inside a record ring_writer_reserve gave) lies in the file. */
 uint64_t ring_writer_offset(const struct ring_writer *w, const uint8_t *p);
 uint64_t ring_writer_published(const struct ring_writer *w); /* the producer position published last */
+/* The private producer position: where the next record (or the wrap
+ * marker before it) goes; after ring_writer_reserve, the reserved record's.
+ * A reserve of len bytes from position p overwrites what the ring held at
+ * positions below p + ring_foot(len) - data length. */
+uint64_t ring_writer_position(const struct ring_writer *w);
 int ring_writer_reader_live(const struct ring_writer *w);    /* a reader's heartbeat moves */
 
 struct ring_writer_stats {

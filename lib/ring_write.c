@@ -135,6 +135,7 @@ uint32_t ring_writer_max_len(const struct ring_writer *w)
 }
 int ring_writer_bar(const struct ring_writer *w) { return w->bar; }
 uint64_t ring_writer_offset(const struct ring_writer *w, const uint8_t *p) { return (uint64_t)(p - w->map.base); }
+uint64_t ring_writer_position(const struct ring_writer *w) { return w->prod; }
 uint64_t ring_writer_published(const struct ring_writer *w) { return __atomic_load_n(&w->pub, __ATOMIC_ACQUIRE); }
 int ring_writer_reader_live(const struct ring_writer *w) { return w->reader_live; }
 void ring_writer_stats(const struct ring_writer *w, struct ring_writer_stats *s) { *s = w->st; }

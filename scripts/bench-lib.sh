@@ -157,6 +157,18 @@ start_ring() {
 	SERVER_PIDS="$SRC_PID $DST_PID"
 }
 
+# The compositions a user types (docs/BENCH.md, "Which composition"), each
+# a start_ring with its knobs:
+#   seed: the seed's and the VM's historical one, `vsockd -l | xcap | shmring
+#         -w RING`, host `xpaint -r RING -- vsockd -c`; no bell
+#   fast: `shmring -w RING -- xcap` (xcap writes the ring itself), no bell
+#   ring: fast with the bell (xcap -B, xpaint -B); control straight from
+#         xpaint into xcap (a FIFO): the frame path alone
+#   ring-vsockd: ring with control through vsockd -c / -l (the VM's way)
+start_seed() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
+start_fast() { RING_COMPOSE= RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
+start_ring-vsockd() { RING_COMPOSE= RING_CTL=vsockd RING_BELL=1 start_ring "$@"; }
+
 # Seamless windows through the ring (issue 12), interactive as start_ring:
 #   guest: vsockd -l unix:S | shmring -w RING -s SIZE -- xcap -W SRC
 #   host:  xpaint -r RING -t xs-bench-sm -- vsockd -c unix:S

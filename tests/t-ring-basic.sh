@@ -94,6 +94,22 @@ head -c 1M /dev/urandom >"$RING"
 rc=0; timeout 5 "$BIN/shmring" -r "$RING" >/dev/null 2>"$T/e4" || rc=$?
 [ $rc = 65 ] && grep -q 'not a ring: magic' "$T/e4" || fail "random file: rc $rc $(cat "$T/e4")"
 
+# 7b. the newcomer's picture after many laps of a small ring: shmring -w
+# decodes a rect into it only when the ring is about to overwrite the
+# record, or a reader attaches, and skips rects a later one covers; the
+# snapshot must be the stream's picture (a missed decode, or one from
+# bytes already overwritten, gives another crc). Also the BAR-like path (-p).
+"$G" gen 800x600 100 11 >"$T/s3.xcs"
+want3=$(pic "$T/s3.xcs")
+for p in "" -p; do
+	rm -f "$RING"
+	"$BIN/shmring" $p -w "$RING" -s 4M -l 30 <"$T/s3.xcs" 2>"$T/w3.err" & PIDS+=($!); w3=$!
+	sleep 0.5
+	bg "$BIN/shmring" -r "$RING" >"$T/o3.xcs" 2>"$T/r3.err"; r3=$!
+	waitfor 30 pic_is "$T/o3.xcs" "$want3" || fail "snapshot after laps ($p): $(pic "$T/o3.xcs") want $want3: $(cat "$T/w3.err")"
+	kill "$r3" "$w3"
+done
+
 # 8. a PCI BAR that is not enabled, or reads back as all ones (fake sysfs layout)
 D=$T/sys/bus/pci/devices/0000:00:05.0; mkdir -p "$D"
 echo 0 >"$D/enable"; echo 0x1af4 >"$D/vendor"
