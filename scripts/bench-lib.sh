@@ -123,8 +123,13 @@ start_ring() {
 	# xcap's stdin, here through a FIFO), so that ring and pipe differ only
 	# in how frames travel; RING_CTL=vsockd carries it the VM's way instead
 	# (vsockd -c, a unix socket, vsockd -l: two more hand-offs)
+	# RING_CTL=handover: vsockd -l unix:S -- ... xcap, vsockd -c unix:S --
+	# xpaint: vsockd hands the socket over, a key goes xpaint -> socket -> xcap
+	local gw=() hw=()
 	if [ "${RING_CTL:-direct}" = direct ]; then
 		in=$W/ctl.fifo.$$ out=$W/ctl.fifo.$$
+	elif [ "${RING_CTL}" = handover ]; then
+		gw=("$BIN/vsockd" -l "unix:$sock" --) hw=("$BIN/vsockd" -c "unix:$sock" --)
 	elif [ -x "$BIN/vsockd" ]; then
 		"$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
 		STARTED+=($!)
@@ -143,17 +148,19 @@ start_ring() {
 		"$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" "${bw[@]}" <"$W/cap.fifo.$$" 2>>"$W/shmring.log" &
 		STARTED+=($!)
 	else
-		"$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" "${bw[@]}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <>"$in" \
+		"${gw[@]}" "$BIN/shmring" ${SHMRING_ARGS:-} -w "$ring" -s "${RING_SIZE:-$rsize}" "${bw[@]}" -- "$BIN/xcap" ${XCAP_ARGS:-} "$SRC" <>"$in" \
 			2>>"$W/xcap.log" &
 		STARTED+=($!)
 	fi
-	[ ${#ctl[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log")"; return 1; }
+	[ ${#ctl[@]} -eq 0 ] && [ ${#gw[@]} -eq 0 ] || waitfor 10 test -S "$sock" || { say "vsockd -l did not listen: $(tail -n3 "$W/vsockd.log" "$W/xcap.log")"; return 1; }
 	waitfor 10 test -s "$ring" || { say "ring $ring not created: $(tail -n3 "$W/shmring.log" "$W/xcap.log")"; return 1; }
-	DISPLAY=$DST "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${br[@]}" "${ctl[@]}" 1<>"$out" 2>>"$W/xpaint.log" &
+	DISPLAY=$DST "${hw[@]}" "$BIN/xpaint" ${XPAINT_ARGS:-} -t "$title" -r "$ring" "${br[@]}" "${ctl[@]}" 1<>"$out" 2>>"$W/xpaint.log" &
 	STARTED+=($!)
 	TARGET=(-t "$title")
 	waitfor 10 haswin "$DST" "$title" || { say "xpaint -r window missing: $(tail -n3 "$W/xpaint.log")"; return 1; }
 	PIPE_PIDS=$(descendants "${STARTED[@]:2}")
+	# the hand-over's helpers are adopted by init: found by their socket's path
+	[ ${#gw[@]} -eq 0 ] || PIPE_PIDS="$PIPE_PIDS $(pgrep -f "vsockd -[lc] unix:$sock" | tr '\n' ' ')"
 	SERVER_PIDS="$SRC_PID $DST_PID"
 }
 
@@ -168,6 +175,8 @@ start_ring() {
 start_seed() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
 start_fast() { RING_COMPOSE= RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
 start_ring-vsockd() { RING_COMPOSE= RING_CTL=vsockd RING_BELL=1 start_ring "$@"; }
+#   ring-handover: ring with vsockd handing the socket over (-- xcap, -- xpaint)
+start_ring-handover() { RING_COMPOSE= RING_CTL=handover RING_BELL=1 start_ring "$@"; }
 
 # Seamless windows through the ring (issue 12), interactive as start_ring:
 #   guest: vsockd -l unix:S | shmring -w RING -s SIZE -- xcap -W SRC

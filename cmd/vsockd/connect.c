@@ -8,6 +8,7 @@
  * only the latest hello and nonce are kept.
  */
 #include "vsockd.h"
+#include "handover.h"
 #include "proto.h"
 #include "util.h"
 
@@ -57,6 +58,8 @@ static void lost(struct conn *c, const struct opts *o, const char *why)
 {
 	uint64_t now = mono_ns();
 	int fresh = c->state == UP && (!c->outage || now - c->since >= STABLE);
+	if (c->state == UP && o->chan >= 0 && handover_send(o->chan, HANDOVER_LOST, -1) < 0)
+		exit(0); /* the command is gone */
 	close(c->fd);
 	c->fd = -1;
 	c->qlen = 0;
@@ -104,7 +107,12 @@ static void established(struct conn *c, struct opts *o)
 	c->since = mono_ns();
 	set_nodelay(c->fd, o->addr.family);
 	c->qlen = 0;
-	if (c->ever) {
+	/* hand-over: the command writes the records itself, and proves itself
+	 * again on each new socket (xpaint replays hello, nonce and refresh);
+	 * our copy only tells us when the guest hangs up (it never talks) */
+	if (o->chan >= 0 && handover_send(o->chan, HANDOVER_CONN, c->fd) < 0)
+		exit(0);
+	else if (c->ever && o->chan < 0) {
 		queue(c, c->hello, c->hello_len);
 		queue(c, c->nonce, c->nonce_len);
 		queue(c, rec, xs_build_empty(rec, XS_C_REFRESH));
@@ -220,6 +228,18 @@ static int from_stdin(struct conn *c, struct opts *o)
 	return 0;
 }
 
+/* Hand-over: the command's word that its connection failed (a write
+ * error), or its end (end of file: vsockd exits with it). */
+static int chan_event(struct conn *c, struct opts *o)
+{
+	char what;
+	int fd, r;
+	while ((r = handover_recv(o->chan, &what, &fd)) == 1)
+		if (what == HANDOVER_DROPPED && c->state == UP)
+			lost(c, o, "the command's writes failed");
+	return r == 0 || (r < 0 && errno != EAGAIN) ? -1 : 0;
+}
+
 /* End of stdin: give the queue a moment to leave, then stop. */
 static void drain(struct conn *c, struct opts *o)
 {
@@ -241,7 +261,7 @@ int run_connect(struct opts *o)
 	while (!eof) {
 		int rin = c.qlen + sizeof c.in <= OUTCAP; /* backpressure: stdin waits */
 		struct pollfd pf[3] = {
-			{ sfd, POLLIN, 0 }, { rin ? 0 : -1, POLLIN, 0 },
+			{ sfd, POLLIN, 0 }, { o->chan >= 0 ? o->chan : rin ? 0 : -1, POLLIN, 0 },
 			{ c.fd, (short)(c.state == CONNECTING || c.qlen ? POLLOUT : 0) | (c.state == UP ? POLLIN : 0), 0 },
 		};
 		int timeout = (int)(c.state == DOWN ? ms_until(c.next_try, mono_ns()) : c.state == CONNECTING ? ms_until(c.deadline, mono_ns()) : -1);
@@ -260,7 +280,7 @@ int run_connect(struct opts *o)
 			peer_event(&c, o, pf[2].revents);
 		if (c.state == UP && c.qlen && pf[2].revents & POLLOUT)
 			flush(&c, o);
-		if (pf[1].revents && from_stdin(&c, o) < 0)
+		if (pf[1].revents && (o->chan >= 0 ? chan_event(&c, o) : from_stdin(&c, o)) < 0)
 			eof = 1;
 		if (c.state == DOWN && mono_ns() >= c.next_try)
 			try_connect(&c, o);

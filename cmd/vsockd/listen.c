@@ -6,6 +6,7 @@
  * reset record follows, so xcap releases whatever the controller held.
  */
 #include "vsockd.h"
+#include "handover.h"
 #include "proto.h"
 #include "util.h"
 
@@ -157,10 +158,44 @@ static int pump(struct peer *p)
 	return 0;
 }
 
+/*
+ * Hand-over (vsockd -l ADDR -- xcap): the accepted, checked connection goes
+ * to xcap, which reads the records itself, and the helper waits for xcap's
+ * word that it dropped it (hang-up, bad records) before it serves another:
+ * one controller at a time, as when the helper carried the records. The
+ * helper keeps no copy, so a key wakes xcap alone.
+ */
+static void give(struct opts *o, struct peer *p, int *busy)
+{
+	if (handover_send(o->chan, HANDOVER_CONN, p->fd) < 0) {
+		VERB("the command is gone: exiting");
+		exit(0);
+	}
+	close(p->fd);
+	p->fd = -1;
+	*busy = 1;
+}
+
+static void chan_event(struct opts *o, struct peer *p, int *busy)
+{
+	char what;
+	int fd, r;
+	while ((r = handover_recv(o->chan, &what, &fd)) == 1)
+		if (what == HANDOVER_DROPPED && *busy) {
+			VERB("controller %s gone (the command dropped it)", p->name);
+			*busy = 0;
+		}
+	if (r == 0 || (r < 0 && errno != EAGAIN)) {
+		VERB("the command is gone: exiting");
+		exit(0);
+	}
+}
+
 int run_listen(struct opts *o)
 {
 	int sfd = signals_fd();
-	int lfd = addr_listen(&o->addr, "");
+	int lfd = o->lfd >= 0 ? o->lfd : addr_listen(&o->addr, "");
+	int busy = 0;
 	static struct peer p = { .fd = -1 };
 	if (o->addr.family == AF_VSOCK)
 		VERB("listening on %s, host CID %u and %d more allowed", o->addr.text, VMADDR_CID_HOST, o->nallow);
@@ -174,7 +209,8 @@ int run_listen(struct opts *o)
 		 * instead of at the next record.
 		 */
 		struct pollfd pf[4] = {
-			{ sfd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { 1, 0, 0 }, { p.fd, POLLIN, 0 },
+			{ sfd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { o->chan >= 0 ? o->chan : 1, o->chan >= 0 ? POLLIN : 0, 0 },
+			{ p.fd, POLLIN, 0 },
 		};
 		if (poll(pf, p.fd >= 0 ? 4 : 3, -1) < 0) {
 			if (errno == EINTR)
@@ -183,14 +219,16 @@ int run_listen(struct opts *o)
 		}
 		if (pf[0].revents && sig_handle(sfd))
 			break;
-		if (pf[2].revents & (POLLERR | POLLHUP)) {
+		if (o->chan >= 0 && pf[2].revents)
+			chan_event(o, &p, &busy);
+		else if (pf[2].revents & (POLLERR | POLLHUP)) {
 			VERB("stdout closed: the reader went away");
 			break;
 		}
 		if (p.fd >= 0 && pf[3].revents)
 			pump(&p);
-		if (pf[1].revents)
-			take(o, lfd, &p, p.fd >= 0);
+		if (pf[1].revents && take(o, lfd, &p, p.fd >= 0 || busy) >= 0 && o->chan >= 0)
+			give(o, &p, &busy);
 	}
 	if (p.fd >= 0)
 		hang_up(&p, "cut off: vsockd is exiting");

@@ -15,12 +15,14 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: vsockd -l [CID:]PORT|unix:PATH|tcp:HOST:PORT [-a CID]... [-N FD] [-v] [-d CATS]\n"
-		"       vsockd -c CID:PORT|unix:PATH|tcp:HOST:PORT [-N FD] [-v] [-d CATS]\n"
+		"usage: vsockd -l [CID:]PORT|unix:PATH|tcp:HOST:PORT [-a CID]... [-N FD] [-v] [-d CATS] [-- COMMAND...]\n"
+		"       vsockd -c CID:PORT|unix:PATH|tcp:HOST:PORT [-N FD] [-v] [-d CATS] [-- COMMAND...]\n"
 		"  -l ADDR  listen (guest side): control records from the socket to stdout\n"
 		"  -c ADDR  connect (host side): control records from stdin to the socket\n"
 		"  -a CID   also accept vsock peers from CID (default: the host, CID 2 only)\n"
 		"  -N FD    write the address and a newline to FD once listening/connected\n"
+		"  -- COMMAND  run COMMAND (xcap with -l, xpaint with -c) and hand it each\n"
+		"           connected socket ($XS_CTL_FD): no records pass through vsockd\n"
 		"  -v       log connections; -d net,stats: debug categories\n");
 	exit(code);
 }
@@ -62,13 +64,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				usage(EX_CMDLINE);
 		}
 	}
-	if (optind != argc || o->listen < 0)
+	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+		o->cmd = argv + optind;
+	else if (optind != argc)
+		usage(EX_CMDLINE);
+	if (o->listen < 0)
 		usage(EX_CMDLINE);
 	if (addr_parse(where, o->listen, &o->addr, err, sizeof err) < 0)
 		die(EX_CMDLINE, "%s", err);
 	if (o->nallow && !(o->listen && o->addr.family == AF_VSOCK))
 		die(EX_CMDLINE, "-a applies to vsock listeners only (-l [CID:]PORT)");
-	if (o->listen && o->ready_fd == 1)
+	if (o->listen && o->ready_fd == 1 && !o->cmd)
 		die(EX_CMDLINE, "-N 1: with -l, stdout carries records; use another descriptor");
 }
 
@@ -78,6 +84,9 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	set_argv0(argv[0]);
 	parse_args(argc, argv, &o);
+	o.chan = o.lfd = -1;
+	if (o.cmd) /* the listener first: a port in use fails before COMMAND starts */
+		run_handover(&o, o.listen ? addr_listen(&o.addr, "") : -1);
 	int rc = o.listen ? run_listen(&o) : run_connect(&o);
 	if (verbose || (debug_mask & D_STATS))
 		print_stats();

@@ -25,6 +25,9 @@ struct opts {
 	unsigned allow[MAX_ALLOW]; /* vsock CIDs allowed to connect (-l) */
 	int nallow;
 	int ready_fd;             /* -N FD, or -1 */
+	char **cmd;               /* -- COMMAND: hand the connections over to it */
+	int chan;                 /* the helper's end of the hand-over socketpair, or -1 */
+	int lfd;                  /* listening already (hand-over), or -1 */
 };
 
 /* Counters printed on SIGUSR1 and, with -v, at exit. */
@@ -41,8 +44,14 @@ void say_ready(int *fd, const char *text);
 /* Checks a control header: NULL or a static reason. */
 const char *ctl_check(const uint8_t *p);
 
-/* listen.c, connect.c: the two roles; they return the exit code. */
+/* listen.c, connect.c: the two roles; they return the exit code. With
+ * o->chan >= 0 they hand each connection over (handover.c) instead of
+ * carrying its records. */
 int run_listen(struct opts *o);
 int run_connect(struct opts *o);
+
+/* handover.c: -- COMMAND. Starts the helper (a grandchild running the
+ * role) and execs COMMAND with $XS_CTL_FD; never returns. */
+void run_handover(struct opts *o, int lfd);
 
 #endif

@@ -6,11 +6,13 @@
  * stdout is slow damage merges in the X server and the next frame carries
  * the newest pixels.
  */
+#include "handover.h"
 #include "stream.h"
 #include "util.h"
 #include "xcap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,30 +96,42 @@ static void refuse(struct cap *c, const char *what)
 	c->in.refused_logged = 1;
 }
 
-/* One control record: parsed here (xs_parse), acted on, or a clean exit. */
-static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t off)
+/* What a reset record does, and the end of a handed-over connection:
+ * nothing stays pressed, the next controller proves itself again. */
+static void control_reset(struct cap *c, const char *why)
+{
+	input_release_all(c);
+	clip_reset(c);
+	c->in.accepted = 0, c->in.refused_logged = 0, c->in.windows = 0;
+	XSync(c->dpy, False);
+	VERB("%s: input released, control hello forgotten", why);
+}
+
+/* One control record: parsed here (xs_parse) and acted on. Returns 0, or
+ * -1 with the reason in err for a record that is not a control one. */
+static int control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t off, char *err, size_t n)
 {
 	const struct xs_type_info *t = xs_type_info(h.type); /* a known type: xs_next checked the header */
 	struct xs_msg m;
-	char err[200];
+	char why[200];
 	if (t->stream != XS_STREAM_CONTROL) {
-		release_input(c);
-		die(EX_DATA, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
-		    xs_type_name(h.type));
+		snprintf(err, n, "control stream, offset %llu: %s is a frame stream record", (unsigned long long)off,
+			 xs_type_name(h.type));
+		return -1;
 	}
-	if (xs_parse(h, body, &m, err, sizeof err)) {
-		release_input(c);
-		die(EX_DATA, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, err);
+	if (xs_parse(h, body, &m, why, sizeof why)) {
+		snprintf(err, n, "control %s record at offset %llu: %s", xs_type_name(h.type), (unsigned long long)off, why);
+		return -1;
 	}
 	DBG(D_INPUT, "control %s at %llu", xs_type_name(m.type), (unsigned long long)off);
 	uint8_t rec[XS_BUILD_MAX];
 	if (t->gated && !c->in.accepted) {
 		refuse(c, t->name);
-		return;
+		return 0;
 	}
 	if ((t->feature & XS_CF_WINDOWS) && !c->in.windows) {
 		DBG(D_INPUT, "%s without seamless windows in the control hello: ignored", xs_type_name(m.type));
-		return;
+		return 0;
 	}
 	switch (m.type) {
 	case XS_C_HELLO:
@@ -133,12 +147,7 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 		break;
 	case XS_C_REFRESH: c->full = 1; break;
 	case XS_C_NONCE: out_record(c, rec, xs_build_nonce(rec, XS_ECHO, m.u.nonce.v)); break;
-	case XS_C_RESET:
-		input_release_all(c);
-		clip_reset(c);
-		c->in.accepted = 0, c->in.refused_logged = 0, c->in.windows = 0;
-		VERB("control reset: input released, control hello forgotten");
-		break;
+	case XS_C_RESET: control_reset(c, "control reset"); break;
 	case XS_C_KEY: input_key(c, &m.u.key), title_poke(c); break;
 	case XS_C_BUTTON: input_button(c, &m.u.button), title_poke(c); break;
 	case XS_C_CLIP_OFFER: case XS_C_CLIP_REQ: case XS_C_CLIP_DATA: clip_control(c, &m); break;
@@ -149,6 +158,7 @@ static void control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_
 	case XS_C_WIN_FOCUS: win_focus(c, m.u.win.id); break;
 	case XS_C_WIN_ICONIFY: win_iconify(c, m.u.win.id); break;
 	}
+	return 0;
 }
 
 static int exit_on_eof; /* -E */
@@ -170,7 +180,10 @@ static int read_control(struct cap *c, struct xs_reader *rd)
 	}
 	int k;
 	while ((k = xs_next(rd, &h, &body, &off, err, sizeof err)) == 1)
-		control(c, h, body, off);
+		if (control(c, h, body, off, err, sizeof err) < 0) {
+			release_input(c);
+			die(EX_DATA, "%s", err);
+		}
 	if (k < 0) {
 		release_input(c);
 		die(EX_DATA, "control stream: %s", err);
@@ -186,6 +199,96 @@ static int read_control(struct cap *c, struct xs_reader *rd)
 		VERB("stdin closed: no more control, capture goes on");
 	}
 	return n != 0;
+}
+
+/*
+ * The control socket handed over by vsockd -l ADDR -- xcap (lib/handover.h):
+ * xcap reads the controller's records itself, so it checks them as vsockd
+ * did (control types only, no body longer than a clipboard piece); a bad
+ * record, a hang-up or an error ends that connection (a reset: nothing
+ * stays pressed) and tells vsockd, which then takes the next controller.
+ */
+struct handin {
+	int chan;            /* from vsockd, or -1 */
+	int fd;              /* the connection, or -1 */
+	struct xs_reader rd;
+};
+
+static void hand_drop(struct cap *c, struct handin *hi, const char *why)
+{
+	if (hi->fd < 0)
+		return;
+	close(hi->fd);
+	hi->fd = -1;
+	control_reset(c, why);
+	if (hi->chan >= 0 && handover_send(hi->chan, HANDOVER_DROPPED, -1) < 0)
+		DBG(D_INPUT, "vsockd is gone");
+}
+
+static void hand_chan(struct cap *c, struct handin *hi)
+{
+	char what;
+	int fd, r;
+	while ((r = handover_recv(hi->chan, &what, &fd)) == 1) {
+		if (what != HANDOVER_CONN)
+			continue;
+		hand_drop(c, hi, "a newer controller");
+		hi->fd = fd;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		xs_reader_free(&hi->rd);
+		xs_reader_init(&hi->rd, fd);
+		VERB("control connection from vsockd");
+	}
+	if (r == 0 || (r < 0 && errno != EAGAIN)) {
+		close(hi->chan);
+		hi->chan = -1;
+		if (exit_on_eof) {
+			VERB("vsockd is gone: no more control, exiting (-E)");
+			release_input(c);
+			finish(c, 0);
+		}
+		VERB("vsockd is gone: the current controller only");
+	}
+}
+
+static void hand_read(struct cap *c, struct handin *hi)
+{
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	char err[256];
+	ssize_t n = xs_fill(&hi->rd);
+	int k;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	for (;;) {
+		/* the header first: a stranger's length never sizes our buffer */
+		if (hi->rd.end - hi->rd.start >= XS_HDR_LEN) {
+			struct xs_hdr p = xs_get_hdr(hi->rd.buf + hi->rd.start);
+			const struct xs_type_info *t = xs_type_info(p.type);
+			if (!t || t->stream != XS_STREAM_CONTROL || p.len > XS_CLIP_HDR + XS_CLIP_CHUNK) {
+				warn_line("control connection: %s record (type %u, length %u) at offset %llu: not a control "
+					  "record; dropping the connection", xs_type_name(p.type), p.type, p.len,
+					  (unsigned long long)hi->rd.off);
+				hand_drop(c, hi, "a bad record");
+				return;
+			}
+		}
+		if ((k = xs_next(&hi->rd, &h, &body, &off, err, sizeof err)) != 1)
+			break;
+		if (control(c, h, body, off, err, sizeof err) < 0) {
+			warn_line("control connection: %s; dropping the connection", err);
+			hand_drop(c, hi, "a bad record");
+			return;
+		}
+	}
+	XFlush(c->dpy);
+	if (k < 0 && n != 0) {
+		warn_line("control connection: %s; dropping the connection", err);
+		hand_drop(c, hi, "a bad record");
+	} else if (n <= 0) {
+		hand_drop(c, hi, n ? "the control connection failed" : "the controller hung up");
+	}
 }
 
 static void drain_x(struct cap *c)
@@ -279,8 +382,10 @@ static struct timespec *sleep_for(struct cap *c, int pending, uint64_t next_fram
 static void loop(struct cap *c, uint64_t interval)
 {
 	struct xs_reader rd;
-	int ctl = !isatty(0), sfd = signals_fd(), tick = -1, ticked = 0;
+	struct handin hi = { handover_env(), -1, { 0 } };
+	int ctl = !isatty(0) && hi.chan < 0, sfd = signals_fd(), tick = -1, ticked = 0;
 	uint64_t next_frame = 0;
+	xs_reader_init(&hi.rd, -1);
 	if (c->ring && (tick = ring_writer_ticker(c->ring)) < 0)
 		VERB("no ticker thread: the loop ticks the ring");
 	xs_reader_init(&rd, 0);
@@ -315,15 +420,17 @@ static void loop(struct cap *c, uint64_t interval)
 		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
 		int pending = out_pending(&c->out);
-		struct pollfd p[5] = {
+		struct pollfd p[7] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
 			{ c->ring ? -1 : 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
 			{ ctl ? 0 : -1, POLLIN, 0 },
 			{ tick, POLLIN, 0 },
+			{ hi.chan, POLLIN, 0 },
+			{ hi.fd, POLLIN, 0 },
 		};
 		struct timespec ts;
-		if (ppoll(p, 5, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
+		if (ppoll(p, 7, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */
@@ -333,6 +440,10 @@ static void loop(struct cap *c, uint64_t interval)
 			ctl = 0;
 		if (p[4].revents)
 			ticked = 1; /* a reader attached */
+		if (p[6].revents)
+			hand_read(c, &hi);
+		if (p[5].revents)
+			hand_chan(c, &hi);
 	}
 }
 

@@ -7,6 +7,7 @@
  * display we show.
  */
 #include "xpaint.h"
+#include "handover.h"
 #include "util.h"
 
 #include <X11/Xutil.h>
@@ -26,6 +27,7 @@ void ctl_init(struct ctl *k, int fd, pid_t child)
 	memset(k, 0, sizeof *k);
 	k->fd = fd;
 	k->child = child;
+	k->chan = -1;
 	if (fd >= 0)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
@@ -38,6 +40,61 @@ void ctl_lost(struct ctl *k, const char *why)
 	k->dead = 1;
 	k->len = 0;
 	k->bound = 0;
+}
+
+/*
+ * Hand-over (vsockd -c ADDR -- xpaint): the control socket itself is ours
+ * and vsockd, beside us, reconnects. A connection that fails is dropped
+ * (input waits, as vsockd -c dropped it while the guest was away) and
+ * vsockd told; the next one it passes replaces it, and we prove ourselves
+ * on it again (hello, nonce, refresh: the caller's ctl_hello).
+ */
+static void conn_drop(struct ctl *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	k->len = 0;
+	k->motion = 0;
+}
+
+void ctl_failed(struct ctl *k, const char *why)
+{
+	if (k->chan < 0) {
+		ctl_lost(k, why);
+		return;
+	}
+	VERB("control connection: %s; waiting for vsockd's next", why);
+	conn_drop(k);
+	if (handover_send(k->chan, HANDOVER_DROPPED, -1) < 0)
+		DBG(D_INPUT, "vsockd is gone");
+}
+
+int ctl_chan_event(struct ctl *k)
+{
+	char what;
+	int fd, r, fresh = 0;
+	while ((r = handover_recv(k->chan, &what, &fd)) == 1) {
+		if (what == HANDOVER_CONN) {
+			conn_drop(k);
+			k->fd = fd;
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			VERB("control connection from vsockd");
+			fresh = 1;
+		} else if (what == HANDOVER_LOST) {
+			VERB("control connection lost; vsockd reconnects");
+			conn_drop(k);
+			fresh = 0;
+		}
+	}
+	if (r == 0 || (r < 0 && errno != EAGAIN)) {
+		close(k->chan);
+		k->chan = -1;
+		conn_drop(k);
+		ctl_lost(k, "vsockd went away");
+		return 0;
+	}
+	return fresh;
 }
 
 static void put(struct ctl *k, const uint8_t *rec, size_t n)
@@ -64,7 +121,7 @@ void ctl_write(struct ctl *k)
 				continue;
 			if (errno == EAGAIN)
 				return;
-			ctl_lost(k, errno == EPIPE ? "the reader went away" : strerror(errno));
+			ctl_failed(k, errno == EPIPE ? "the reader went away" : strerror(errno));
 			return;
 		}
 		memmove(k->q, k->q + w, k->len - (size_t)w);
@@ -139,6 +196,8 @@ static int may_send(struct ctl *k)
 {
 	if (k->bound && !k->dead)
 		return 1;
+	if (k->chan >= 0 && k->fd < 0)
+		return 0; /* between two connections: vsockd reconnects */
 	if (k->fd < 0 && !k->said) {
 		VERB("no control output (stdout is a terminal): input disabled");
 		k->said = 1;
@@ -300,7 +359,7 @@ void ctl_drain(struct ctl *k, int ms)
 
 void ctl_close(struct ctl *k)
 {
-	if (k->fd >= 0 && k->child > 0)
+	if (k->fd >= 0 && (k->child > 0 || k->chan >= 0))
 		close(k->fd);
 	k->fd = -1;
 	free(k->q);

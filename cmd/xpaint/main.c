@@ -4,6 +4,7 @@
  * options: usage() below and man/xpaint.1.
  */
 #include "codec.h"
+#include "handover.h"
 #include "ring.h"
 #include "stream.h"
 #include "util.h"
@@ -347,7 +348,7 @@ static void wait_events(struct loop *l)
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
 	int64_t rs = ring ? ringin_idle_ns(&l->ri) : -1, bt = ring ? ringin_bell_due_ms(&l->ri) : -1;
-	struct pollfd p[6] = {
+	struct pollfd p[7] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
 		/* no events but errors while nothing is queued: a reader that
@@ -356,10 +357,11 @@ static void wait_events(struct loop *l)
 		{ l->reading && !l->o->ring ? l->in.rd.fd : -1, POLLIN, 0 },
 		{ ring && rs < 0 ? ring_reader_notify_fd(l->ri.r) : -1, POLLIN, 0 },
 		{ ring ? l->ri.bell_fd : -1, ringin_bell_events(&l->ri), 0 },
+		{ x->k.chan, POLLIN, 0 },
 	};
 	struct timespec ts;
 	XFlush(x->v.dpy);
-	if (ppoll(p, 6, sleep_for(l, rs, bt, &ts), NULL) < 0 && errno != EINTR)
+	if (ppoll(p, 7, sleep_for(l, rs, bt, &ts), NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
@@ -371,7 +373,13 @@ static void wait_events(struct loop *l)
 	if (p[2].revents & POLLOUT)
 		ctl_write(&x->k);
 	if (p[2].revents & (POLLERR | POLLHUP))
-		ctl_lost(&x->k, "the reader went away");
+		ctl_failed(&x->k, "the reader went away");
+	if (p[6].revents && ctl_chan_event(&x->k)) { /* a new connection proves itself */
+		if (x->have_hello)
+			ctl_hello(&x->k, x->challenge, x->ctl_flags, 0);
+		else
+			ctl_refresh(&x->k);
+	}
 	control_lost(l);
 	int st;
 	if (p[3].revents && !l->quit && pipein_step(x, &l->in, &st))
@@ -434,11 +442,15 @@ int main(int argc, char **argv)
 		die(EX_NOX, "-s: the display lacks RENDER");
 	clip_open(&x, o.clip, o.cap);
 	x.v.border_px = o.border ? color(x.v.dpy, o.border) : BlackPixel(x.v.dpy, DefaultScreen(x.v.dpy));
+	int chan = handover_env(); /* vsockd -c ADDR -- xpaint: the control socket comes from vsockd */
+	if (chan >= 0 && o.cmd)
+		die(EX_CMDLINE, "-- %s: the control output is vsockd's hand-over already ($%s)", o.cmd[0], HANDOVER_ENV);
 	if (o.cmd)
 		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in), l.spawned = mono_ns();
-	else if (!isatty(1))
+	else if (!isatty(1) && chan < 0)
 		ctl = 1;
 	ctl_init(&x.k, ctl, child);
+	x.k.chan = chan;
 	x.codec = xs_codec_new();
 	l.reading = 1;
 	l.ri.bell_fd = -1;

@@ -80,6 +80,7 @@ enum { SCALE_NONE, SCALE_NEAREST, SCALE_BILINEAR };
 struct ctl {
 	int fd;              /* -1: no control output */
 	pid_t child;
+	int chan;            /* vsockd -c ADDR -- xpaint: connections come on it (lib/handover.h), or -1 */
 	uint8_t *q;
 	size_t len, cap;
 	int dead;
@@ -188,6 +189,10 @@ void ctl_write(struct ctl *k);
 void ctl_drain(struct ctl *k, int ms);
 void ctl_close(struct ctl *k);
 void ctl_lost(struct ctl *k, const char *why); /* the reader went away: input disabled */
+/* Hand-over: vsockd's message on k->chan; 1 when a new connection is in
+ * place (the caller proves itself on it again: ctl_hello). */
+int ctl_chan_event(struct ctl *k);
+void ctl_failed(struct ctl *k, const char *why); /* the connection, or the whole output */
 pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
 
 /* feed.c: one record, parsed from its private copy (feed), or already

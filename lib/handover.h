@@ -1,0 +1,37 @@
+/*
+ * The control socket handed over (vsockd -c ADDR -- xpaint ..., vsockd -l
+ * ADDR -- xcap ...): vsockd keeps the address, the reconnects and the peer
+ * checks in a helper process beside the tool, and passes each connected
+ * socket to the tool, which then reads or writes control records on it
+ * itself: a key goes xpaint -> socket -> xcap with no process between.
+ *
+ * The helper and the tool share a unix socketpair, whose tool end is named
+ * by $XS_CTL_FD. Messages are one byte, with a file descriptor for
+ * HANDOVER_CONN:
+ *   helper -> tool  'c' + fd  a new connection: use it (drop any older one)
+ *   helper -> tool  'l'       the connection was lost: close yours
+ *   tool -> helper  'd'       the tool dropped its connection (hang-up, bad
+ *                             records): the helper may take the next one
+ * Either side seeing end of file knows the other is gone.
+ */
+#ifndef HANDOVER_H
+#define HANDOVER_H
+
+#define HANDOVER_ENV "XS_CTL_FD"
+enum { HANDOVER_CONN = 'c', HANDOVER_LOST = 'l', HANDOVER_DROPPED = 'd' };
+
+/* One message, with fd (>= 0) passed along. 0, or -1 with errno (EPIPE:
+ * the other side is gone). */
+int handover_send(int chan, char what, int fd);
+/*
+ * One message: 1 with *what and *fd (the passed descriptor, close-on-exec,
+ * or -1), 0 at end of file, -1 with errno (EAGAIN: nothing yet). A message
+ * that is not one of the three, or carries a descriptor it should not, is
+ * dropped (its descriptor closed) and reads as EAGAIN.
+ */
+int handover_recv(int chan, char *what, int *fd);
+/* The tool's end from $XS_CTL_FD (unset afterwards), non-blocking and
+ * close-on-exec; -1 when unset. Dies on a value that is not an open socket. */
+int handover_env(void);
+
+#endif
