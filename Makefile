@@ -1,4 +1,4 @@
-# Four small tools over one library. `make` builds optimised binaries in
+# Five small tools over one library. `make` builds optimised binaries in
 # build/; `make check` builds a second set with AddressSanitizer and UBSan in
 # build/san/ and runs every test and fuzz target against it.
 
@@ -16,7 +16,7 @@ WARN = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissi
 	-Wpointer-arith -Wvla -Wformat=2 -Wno-format-nonliteral
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-TOOLS = xcap xpaint shmring vsockd
+TOOLS = xcap xpaint shmring vsockd xsnd
 # lib/xsel.c (X selections, XFixes) and lib/xwm.c (the window manager's
 # ICCCM) need Xlib: only the two X tools take them.
 XLIBSRC = lib/xsel.c lib/xwm.c
@@ -26,6 +26,8 @@ PKGS_xcap = x11 xext x11-xcb xcb xcb-shm xdamage xfixes xtst xrandr xi xcomposit
 PKGS_xpaint = x11 xext x11-xcb xcb xcb-shm xcursor xrandr xfixes xrender liblz4 libturbojpeg
 PKGS_shmring =
 PKGS_vsockd =
+# xsnd: sound (PulseAudio or pipewire-pulse; Opus), the only tool that links them.
+PKGS_xsnd = libpulse-simple libpulse opus
 PKGS_lib = liblz4 libturbojpeg
 X_xcap = $(XLIBSRC)
 X_xpaint = $(XLIBSRC)
@@ -57,6 +59,12 @@ build/shmring.static: $(wildcard cmd/shmring/*.c) lib/addr.c lib/ring_map.c lib/
 
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.
 PKGS_tools = x11 xext xdamage xfixes xtst
+# audlat (sound latency) and avsync (flash and beep) talk to PulseAudio.
+build/tools/audlat: tests/tools/audlat.c | build/tools
+	$(CC) $(WARN) -O2 -g -pthread $(call pkg,libpulse-simple libpulse,cflags) -o $@ $< $(call pkg,libpulse-simple libpulse,libs)
+build/tools/avsync: tests/tools/avsync.c | build/tools
+	$(CC) $(WARN) -O2 -g -pthread $(call pkg,libpulse-simple libpulse x11,cflags) -o $@ $< \
+		$(call pkg,libpulse-simple libpulse x11,libs)
 build/tools/%: tests/tools/%.c tests/tools/*.h build/libxs.a lib/*.h | build/tools
 	$(CC) $(WARN) -O2 -g -Ilib $(call pkg,$(PKGS_tools) $(PKGS_lib),cflags) -o $@ $< build/libxs.a \
 		$(call pkg,$(PKGS_tools) $(PKGS_lib),libs) -lm
@@ -76,6 +84,10 @@ FUZZCC ?= clang
 build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIBSRC) lib/*.h | build/fuzz
 	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Ilib $(call pkg,$(PKGS_lib),cflags) -o $@ $< $(LIBSRC) $(call pkg,$(PKGS_lib),libs) -lm
+# fuzz_audio also runs xsnd's decoder (Opus, from the guest) as the player does.
+build/fuzz/fuzz_audio: fuzz/fuzz_audio.c cmd/xsnd/decode.c cmd/xsnd/xsnd.h $(wildcard fuzz/*.h) $(LIBSRC) lib/*.h | build/fuzz
+	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Ilib $(call pkg,$(PKGS_lib) opus,cflags) -o $@ $< cmd/xsnd/decode.c $(LIBSRC) $(call pkg,$(PKGS_lib) opus,libs) -lm
 FUZZTIME ?= 20
 FUZZLONG ?= 600
 FUZZJOBS ?= 1

@@ -321,6 +321,49 @@ static const char *parse_win_icon(const struct xs_parsing *p)
 	return NULL;
 }
 
+/*
+ * Audio (the guest's sound, the host's microphone): the set docs/AUDIO.md
+ * lists. PCM at 44.1 or 48 kHz, one or two channels, exactly frames x
+ * channels x 2 bytes; Opus at 48 kHz in one of its frame durations (2.5
+ * to 60 ms), one packet of 1..4000 bytes (its decoder checks the packet).
+ */
+const char *xs_check_audio(const struct xs_audio *a, char *err, size_t n)
+{
+	if ((a->format != XS_AFMT_PCM16 && a->format != XS_AFMT_OPUS) || (a->rate != 44100 && a->rate != 48000) ||
+	    (a->channels != 1 && a->channels != 2)) {
+		snprintf(err, n, "audio format %u, rate %u, channels %u: not one of the set", a->format, a->rate,
+			 a->channels);
+		return err;
+	}
+	if (a->format == XS_AFMT_PCM16) {
+		if (!a->frames || a->frames > XS_AUDIO_FRAMES_MAX || (uint64_t)a->frames * a->channels * 2 != a->len) {
+			snprintf(err, n, "pcm piece of %u frames x %u channels in %u bytes (1..%u frames, 2 bytes a sample)",
+				 a->frames, a->channels, a->len, XS_AUDIO_FRAMES_MAX);
+			return err;
+		}
+		return NULL;
+	}
+	uint32_t f = a->frames;
+	if (a->rate != 48000 || (f != 120 && f != 240 && f != 480 && f != 960 && f != 1920 && f != 2880) ||
+	    !a->len || a->len > XS_AUDIO_OPUS_MAX) {
+		snprintf(err, n, "opus piece of %u frames at %u Hz in %u bytes (48000 Hz, 120..2880 frames, 1..%u bytes)",
+			 f, a->rate, a->len, XS_AUDIO_OPUS_MAX);
+		return err;
+	}
+	return NULL;
+}
+
+static const char *parse_audio(const struct xs_parsing *p)
+{
+	struct xs_audio *a = &p->m->u.audio;
+	const uint8_t *b = p->b;
+	a->format = xs_get32(b), a->rate = xs_get32(b + 4), a->channels = xs_get32(b + 8), a->frames = xs_get32(b + 12);
+	a->seq = xs_get64(b + 16), a->time_ns = xs_get64(b + 24);
+	a->data = b + XS_AUDIO_HDR;
+	a->len = p->h.len - XS_AUDIO_HDR;
+	return xs_check_audio(a, p->err, p->n);
+}
+
 static const char *parse_win_stack(const struct xs_parsing *p)
 {
 	p->m->u.wstack.n = p->h.len / 4;
@@ -367,6 +410,9 @@ static const struct xs_type_info types[XS_NTYPES] = {
 	[XS_WIN_ICONIC] = { "window-iconic", FRAME, 4, 4, parse_win_id, .feature = XS_HF_WINDOWS },
 	[XS_WIN_ICON] = { "window-icon", FRAME, 16, 12 + 4 * XS_WIN_ICON_MAX * XS_WIN_ICON_MAX, parse_win_icon,
 			  .feature = XS_HF_WINDOWS },
+	/* sound (docs/AUDIO.md) */
+	[XS_AUDIO] = { "audio", FRAME, XS_AUDIO_HDR + 1, XS_AUDIO_HDR + XS_AUDIO_PAYLOAD_MAX, parse_audio,
+		       .feature = XS_HF_AUDIO },
 
 	[XS_C_HELLO] = { "control-hello", CONTROL, CHELLO_LEN, EXT_MAX, parse_chello },
 	[XS_C_KEY] = { "key", CONTROL, 16, 16, parse_key, .gated = 1 },
@@ -389,6 +435,9 @@ static const struct xs_type_info types[XS_NTYPES] = {
 	[XS_C_WIN_CLOSE] = { "window-close", CONTROL, 4, 4, parse_win_id, .gated = 1, .feature = XS_CF_WINDOWS },
 	[XS_C_WIN_FOCUS] = { "window-focus", CONTROL, 4, 4, parse_win_id, .gated = 1, .feature = XS_CF_WINDOWS },
 	[XS_C_WIN_ICONIFY] = { "window-iconify", CONTROL, 4, 4, parse_win_id, .gated = 1, .feature = XS_CF_WINDOWS },
+	/* sound: the host's microphone, as the guest's sound */
+	[XS_C_AUDIO] = { "control-audio", CONTROL, XS_AUDIO_HDR + 1, XS_AUDIO_HDR + XS_AUDIO_PAYLOAD_MAX, parse_audio,
+			 .gated = 1, .feature = XS_CF_MIC },
 };
 #undef FRAME
 #undef CONTROL
@@ -643,4 +692,17 @@ size_t xs_build_clip_data_hdr(uint8_t *p, uint16_t type, const struct xs_clip_da
 	xs_put64(b + 16, d->total);
 	xs_put64(b + 24, d->offset);
 	return XS_HDR_LEN + XS_CLIP_HDR;
+}
+
+size_t xs_build_audio_hdr(uint8_t *p, uint16_t type, const struct xs_audio *a)
+{
+	xs_put_hdr(p, type, XS_AUDIO_HDR + a->len);
+	uint8_t *b = p + XS_HDR_LEN;
+	xs_put32(b, a->format);
+	xs_put32(b + 4, a->rate);
+	xs_put32(b + 8, a->channels);
+	xs_put32(b + 12, a->frames);
+	xs_put64(b + 16, a->seq);
+	xs_put64(b + 24, a->time_ns);
+	return XS_HDR_LEN + XS_AUDIO_HDR;
 }

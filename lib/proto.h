@@ -94,6 +94,30 @@ struct xs_clip_data {
 	const uint8_t *data;     /* len payload bytes */
 	uint32_t len;
 };
+/*
+ * Sound (1.1, docs/AUDIO.md): pieces of PCM or Opus, guest to host in the
+ * frame stream after a hello with XS_HF_AUDIO. The fields come from a
+ * small set (xs_parse refuses others): a player never meets a format it
+ * cannot take, and a piece is never longer than XS_AUDIO_FRAMES_MAX.
+ */
+#define XS_HF_AUDIO (1u << 2)       /* hello flag: the stream carries audio records */
+#define XS_HF_MIC (1u << 3)         /* hello flag: the source plays the host's microphone (xcap -M) */
+#define XS_CF_MIC (1u << 2)         /* control-hello flag: the viewer sends its microphone (xpaint -M) */
+enum xs_type_audio {
+	XS_AUDIO = 13,   /* the guest's sound, in the frame stream */
+	XS_C_AUDIO = 75, /* the host's microphone, in the control stream: the same body */
+};
+enum { XS_AFMT_PCM16 = 1, XS_AFMT_OPUS = 2 }; /* s16le interleaved; one Opus packet */
+#define XS_AUDIO_HDR 32u            /* audio body before the payload */
+#define XS_AUDIO_FRAMES_MAX 4096u   /* sample frames of one piece (85 ms at 48 kHz) */
+#define XS_AUDIO_PAYLOAD_MAX 16384u /* PCM: 4096 stereo frames of 2 bytes */
+#define XS_AUDIO_OPUS_MAX 4000u     /* bytes of one Opus packet at most */
+struct xs_audio {
+	uint32_t format, rate, channels, frames; /* frames: samples per channel in this piece */
+	uint64_t seq, time_ns;   /* piece number; CLOCK_REALTIME of its first sample's capture */
+	const uint8_t *data;     /* len payload bytes */
+	uint32_t len;
+};
 /* Seamless windows: flags and wire limits. */
 #define XS_HF_WINDOWS (1u << 1)  /* hello flag: the stream carries windows */
 #define XS_CF_WINDOWS (1u << 1)  /* control-hello flag: the viewer shows them */
@@ -114,8 +138,8 @@ enum xs_enc {
 
 /* Hello flags (frame stream) and control-hello flags: features, one bit
  * each. A reader refuses a hello with a bit it does not know. */
-#define XS_HF_KNOWN (XS_HF_CLIP | XS_HF_WINDOWS)
-#define XS_CF_KNOWN (XS_CF_CLIP | XS_CF_WINDOWS)
+#define XS_HF_KNOWN (XS_HF_CLIP | XS_HF_WINDOWS | XS_HF_AUDIO | XS_HF_MIC)
+#define XS_CF_KNOWN (XS_CF_CLIP | XS_CF_WINDOWS | XS_CF_MIC)
 
 /*
  * A rect's place and size on a surface (or in a seamless window): the one
@@ -227,6 +251,7 @@ struct xs_msg {
 		struct xs_clip_offer offer;
 		struct xs_clip_req req;
 		struct xs_clip_data cdata;
+		struct xs_audio audio;
 	} u;
 };
 
@@ -330,6 +355,12 @@ size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS,
 size_t xs_build_wicon_hdr(uint8_t *p, uint32_t id, uint32_t w, uint32_t h);
 size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len); /* 12+len bytes */
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n); /* then n u32 ids */
+
+/* The header and fixed part of an audio record (XS_AUDIO or XS_C_AUDIO);
+ * a->len payload bytes follow. */
+size_t xs_build_audio_hdr(uint8_t *p, uint16_t type, const struct xs_audio *a);
+/* Is this rate, channel count, format and piece length one of the set? */
+const char *xs_check_audio(const struct xs_audio *a, char *err, size_t errlen);
 
 #define XS_BUILD_MAX 64u /* largest record any fixed builder writes */
 

@@ -155,3 +155,38 @@ need_vm() {
 	command -v busybox >/dev/null || { echo "busybox-static missing"; exit 77; }
 	for t in Xvfb xwd xdotool xterm; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
 }
+
+# pulse VAR [SINK]: start a private PulseAudio server (its own runtime folder in
+# $T, no cookie, a null sink "xs" at s16le 48 kHz stereo, the default, and
+# a second one named SINK if given) and
+# set VAR to its address for PULSE_SERVER; skips the test (77) without
+# pulseaudio. Two of them stand for a guest's and a host's sound servers.
+# A null sink renders in blocks as long as the lowest latency its clients
+# ask for, 2 s with none, and sees a new client only after the block it is
+# in: a sound card's sink does not. A reader of its monitor asking for 5 ms
+# keeps it at 5 ms blocks, as a card is; pulse_warm waits out the first
+# 2 s block (call it once, after starting the servers).
+pulse() {
+	local var=$1 dir extra=()
+	[ -z "${2:-}" ] || extra=(--load="module-null-sink sink_name=$2 format=s16le rate=48000 channels=2")
+	command -v pulseaudio >/dev/null && command -v pacat >/dev/null ||
+		{ echo "no pulseaudio / pulseaudio-utils"; exit 77; }
+	dir=$(mktemp -d "$T/pulse.$var.XXXXXX")
+	chmod 700 "$dir"
+	( cd "$dir" && HOME=$dir XDG_RUNTIME_DIR=$dir XDG_CONFIG_HOME=$dir exec pulseaudio -n --daemonize=no \
+		--exit-idle-time=-1 --use-pid-file=no --log-target=stderr \
+		--load="module-null-sink sink_name=xs format=s16le rate=48000 channels=2" "${extra[@]}" \
+		--load="module-native-protocol-unix auth-anonymous=1 socket=$dir/native" ) 2>"$dir/log" &
+	PIDS+=($!)
+	printf -v "$var" 'unix:%s/native' "$dir"
+	waitfor 10 env PULSE_SERVER="unix:$dir/native" HOME="$dir" pactl info ||
+		fail "pulseaudio did not start: $(grep -v '^W:' "$dir/log" | tail -3)"
+	PULSE_SERVER="unix:$dir/native" pactl set-default-sink xs
+	bg env PULSE_SERVER="unix:$dir/native" parecord --raw --latency-msec=5 -d xs.monitor >/dev/null 2>&1
+	[ -z "${2:-}" ] || bg env PULSE_SERVER="unix:$dir/native" parecord --raw --latency-msec=5 -d "$2.monitor" >/dev/null 2>&1
+	PULSE_STARTED=$SECONDS
+}
+pulse_warm() {
+	local left=$((PULSE_STARTED + 3 - SECONDS))
+	[ $left -le 0 ] || sleep $left
+}

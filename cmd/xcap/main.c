@@ -23,13 +23,15 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-B ADDR] [-v] [-d cats] DISPLAY\n"
+		"usage: xcap [-W] [-e raw|lz4|jpeg|auto] [-q quality] [-r maxfps] [-E] [-B ADDR] [-A COMMAND] [-M PLAYER] [-v] [-d cats] DISPLAY\n"
 		"  -W       seamless: each top-level window on its own (Composite), not the whole screen\n"
 		"  -e ENC   encoding of damaged areas (default raw; auto: solid, lz4 where it pays)\n"
 		"  -q Q     jpeg quality 1..100 (default 85); with auto and Q < 100, jpeg for busy areas\n"
 		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
 		"  -E       exit when the control stream ends (a supervised pipeline then restarts)\n"
 		"  -B ADDR  writing the ring: listen on ADDR (PORT, unix:PATH, tcp:HOST:PORT) for xpaint -B's call; ring it\n"
+		"  -A CMD   sound: CMD (sh -c, e.g. 'xsnd -c') writes audio records, sent in the stream between frames\n"
+		"  -M CMD   the host's microphone, when the viewer sends it: CMD (sh -c, e.g. 'xsnd -p -s mic') plays it\n"
 		"  -v       say what happens; -d stream,input,x,enc,stats,cursor: debug categories\n"
 		"The frame stream goes to stdout, control records are read on stdin.\n");
 	exit(code);
@@ -60,7 +62,10 @@ static void print_stats(const struct cap *c)
 	struct ring_writer_stats rs = { 0 };
 	if (c->ring)
 		ring_writer_stats(c->ring, &rs);
-	warn_line("%s; %u input events; bells %llu", b, c->in.injected, (unsigned long long)rs.bells);
+	warn_line("%s; %u input events; bells %llu; audio pieces %llu sent, %llu dropped; microphone pieces %llu played, "
+		  "%llu dropped, %llu refused", b, c->in.injected, (unsigned long long)rs.bells,
+		  (unsigned long long)c->snd.pieces, (unsigned long long)c->snd.dropped, (unsigned long long)c->mic.pieces,
+		  (unsigned long long)c->mic.q.dropped, (unsigned long long)c->mic.refused);
 }
 
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */
@@ -102,7 +107,7 @@ static void control_reset(struct cap *c, const char *why)
 {
 	input_release_all(c);
 	clip_reset(c);
-	c->in.accepted = 0, c->in.refused_logged = 0, c->in.windows = 0;
+	c->in.accepted = 0, c->in.refused_logged = 0, c->in.windows = 0, c->mic.on = 0;
 	XSync(c->dpy, False);
 	VERB("%s: input released, control hello forgotten", why);
 }
@@ -141,6 +146,7 @@ static int control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t
 			c->in.refused_logged = 0;
 			VERB("control hello accepted");
 			clip_hello(c, m.u.chello.flags);
+			mic_hello(c, m.u.chello.flags);
 		} else {
 			refuse(c, "control hello");
 		}
@@ -157,6 +163,7 @@ static int control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t
 	case XS_C_WIN_CLOSE: win_close(c, m.u.win.id); break;
 	case XS_C_WIN_FOCUS: win_focus(c, m.u.win.id); break;
 	case XS_C_WIN_ICONIFY: win_iconify(c, m.u.win.id); break;
+	case XS_C_AUDIO: mic_record(c, &m.u.audio); break;
 	}
 	return 0;
 }
@@ -319,7 +326,8 @@ static void start_stream(struct cap *c, int again)
 		random_bytes(c->in.challenge, XS_NONCE_LEN);
 	if (c->ring)
 		ring_writer_hello(c->ring); /* a reader attached before this hello needs no other */
-	out_record(c, rec, xs_build_hello(rec, c->w, c->h, (c->wins ? XS_HF_WINDOWS : 0) | (c->clip.x ? XS_HF_CLIP : 0),
+	out_record(c, rec, xs_build_hello(rec, c->w, c->h, (c->wins ? XS_HF_WINDOWS : 0) | (c->clip.x ? XS_HF_CLIP : 0) |
+						     (c->snd.cmd ? XS_HF_AUDIO : 0) | (c->mic.cmd ? XS_HF_MIC : 0),
 					  c->in.challenge));
 	title_restart(c);
 	cap_cursor(c);
@@ -420,7 +428,7 @@ static void loop(struct cap *c, uint64_t interval)
 		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
 		int pending = out_pending(&c->out);
-		struct pollfd p[7] = {
+		struct pollfd p[9] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
 			{ c->ring ? -1 : 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
@@ -428,9 +436,11 @@ static void loop(struct cap *c, uint64_t interval)
 			{ tick, POLLIN, 0 },
 			{ hi.chan, POLLIN, 0 },
 			{ hi.fd, POLLIN, 0 },
+			{ audio_fd(c), POLLIN, 0 },
+			{ mic_fd(c), c->mic.q.len ? POLLOUT : 0, 0 },
 		};
 		struct timespec ts;
-		if (ppoll(p, 7, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
+		if (ppoll(p, 9, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */
@@ -444,6 +454,10 @@ static void loop(struct cap *c, uint64_t interval)
 			hand_read(c, &hi);
 		if (p[5].revents)
 			hand_chan(c, &hi);
+		if (p[7].revents)
+			audio_read(c);
+		if (p[8].revents)
+			mic_write(c);
 	}
 }
 
@@ -451,14 +465,17 @@ int main(int argc, char **argv)
 {
 	static struct cap c;
 	int o, fps = 0, seamless = 0;
+	const char *snd = NULL, *mic = NULL;
 	set_argv0(argv[0]);
 	c.enc = XS_ENC_RAW;
 	c.quality = 85;
-	while ((o = getopt(argc, argv, "We:q:r:EB:vd:h")) != -1) {
+	while ((o = getopt(argc, argv, "We:q:r:EB:A:M:vd:h")) != -1) {
 		switch (o) {
 		case 'W': seamless = 1; break;
 		case 'E': exit_on_eof = 1; break;
 		case 'B': c.bell = optarg; break;
+		case 'A': snd = optarg; break;
+		case 'M': mic = optarg; break;
 		case 'e': c.enc = parse_enc(optarg); break;
 		case 'q': c.quality = (int)opt_uint(o, optarg, 1, 100, "a quality"), c.quality_given = 1; break;
 		case 'r': fps = (int)opt_uint(o, optarg, 0, 1000, "a frame rate"); break;
@@ -480,6 +497,10 @@ int main(int argc, char **argv)
 	input_release_leftovers(&c);
 	clip_init(&c);
 	title_init(&c);
+	c.snd.fd = -1;
+	if (snd)
+		audio_open(&c, snd);
+	mic_init(&c, mic);
 	start_stream(&c, 0);
 	loop(&c, fps ? 1000000000ull / (unsigned)fps : 0);
 }

@@ -6,10 +6,12 @@
 #ifndef XCAP_H
 #define XCAP_H
 
+#include "child.h"
 #include "clip.h"
 #include "codec.h"
 #include "proto.h"
 #include "ring.h"
+#include "stream.h"
 
 #include <X11/Xlib.h>
 #include <X11/XKBlib.h>
@@ -143,6 +145,21 @@ struct cap {
 	struct clipx clip;
 	struct titlex title;
 	struct wins *wins;   /* -W: seamless windows (windows.c); NULL: the whole screen */
+	struct {             /* -A: the sound command (audio.c) */
+		const char *cmd;
+		pid_t pid;   /* 0: no sound */
+		int fd;
+		struct xs_reader rd;
+		uint64_t pieces, dropped;
+	} snd;
+	struct {             /* -M: the host's microphone, played here (audio.c) */
+		const char *cmd;
+		pid_t pid;   /* the player, 0: not started */
+		int on;      /* the accepted control hello sends it */
+		int dead;
+		struct xs_outq q;
+		uint64_t pieces, refused;
+	} mic;
 };
 
 /* capture.c */
@@ -201,6 +218,16 @@ void win_configure(struct cap *c, const struct xs_win *m);
 void win_close(struct cap *c, uint32_t id);
 void win_focus(struct cap *c, uint32_t id);
 void win_iconify(struct cap *c, uint32_t id);
+
+/* audio.c */
+void audio_open(struct cap *c, const char *cmd);
+int audio_fd(const struct cap *c);
+void audio_read(struct cap *c);
+void mic_init(struct cap *c, const char *cmd);
+void mic_hello(struct cap *c, uint32_t flags);
+int mic_fd(const struct cap *c);
+void mic_write(struct cap *c);
+void mic_record(struct cap *c, const struct xs_audio *a);
 
 /* input.c */
 void input_init(struct cap *c);

@@ -407,3 +407,16 @@ int ctl_window(struct ctl *k, const uint8_t *rec, size_t n)
 	ctl_write(k);
 	return 1;
 }
+
+/* The microphone: a control-audio record, only once bound (as input), and
+ * dropped rather than queued past MIC_QMAX: old sound is worth nothing,
+ * and input must never wait behind it. 1 sent, 0 dropped. */
+#define MIC_QMAX (32u << 10)
+int ctl_audio(struct ctl *k, const uint8_t *rec, size_t n)
+{
+	if (!k->bound || k->dead || k->fd < 0 || k->len + n > MIC_QMAX)
+		return 0;
+	put(k, rec, n);
+	ctl_write(k);
+	return 1;
+}

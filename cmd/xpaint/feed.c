@@ -31,7 +31,7 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	x->nrects = 0;
 	x->have_hello = 1;
 	memcpy(x->challenge, m->challenge, XS_NONCE_LEN);
-	uint32_t clip = clip_hello(x, m->flags);
+	uint32_t clip = clip_hello(x, m->flags) | snd_hello(x, m->flags); /* the features the viewer takes */
 	x->ctl_flags = (m->flags & XS_HF_WINDOWS ? XS_CF_WINDOWS : 0) | clip;
 	if (m->flags & XS_HF_WINDOWS) {
 		sm_hello(x, m->width, m->height);
@@ -214,6 +214,11 @@ int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_
 	case XS_ECHO:
 		ctl_echo(&x->k, m.u.nonce.v);
 		break;
+	case XS_AUDIO:
+		if (!x->snd.on)
+			return bad(x, h, off, "an audio record in a stream whose hello announced no sound");
+		snd_record(x, &m.u.audio);
+		break;
 	case XS_BYE:
 		VERB("bye (reason %u)", m.u.reason);
 		return 1;
@@ -268,4 +273,8 @@ void stats_print(struct xpaint *x)
 	       pct(s->paint, s->npaint, 0.5), pct(s->paint, s->npaint, 0.99), pct(s->fin, s->nfin, 0.5),
 	       pct(s->gap, s->ngap, 0.5), pct(s->gap, s->ngap, 0.99), echo,
 	       (unsigned long long)x->k.motion_dropped, (unsigned long long)s->bells);
+	if (x->snd.pieces || x->snd.mic_sent || x->snd.mic_dropped)
+		warn_line("stats: audio pieces %llu, dropped %llu (the player behind); microphone pieces sent %llu, "
+			  "dropped %llu", (unsigned long long)x->snd.pieces, (unsigned long long)x->snd.q.dropped,
+			  (unsigned long long)x->snd.mic_sent, (unsigned long long)x->snd.mic_dropped);
 }

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 struct opts {
-	const char *border, *title, *ring, *bell;
+	const char *border, *title, *ring, *bell, *snd, *mic;
 	int bw, exit_eof, scale, clip, copyout;
 	size_t cap;
 	char **cmd;
@@ -35,7 +35,7 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: xpaint [-b COLOR] [-w BORDERWIDTH] [-t NAME] [-n MAXWIN] [-x] [-R] [-s nearest|bilinear] "
-		"[-C both|in|out|none] [-L SIZE] [-r RING [-p] [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]\n"
+		"[-C both|in|out|none] [-L SIZE] [-a PLAYER|none] [-M CAPTURE] [-r RING [-p] [-S] [-B ADDR]] [-v] [-d cats] [-- COMMAND ...]\n"
 		"  -b COLOR  draw a border of COLOR (-w pixels wide, default 4) around the picture\n"
 		"  -t NAME   the window's title, and the prefix [NAME] of every title the source sets (default xpaint)\n"
 		"  -n N      at most N seamless windows from the source (default 256)\n"
@@ -44,6 +44,8 @@ static void usage(int code)
 		"  -s FILTER scale the picture to the window (nearest or bilinear; 1:1 is exact)\n"
 		"  -C WAY    clipboard: in (host to guest, the default), out, both or none\n"
 		"  -L SIZE   clipboard cap per transfer, bytes or with k/M (default 1M)\n"
+		"  -a PLAYER the guest's sound: PLAYER (sh -c) gets its audio records (default 'xsnd -p'; none: silence)\n"
+		"  -M CAPTURE the host's microphone to the guest (never by default): CAPTURE (sh -c, e.g. 'xsnd -c -s SOURCE')\n"
 		"  Ctrl+Alt+F toggles full screen; Ctrl+Shift+C (without -C out) gives the guest's clipboard to the host\n"
 		"  -r RING   read the frame stream from a shared-memory ring instead of stdin\n"
 		"  -p        copy every record out of the RING first, as on a PCI BAR (the default there)\n"
@@ -61,7 +63,8 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 	o->bw = -1;
 	o->clip = CLIP_IN;
 	o->cap = XS_CLIP_CAP;
-	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:r:pSB:vd:h")) != -1) {
+	o->snd = "xsnd -p";
+	while ((c = getopt(argc, argv, "+b:w:t:n:xRs:C:L:a:M:r:pSB:vd:h")) != -1) {
 		switch (c) {
 		case 'b': o->border = optarg; break;
 		case 'w': o->bw = (int)opt_uint(c, optarg, 0, 256, "a border width"); break;
@@ -93,6 +96,8 @@ static void parse(int argc, char **argv, struct opts *o, struct xpaint *x)
 			if (xs_parse_cap(optarg, &o->cap) < 0)
 				die(EX_CMDLINE, "-L %s: a size from 1 byte to 256M (suffix k or M)", optarg);
 			break;
+		case 'a': o->snd = optarg; break;
+		case 'M': o->mic = optarg; break;
 		case 'r': o->ring = optarg; break;
 		case 'B': o->bell = optarg; break;
 		case 'p': o->copyout = 1; break;
@@ -348,7 +353,7 @@ static void wait_events(struct loop *l)
 	struct xpaint *x = l->x;
 	int ring = l->reading && l->o->ring;
 	int64_t rs = ring ? ringin_idle_ns(&l->ri) : -1, bt = ring ? ringin_bell_due_ms(&l->ri) : -1;
-	struct pollfd p[7] = {
+	struct pollfd p[9] = {
 		{ ConnectionNumber(x->v.dpy), POLLIN, 0 },
 		{ l->sfd, POLLIN, 0 },
 		/* no events but errors while nothing is queued: a reader that
@@ -358,10 +363,13 @@ static void wait_events(struct loop *l)
 		{ ring && rs < 0 ? ring_reader_notify_fd(l->ri.r) : -1, POLLIN, 0 },
 		{ ring ? l->ri.bell_fd : -1, ringin_bell_events(&l->ri), 0 },
 		{ x->k.chan, POLLIN, 0 },
+		/* the sound player: errors always, room when pieces wait */
+		{ snd_fd(x), x->snd.q.len ? POLLOUT : 0, 0 },
+		{ snd_mic_fd(x), POLLIN, 0 }, /* -M: the microphone's pieces */
 	};
 	struct timespec ts;
 	XFlush(x->v.dpy);
-	if (ppoll(p, 7, sleep_for(l, rs, bt, &ts), NULL) < 0 && errno != EINTR)
+	if (ppoll(p, 9, sleep_for(l, rs, bt, &ts), NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
@@ -388,6 +396,10 @@ static void wait_events(struct loop *l)
 		DBG(D_RING, "the ring's notifier woke us");
 	if (p[5].revents)
 		ringin_bell_event(x, &l->ri, p[5].revents);
+	if (p[7].revents)
+		snd_write(x);
+	if (p[8].revents)
+		snd_mic_read(x);
 	if (ring && !l->quit) {
 		int n = ringin_step(x, &l->ri);
 		if (n < 0)
@@ -404,6 +416,7 @@ static void finish(struct loop *l)
 		stats_print(x);
 	if (x->v.win)
 		XSync(x->v.dpy, False);
+	snd_close(x);
 	int st = l->status ? l->status : x->k.status;
 	pid_t child = x->k.child;
 	ctl_close(&x->k);
@@ -441,6 +454,7 @@ int main(int argc, char **argv)
 	if (o.scale && !XRenderQueryExtension(x.v.dpy, &(int){ 0 }, &(int){ 0 }))
 		die(EX_NOX, "-s: the display lacks RENDER");
 	clip_open(&x, o.clip, o.cap);
+	snd_init(&x, o.snd, o.mic);
 	x.v.border_px = o.border ? color(x.v.dpy, o.border) : BlackPixel(x.v.dpy, DefaultScreen(x.v.dpy));
 	int chan = handover_env(); /* vsockd -c ADDR -- xpaint: the control socket comes from vsockd */
 	if (chan >= 0 && o.cmd)

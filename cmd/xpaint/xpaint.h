@@ -5,6 +5,7 @@
 #ifndef XPAINT_H
 #define XPAINT_H
 
+#include "child.h"
 #include "clip.h"
 #include "addr.h"
 #include "proto.h"
@@ -119,6 +120,21 @@ struct hclip {
 	struct xs_clip_out out[XS_NSEL];
 };
 
+/* Sound (audio.c): the guest's to a player, the host's microphone out. */
+struct snd {
+	const char *cmd;     /* -a; NULL: no sound */
+	pid_t pid;           /* the player, 0: not started */
+	struct xs_outq q;    /* records waiting for it (q.fd its stdin) */
+	int on;              /* the hello announced sound (XS_HF_AUDIO) */
+	int dead;            /* it went away: no sound from now on */
+	uint64_t pieces;
+	const char *mic_cmd; /* -M; NULL: the microphone stays on the host */
+	pid_t mic_pid;       /* the capture command, 0: not started */
+	int mic_fd, mic_dead;
+	struct xs_reader mic_rd;
+	uint64_t mic_sent, mic_dropped;
+};
+
 struct stats {
 	uint64_t frames, rects, bytes, bells;
 	uint64_t paint[1024], gap[1024], fin[1024];
@@ -139,6 +155,7 @@ struct xpaint {
 	uint64_t t_arrive;   /* when the open frame's first record arrived */
 	uint64_t t_fill;     /* time of the last read */
 	struct hclip clip;
+	struct snd snd;
 	uint32_t want_w, want_h; /* -R: the size to ask for once the window stops changing */
 	uint64_t want_at;        /* mono_ns() when to ask, 0: nothing pending */
 	struct seamless *sm; /* seamless windows (seamless.c), NULL until a hello asks for them */
@@ -147,6 +164,16 @@ struct xpaint {
 	int stream_over;     /* the frame stream ended (seamless windows then close on the host alone) */
 	char err[256];
 };
+
+/* audio.c */
+void snd_init(struct xpaint *x, const char *cmd, const char *mic);
+uint32_t snd_hello(struct xpaint *x, uint32_t flags);
+int snd_mic_fd(const struct xpaint *x);
+void snd_mic_read(struct xpaint *x);
+void snd_record(struct xpaint *x, const struct xs_audio *a);
+void snd_write(struct xpaint *x);
+int snd_fd(const struct xpaint *x);
+void snd_close(struct xpaint *x);
 
 /* view.c */
 void view_open(struct view *v);
@@ -181,6 +208,7 @@ void ctl_size(struct ctl *k, uint32_t w, uint32_t h);
 void ctl_event(struct ctl *k, struct view *v, XEvent *e);
 void ctl_event_at(struct ctl *k, struct view *v, XEvent *e, int dx, int dy);
 int ctl_window(struct ctl *k, const uint8_t *rec, size_t n);
+int ctl_audio(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_flush_motion(struct ctl *k);
 void ctl_motion(struct ctl *k, struct view *v, int32_t x, int32_t y);
 int64_t ctl_unbound_due(struct ctl *k);

@@ -1,0 +1,284 @@
+/*
+ * xsnd -p: audio records on stdin, each checked (xs_parse: the documented
+ * set of formats, rates, channels and sizes) before a sample is used, then
+ * played into a PulseAudio sink with a target latency of -l ms. A piece
+ * that would be heard later than the target and a slack is dropped (the
+ * source runs faster than the sink, a burst after a stall, a flood); a
+ * buffer that runs dry is an underrun (counted; the server waits for it
+ * to fill again). So the latency stays near -l, and nothing here grows
+ * with input.
+ * Without a server: one line, and the records are read and dropped, so the
+ * writer (xpaint) goes on as if we played.
+ */
+#include "stream.h"
+#include "util.h"
+#include "xsnd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pulse/error.h>
+#include <pulse/thread-mainloop.h>
+#include <pulse/context.h>
+#include <pulse/stream.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+struct player {
+	const struct xsnd_opts *o;
+	pa_threaded_mainloop *ml;
+	pa_context *ctx;
+	pa_stream *s;
+	uint32_t rate, channels; /* of the open stream */
+	struct snd_dec dec;
+	int off;                 /* no server: records are dropped */
+	int ready_said;
+	uint64_t pieces, played, dropped, undecoded, underruns, overflows, gaps, next_seq;
+};
+
+static void ctx_state(pa_context *c, void *u)
+{
+	(void)c;
+	pa_threaded_mainloop_signal(((struct player *)u)->ml, 0);
+}
+
+static void stream_signal(pa_stream *s, void *u)
+{
+	(void)s;
+	pa_threaded_mainloop_signal(((struct player *)u)->ml, 0);
+}
+
+static void stream_write(pa_stream *s, size_t n, void *u)
+{
+	(void)s, (void)n;
+	pa_threaded_mainloop_signal(((struct player *)u)->ml, 0);
+}
+
+static void underflow(pa_stream *s, void *u)
+{
+	(void)s;
+	((struct player *)u)->underruns++; /* the mainloop thread: read under its lock */
+}
+
+static void overflow(pa_stream *s, void *u)
+{
+	(void)s;
+	((struct player *)u)->overflows++;
+}
+
+/* Connects to the server (PULSE_SERVER, else the user's); 0 or -1. */
+static int connect_server(struct player *p)
+{
+	p->ml = pa_threaded_mainloop_new();
+	if (!p->ml || pa_threaded_mainloop_start(p->ml) < 0)
+		die(EX_OS, "pulseaudio mainloop");
+	pa_threaded_mainloop_lock(p->ml);
+	p->ctx = pa_context_new(pa_threaded_mainloop_get_api(p->ml), p->o->name);
+	pa_context_set_state_callback(p->ctx, ctx_state, p);
+	int r = pa_context_connect(p->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL);
+	pa_context_state_t st;
+	while (r >= 0 && (st = pa_context_get_state(p->ctx)) != PA_CONTEXT_READY) {
+		if (!PA_CONTEXT_IS_GOOD(st)) {
+			r = -1;
+			break;
+		}
+		pa_threaded_mainloop_wait(p->ml);
+	}
+	if (r < 0)
+		warn_line("no sound server (%s): sound off, the picture goes on",
+			  pa_strerror(pa_context_errno(p->ctx)));
+	pa_threaded_mainloop_unlock(p->ml);
+	return r;
+}
+
+static void close_stream(struct player *p)
+{
+	if (!p->s)
+		return;
+	pa_stream_disconnect(p->s);
+	pa_stream_unref(p->s);
+	p->s = NULL;
+}
+
+/* A stream for rate x channels (the first piece, or a change); called
+ * under the lock. 0, or -1 when the server refuses it (sound off). */
+static int open_stream(struct player *p, uint32_t rate, uint32_t channels)
+{
+	pa_sample_spec ss = { PA_SAMPLE_S16NE, rate, (uint8_t)channels }; /* snd_decode gives host order */
+	uint32_t t = (uint32_t)pa_usec_to_bytes(p->o->latency_ms * 1000ull, &ss);
+	pa_buffer_attr ba = { (uint32_t)-1, t, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1 };
+	close_stream(p);
+	p->s = pa_stream_new(p->ctx, "playback", &ss, NULL);
+	if (!p->s)
+		goto fail;
+	pa_stream_set_state_callback(p->s, stream_signal, p);
+	pa_stream_set_write_callback(p->s, stream_write, p);
+	pa_stream_set_underflow_callback(p->s, underflow, p);
+	pa_stream_set_overflow_callback(p->s, overflow, p);
+	if (pa_stream_connect_playback(p->s, p->o->dev, &ba,
+				       PA_STREAM_ADJUST_LATENCY | PA_STREAM_INTERPOLATE_TIMING |
+					       PA_STREAM_AUTO_TIMING_UPDATE,
+				       NULL, NULL) < 0)
+		goto fail;
+	pa_stream_state_t st;
+	while ((st = pa_stream_get_state(p->s)) != PA_STREAM_READY) {
+		if (!PA_STREAM_IS_GOOD(st))
+			goto fail;
+		pa_threaded_mainloop_wait(p->ml);
+	}
+	p->rate = rate, p->channels = channels;
+	const pa_buffer_attr *got = pa_stream_get_buffer_attr(p->s);
+	VERB("playing into %s: %u Hz, %u channels, target %u ms (buffer: max %u, target %u, prebuf %u, minreq %u bytes)",
+	     pa_stream_get_device_name(p->s), rate, channels, p->o->latency_ms, got ? got->maxlength : 0,
+	     got ? got->tlength : 0, got ? got->prebuf : 0, got ? got->minreq : 0);
+	if (!p->ready_said && p->o->fd >= 0) {
+		p->ready_said = 1;
+		if (dprintf(p->o->fd, "playing\n") < 0 || close(p->o->fd) < 0)
+			die(EX_IO, "-N %d:", p->o->fd);
+	}
+	return 0;
+fail:
+	warn_line("the sound server refused a %u Hz, %u channel stream (%s): sound off", rate, channels,
+		  pa_strerror(pa_context_errno(p->ctx)));
+	close_stream(p);
+	return -1;
+}
+
+/* Would this piece be heard later than the target and a slack (half the
+ * target, at least two pieces: the stream's level swings by a piece or
+ * two as the sink takes it in blocks)? The source runs faster than the
+ * sink, or a burst came after a stall: the piece is dropped, so the sound
+ * comes back to the target instead of staying late. */
+static int late(struct player *p, const struct xs_audio *a)
+{
+	pa_usec_t us;
+	int neg, r = pa_stream_get_latency(p->s, &us, &neg);
+	uint64_t piece = (uint64_t)a->frames * 1000000u / a->rate;
+	DBG(D_STREAM, "piece %llu: latency %s%llu us (%d)", (unsigned long long)a->seq, neg ? "-" : "",
+	    (unsigned long long)us, r);
+	uint64_t slack = 500ull * p->o->latency_ms > 2 * piece ? 500ull * p->o->latency_ms : 2 * piece;
+	return r == 0 && !neg && us > 1000ull * p->o->latency_ms + slack;
+}
+
+/* One checked piece into the stream, or dropped when the stream is full. */
+static void play(struct player *p, const struct xs_audio *a)
+{
+	const int16_t *pcm;
+	size_t bytes = (size_t)a->frames * a->channels * 2;
+	char err[200];
+	p->pieces++;
+	if (p->pieces > 1 && a->seq != p->next_seq)
+		p->gaps++;
+	p->next_seq = a->seq + 1;
+	if (p->off)
+		return;
+	if (!(pcm = snd_decode(&p->dec, a, err, sizeof err))) {
+		if (!p->undecoded++) /* once: a guest could send nothing else */
+			warn_line("audio piece %llu: %s: dropped (and any more such, counted)", (unsigned long long)a->seq, err);
+		return;
+	}
+	pa_threaded_mainloop_lock(p->ml);
+	if ((!p->s || p->rate != a->rate || p->channels != a->channels) && open_stream(p, a->rate, a->channels) < 0)
+		p->off = 1;
+	else if (pa_stream_get_state(p->s) != PA_STREAM_READY)
+		p->off = 1, warn_line("the sound server ended the stream: sound off");
+	else if (late(p, a))
+		p->dropped++;
+	else if (pa_stream_write(p->s, pcm, bytes, NULL, 0, PA_SEEK_RELATIVE) < 0)
+		p->off = 1, warn_line("writing to the sound server: %s: sound off", pa_strerror(pa_context_errno(p->ctx)));
+	else
+		p->played++;
+	pa_threaded_mainloop_unlock(p->ml);
+}
+
+static void counts(struct player *p)
+{
+	uint64_t under = 0, over = 0;
+	if (p->ml) {
+		pa_threaded_mainloop_lock(p->ml);
+		under = p->underruns, over = p->overflows;
+		pa_threaded_mainloop_unlock(p->ml);
+	}
+	warn_line("%llu pieces, %llu played, %llu dropped (late), %llu undecodable, %llu overflows, %llu underruns, "
+		  "%llu gaps in the sequence", (unsigned long long)p->pieces, (unsigned long long)p->played,
+		  (unsigned long long)p->dropped, (unsigned long long)p->undecoded,
+		  (unsigned long long)over,
+		  (unsigned long long)under, (unsigned long long)p->gaps);
+}
+
+/* Whatever is in stdin's buffer: every record checked, audio played. */
+static int records(struct player *p, struct xs_reader *rd)
+{
+	struct xs_hdr h;
+	const uint8_t *body;
+	uint64_t off;
+	struct xs_msg m;
+	char err[256];
+	int k;
+	while ((k = xs_next(rd, &h, &body, &off, err, sizeof err)) == 1) {
+		if (h.type != XS_AUDIO && h.type != XS_C_AUDIO) { /* the guest's sound, or the host's microphone */
+			warn_line("%s record at offset %llu: not an audio record", xs_type_name(h.type),
+				  (unsigned long long)off);
+			return EX_DATA;
+		}
+		if (xs_parse(h, body, &m, err, sizeof err)) {
+			warn_line("audio record at offset %llu: %s", (unsigned long long)off, err);
+			return EX_DATA;
+		}
+		play(p, &m.u.audio);
+	}
+	if (k < 0) {
+		warn_line("%s", err);
+		return EX_DATA;
+	}
+	return -1;
+}
+
+int play_run(const struct xsnd_opts *o)
+{
+	static struct player p;
+	struct xs_reader rd;
+	int sfd = signals_fd(), status = 0;
+	p.o = o;
+	if (connect_server(&p) < 0)
+		p.off = 1;
+	xs_reader_init(&rd, 0);
+	for (;;) {
+		struct pollfd f[2] = { { 0, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		if (poll(f, 2, -1) < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+		if (f[1].revents) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo == SIGUSR1) {
+				counts(&p);
+				continue;
+			}
+			break;
+		}
+		if (!f[0].revents)
+			continue;
+		ssize_t n = xs_fill(&rd);
+		if (n < 0)
+			die(EX_IO, "read stdin:");
+		int st = records(&p, &rd);
+		if (st >= 0) {
+			status = st;
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	if (verbose)
+		counts(&p);
+	if (p.s && !p.off && !status) { /* what is buffered still plays */
+		pa_threaded_mainloop_lock(p.ml);
+		pa_operation *op = pa_stream_drain(p.s, NULL, NULL);
+		if (op)
+			pa_operation_unref(op);
+		pa_threaded_mainloop_unlock(p.ml);
+		usleep(o->latency_ms * 1000u);
+	}
+	return status;
+}
