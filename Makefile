@@ -7,6 +7,9 @@ BINDIR ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 # libvirt looks for its hooks there whatever the PREFIX (docs/VM.md, "libvirt")
 LIBVIRT_HOOKDIR ?= /etc/libvirt/hooks/qemu.d
+# systemd finds units under /usr/local/lib and /usr/lib (Debian: /lib for system units)
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 DESTDIR ?=
 
 CC ?= cc
@@ -147,8 +150,11 @@ vm-two: vm all $(TESTTOOLS)
 deps:
 	scripts/deps
 
-# The VM helpers (docs/VM.md) install next to the tools.
+# The VM helpers (docs/VM.md) install next to the tools; the units
+# (scripts/systemd/) with @BINDIR@ made $(BINDIR).
 VMSCRIPTS = xs-guest-bar xs-host-find
+SYSUNIT = xs-guest-bar@.service
+USERUNITS = xpaint@.service xs-guest@.service
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
@@ -157,10 +163,15 @@ install: all
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	mkdir -p $(DESTDIR)$(LIBVIRT_HOOKDIR)
 	install -m 755 scripts/xs-libvirt-hook $(DESTDIR)$(LIBVIRT_HOOKDIR)/xs-ring
+	mkdir -p $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSTEMD_USERUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/systemd/$(SYSUNIT) >$(DESTDIR)$(SYSTEMD_UNITDIR)/$(SYSUNIT)
+	for u in $(USERUNITS); do sed 's|@BINDIR@|$(BINDIR)|g' scripts/systemd/$$u >$(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$u; done
+	chmod 644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$(SYSUNIT) $(USERUNITS:%=$(DESTDIR)$(SYSTEMD_USERUNITDIR)/%)
 
 uninstall:
 	for t in $(TOOLS) $(VMSCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	rm -f $(DESTDIR)$(LIBVIRT_HOOKDIR)/xs-ring
+	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/$(SYSUNIT) $(USERUNITS:%=$(DESTDIR)$(SYSTEMD_USERUNITDIR)/%)
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
 
 clean:
