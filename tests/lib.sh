@@ -66,10 +66,11 @@ waitfor() {
 }
 
 # winid DISPLAY NAME: the id of the first window whose title is NAME, or
-# "[NAME] ..." (an xpaint -t NAME showing a guest window's title).
+# "[NAME] ..." (an xpaint -t NAME showing a guest window's title), or
+# "NAME (disconnected)" (an xpaint -t NAME whose stream ended).
 winid() {
 	local id
-	id=$(DISPLAY=$1 xdotool search --name "^$2\$|^\\[$2\\] " 2>/dev/null | head -n1)
+	id=$(DISPLAY=$1 xdotool search --name "^$2( \\(disconnected\\))?\$|^\\[$2\\] " 2>/dev/null | head -n1)
 	[ -n "$id" ] && echo "$id"
 }
 

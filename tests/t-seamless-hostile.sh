@@ -31,19 +31,20 @@ grep -qx 'xpaint: window 0x5: rect 40x31+0+0 outside the 40x30 surface: dropped,
 grep -q 'window 0x104: over the limit of 256 windows' "$T/h.err" || fail "no line at the limit: $(cat "$T/h.err")"
 grep -qx 'xpaint: window 0x6: a 128x32 icon (at most 64x64): icon dropped' "$T/h.err" ||
 	fail "no line for the icon over the limit: $(cat "$T/h.err")"
-[ -n "$(xdotool search --name '^\[hostile\] w$' | while read -r i; do xprop -id "$i" _NET_WM_ICON | grep -q '16 x 16' && echo "$i"; done)" ] ||
+[ -n "$(xdotool search --name '^\[hostile\] w \(disconnected\)$' | while read -r i; do xprop -id "$i" _NET_WM_ICON | grep -q '16 x 16' && echo "$i"; done)" ] ||
 	fail "the 16x16 icon did not reach its window"
 [ "$(wc -l <"$T/h.err")" -eq 6 ] || fail "not one line per kind of violation: $(cat "$T/h.err")"
-[ "$(xwininfo -root -children | grep -c '"\[hostile\] late"')" -eq 97 ] || fail "the late windows are not all shown"
+[ "$(xwininfo -root -children | grep -c '"\[hostile\] late (disconnected)"')" -eq 97 ] || fail "the late windows are not all shown"
 
-# titles: no control or bidi character left, broken UTF-8 as U+FFFD, the prefix first, a cap
+# titles: no control or bidi character left, broken UTF-8 as U+FFFD, the
+# prefix first, a cap (the stream has ended: each ends in " (disconnected)")
 w=$(xdotool search --name 'evil' | head -n1)
 [ -n "$w" ] || fail "no window with the evil title"
 xdotool getwindowname "$w" >"$T/evil"
-printf '[hostile] evil]0;pwned  txt \xef\xbf\xbd\xef\xbf\xbd end\n' | cmp -s - "$T/evil" ||
+printf '[hostile] evil]0;pwned  txt \xef\xbf\xbd\xef\xbf\xbd end (disconnected)\n' | cmp -s - "$T/evil" ||
 	fail "title not sanitised: $(od -c "$T/evil" | head)"
 w=$(xdotool search --name '^\[hostile\] xxxx' | head -n1)
-[ "$(xdotool getwindowname "$w" | tr -d '\n' | wc -c)" -eq $((10 + 256)) ] || fail "a long title is not cut to 256 bytes"
+[ "$(xdotool getwindowname "$w" | tr -d '\n' | wc -c)" -eq $((10 + 256 + 15)) ] || fail "a long title is not cut to 256 bytes (then ' (disconnected)')"
 kill $P
 wait $P 2>/dev/null || true
 
