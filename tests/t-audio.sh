@@ -8,10 +8,10 @@
 # while the picture still settles on the source's. Latency from an
 # application's write to the host's sink (audlat clicks), through the
 # forwarding and locally, and a flash and beep (avsync: heard minus seen)
-# are printed (make bench has the figures); Opus
-# (-e opus) carries the clicks too. The host decides: no host server is
-# one line and the picture goes on; a sound command that fails is one
-# line in xcap. Hostile audio records are refused (exit 65, one line
+# are printed (make bench has the figures); Opus (-e opus) carries the
+# clicks too. The host decides: no host server, or a muted sink, is one
+# line and the picture goes on; a sound command that fails is one line in
+# xcap. Hostile audio records are refused (exit 65, one line
 # naming the record), and a flood of them (fifty times real time and
 # more) neither stops the frames nor grows xpaint. The host's microphone
 # reaches the guest (sample-exact, through the control stream) only with
@@ -105,7 +105,7 @@ for e in pcm opus; do
 	[ $e = opus ] || echo "flash and beep: $sync"
 done
 
-# 4. no sound server on the host: one line, the picture goes on
+# 4. no sound server on the host, or its sink muted: one line, the picture goes on
 ( PULSE_SERVER=$GS exec "$BIN/xcap" -A "$BIN/xsnd -c" "$SRC" </dev/null 2>/dev/null |
 	PATH=$BIN:$PATH PULSE_SERVER=unix:$T/no-server DISPLAY=$DST exec "$BIN/xpaint" -t xs-mute >/dev/null 2>"$T/mute.err" ) &
 p=$!
@@ -117,6 +117,20 @@ sleep 0.5
 [ "$(wc -l <"$T/mute.err")" -eq 1 ] || fail "want one line without a host server, got: $(cat "$T/mute.err")"
 echo "no host server: $(cat "$T/mute.err")"
 stop $p
+# a muted host sink: one line, the picture goes on
+PULSE_SERVER=$HS pactl set-sink-mute xs 1
+( PULSE_SERVER=$GS exec "$BIN/xcap" -A "$BIN/xsnd -c" "$SRC" </dev/null 2>/dev/null |
+	PULSE_SERVER=$HS DISPLAY=$DST exec "$BIN/xpaint" -t xs-muted -a "$BIN/xsnd -p" >/dev/null 2>"$T/muted.err" ) &
+p=$!
+PIDS+=($p)
+waitfor 10 grep -q . "$T/muted.err" || fail "nothing said with a muted host sink"
+settle "$SRC" "$DST" "$(winid "$DST" xs-muted)" 10 || fail "no picture with a muted host sink"
+sleep 0.5
+[ "$(wc -l <"$T/muted.err")" -eq 1 ] && grep -q 'the sink xs is muted' "$T/muted.err" ||
+	fail "want one line with a muted host sink, got: $(cat "$T/muted.err")"
+echo "muted host sink: $(cat "$T/muted.err")"
+stop $p
+PULSE_SERVER=$HS pactl set-sink-mute xs 0
 ( exec "$BIN/xcap" -A "exit 3" "$SRC" </dev/null 2>"$T/fails.err" |
 	DISPLAY=$DST exec "$BIN/xpaint" -t xs-fails -a none >/dev/null 2>&1 ) &
 p=$!

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pulse/error.h>
+#include <pulse/introspect.h>
 #include <pulse/thread-mainloop.h>
 #include <pulse/context.h>
 #include <pulse/stream.h>
@@ -35,6 +36,7 @@ struct player {
 	struct snd_dec dec;
 	int off;                 /* no server: records are dropped */
 	int ready_said;
+	int mute_looked, mute_said;
 	uint64_t pieces, played, dropped, undecoded, underruns, overflows, gaps, next_seq;
 };
 
@@ -93,6 +95,28 @@ static int connect_server(struct player *p)
 	return r;
 }
 
+/* The sink's mute, looked at once when the first stream opens: a muted
+ * sink plays nothing, and the user should know why (one line). */
+static void sink_info(pa_context *c, const pa_sink_info *i, int eol, void *u)
+{
+	struct player *p = u;
+	(void)c;
+	if (!eol && i && i->mute && !p->mute_said++)
+		warn_line("the sink %s is muted: the guest's sound plays silently, the picture goes on", i->name);
+	if (eol)
+		pa_threaded_mainloop_signal(p->ml, 0);
+}
+
+static void check_mute(struct player *p)
+{
+	pa_operation *op = pa_context_get_sink_info_by_name(p->ctx, pa_stream_get_device_name(p->s), sink_info, p);
+	if (!op)
+		return;
+	while (pa_operation_get_state(op) == PA_OPERATION_RUNNING)
+		pa_threaded_mainloop_wait(p->ml);
+	pa_operation_unref(op);
+}
+
 static void close_stream(struct player *p)
 {
 	if (!p->s)
@@ -133,6 +157,8 @@ static int open_stream(struct player *p, uint32_t rate, uint32_t channels)
 	VERB("playing into %s: %u Hz, %u channels, target %u ms (buffer: max %u, target %u, prebuf %u, minreq %u bytes)",
 	     pa_stream_get_device_name(p->s), rate, channels, p->o->latency_ms, got ? got->maxlength : 0,
 	     got ? got->tlength : 0, got ? got->prebuf : 0, got ? got->minreq : 0);
+	if (!p->mute_looked++)
+		check_mute(p);
 	if (!p->ready_said && p->o->fd >= 0) {
 		p->ready_said = 1;
 		if (dprintf(p->o->fd, "playing\n") < 0 || close(p->o->fd) < 0)
@@ -270,6 +296,7 @@ int play_run(const struct xsnd_opts *o)
 		if (n == 0)
 			break;
 	}
+	xs_reader_free(&rd);
 	if (verbose)
 		counts(&p);
 	if (p.s && !p.off && !status) { /* what is buffered still plays */
