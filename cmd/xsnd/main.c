@@ -15,8 +15,8 @@
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: xsnd -c [-s SOURCE] [-e pcm|opus] [-f MS] [-r RATE] [-C CHANNELS] [-b BITRATE] [-N FD] [-v]\n"
-		"       xsnd -p [-s SINK] [-l MS] [-N FD] [-v]\n"
+		"usage: xsnd -c [-s SOURCE] [-e pcm|opus] [-f MS] [-r RATE] [-C CHANNELS] [-b BITRATE] [-n NAME] [-N FD] [-v]\n"
+		"       xsnd -p [-s SINK] [-l MS] [-n NAME] [-N FD] [-v]\n"
 		"  -c         capture SOURCE (default: the monitor of the default sink) as audio records on stdout\n"
 		"  -p         play the audio records on stdin into SINK (default: the default sink)\n"
 		"  -s DEV     the source or sink by name (pactl list short sources / sinks)\n"
