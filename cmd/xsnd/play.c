@@ -188,7 +188,7 @@ static int late(struct player *p, const struct xs_audio *a)
 	return r == 0 && !neg && us > 1000ull * p->o->latency_ms + slack;
 }
 
-/* One checked piece into the stream, or dropped when the stream is full. */
+/* One checked piece into the stream, or dropped when it would be late. */
 static void play(struct player *p, const struct xs_audio *a)
 {
 	const int16_t *pcm;
