@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: seamless window records one by one (window, geometry,
- * stack, title, class, gone, rects; and the host's configure, close, focus
- * as the guest reads them), parsed from exact-size private copies as the
+ * stack, title, class, gone, rects, icon, hints; and the host's configure,
+ * close, focus as the guest reads them), parsed from exact-size private copies as the
  * readers make them, then titles and classes through the sanitiser every
  * viewer uses (lib/title.c). Aborts when a parse hands back text or ids
  * outside the body, when a window record does not build back to its
@@ -80,6 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    m.u.wicon.argb != body + 12 ||
 				    (uint64_t)12 + 4ull * m.u.wicon.w * m.u.wicon.h != h.len ||
 				    memcmp(b, rec, xs_build_wicon_hdr(b, m.u.wicon.id, m.u.wicon.w, m.u.wicon.h)))
+					abort();
+				break;
+			case XS_WIN_HINTS: /* a known kind and flags, rebuilt to the same bytes */
+				if (m.u.whints.type >= XS_WT_N || (m.u.whints.flags & ~XS_WH_MODAL) ||
+				    memcmp(b, rec, xs_build_whints(b, &m.u.whints)))
 					abort();
 				break;
 			case XS_WIN_STACK:

@@ -364,6 +364,21 @@ static const char *parse_audio(const struct xs_parsing *p)
 	return xs_check_audio(a, p->err, p->n);
 }
 
+/* Hints: a known kind and flags; the sizes are the viewer's to judge. */
+static const char *parse_win_hints(const struct xs_parsing *p)
+{
+	struct xs_whints *h = &p->m->u.whints;
+	uint32_t *f[11] = { &h->id, &h->type, &h->flags, &h->min_w, &h->min_h, &h->max_w, &h->max_h,
+			    &h->min_an, &h->min_ad, &h->max_an, &h->max_ad };
+	for (int i = 0; i < 11; i++)
+		*f[i] = xs_get32(p->b + 4 * i);
+	if (!h->id)
+		return fail(p, "window id 0");
+	if (h->type >= XS_WT_N || h->flags & ~XS_WH_MODAL)
+		return fail(p, "window kind %u or hint flags 0x%x unknown", h->type, h->flags);
+	return NULL;
+}
+
 static const char *parse_win_stack(const struct xs_parsing *p)
 {
 	p->m->u.wstack.n = p->h.len / 4;
@@ -413,6 +428,7 @@ static const struct xs_type_info types[XS_NTYPES] = {
 	/* sound (docs/AUDIO.md) */
 	[XS_AUDIO] = { "audio", FRAME, XS_AUDIO_HDR + 1, XS_AUDIO_HDR + XS_AUDIO_PAYLOAD_MAX, parse_audio,
 		       .feature = XS_HF_AUDIO },
+	[XS_WIN_HINTS] = { "window-hints", FRAME, 44, 44, parse_win_hints, .feature = XS_HF_WINDOWS },
 
 	[XS_C_HELLO] = { "control-hello", CONTROL, CHELLO_LEN, EXT_MAX, parse_chello },
 	[XS_C_KEY] = { "key", CONTROL, 16, 16, parse_key, .gated = 1 },
@@ -645,6 +661,16 @@ size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, 
 	xs_put32(p + 8, id);
 	memcpy(p + 12, text, len);
 	return XS_HDR_LEN + 4 + len;
+}
+
+size_t xs_build_whints(uint8_t *p, const struct xs_whints *h)
+{
+	const uint32_t f[11] = { h->id, h->type, h->flags, h->min_w, h->min_h, h->max_w, h->max_h,
+				 h->min_an, h->min_ad, h->max_an, h->max_ad };
+	xs_put_hdr(p, XS_WIN_HINTS, 44);
+	for (int i = 0; i < 11; i++)
+		xs_put32(p + 8 + 4 * i, f[i]);
+	return XS_HDR_LEN + 44;
 }
 
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n)

@@ -57,6 +57,7 @@ enum xs_type {
 	XS_WIN_RECTS = 22,  /* the rects that follow paint this window */
 	XS_WIN_ICONIC = 23, /* it was iconified: kept, not shown, until XS_WIN again */
 	XS_WIN_ICON = 24,   /* its icon (_NET_WM_ICON): w x h ARGB pixels */
+	XS_WIN_HINTS = 25,  /* its kind, modality and size hints (struct xs_whints) */
 	XS_C_WIN_CONFIGURE = 80, /* please move / resize this window */
 	XS_C_WIN_CLOSE = 81,     /* please close it (WM_DELETE_WINDOW) */
 	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard (an iconified one is restored) */
@@ -228,6 +229,16 @@ struct xs_win { uint32_t id; int32_t x, y; uint32_t w, h, flags, transient; };
 struct xs_wtext { uint32_t id, len; const uint8_t *text; }; /* XS_WIN_TITLE, XS_WIN_CLASS */
 struct xs_wstack { uint32_t n; const uint8_t *ids; };       /* n u32 ids, read with xs_get32 */
 struct xs_wicon { uint32_t id, w, h; const uint8_t *argb; }; /* w*h u32 ARGB, read with xs_get32 */
+/* XS_WIN_HINTS: _NET_WM_WINDOW_TYPE (the kinds a host may show; a dock or
+ * desktop is never one), _NET_WM_STATE_MODAL, WM_NORMAL_HINTS' sizes and
+ * aspect (0: none). Sizes are the viewer's policy. */
+enum xs_wtype { XS_WT_NORMAL, XS_WT_DIALOG, XS_WT_UTILITY, XS_WT_TOOLBAR, XS_WT_MENU, XS_WT_SPLASH, XS_WT_N };
+#define XS_WH_MODAL 1u
+struct xs_whints {
+	uint32_t id, type, flags;
+	uint32_t min_w, min_h, max_w, max_h;
+	uint32_t min_an, min_ad, max_an, max_ad; /* aspect numerators and denominators */
+};
 
 struct xs_msg {
 	uint16_t type;
@@ -246,6 +257,7 @@ struct xs_msg {
 		struct xs_wtext wtext;
 		struct xs_wstack wstack;
 		struct xs_wicon wicon;
+		struct xs_whints whints;
 		uint32_t reason;
 		struct xs_title title;
 		struct xs_clip_offer offer;
@@ -355,6 +367,7 @@ size_t xs_build_winid(uint8_t *p, uint16_t type, uint32_t id); /* _GONE, _RECTS,
 size_t xs_build_wicon_hdr(uint8_t *p, uint32_t id, uint32_t w, uint32_t h);
 size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len); /* 12+len bytes */
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n); /* then n u32 ids */
+size_t xs_build_whints(uint8_t *p, const struct xs_whints *h);
 
 /* The header and fixed part of an audio record (XS_AUDIO or XS_C_AUDIO);
  * a->len payload bytes follow. */

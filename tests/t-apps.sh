@@ -7,7 +7,8 @@
 # For each: its host window shows it pixel for pixel; a menu (Alt+F) opens
 # as an override-redirect host window showing what the guest shows, and
 # Escape closes it; the Open dialog (Ctrl+O) comes as a host window of its
-# own, transient for the editor's, within the host screen (GTK's is made
+# own, transient for the editor's, a dialog (modal, its minimum size) as on
+# the guest, within the host screen (GTK's is made
 # 1096x856 with no guest window manager: xpaint has it fitted), and goes
 # with Escape; text typed on the
 # host, a word selected with Shift+Left, copied and pasted in the guest,
@@ -62,7 +63,7 @@ popup() {
 
 # app NAME FILE DIALOG CMD...: the scenario on one editor
 app() {
-	local n=$1 f=$T/$2 dlg=$3 g h m mx my mg d t0=$SECONDS
+	local n=$1 f=$T/$2 dlg=$3 g h m mx my mg d gmin modal= t0=$SECONDS
 	shift 3
 	printf 'one\n' >"$f"
 	bg env DISPLAY="$GUEST" "$@" "$f"
@@ -91,11 +92,21 @@ app() {
 	d=$(hwin "$dlg")
 	xprop -id "$d" WM_TRANSIENT_FOR | grep -q "window id # $(printf 0x%x "$h")\$" || fail "$n: the dialog is not transient for the editor: $(xprop -id "$d" WM_TRANSIENT_FOR)"
 	waitfor 20 same "$(gwin "$dlg")" "$d" || fail "$n: the dialog differs from the guest's: $(cat "$T/cmp.out")"
+	# the guest's kind, modality and minimum size reach the host window
+	xprop -id "$d" _NET_WM_WINDOW_TYPE | grep -q '_NET_WM_WINDOW_TYPE_DIALOG' ||
+		fail "$n: the dialog's host window is not a dialog: $(xprop -id "$d" _NET_WM_WINDOW_TYPE)"
+	gmin=$(DISPLAY=$GUEST xprop -id "$(gwin "$dlg")" WM_NORMAL_HINTS | grep 'minimum size')
+	[ -z "$gmin" ] || xprop -id "$d" WM_NORMAL_HINTS | grep -qF "$gmin" ||
+		fail "$n: the guest's$gmin, the host's: $(xprop -id "$d" WM_NORMAL_HINTS | grep 'minimum size')"
+	if DISPLAY=$GUEST xprop -id "$(gwin "$dlg")" _NET_WM_STATE | grep -q _NET_WM_STATE_MODAL; then
+		xprop -id "$d" _NET_WM_STATE | grep -q _NET_WM_STATE_MODAL || fail "$n: a modal dialog, not modal on the host"
+		modal=", modal"
+	fi
 	read -r dw dh < <(xwininfo -id "$d" | awk '/Width/ {w=$NF} /Height/ {h=$NF} END {print w, h}')
 	[ "$dw" -le 1024 ] && [ "$dh" -le 768 ] || fail "$n: the dialog is ${dw}x$dh, over the 1024x768 host screen"
 	xdotool windowactivate --sync "$d" key Escape
 	waitfor 10 eval '[ -z "$(hwin "$dlg")" ]' || fail "$n: the dialog stayed after Escape"
-	echo "$n: dialog pixel exact, transient, closed"
+	echo "$n: dialog pixel exact, transient, a dialog$modal${gmin:+, $(echo $gmin | sed 's/program specified //')} on the host, closed"
 
 	# typing, Shift+Left selection, copy and paste in the guest, the host's clipboard
 	xdotool windowactivate --sync "$h" mousemove --window "$h" 200 200 click 1

@@ -39,6 +39,7 @@ struct win {
 	int iconic;          /* unmapped as iconified: kept (its record sent when iconic_sent) */
 	int iconic_sent, focus_at_map;
 	int icon;            /* _NET_WM_ICON to send */
+	int hints;           /* kind, modality, size hints to send */
 };
 
 struct wins {
@@ -49,6 +50,7 @@ struct wins {
 	XImage *img;
 	XserverRegion region; /* a window's damage, fetched at its frame */
 	Atom net_name, utf8, protocols, del, wm_state, change_state, net_icon;
+	Atom net_type, net_state, modal, types[XS_WT_N]; /* _NET_WM_WINDOW_TYPE_x by enum xs_wtype */
 };
 
 static struct win *find(struct cap *c, Window id)
@@ -164,6 +166,15 @@ void win_init(struct cap *c)
 	s->wm_state = XInternAtom(c->dpy, "WM_STATE", False);
 	s->change_state = XInternAtom(c->dpy, "WM_CHANGE_STATE", False);
 	s->net_icon = XInternAtom(c->dpy, "_NET_WM_ICON", False);
+	s->net_type = XInternAtom(c->dpy, "_NET_WM_WINDOW_TYPE", False);
+	s->net_state = XInternAtom(c->dpy, "_NET_WM_STATE", False);
+	s->modal = XInternAtom(c->dpy, "_NET_WM_STATE_MODAL", False);
+	static const char *const tn[XS_WT_N] = { "NORMAL", "DIALOG", "UTILITY", "TOOLBAR", "MENU", "SPLASH" };
+	for (int i = 0; i < XS_WT_N; i++) {
+		char an[64];
+		snprintf(an, sizeof an, "_NET_WM_WINDOW_TYPE_%s", tn[i]);
+		s->types[i] = XInternAtom(c->dpy, an, False);
+	}
 	XDamageDestroy(c->dpy, c->damage); /* the screen's damage is not needed: each window has its own */
 	c->damage = 0;
 	s->region = XFixesCreateRegion(c->dpy, NULL, 0);
@@ -250,6 +261,9 @@ int win_event(struct cap *c, XEvent *ev)
 			w->klass = 1;
 		else if (ev->xproperty.atom == c->wins->net_icon)
 			w->icon = 1;
+		else if (ev->xproperty.atom == c->wins->net_type || ev->xproperty.atom == c->wins->net_state ||
+			 ev->xproperty.atom == XA_WM_NORMAL_HINTS)
+			w->hints = 1;
 		else
 			return 1;
 		break;
@@ -305,6 +319,54 @@ static void put_text(struct cap *c, uint16_t type, uint32_t id, const char *s, s
 
 static void put_icon(struct cap *c, struct win *w);
 
+/* Whether the ATOM list property prop of id holds atom a (the first of
+ * table[0..n) it holds, by index, for type lists: *which). */
+static int atom_in(struct cap *c, Window id, Atom prop, const Atom *table, int n, int *which)
+{
+	Atom t;
+	int f, found = 0;
+	unsigned long k = 0, left;
+	unsigned char *p = NULL;
+	if (XGetWindowProperty(c->dpy, id, prop, 0, 64, False, XA_ATOM, &t, &f, &k, &left, &p) == Success && p &&
+	    f == 32) {
+		const unsigned long *v = (const unsigned long *)(void *)p;
+		for (unsigned long i = 0; i < k && !found; i++) /* the first one known wins, as EWMH says */
+			for (int j = 0; j < n && !found; j++)
+				if (v[i] == table[j])
+					found = 1, *which = j;
+	}
+	if (p)
+		XFree(p);
+	return found;
+}
+
+/* The window's kind (_NET_WM_WINDOW_TYPE, a dock or desktop is normal
+ * here), _NET_WM_STATE_MODAL and WM_NORMAL_HINTS' sizes and aspect. */
+static void put_hints(struct cap *c, struct win *w)
+{
+	struct xs_whints h = { .id = (uint32_t)w->id };
+	int k = 0;
+	uint8_t rec[XS_BUILD_MAX];
+	if (atom_in(c, w->id, c->wins->net_type, c->wins->types, XS_WT_N, &k))
+		h.type = (uint32_t)k;
+	if (atom_in(c, w->id, c->wins->net_state, &c->wins->modal, 1, &k))
+		h.flags |= XS_WH_MODAL;
+	XSizeHints sh;
+	long supplied;
+	if (XGetWMNormalHints(c->dpy, w->id, &sh, &supplied)) {
+		if ((sh.flags & PMinSize) && sh.min_width > 0 && sh.min_height > 0)
+			h.min_w = (uint32_t)sh.min_width, h.min_h = (uint32_t)sh.min_height;
+		if ((sh.flags & PMaxSize) && sh.max_width > 0 && sh.max_height > 0)
+			h.max_w = (uint32_t)sh.max_width, h.max_h = (uint32_t)sh.max_height;
+		if ((sh.flags & PAspect) && sh.min_aspect.x > 0 && sh.min_aspect.y > 0 && sh.max_aspect.x > 0 &&
+		    sh.max_aspect.y > 0) {
+			h.min_an = (uint32_t)sh.min_aspect.x, h.min_ad = (uint32_t)sh.min_aspect.y;
+			h.max_an = (uint32_t)sh.max_aspect.x, h.max_ad = (uint32_t)sh.max_aspect.y;
+		}
+	}
+	out_record(c, rec, xs_build_whints(rec, &h));
+}
+
 static void announce(struct cap *c, struct win *w)
 {
 	uint8_t rec[XS_BUILD_MAX];
@@ -331,8 +393,10 @@ static void announce(struct cap *c, struct win *w)
 	}
 	if (w->icon || !w->shown)
 		put_icon(c, w);
+	if ((w->hints || !w->shown) && !(w->flags & XS_WF_OVERRIDE))
+		put_hints(c, w);
 	w->shown = 1;
-	w->geom = w->title = w->klass = w->icon = 0;
+	w->geom = w->title = w->klass = w->icon = w->hints = 0;
 }
 
 /*

@@ -53,6 +53,8 @@ struct swin {
 	int iconic;           /* iconified (by the guest, or by the host and told to it) */
 	struct full full;     /* Ctrl+Alt+F */
 	int fitted;           /* asked once to fit the host screen */
+	int unmapped;         /* new, mapped at its first frame end (its title, class, hints set by then) */
+	struct xs_whints hints; /* the guest's, checked (sizes 0: none) */
 };
 
 struct seamless {
@@ -67,6 +69,7 @@ struct seamless {
 	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
 	Atom net_name, utf8, wm_delete, net_icon;
+	Atom net_type, net_state, modal, types[XS_WT_N]; /* _NET_WM_WINDOW_TYPE_x by enum xs_wtype */
 	uint32_t scr_w, scr_h; /* the host screen */
 	/* staging: rects decoded here, the server reads them (MIT-SHM) */
 	uint8_t *stage;
@@ -171,7 +174,7 @@ static const char *check_geom(struct xpaint *x, const struct xs_win *m, uint64_t
  * offset further, which configured() then asked of the guest: the guest
  * window walked by the title bar's height at every viewer start.
  */
-static void place_hints(struct xpaint *x, struct swin *w)
+static void place_hints_at(struct xpaint *x, struct swin *w, int32_t gx, int32_t gy, uint32_t gw, uint32_t gh)
 {
 	XSizeHints *h = XAllocSizeHints();
 	if (!h)
@@ -179,10 +182,46 @@ static void place_hints(struct xpaint *x, struct swin *w)
 	int bw = x->v.bw;
 	h->flags = USPosition | PPosition | PSize | PWinGravity;
 	h->win_gravity = StaticGravity;
-	h->x = w->x - bw, h->y = w->y - bw;
-	h->width = (int)w->w + 2 * bw, h->height = (int)w->h + 2 * bw;
+	const struct xs_whints *g = &w->hints; /* the guest's, in host window sizes */
+	if (g->min_w)
+		h->flags |= PMinSize, h->min_width = (int)g->min_w + 2 * bw, h->min_height = (int)g->min_h + 2 * bw;
+	if (g->max_w)
+		h->flags |= PMaxSize, h->max_width = (int)g->max_w + 2 * bw, h->max_height = (int)g->max_h + 2 * bw;
+	if (g->min_ad) {
+		h->flags |= PAspect;
+		h->min_aspect.x = (int)g->min_an, h->min_aspect.y = (int)g->min_ad;
+		h->max_aspect.x = (int)g->max_an, h->max_aspect.y = (int)g->max_ad;
+	}
+	h->x = gx - bw, h->y = gy - bw;
+	h->width = (int)gw + 2 * bw, h->height = (int)gh + 2 * bw;
 	XSetWMNormalHints(x->v.dpy, w->win, h);
 	XFree(h);
+}
+
+/* ... at the guest's geometry, or the one we asked of it */
+static void place_hints(struct xpaint *x, struct swin *w)
+{
+	if (w->req)
+		place_hints_at(x, w, w->rx, w->ry, w->rw, w->rh);
+	else
+		place_hints_at(x, w, w->x, w->y, w->w, w->h);
+}
+
+/* n CARDINALs of property prop on window w into v; 1 when all were there. */
+static int cardinals(Display *d, Window w, const char *prop, long *v, int n)
+{
+	Atom t;
+	int f, ok = 0;
+	unsigned long k = 0, left;
+	unsigned char *p = NULL;
+	if (XGetWindowProperty(d, w, XInternAtom(d, prop, False), 0, n, False, XA_CARDINAL, &t, &f, &k, &left, &p) ==
+		    Success && p && f == 32 && k == (unsigned long)n) {
+		memcpy(v, p, (size_t)n * sizeof *v);
+		ok = 1;
+	}
+	if (p)
+		XFree(p);
+	return ok;
 }
 
 /* A position that keeps n pixels from pos inside a screen of size lim
@@ -205,18 +244,38 @@ static int32_t inside(int32_t pos, uint32_t n, uint32_t lim)
 static void fit(struct xpaint *x, struct swin *w)
 {
 	struct seamless *s = x->sm;
+	Display *d = x->v.dpy;
 	uint8_t rec[XS_BUILD_MAX];
-	uint32_t b2 = 2u * (uint32_t)x->v.bw, sw = s->scr_w < x->v.sw ? s->scr_w : x->v.sw,
-		 sh = s->scr_h < x->v.sh ? s->scr_h : x->v.sh;
-	if (w->fitted || (w->flags & XS_WF_OVERRIDE) || sw <= b2 || sh <= b2 || (w->w + b2 <= sw && w->h + b2 <= sh))
+	int bw = x->v.bw;
+	uint32_t b2 = 2u * (uint32_t)bw;
+	/* the room: the host's work area (_NET_WORKAREA), less the frame the
+	 * window manager gives our windows (_NET_FRAME_EXTENTS of one already
+	 * shown), within the guest's screen, whose places are the host's */
+	long a[4] = { 0, 0, (long)s->scr_w, (long)s->scr_h }, f[4] = { 0, 0, 0, 0 };
+	if (w->fitted || (w->flags & XS_WF_OVERRIDE))
 		return;
-	struct xs_win m = { w->id, 0, 0, w->w + b2 <= sw ? w->w : sw - b2, w->h + b2 <= sh ? w->h : sh - b2, 0, 0 };
-	m.x = inside(w->x - x->v.bw, m.w + b2, sw) + x->v.bw, m.y = inside(w->y - x->v.bw, m.h + b2, sh) + x->v.bw;
+	cardinals(d, RootWindow(d, DefaultScreen(d)), "_NET_WORKAREA", a, 4);
+	for (size_t i = 0; i < s->n; i++)
+		if (&s->v[i] != w && !s->v[i].unmapped && !(s->v[i].flags & XS_WF_OVERRIDE) &&
+		    cardinals(d, s->v[i].win, "_NET_FRAME_EXTENTS", f, 4))
+			break;
+	long lx = a[0] + f[0], ly = a[1] + f[2], hx = a[0] + a[2] - f[1], hy = a[1] + a[3] - f[3];
+	hx = hx < (long)x->v.sw ? hx : (long)x->v.sw, hy = hy < (long)x->v.sh ? hy : (long)x->v.sh;
+	lx = lx < 0 ? 0 : lx, ly = ly < 0 ? 0 : ly;
+	if (hx - lx <= (long)b2 || hy - ly <= (long)b2 || (w->w + b2 <= (uint32_t)(hx - lx) && w->h + b2 <= (uint32_t)(hy - ly)))
+		return;
+	struct xs_win m = { w->id, 0, 0, w->w + b2 <= (uint32_t)(hx - lx) ? w->w : (uint32_t)(hx - lx) - b2,
+			    w->h + b2 <= (uint32_t)(hy - ly) ? w->h : (uint32_t)(hy - ly) - b2, 0, 0 };
+	long cx = w->x - bw, cy = w->y - bw; /* the host window's corner, kept inside the room */
+	cx = cx < lx ? lx : cx + (long)(m.w + b2) > hx ? hx - (long)(m.w + b2) : cx;
+	cy = cy < ly ? ly : cy + (long)(m.h + b2) > hy ? hy - (long)(m.h + b2) : cy;
+	m.x = (int32_t)cx + bw, m.y = (int32_t)cy + bw;
 	if (!ctl_window(&x->k, rec, xs_build_win(rec, XS_C_WIN_CONFIGURE, &m)))
 		return;
 	w->fitted = 1;
 	w->req = 1, w->rx = m.x, w->ry = m.y, w->rw = m.w, w->rh = m.h, w->req_at = mono_ns();
-	XMoveResizeWindow(x->v.dpy, w->win, m.x - x->v.bw, m.y - x->v.bw, m.w + b2, m.h + b2);
+	place_hints_at(x, w, m.x, m.y, m.w, m.h);
+	XMoveResizeWindow(d, w->win, m.x - bw, m.y - bw, m.w + b2, m.h + b2);
 	VERB("window 0x%x: %ux%u is over the %ux%u host screen: asked for %ux%u%+d%+d", w->id, w->w, w->h, s->scr_w,
 	     s->scr_h, m.w, m.h, m.x, m.y);
 }
@@ -270,7 +329,10 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 	struct swin *tr = m->transient ? find(s, m->transient) : NULL;
 	if (tr)
 		XSetTransientForHint(d, w->win, tr->win);
-	XMapWindow(d, w->win);
+	if (m->flags & XS_WF_OVERRIDE) /* a menu, now; a managed one at the frame end, described */
+		XMapWindow(d, w->win);
+	else
+		w->unmapped = 1;
 	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s as 0x%lx", m->id, m->w, m->h, m->x, m->y,
 	    (m->flags & XS_WF_OVERRIDE) ? " override-redirect" : "", w->win);
 	fit(x, w);
@@ -347,6 +409,54 @@ static void klass(struct xpaint *x, struct swin *w, const struct xs_wtext *m)
 	XSetClassHint(x->v.dpy, w->win, &ch);
 }
 
+/*
+ * The guest's kind, modality and size hints for a managed window, so that
+ * the host's window manager treats it as the guest's would (a dialog over
+ * its parent, a utility window, a minimum size). The sizes are checked
+ * here: beyond the protocol's dimensions, or a maximum under the minimum,
+ * they are dropped (the window is kept).
+ */
+static void hints(struct xpaint *x, struct swin *w, const struct xs_whints *m)
+{
+	struct seamless *s = x->sm;
+	Display *d = x->v.dpy;
+	struct xs_whints g = *m;
+	if (w->flags & XS_WF_OVERRIDE)
+		return;
+	if (!g.min_w || !g.min_h || g.min_w > XS_MAX_DIM || g.min_h > XS_MAX_DIM)
+		g.min_w = g.min_h = 0;
+	if (!g.max_w || !g.max_h || g.max_w > XS_MAX_DIM || g.max_h > XS_MAX_DIM || g.max_w < g.min_w ||
+	    g.max_h < g.min_h)
+		g.max_w = g.max_h = 0;
+	if (!g.min_an || !g.min_ad || !g.max_an || !g.max_ad || g.min_an > XS_MAX_DIM || g.min_ad > XS_MAX_DIM ||
+	    g.max_an > XS_MAX_DIM || g.max_ad > XS_MAX_DIM)
+		g.min_an = g.min_ad = g.max_an = g.max_ad = 0;
+	w->hints = g;
+	long type = (long)s->types[g.type];
+	XChangeProperty(d, w->win, s->net_type, XA_ATOM, 32, PropModeReplace, (unsigned char *)&type, 1);
+	int modal = !!(g.flags & XS_WH_MODAL);
+	if (!w->unmapped && xwm_running(d)) { /* mapped: the manager owns _NET_WM_STATE */
+		XEvent e = { 0 };
+		e.xclient.type = ClientMessage;
+		e.xclient.window = w->win;
+		e.xclient.message_type = s->net_state;
+		e.xclient.format = 32;
+		e.xclient.data.l[0] = modal; /* _NET_WM_STATE_ADD or _REMOVE */
+		e.xclient.data.l[1] = (long)s->modal;
+		e.xclient.data.l[3] = 1;
+		XSendEvent(d, RootWindow(d, DefaultScreen(d)), False, SubstructureRedirectMask | SubstructureNotifyMask,
+			   &e);
+	} else if (modal) {
+		long v = (long)s->modal;
+		XChangeProperty(d, w->win, s->net_state, XA_ATOM, 32, PropModeReplace, (unsigned char *)&v, 1);
+	} else {
+		XDeleteProperty(d, w->win, s->net_state);
+	}
+	place_hints(x, w);
+	DBG(D_X, "window 0x%x: kind %u%s, min %ux%u, max %ux%u", w->id, g.type, modal ? " modal" : "", g.min_w,
+	    g.min_h, g.max_w, g.max_h);
+}
+
 /* Bottom to top from the guest; XRestackWindows wants top first. */
 static void stack(struct xpaint *x, const struct xs_wstack *m)
 {
@@ -370,6 +480,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 	struct swin *w = NULL;
 	uint32_t id = m->type == XS_WIN_TITLE || m->type == XS_WIN_CLASS ? m->u.wtext.id
 		      : m->type == XS_WIN_ICON				  ? m->u.wicon.id
+		      : m->type == XS_WIN_HINTS				  ? m->u.whints.id
 									  : m->u.win.id;
 	if (m->type != XS_WIN_STACK && !(w = find(s, id)) && m->type != XS_WIN && m->type != XS_WIN_RECTS) {
 		DBG(D_STREAM, "%s of window 0x%x, not shown here: ignored", xs_type_name(m->type), id);
@@ -417,6 +528,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		}
 		break;
 	case XS_WIN_STACK: stack(x, &m->u.wstack); break;
+	case XS_WIN_HINTS: hints(x, w, &m->u.whints); break;
 	case XS_WIN_RECTS:
 		s->target = id;
 		s->have_target = 1;
@@ -531,8 +643,18 @@ void sm_frame(struct xpaint *x)
 				destroy(x, &s->v[i]);
 		s->sweep = 0;
 	}
-	for (size_t i = 0; i < s->n; i++)
-		nd += (unsigned)s->v[i].dirty;
+	for (size_t i = 0; i < s->n; i++) {
+		struct swin *w = &s->v[i];
+		if (w->unmapped && !(w->iconic && !xwm_running(v->dpy))) {
+			if (w->iconic) { /* iconified in the guest before it was ever shown here */
+				XWMHints wm = { .flags = InputHint | StateHint, .input = True, .initial_state = IconicState };
+				XSetWMHints(v->dpy, w->win, &wm);
+			}
+			XMapWindow(v->dpy, w->win);
+			w->unmapped = 0;
+		}
+		nd += (unsigned)w->dirty;
+	}
 	if (nd > 1)
 		XGrabServer(v->dpy);
 	for (size_t i = 0; i < s->n; i++) {
@@ -573,6 +695,15 @@ void sm_hello(struct xpaint *x, uint32_t w, uint32_t h)
 		x->sm->utf8 = XInternAtom(v->dpy, "UTF8_STRING", False);
 		x->sm->wm_delete = XInternAtom(v->dpy, "WM_DELETE_WINDOW", False);
 		x->sm->net_icon = XInternAtom(v->dpy, "_NET_WM_ICON", False);
+		x->sm->net_type = XInternAtom(v->dpy, "_NET_WM_WINDOW_TYPE", False);
+		x->sm->net_state = XInternAtom(v->dpy, "_NET_WM_STATE", False);
+		x->sm->modal = XInternAtom(v->dpy, "_NET_WM_STATE_MODAL", False);
+		static const char *const tn[XS_WT_N] = { "NORMAL", "DIALOG", "UTILITY", "TOOLBAR", "MENU", "SPLASH" };
+		for (int i = 0; i < XS_WT_N; i++) {
+			char an[64];
+			snprintf(an, sizeof an, "_NET_WM_WINDOW_TYPE_%s", tn[i]);
+			x->sm->types[i] = XInternAtom(v->dpy, an, False);
+		}
 		x->sm->gc = XCreateGC(v->dpy, RootWindow(v->dpy, DefaultScreen(v->dpy)), 0, NULL);
 		stage_new(x, SM_STAGE);
 	}

@@ -5,6 +5,8 @@
  * application sees: Shift, Lock and the group applied) and the event's
  * modifier state in hex; and one per ButtonPress: "button N X,Y" (the
  * position in the window). Each line is flushed, so a test can wait on it.
+ * It turns the X server's key autorepeat off: on a loaded machine a key
+ * whose release comes late would otherwise be recorded twice.
  */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
 	XSetWMNormalHints(d, win, sh);
 	XStoreName(d, win, argv[1]);
 	XSelectInput(d, win, KeyPressMask | ButtonPressMask);
+	XAutoRepeatOff(d);
 	XMapWindow(d, win);
 	for (;;) {
 		XEvent e;
