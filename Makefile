@@ -41,13 +41,13 @@ all: $(TOOLS:%=build/%)
 
 # --- optimised build ---------------------------------------------------
 build/lib/%.o: lib/%.c lib/*.h | build/lib
-	$(CC) $(WARN) $(CFLAGS) $(call pkg,$(PKGS_lib),cflags) -Ilib -c -o $@ $<
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(call pkg,$(PKGS_lib),cflags) -Ilib -c -o $@ $<
 build/libxs.a: $(LIBSRC:lib/%.c=build/lib/%.o)
 	$(AR) rcs $@ $^
 
 define tool
 build/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(X_$(1)) build/libxs.a lib/*.h
-	$$(CC) $$(WARN) $$(CFLAGS) $$(call pkg,$$(PKGS_$(1)),cflags) -Ilib -o $$@ $$(filter %.c,$$^) build/libxs.a \
+	$$(CC) $$(WARN) $$(CPPFLAGS) $$(CFLAGS) $$(call pkg,$$(PKGS_$(1)),cflags) -Ilib -o $$@ $$(filter %.c,$$^) build/libxs.a \
 		$$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),libs) $$(LDFLAGS) -lm
 build/san/$(1): $(wildcard cmd/$(1)/*.c) $(wildcard cmd/$(1)/*.h) $(X_$(1)) $(LIBSRC) lib/*.h | build/san
 	$$(CC) $$(WARN) $$(SAN) $$(call pkg,$$(PKGS_$(1)) $$(PKGS_lib),cflags) -Ilib -o $$@ $$(filter %.c,$$^) \
