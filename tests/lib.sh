@@ -166,7 +166,10 @@ need_vm() {
 # ask for, 2 s with none, and sees a new client only after the block it is
 # in: a sound card's sink does not. A reader of its monitor asking for 5 ms
 # keeps it at 5 ms blocks, as a card is; pulse_warm waits out the first
-# 2 s block (call it once, after starting the servers).
+# 2 s block (call it once, after starting the servers). No shared memory
+# with clients (--disable-shm): PulseAudio 16's memfd import asserted and
+# aborted the server here once, with clients coming and going
+# (pulseaudio issue 824).
 pulse() {
 	local var=$1 dir extra=()
 	[ -z "${2:-}" ] || extra=(--load="module-null-sink sink_name=$2 format=s16le rate=48000 channels=2")
@@ -175,7 +178,7 @@ pulse() {
 	dir=$(mktemp -d "$T/pulse.$var.XXXXXX")
 	chmod 700 "$dir"
 	( cd "$dir" && HOME=$dir XDG_RUNTIME_DIR=$dir XDG_CONFIG_HOME=$dir exec pulseaudio -n --daemonize=no \
-		--exit-idle-time=-1 --use-pid-file=no --log-target=stderr \
+		--exit-idle-time=-1 --use-pid-file=no --log-target=stderr --disable-shm=yes \
 		--load="module-null-sink sink_name=xs format=s16le rate=48000 channels=2" "${extra[@]}" \
 		--load="module-native-protocol-unix auth-anonymous=1 socket=$dir/native" ) 2>"$dir/log" &
 	PIDS+=($!)
