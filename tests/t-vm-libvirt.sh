@@ -122,7 +122,7 @@ show() {
 	waitfor 150 ready || fail "$n: the guest did not come up: $(vm_lines; tail -n3 "/var/log/libvirt/qemu/$DOM.log")"
 	ring_ok "$n"
 	cmd=$(user xs-host-find -d "$DOM" -x 2>"$T/find.err") || fail "$n: xs-host-find -d: $(cat "$T/find.err")"
-	[ "$cmd" = "xpaint -t $DOM -r /dev/shm/$DOM -B tcp:127.0.0.1:$bp -- vsockd -c tcp:127.0.0.1:$cp" ] ||
+	[ "$cmd" = "vsockd -c tcp:127.0.0.1:$cp -- xpaint -t $DOM -r /dev/shm/$DOM -B tcp:127.0.0.1:$bp" ] ||
 		fail "$n: xs-host-find printed: $cmd"
 	[ ! -s "$T/find.err" ] || fail "$n: xs-host-find warned: $(cat "$T/find.err")"
 	# XS_LV_V=1: the viewer and vsockd say what happens (debugging this test)

@@ -52,14 +52,14 @@ V
 chmod +x "$T/bin/virsh"
 export VIRSH_LOG=$T/virsh.log
 vfind() { PATH=$T/bin:$PATH LIBVIRT_DEFAULT_URI= find "$@"; }
-[ "$(vfind -d vm1 | tail -n1)" = "xpaint -t vm1 -r /dev/shm/vm1 -B 7:14501 -- vsockd -c 7:14500" ] || fail "virsh vsock: $(cat "$T/find.err")"
+[ "$(vfind -d vm1 | tail -n1)" = "vsockd -c 7:14500 -- xpaint -t vm1 -r /dev/shm/vm1 -B 7:14501" ] || fail "virsh vsock: $(cat "$T/find.err")"
 [ "$(tail -n1 "$T/virsh.log")" = "-c qemu:///system dumpxml vm1" ] || fail "virsh called as: $(tail -n1 "$T/virsh.log")"
 [ "$(vfind -d vm1 -c)" = 7 ] && [ "$(vfind -d vm1 -m)" = /dev/shm/vm1 ] || fail "virsh -c/-m"
-[ "$(vfind -d vm1 -b 0 -P 900 -x)" = "xpaint -t vm1 -r /dev/shm/vm1 -- vsockd -c 7:900" ] || fail "-b 0 -P 900: $(vfind -d vm1 -b 0 -P 900 -x)"
+[ "$(vfind -d vm1 -b 0 -P 900 -x)" = "vsockd -c 7:900 -- xpaint -t vm1 -r /dev/shm/vm1" ] || fail "-b 0 -P 900: $(vfind -d vm1 -b 0 -P 900 -x)"
 PATH=$T/bin:$PATH find -u qemu:///session -d vm1 >/dev/null
 [ "$(tail -n1 "$T/virsh.log")" = "-c qemu:///session dumpxml vm1" ] || fail "-u: $(tail -n1 "$T/virsh.log")"
 # user-net: the forwards to the guest's 14500 and 14501 (empty host address: 127.0.0.1)
-[ "$(vfind -d vm2 -x)" = "xpaint -t vm2 -r /dev/shm/vm2 -B tcp:127.0.0.1:24501 -- vsockd -c tcp:127.0.0.1:24500" ] ||
+[ "$(vfind -d vm2 -x)" = "vsockd -c tcp:127.0.0.1:24500 -- xpaint -t vm2 -r /dev/shm/vm2 -B tcp:127.0.0.1:24501" ] ||
 	fail "virsh user-net: $(vfind -d vm2 -x; cat "$T/find.err")"
 [ "$(PATH=$T/bin:$PATH rc find -d vm2 -c)" = 69 ] && grep -q 'no vsock device' "$T/find.err" || fail "-c without vsock"
 [ "$(PATH=$T/bin:$PATH rc find -d nope)" = 66 ] || fail "unknown domain"
@@ -67,18 +67,18 @@ PATH=$T/bin:$PATH find -u qemu:///session -d vm1 >/dev/null
 # from its log, quoted); the CID, the ring, forwards
 q="qemu-system-x86_64 -object memory-backend-file,id=m0,size=32M,mem-path=/dev/shm/g,share=on -device ivshmem-plain,memdev=m0 -device vhost-vsock-pci,guest-cid=9"
 [ "$(find -q "$q" -c)" = 9 ] && [ "$(find -q "$q" -m)" = /dev/shm/g ] || fail "qemu line: $(cat "$T/find.err")"
-[ "$(find -q "$q" -x)" = "xpaint -r /dev/shm/g -B 9:14501 -- vsockd -c 9:14500" ] || fail "qemu line -x: $(find -q "$q" -x)"
+[ "$(find -q "$q" -x)" = "vsockd -c 9:14500 -- xpaint -r /dev/shm/g -B 9:14501" ] || fail "qemu line -x: $(find -q "$q" -x)"
 j="/usr/bin/qemu-system-x86_64 -name guest=lv,debug-threads=on -S
 -object '{\"qom-type\":\"memory-backend-ram\",\"id\":\"pc.ram\",\"size\":536870912}'
 -device '{\"driver\":\"vhost-vsock-pci\",\"id\":\"vsock0\",\"guest-cid\":4,\"vhostfd\":\"28\",\"bus\":\"pci.5\",\"addr\":\"0x0\"}'
 -object '{\"qom-type\":\"memory-backend-file\",\"id\":\"shmmem-shmem0\",\"mem-path\":\"/dev/shm/lv\",\"size\":8388608,\"share\":true}'
 -device '{\"driver\":\"ivshmem-plain\",\"id\":\"shmem0\",\"memdev\":\"shmmem-shmem0\",\"bus\":\"pci.16\",\"addr\":\"0x1\"}'"
-[ "$(find -q "$j" -x)" = "xpaint -t lv -r /dev/shm/lv -B 4:14501 -- vsockd -c 4:14500" ] || fail "libvirt JSON: $(find -q "$j" -x; cat "$T/find.err")"
+[ "$(find -q "$j" -x)" = "vsockd -c 4:14500 -- xpaint -t lv -r /dev/shm/lv -B 4:14501" ] || fail "libvirt JSON: $(find -q "$j" -x; cat "$T/find.err")"
 [ ! -s "$T/find.err" ] || fail "libvirt JSON warned: $(cat "$T/find.err")"
 find -q "${j/true/false}" -m >/dev/null && grep -q 'no share=on' "$T/find.err" || fail "JSON share false: no warning"
 u="qemu-system-x86_64 -object memory-backend-file,id=m0,size=8M,mem-path=/dev/shm/u,share=on -device ivshmem-plain,memdev=m0
 -netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:6100-:20500,hostfwd=tcp:127.0.0.1:24600-:14500 -device virtio-net-pci,netdev=n0"
-[ "$(find -q "$u" -x)" = "xpaint -r /dev/shm/u -- vsockd -c tcp:127.0.0.1:24600" ] || fail "user-net without a bell: $(find -q "$u" -x)"
+[ "$(find -q "$u" -x)" = "vsockd -c tcp:127.0.0.1:24600 -- xpaint -r /dev/shm/u" ] || fail "user-net without a bell: $(find -q "$u" -x)"
 [ "$(rc find -q "qemu-system-x86_64 -m 1G")" = 69 ] && grep -q 'no ivshmem-plain' "$T/find.err" || fail "no shm"
 find -q "${q/share=on/share=off}" -m >/dev/null && grep -q 'no share=on' "$T/find.err" || fail "no share warning"
 # the ring's rights, said before xpaint would refuse

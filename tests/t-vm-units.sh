@@ -105,7 +105,7 @@ printf '%s\\n' "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domai
 V
 chmod +x "$T/bin/virsh"
 xvfb VIEW 800x600
-want="xpaint -t $DOM -r $R -B tcp:127.0.0.1:$bp -- vsockd -c tcp:127.0.0.1:$cp"
+want="vsockd -c tcp:127.0.0.1:$cp -- xpaint -t $DOM -r $R -B tcp:127.0.0.1:$bp"
 got=$(PATH=$T/bin:$P/bin:$PATH xs-host-find -d "$DOM" -x 2>"$T/find.err")
 [ "$got" = "$want" ] || fail "xs-host-find printed: $got ($(cat "$T/find.err"))"
 DISPLAY=$VIEW UNIT_ENV="PATH=$T/bin:$BIN:\$PATH" unit "$U/user/xpaint@.service" "$DOM" ExecStart 2>"$T/host.err" &
