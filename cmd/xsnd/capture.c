@@ -3,9 +3,9 @@
  * sink: what the guest plays) read in pieces of -f milliseconds, each
  * written to stdout as one audio record as soon as it is read. The source
  * is asked for the piece as its fragment size, so the server hands it over
- * as soon as it is whole; the rate and channels are ours (-r, -C): at the
- * sink's own rate the server passes the samples as they are, else it
- * resamples, which docs/AUDIO.md tells how to avoid.
+ * as soon as it is whole; the rate is the source's own when it is one of
+ * the set (asked first: then the server passes the samples as they are),
+ * else -r's or 48 kHz; the channels are -C's.
  */
 #include "util.h"
 #include "xsnd.h"
@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <opus/opus.h>
 #include <pulse/error.h>
+#include <pulse/introspect.h>
+#include <pulse/mainloop.h>
 #include <pulse/simple.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,46 @@
 #include <unistd.h>
 
 #define DEFAULT_SOURCE "@DEFAULT_MONITOR@"
+
+static void source_info(pa_context *c, const pa_source_info *i, int eol, void *u)
+{
+	(void)c;
+	if (!eol && i)
+		*(uint32_t *)u = i->sample_spec.rate;
+}
+
+/*
+ * The source's own rate (0: not known), asked once on a mainloop of our
+ * own before the capture opens: taken when it is one of the set, the
+ * server then passes the samples as they are instead of resampling them.
+ */
+uint32_t capture_source_rate(const struct xsnd_opts *o)
+{
+	uint32_t rate = 0;
+	pa_mainloop *ml = pa_mainloop_new();
+	pa_context *c = ml ? pa_context_new(pa_mainloop_get_api(ml), o->name) : NULL;
+	pa_operation *op = NULL;
+	if (!c || pa_context_connect(c, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
+		goto out;
+	pa_context_state_t st;
+	while ((st = pa_context_get_state(c)) != PA_CONTEXT_READY)
+		if (!PA_CONTEXT_IS_GOOD(st) || pa_mainloop_iterate(ml, 1, NULL) < 0)
+			goto out;
+	op = pa_context_get_source_info_by_name(c, o->dev ? o->dev : DEFAULT_SOURCE, source_info, &rate);
+	while (op && pa_operation_get_state(op) == PA_OPERATION_RUNNING)
+		if (pa_mainloop_iterate(ml, 1, NULL) < 0)
+			break;
+out:
+	if (op)
+		pa_operation_unref(op);
+	if (c) {
+		pa_context_disconnect(c);
+		pa_context_unref(c);
+	}
+	if (ml)
+		pa_mainloop_free(ml);
+	return rate;
+}
 
 static pa_simple *open_source(const struct xsnd_opts *o)
 {

@@ -1,6 +1,6 @@
 /*
- * xsnd -c [-s SOURCE] [-e pcm|opus] [-f MS] [-r RATE] [-C CHANNELS] [-b BITRATE]
- * xsnd -p [-s SINK] [-l MS]
+ * xsnd -c [-s SOURCE] [-e pcm|opus] [-f MS] [-r RATE] [-C CHANNELS] [-b BITRATE] [-n NAME]
+ * xsnd -p [-s SINK] [-l MS] [-n NAME]
  * Sound as audio records: -c captures (the guest side, under xcap -A),
  * -p plays (the host side, under xpaint -a). See man/xsnd.1.
  */
@@ -22,7 +22,7 @@ static void usage(int code)
 		"  -s DEV     the source or sink by name (pactl list short sources / sinks)\n"
 		"  -e CODEC   pcm (s16le, lossless, the default) or opus\n"
 		"  -f MS      capture: milliseconds of sound in one record, 2.5, 5 (default), 10 or 20\n"
-		"  -r RATE    capture: 48000 (default) or 44100 Hz (take the sink's rate: no resampling)\n"
+		"  -r RATE    capture: 48000 or 44100 Hz (default: the source's own, if one of them: no resampling)\n"
 		"  -C N       capture: 1 or 2 channels (default 2)\n"
 		"  -b BITRATE opus: bits a second (default 128000)\n"
 		"  -l MS      play: target latency, 5..500 ms (default 15)\n"
@@ -45,7 +45,7 @@ static uint32_t parse_frames(const char *s, uint32_t rate)
 
 int main(int argc, char **argv)
 {
-	struct xsnd_opts o = { .rate = 48000, .channels = 2, .latency_ms = 15, .codec = CODEC_PCM,
+	struct xsnd_opts o = { .rate = 0, .channels = 2, .latency_ms = 15, .codec = CODEC_PCM,
 			       .bitrate = 128000, .fd = -1, .name = "xsnd" };
 	const char *fs = "5";
 	int c, mode = 0;
@@ -97,6 +97,12 @@ int main(int argc, char **argv)
 	}
 	if (!mode || optind != argc)
 		usage(EX_CMDLINE);
+	if (mode == 'c' && !o.rate) { /* the source's own rate when it is one we carry */
+		uint32_t r = capture_source_rate(&o);
+		o.rate = (r == 44100 && o.codec != CODEC_OPUS) || r == 48000 ? r : 48000;
+	}
+	if (!o.rate)
+		o.rate = 48000;
 	o.frames = parse_frames(fs, o.rate);
 	if (o.codec == CODEC_OPUS) {
 		if (o.rate != 48000)

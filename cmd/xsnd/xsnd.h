@@ -35,7 +35,9 @@ struct snd_dec {
 };
 const int16_t *snd_decode(struct snd_dec *d, const struct xs_audio *a, char *err, size_t n);
 
-/* capture.c: never returns. */
+/* capture.c: the source's own rate (0: not known); the capture, which
+ * never returns. */
+uint32_t capture_source_rate(const struct xsnd_opts *o);
 void capture_run(const struct xsnd_opts *o);
 /* play.c: returns the exit status. */
 int play_run(const struct xsnd_opts *o);
