@@ -190,6 +190,12 @@ done
 # the player checks on its own too (it may be given any stream)
 "$TOOLS/audgen" bad rate | PULSE_SERVER=$HS "$BIN/xsnd" -p >/dev/null 2>"$T/xsnd-bad.err" && fail "xsnd -p took a hello"
 grep -q 'hello record at offset 0: not an audio record' "$T/xsnd-bad.err" || fail "xsnd -p: $(cat "$T/xsnd-bad.err")"
+# Opus packets whose fields are in the set but whose bytes are junk: only
+# the decoder can tell; one line, the rest counted, the player goes on
+"$TOOLS/audgen" opusjunk 50 | PULSE_SERVER=$HS "$BIN/xsnd" -p -v >/dev/null 2>"$T/junk.err" ||
+	fail "xsnd -p on junk opus: $(cat "$T/junk.err")"
+[ "$(grep -c 'does not decode' "$T/junk.err")" -eq 1 ] && grep -q ' [1-9][0-9]* undecodable' "$T/junk.err" ||
+	fail "junk opus: want one line and a count: $(cat "$T/junk.err")"
 echo "hostile: ${!want[*]} refused"
 
 # 7. a flood: frames still come, xpaint does not grow

@@ -10,6 +10,9 @@
  *                        and more); prints nothing else
  *   audgen records N     N valid pcm records (5 ms of a 1 kHz tone
  *                        each) alone, for xsnd -p
+ *   audgen opusjunk N    N opus records whose fields are in the set and
+ *                        whose packets are junk, alone: only the decoder
+ *                        can tell
  */
 #include "proto.h"
 #include "util.h"
@@ -124,7 +127,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "bad"))
 		return printf("%s\n", kinds), 0;
 	if (argc != 3)
-		die(EX_CMDLINE, "usage: audgen bad [KIND] | flood SECS | records N");
+		die(EX_CMDLINE, "usage: audgen bad [KIND] | flood SECS | records N | opusjunk N");
 	if (!strcmp(argv[1], "bad"))
 		bad(argv[2]);
 	else if (!strcmp(argv[1], "flood"))
@@ -133,6 +136,15 @@ int main(int argc, char **argv)
 		uint8_t b[2048];
 		for (unsigned long i = 0, n = strtoul(argv[2], NULL, 10); i < n; i++)
 			out(b, piece(b, i));
+	} else if (!strcmp(argv[1], "opusjunk")) {
+		uint8_t b[XS_HDR_LEN + XS_AUDIO_HDR + 400];
+		for (unsigned long i = 0, n = strtoul(argv[2], NULL, 10); i < n; i++) {
+			struct xs_audio a = { XS_AFMT_OPUS, 48000, 2, 240, i, now_ns(), NULL, 400 };
+			size_t h = xs_build_audio_hdr(b, XS_AUDIO, &a);
+			for (unsigned k = 0; k < 400; k++)
+				b[h + k] = (uint8_t)(k * 37 + i * 11 + 0xfc); /* TOC codes 3: frame counts it does not hold */
+			out(b, h + 400);
+		}
 	} else
 		die(EX_CMDLINE, "unknown mode %s", argv[1]);
 	return 0;
