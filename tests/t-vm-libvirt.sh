@@ -33,7 +33,7 @@ started= hooked= HOOK=/etc/libvirt/hooks/qemu.d/xs-ring
 finish() {
 	virsh -c $URI destroy "$DOM" >/dev/null 2>&1 || true
 	virsh -c $URI undefine "$DOM" >/dev/null 2>&1 || true
-	rm -f "/dev/shm/$DOM"
+	rm -f "/dev/shm/$DOM" "/var/log/libvirt/qemu/$DOM.log"
 	[ -z "$started" ] || { kill $started 2>/dev/null; sleep 0.3; }
 	[ -z "$hooked" ] || rm -f "$HOOK"
 	userdel "$U" 2>/dev/null || true
