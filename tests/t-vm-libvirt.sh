@@ -36,7 +36,7 @@ finish() {
 	rm -f "/dev/shm/$DOM" "/var/log/libvirt/qemu/$DOM.log"
 	[ -z "$started" ] || { kill $started 2>/dev/null; sleep 0.3; }
 	[ -z "$hooked" ] || rm -f "$HOOK"
-	userdel "$U" 2>/dev/null || true
+	userdel -f "$U" 2>/dev/null || true
 	[ -n "${KEEP:-}" ] || rm -rf "$D"
 	cleanup
 }
