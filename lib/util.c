@@ -57,6 +57,53 @@ void warn_line(const char *fmt, ...)
 	va_end(ap);
 }
 
+static struct warn_limit *limited; /* kinds that have counted lines */
+
+static void say_dropped(struct warn_limit *l, uint64_t now)
+{
+	warn_line("%s (%lu like it in %.0f s)", l->last, l->dropped, (double)(now - l->since) / 1e9);
+	l->dropped = 0;
+	l->since = now;
+	l->next = now + WARN_EVERY_NS;
+}
+
+static void flush_at_exit(void) { warn_limit_flush(1); }
+
+void warn_limited(struct warn_limit *l, const char *fmt, ...)
+{
+	va_list ap;
+	uint64_t now = mono_ns();
+	va_start(ap, fmt);
+	if (now >= l->next && !l->dropped) { /* the first, or the first after a quiet interval */
+		vmsg(fmt, ap);
+		l->since = now;
+		l->next = now + WARN_EVERY_NS;
+	} else {
+		int saved = errno, n = vsnprintf(l->last, sizeof l->last, fmt, ap);
+		if (n > 0 && (size_t)n < sizeof l->last && fmt[0] && fmt[strlen(fmt) - 1] == ':')
+			snprintf(l->last + n, sizeof l->last - (size_t)n, " %s", strerror(saved));
+		l->dropped++;
+		if (!l->linked) {
+			if (!limited)
+				atexit(flush_at_exit);
+			l->linked = 1;
+			l->link = limited;
+			limited = l;
+		}
+		if (now >= l->next)
+			say_dropped(l, now);
+	}
+	va_end(ap);
+}
+
+void warn_limit_flush(int force)
+{
+	uint64_t now = mono_ns();
+	for (struct warn_limit *l = limited; l; l = l->link)
+		if (l->dropped && (force || now >= l->next))
+			say_dropped(l, now);
+}
+
 void dbg(unsigned cat, const char *fmt, ...)
 {
 	(void)cat;

@@ -51,6 +51,29 @@ void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf,
 /* One line on stderr, "prog: message", in one write (lines of several
  * processes never interleave). */
 void warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A line a peer can provoke again and again (a bad ring record, a refused
+ * connection, a dropped window): each kind, one struct warn_limit (one
+ * call site with WARN_LIMITED), prints its first line; while it repeats,
+ * the others are counted and at most one line every WARN_EVERY_NS says the
+ * latest and how many were not printed ("... (1234 like it in 5 s)").
+ * warn_limit_flush() prints what is still counted (every tool at exit,
+ * the poll loops when they wake), so a storm that stops is told too.
+ */
+#define WARN_EVERY_NS 5000000000ull
+struct warn_limit {
+	uint64_t next;           /* mono_ns() before which lines are only counted */
+	uint64_t since;          /* when the last line was printed */
+	unsigned long dropped;   /* not printed since */
+	char last[240];          /* the latest of them */
+	struct warn_limit *link; /* every kind that counted, for the flush */
+	int linked;
+};
+void warn_limited(struct warn_limit *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define WARN_LIMITED(...) do { static struct warn_limit wl_; warn_limited(&wl_, __VA_ARGS__); } while (0)
+/* The counts of every kind whose interval is over (all of them with
+ * force, as at exit), one line each. */
+void warn_limit_flush(int force);
 /* Logs when -v was given or the category is enabled with -d. */
 void dbg(unsigned cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define DBG(cat, ...) do { if ((debug_mask & (cat)) || verbose > 1) dbg(cat, __VA_ARGS__); } while (0)

@@ -155,6 +155,7 @@ int run_reader(const char *path, int exit_bye, int copyout)
 			continue;
 		case RING_NONE:
 			flush(&o, r);
+			warn_limit_flush(0); /* counts of repeated lines that are due */
 			check_stdout();
 			rc = idle(r);
 			if (rc == RING_STOPPED)
@@ -168,7 +169,7 @@ int run_reader(const char *path, int exit_bye, int copyout)
 		case RING_CORRUPT:
 			resyncs++;
 			flush(&o, r);
-			warn_line("%s: %s", path, err);
+			WARN_LIMITED("%s: %s", path, err);
 			continue;
 		default:
 			flush(&o, r);

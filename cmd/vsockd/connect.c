@@ -66,14 +66,14 @@ static void lost(struct conn *c, const struct opts *o, const char *why)
 	if (fresh) {
 		c->backoff = BACKOFF_MIN;
 		st.outages++;
-		warn_line("lost %s (%s); reconnecting", o->addr.text, why);
+		WARN_LIMITED("lost %s (%s); reconnecting", o->addr.text, why);
 		c->outage = 1;
 		c->said_back = 0;
 	} else {
 		c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
 		VERB("%s: %s; retrying in %llu ms", o->addr.text, why, (unsigned long long)c->backoff / 1000000);
 		if (!c->outage && !c->ever) {
-			warn_line("cannot connect to %s (%s); retrying", o->addr.text, why);
+			WARN_LIMITED("cannot connect to %s (%s); retrying", o->addr.text, why);
 			c->outage = 1;
 		}
 	}

@@ -62,7 +62,7 @@ static int take(struct opts *o, int lfd, struct peer *p, int busy)
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			warn_line("accept on %s:", o->addr.text);
+			WARN_LIMITED("accept on %s:", o->addr.text);
 		return -1;
 	}
 	addr_name((struct sockaddr *)&ss, len, name, sizeof name);
@@ -72,7 +72,7 @@ static int take(struct opts *o, int lfd, struct peer *p, int busy)
 		unsigned cid = ((struct sockaddr_vm *)&ss)->svm_cid;
 		if (!cid_allowed(o, cid)) {
 			if (cid != said_cid)
-				warn_line("refused %s: CID %u is not allowed (-a %u allows it)", name, cid, cid);
+				WARN_LIMITED("refused %s: CID %u is not allowed (-a %u allows it)", name, cid, cid);
 			said_cid = cid;
 			st.refused++;
 			close(fd);
@@ -81,7 +81,7 @@ static int take(struct opts *o, int lfd, struct peer *p, int busy)
 	}
 	if (busy) {
 		if (!said_busy)
-			warn_line("refused %s: serving %s, one controller at a time", name, p->name);
+			WARN_LIMITED("refused %s: serving %s, one controller at a time", name, p->name);
 		said_busy = 1;
 		st.refused++;
 		close(fd);
@@ -103,7 +103,7 @@ static void hang_up(struct peer *p, const char *why)
 {
 	uint8_t rec[XS_HDR_LEN];
 	if (p->have)
-		warn_line("%s hung up mid-record at offset %llu: %zu bytes dropped", p->name,
+		WARN_LIMITED("%s hung up mid-record at offset %llu: %zu bytes dropped", p->name,
 		       (unsigned long long)p->off, p->have);
 	VERB("controller %s %s", p->name, why);
 	close(p->fd);
@@ -147,7 +147,7 @@ static int pump(struct peer *p)
 	p->have -= pos;
 	if (bad) {
 		struct xs_hdr h = xs_get_hdr(p->buf);
-		warn_line("%s: %s record (type %u, length %u) at offset %llu: %s; dropping the connection", p->name,
+		WARN_LIMITED("%s: %s record (type %u, length %u) at offset %llu: %s; dropping the connection", p->name,
 		       xs_type_name(h.type), h.type, h.len, (unsigned long long)p->off, bad);
 		st.rejects++;
 		p->have = 0;

@@ -617,7 +617,7 @@ static int set_size_mode(struct cap *c, uint32_t w, uint32_t h)
 void cap_set_size(struct cap *c, uint32_t w, uint32_t h)
 {
 	if (!c->has_rr) {
-		warn_line("resize to %ux%u refused: the display has no RANDR", w, h);
+		WARN_LIMITED("resize to %ux%u refused: the display has no RANDR", w, h);
 		return;
 	}
 	if (w == c->w && h == c->h)
@@ -636,7 +636,7 @@ void cap_set_size(struct cap *c, uint32_t w, uint32_t h)
 	if (!ok)
 		ok = set_size_mode(c, w, h);
 	if (!ok)
-		warn_line("resize to %ux%u refused: the X server offers no such size and cannot add one", w, h);
+		WARN_LIMITED("resize to %ux%u refused: the X server offers no such size and cannot add one", w, h);
 	else
 		VERB("resize to %ux%u requested", w, h);
 }

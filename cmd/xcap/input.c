@@ -276,7 +276,7 @@ static void key_press(struct cap *c, KeySym ks)
 		/* not on this keymap (or not without a modifier it lacks): a key of
 		 * its own, the same keysym on every level, the modifiers as held */
 		if (!(kc = add_keysym(c, ks))) {
-			warn_line("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
+			WARN_LIMITED("keysym 0x%lx: no keycode free to map it", (unsigned long)ks);
 			return;
 		}
 		flip = 0;

@@ -97,7 +97,7 @@ static void release_input(struct cap *c)
 static void refuse(struct cap *c, const char *what)
 {
 	if (!c->in.refused_logged)
-		warn_line("input refused: control hello without this display's challenge (%s dropped)", what);
+		WARN_LIMITED("input refused: control hello without this display's challenge (%s dropped)", what);
 	c->in.refused_logged = 1;
 }
 

@@ -75,7 +75,7 @@ static void on_got(void *u, int sel, int fmt, int status, uint8_t *data, size_t 
 	}
 	h->asked[sel] = 0;
 	if (status == XS_CLIP_OVER)
-		warn_line("clipboard: host %s to the guest: at least %zu bytes, over the %zu-byte cap (-L); not sent",
+		WARN_LIMITED("clipboard: host %s to the guest: at least %zu bytes, over the %zu-byte cap (-L); not sent",
 		       xs_sel_name((uint32_t)sel), len, h->cap);
 	xs_clip_out_start(&h->out[sel], XS_C_CLIP_DATA, (uint32_t)sel, h->asked_serial[sel], (uint32_t)fmt,
 			  (uint32_t)status, data, len);
@@ -236,7 +236,7 @@ static void guest_data(struct xpaint *x, const struct xs_clip_data *d)
 	else if (r == XS_CLIP_FAIL && d->status == XS_CLIP_NONE)
 		VERB("clipboard from the guest: %s", err);
 	else if (r == XS_CLIP_FAIL)
-		warn_line("clipboard from the guest: %s; not pasted", err);
+		WARN_LIMITED("clipboard from the guest: %s; not pasted", err);
 }
 
 /* A clipboard record of the frame stream, parsed and checked. */

@@ -371,6 +371,7 @@ static void wait_events(struct loop *l)
 	XFlush(x->v.dpy);
 	if (ppoll(p, 9, sleep_for(l, rs, bt, &ts), NULL) < 0 && errno != EINTR)
 		die(EX_OS, "poll:");
+	warn_limit_flush(0); /* counts of repeated lines that are due */
 	if (x->v.backfill && mono_ns() >= x->v.backfill_at) {
 		view_backfill(&x->v);
 		if (ring) /* the last frame's ring space: a writer may be waiting for it */

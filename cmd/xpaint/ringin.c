@@ -86,7 +86,7 @@ int ringin_step(struct xpaint *x, struct ringin *ri)
 		if (k == RING_FATAL)
 			return -1;
 		if (k == RING_RESTART || k == RING_CORRUPT) {
-			warn_line("ring: %s", x->err);
+			WARN_LIMITED("ring: %s", x->err);
 			view_discard_frame(&x->v);
 			x->nrects = 0;
 			ri->done = 0;
@@ -130,7 +130,7 @@ int64_t ringin_idle_ns(struct ringin *ri)
 	if (w == RING_REC)
 		return 0;
 	if (w == RING_STOPPED)
-		warn_line("ring: the writer's heartbeat stopped; waiting for it");
+		WARN_LIMITED("ring: the writer's heartbeat stopped; waiting for it");
 	if (ring_reader_notify_fd(r) < 0)
 		return (int64_t)ring_backoff_ns(0) + 50000;
 	ring_reader_arm(r);

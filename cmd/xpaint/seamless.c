@@ -11,8 +11,8 @@
  * The guest is hostile: window records are checked here against the
  * host's policy (a window count, sizes, a pixel budget for all of them,
  * no override-redirect window over most of the host screen). A window
- * that breaks it is dropped with one line saying why (the first
- * SM_SAY of them), and the others are kept; records naming a window the
+ * that breaks it is dropped with one line saying why (rate-limited:
+ * the first, then a count every few seconds), and the others are kept; records naming a window the
  * host does not show are ignored.
  */
 #include "codec.h"
@@ -33,7 +33,6 @@
 
 #define SM_PIXELS (1u << 27)  /* pixels of all windows' pixmaps together (512 MiB) */
 #define SM_COVER 90           /* an override-redirect window over this % of the host screen is dropped */
-#define SM_SAY 20             /* violations reported one by one, then only counted */
 #define SM_STAGE (8u << 20)   /* first staging size; it grows to the largest rect */
 #define SM_ECHO_NS 500000000ull /* a geometry this soon after our own request may be its stale echo */
 
@@ -64,7 +63,7 @@ struct seamless {
 	uint32_t target;      /* the window the current rects paint (it may not be shown here) */
 	int have_target;      /* a window-rects record came in this frame */
 	uint64_t pixels;      /* sum of w*h over the windows */
-	unsigned said, violations;
+	unsigned violations;
 	int at_limit;         /* the window limit was reported: not again until below it */
 	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
@@ -81,24 +80,23 @@ struct seamless {
 int sm_on(const struct xpaint *x) { return x->sm && x->sm->on; }
 unsigned sm_count(const struct xpaint *x) { return x->sm ? (unsigned)x->sm->n : 0; }
 
-/* One line for each of the first SM_SAY violations, then a last one. */
-static void violation(struct xpaint *x, uint32_t id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void violation(struct xpaint *x, uint32_t id, const char *fmt, ...)
+/* The kinds of violation, each rate-limited on its own. */
+enum { V_SIZE, V_POS, V_PIXELS, V_COVER, V_RECT, V_KINDS };
+
+/* One line for the first violation of a kind, then a count every few
+ * seconds (warn_limited): a guest breaking a limit without end cannot
+ * flood the host's log. */
+static void violation(struct xpaint *x, int kind, uint32_t id, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void violation(struct xpaint *x, int kind, uint32_t id, const char *fmt, ...)
 {
-	struct seamless *s = x->sm;
+	static struct warn_limit said[V_KINDS];
 	char m[200];
 	va_list ap;
-	s->violations++;
-	if (s->said > SM_SAY)
-		return;
-	if (s->said++ == SM_SAY) {
-		warn_line("more windows broke the limits: not reported one by one");
-		return;
-	}
+	x->sm->violations++;
 	va_start(ap, fmt);
 	vsnprintf(m, sizeof m, fmt, ap);
 	va_end(ap);
-	warn_line("window 0x%x: %s: dropped, the others kept", id, m);
+	warn_limited(&said[kind], "window 0x%x: %s: dropped, the others kept", id, m);
 }
 
 static struct swin *find(struct seamless *s, uint32_t id)
@@ -137,30 +135,30 @@ static void destroy_all(struct xpaint *x)
 }
 
 /* The host's policy for a window's geometry; NULL when it passes. */
-static const char *check_geom(struct xpaint *x, const struct xs_win *m, uint64_t other, char *e, size_t n)
+static const char *check_geom(struct xpaint *x, const struct xs_win *m, uint64_t other, int *kind, char *e, size_t n)
 {
 	struct seamless *s = x->sm;
 	const char *why = xs_check_size(m->w, m->h);
 	uint64_t area = (uint64_t)m->w * m->h;
 	if (why) {
 		snprintf(e, n, "size %ux%u: %s", m->w, m->h, why);
-		return e;
+		return *kind = V_SIZE, e;
 	}
 	if (m->x < -(int32_t)XS_MAX_DIM || m->x > (int32_t)XS_MAX_DIM || m->y < -(int32_t)XS_MAX_DIM ||
 	    m->y > (int32_t)XS_MAX_DIM) {
 		snprintf(e, n, "position %d,%d beyond +-%u", m->x, m->y, XS_MAX_DIM);
-		return e;
+		return *kind = V_POS, e;
 	}
 	if (other + area > SM_PIXELS) {
 		snprintf(e, n, "%ux%u would take the windows past %u pixels in all", m->w, m->h, SM_PIXELS);
-		return e;
+		return *kind = V_PIXELS, e;
 	}
 	if (m->flags & XS_WF_OVERRIDE) { /* what the host screen shows of it */
 		uint64_t seen = xs_rect_area(xs_rect_clip(m->x, m->y, m->w, m->h, s->scr_w, s->scr_h));
 		if (seen * 100 > (uint64_t)s->scr_w * s->scr_h * SM_COVER) {
 			snprintf(e, n, "override-redirect %ux%u%+d%+d covers over %d%% of the %ux%u host screen", m->w,
 				 m->h, m->x, m->y, SM_COVER, s->scr_w, s->scr_h);
-			return e;
+			return *kind = V_COVER, e;
 		}
 	}
 	return NULL;
@@ -296,8 +294,9 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 		return;
 	}
 	s->at_limit = 0;
-	if (check_geom(x, m, s->pixels, e, sizeof e)) {
-		violation(x, m->id, "%s", e);
+	int kind;
+	if (check_geom(x, m, s->pixels, &kind, e, sizeof e)) {
+		violation(x, kind, m->id, "%s", e);
 		return;
 	}
 	s->v = xs_grow(s->v, &s->cap, s->n + 1, sizeof *s->v, 16);
@@ -348,8 +347,9 @@ static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
 	char e[200];
 	int bw = x->v.bw;
 	g.flags = w->flags;
-	if (check_geom(x, &g, s->pixels - (uint64_t)w->w * w->h, e, sizeof e)) {
-		violation(x, w->id, "%s", e);
+	int kind;
+	if (check_geom(x, &g, s->pixels - (uint64_t)w->w * w->h, &kind, e, sizeof e)) {
+		violation(x, kind, w->id, "%s", e);
 		destroy(x, w);
 		return;
 	}
@@ -507,7 +507,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		const struct xs_wicon *ic = &m->u.wicon;
 		long v[2 + XS_WIN_ICON_MAX * XS_WIN_ICON_MAX];
 		if (ic->w > XS_WIN_ICON_MAX || ic->h > XS_WIN_ICON_MAX) {
-			warn_line("window 0x%x: a %ux%u icon (at most %ux%u): icon dropped", w->id, ic->w, ic->h,
+			WARN_LIMITED("window 0x%x: a %ux%u icon (at most %ux%u): icon dropped", w->id, ic->w, ic->h,
 				  XS_WIN_ICON_MAX, XS_WIN_ICON_MAX);
 			break;
 		}
@@ -608,7 +608,7 @@ int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rec
 	if (!w)
 		return 0; /* a window not shown here */
 	if (xs_check_rect(r, w->w, w->h, e, sizeof e)) {
-		violation(x, w->id, "%s", e);
+		violation(x, V_RECT, w->id, "%s", e);
 		destroy(x, w);
 		return 0;
 	}
