@@ -12,10 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 XP=$OPTBIN/xpaint
 STORM_SECS=10   # storm and picture, start to exact
-CPU_TICKS=300   # the viewer's CPU for it, 1/100 s
-X_CPU_TICKS=300 # the X server's
+CPU_TICKS=100   # the viewer's CPU for it, 1/100 s
+X_CPU_TICKS=200 # the X server's
 RSS_KB=65536    # growth of either over the run without a storm
-TERM_MS=300     # SIGTERM to exit, the storm going on
+TERM_MS=3000    # SIGTERM to exit, the storm going on (wall: 3-85 ms alone, more on a loaded machine)
+TERM_TICKS=10   # the viewer's CPU from SIGTERM to exit (the aim: 100 ms at most)
 xvfb D 800x600
 XV=${PIDS[-1]}
 export DISPLAY=$D
@@ -27,7 +28,7 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 matches() { xwd -silent -id "$(winid "$D" "$1")" >"$T/got.xwd" && "$TOOLS/xwdcmp" "$T/exp.xwd" "$T/got.xwd" >"$T/cmp"; }
 # a ring writer copying stdin into ring $R.$1
-ringw() { "$TOOLS/xsgen" ringw "$R.$1" 16; }
+ringw() { exec "$TOOLS/xsgen" ringw "$R.$1" 16; } # exec: the pid in PIDS is the writer's
 
 # viewer NAME PATH: xpaint on stdin (pipe) or on ring $R.NAME fed by stdin; VP its pid
 viewer() {
@@ -51,7 +52,7 @@ run() {
 		bell=$T/bell.sock
 		viewer "$name" ring "$bell" <"$T/v.xcs"
 	else
-		viewer "$name" "$p" < <({ "$TOOLS/storm" "$k" -n "$n"; cat "$T/v.xcs"; exec sleep 60; })
+		viewer "$name" "$p" < <({ "$TOOLS/storm" "$k" -n "$n"; cat "$T/v.xcs"; })
 	fi
 	waitfor "$STORM_SECS" matches "$name" ||
 		fail "$k ($p): no exact picture within $STORM_SECS s: $(cat "$T/cmp" "$T/$name.err" 2>/dev/null | head -5)"
@@ -69,14 +70,17 @@ run() {
 	[ "$cpu_x" -le "$X_CPU_TICKS" ] || fail "$k ($p): the X server used $cpu_x ticks (at most $X_CPU_TICKS)"
 	[ $((rss_v - REF_RSS)) -le "$RSS_KB" ] || fail "$k ($p): the viewer's RSS $rss_v kB (reference $REF_RSS)"
 	[ "$rss_x" -le "$RSS_KB" ] || fail "$k ($p): the X server grew by $rss_x kB"
-	bad=$(grep -cvE '^xpaint: (window 0x[0-9a-f]+: .*dropped.*|more windows broke .*|.*\(and [0-9]+ more like it.*)$' "$T/$name.err" || true)
+	bad=$(grep -cvE '^xpaint: (window 0x[0-9a-f]+: .*dropped.*|more windows broke .*|.*\([0-9]+ like it in [0-9]+ s\))$' "$T/$name.err" || true)
 	[ "$bad" = 0 ] || fail "$k ($p): xpaint said: $(head -3 "$T/$name.err")"
 	[ "$(wc -l <"$T/$name.err")" -le 4 ] || fail "$k ($p): $(wc -l <"$T/$name.err") lines on stderr"
 }
 
-# term KIND PATH: SIGTERM while the storm goes on without end
+# term KIND PATH: SIGTERM while the storm goes on without end. Wall time
+# on a loaded shared machine measures the scheduler as much as xpaint:
+# the CPU xpaint spends after the signal (its last reading) is what
+# says whether it looked at the signal or went on with the storm.
 term() {
-	local k=$1 p=$2 name=t$1$2 t0 rc=0
+	local k=$1 p=$2 name=t$1$2 t0 c0 c1 rc=0
 	if [ "$k" = bell ]; then
 		viewer "$name" ring "$T/bell.sock" <"$T/v.xcs"
 	else
@@ -84,17 +88,24 @@ term() {
 	fi
 	sleep 0.7
 	kill -0 "$VP" 2>/dev/null || fail "$k ($p): xpaint ended under the storm: $(head -3 "$T/$name.err")"
-	t0=$(date +%s%N)
+	c0=$(cpu "$VP") t0=$(date +%s%N)
 	kill -TERM "$VP"
-	wait "$VP" || rc=$?
+	c1=$c0
+	while c=$(cpu "$VP" 2>/dev/null); do # the last reading before it is gone
+		c1=$c
+		[ "$(ms "$t0")" -le "$TERM_MS" ] || break
+		sleep 0.005
+	done
 	took=$(ms "$t0")
-	echo "         SIGTERM under the $k storm ($p): exit $rc after $took ms"
-	[ -z "${STORM_LOG:-}" ] || echo "$k $p SIGTERM $took ms" >>"$STORM_LOG"
+	wait "$VP" || rc=$?
+	echo "         SIGTERM under the $k storm ($p): exit $rc after $took ms, $((c1 - c0)) ticks of CPU"
+	[ -z "${STORM_LOG:-}" ] || echo "$k $p SIGTERM $took ms $((c1 - c0)) ticks" >>"$STORM_LOG"
 	[ "$took" -le "$TERM_MS" ] || fail "$k ($p): SIGTERM took $took ms (at most $TERM_MS)"
+	[ "$((c1 - c0))" -le "$TERM_TICKS" ] || fail "$k ($p): $((c1 - c0)) ticks of CPU after SIGTERM (at most $TERM_TICKS)"
 }
 
 # the reference: the picture alone
-viewer ref pipe < <({ cat "$T/v.xcs"; exec sleep 60; })
+viewer ref pipe <"$T/v.xcs"
 waitfor 10 matches ref || fail "no picture without a storm: $(cat "$T/cmp" "$T/ref.err")"
 REF_RSS=$(rss "$VP")
 kill "$VP"; wait "$VP" || true

@@ -34,6 +34,7 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 	uint32_t clip = clip_hello(x, m->flags) | snd_hello(x, m->flags); /* the features the viewer takes */
 	x->ctl_flags = (m->flags & XS_HF_WINDOWS ? XS_CF_WINDOWS : 0) | clip;
 	if (m->flags & XS_HF_WINDOWS) {
+		x->pend.size = 0; /* no whole-screen surface to make */
 		sm_hello(x, m->width, m->height);
 		ctl_hello(&x->k, m->challenge, XS_CF_WINDOWS | clip, same);
 		sm_grow(x);
@@ -41,10 +42,57 @@ static void hello(struct xpaint *x, const struct xs_hello *m)
 		return;
 	}
 	sm_off(x);
-	view_surface(&x->v, m->width, m->height);
+	x->pend.size = 1, x->pend.w = m->width, x->pend.h = m->height;
+	if (!x->v.win)
+		feed_settle(x); /* the first: the window is there at once */
 	ctl_hello(&x->k, m->challenge, clip, same);
 	clip_start(x);
-	view_title(&x->v, NULL, 0); /* a new source: the name alone until it names a window */
+	x->pend.title = 1, x->pend.len = 0; /* a new source: the name alone until it names a window */
+}
+
+/* The latest cursor, copied: its body is only ours until the next read. */
+static void pend_cursor(struct xpaint *x, const struct xs_cursor *c)
+{
+	struct pending *p = &x->pend;
+	size_t n = (size_t)c->w * c->h * 4;
+	p->argb = xs_grow(p->argb, &p->argb_cap, n, 1, 4096);
+	memcpy(p->argb, c->argb, n);
+	p->c = *c;
+	p->c.argb = p->argb;
+	p->cursor = 1;
+}
+
+void feed_settle(struct xpaint *x)
+{
+	struct pending *p = &x->pend;
+	p->settled = mono_ns();
+	if (p->size && !sm_on(x)) {
+		if (x->v.win && (p->w != x->v.sw || p->h != x->v.sh))
+			VERB("resize to %ux%u", p->w, p->h); /* the latest of a storm only */
+		view_surface(&x->v, p->w, p->h);
+	}
+	p->size = 0;
+	if (p->cursor) {
+		view_cursor(&x->v, &p->c);
+		sm_cursor(x);
+		p->cursor = 0;
+	}
+	if (p->pointer) {
+		view_pointer_visible(&x->v, p->visible);
+		sm_cursor(x);
+		p->pointer = 0;
+	}
+	if (p->title && x->v.win) {
+		view_title(&x->v, p->len ? p->text : NULL, p->len);
+		p->title = 0;
+	}
+	sm_settle(x);
+}
+
+void feed_turn_end(struct xpaint *x, int drained)
+{
+	if (drained || mono_ns() - x->pend.settled >= SETTLE_NS)
+		feed_settle(x);
 }
 
 static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rect_msg *rm, uint64_t payload_off)
@@ -52,6 +100,8 @@ static int rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs
 	struct view *v = &x->v;
 	struct xs_rect r = rm->r;
 	char e[200];
+	if (x->pend.size)
+		feed_settle(x); /* the rect is of the new surface */
 	if (!sm_on(x) && xs_check_rect(r, v->sw, v->sh, e, sizeof e))
 		return bad(x, h, off, e);
 	if (++x->nrects > XS_MAX_RECTS) {
@@ -99,6 +149,8 @@ uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, 
 		return bad(x, h, off, "not a raw rect"), NULL;
 	if (xs_parse(h, body, &m, e, sizeof e)) /* reads the rect header only */
 		return bad(x, h, off, e), NULL;
+	if (x->pend.size)
+		feed_settle(x); /* the rect is of the new surface */
 	*rm = m.u.rect;
 	rm->data = NULL; /* the payload is not in the buffer */
 	if (xs_check_rect(rm->r, v->sw, v->sh, e, sizeof e))
@@ -129,6 +181,7 @@ static void sample(uint64_t *a, unsigned *n, uint64_t v)
 
 static void frame(struct xpaint *x, const struct xs_frame *f)
 {
+	feed_settle(x); /* the frame shows the latest state */
 	uint64_t t0 = mono_ns();
 	if (!x->v.nops)
 		x->t_arrive = x->t_fill;
@@ -183,19 +236,17 @@ int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_
 		frame(x, &m.u.frame);
 		break;
 	case XS_CURSOR:
-		view_cursor(&x->v, &m.u.cursor);
-		sm_cursor(x);
+		pend_cursor(x, &m.u.cursor);
 		break;
 	case XS_POINTER:
-		view_pointer_visible(&x->v, m.u.pointer.visible != 0);
-		sm_cursor(x);
+		x->pend.pointer = 1, x->pend.visible = m.u.pointer.visible != 0;
 		break;
 	case XS_RESIZE:
-		VERB("resize to %ux%u", m.u.size.w, m.u.size.h);
+		DBG(D_STREAM, "resize to %ux%u", m.u.size.w, m.u.size.h);
 		if (sm_on(x))
 			x->v.sw = m.u.size.w, x->v.sh = m.u.size.h; /* the guest's screen: input is clamped to it */
 		else
-			view_surface(&x->v, m.u.size.w, m.u.size.h);
+			x->pend.size = 1, x->pend.w = m.u.size.w, x->pend.h = m.u.size.h;
 		x->nrects = 0;
 		break;
 	case XS_WIN:
@@ -223,8 +274,9 @@ int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_
 	case XS_BYE:
 		VERB("bye (reason %u)", m.u.reason);
 		return 1;
-	case XS_TITLE:
-		view_title(&x->v, m.u.title.text, m.u.title.len);
+	case XS_TITLE: /* the parser: at most XS_TITLE_WIRE bytes */
+		x->pend.title = 1, x->pend.len = m.u.title.len;
+		memcpy(x->pend.text, m.u.title.text, m.u.title.len);
 		break;
 	case XS_CLIP_OFFER:
 	case XS_CLIP_REQ:

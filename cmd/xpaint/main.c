@@ -343,6 +343,8 @@ static struct timespec *sleep_for(struct loop *l, int64_t ring_ns, int64_t bell_
 	 * events into Xlib's queue: the socket would not wake us for them */
 	if (XEventsQueued(x->v.dpy, QueuedAlready))
 		deadline_in_ns(&d, 0);
+	if (l->reading && !l->o->ring && l->in.more) /* records left by the last turn */
+		deadline_in_ns(&d, 0);
 	return deadline_ts(&d, ts);
 }
 
@@ -391,7 +393,7 @@ static void wait_events(struct loop *l)
 	}
 	control_lost(l);
 	int st;
-	if (p[3].revents && !l->quit && pipein_step(x, &l->in, &st))
+	if ((p[3].revents || (l->reading && !l->o->ring && l->in.more)) && !l->quit && pipein_step(x, &l->in, &st))
 		stream_end(l, st);
 	if (p[4].revents)
 		DBG(D_RING, "the ring's notifier woke us");

@@ -102,21 +102,30 @@ static int direct_step(struct xpaint *x, struct pipein *p, int *st)
 	return 0;
 }
 
-/* One read, then every whole record in the buffer: 0, or an end (*st). */
-static int pipe_once(struct xpaint *x, struct pipein *p, int *st)
+/* One read (unless whole records still wait in the buffer), then the
+ * whole records in the buffer until the turn's time is up (p->more then
+ * says some are left): 0, or an end (*st). */
+static int pipe_once(struct xpaint *x, struct pipein *p, uint64_t until, int *st)
 {
 	if (p->dr.on)
 		return direct_step(x, p, st);
-	ssize_t n = xs_fill(&p->rd);
-	x->t_fill = mono_ns();
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		snprintf(x->err, sizeof x->err, "read of the frame stream at offset %llu: %s",
-			 (unsigned long long)p->rd.off, strerror(errno));
-		return *st = EX_IO, 1;
+	if (!p->more) {
+		ssize_t n = xs_fill(&p->rd);
+		x->t_fill = mono_ns();
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			snprintf(x->err, sizeof x->err, "read of the frame stream at offset %llu: %s",
+				 (unsigned long long)p->rd.off, strerror(errno));
+			return *st = EX_IO, 1;
+		}
 	}
+	p->more = 0;
 	for (;;) {
+		if (mono_ns() >= until) { /* X events and signals first; the rest next turn */
+			p->more = p->rd.end - p->rd.start >= XS_HDR_LEN;
+			return 0;
+		}
 		struct xs_hdr h;
 		const uint8_t *body;
 		uint64_t off;
@@ -145,17 +154,23 @@ static int pipe_once(struct xpaint *x, struct pipein *p, int *st)
 }
 
 /* Reads on while the stream has bytes waiting (reads are at most
- * DIRECT_MIN into the buffer), a bounded number of times so that X
- * events are not kept waiting. */
+ * DIRECT_MIN into the buffer), for at most TURN_NS and 64 reads, so that
+ * X events and signals are not kept waiting, whatever the guest sends;
+ * then the pending state is settled if the input was drained. */
 int pipein_step(struct xpaint *x, struct pipein *p, int *st)
 {
+	uint64_t until = mono_ns() + TURN_NS;
+	int n = 0;
 	for (int i = 0; i < 64; i++) {
-		int n = 0;
-		if (pipe_once(x, p, st))
+		n = 0;
+		if (pipe_once(x, p, until, st)) {
+			feed_settle(x);
 			return 1;
-		if (ioctl(p->rd.fd, FIONREAD, &n) < 0 || n <= 0)
+		}
+		if (p->more || ioctl(p->rd.fd, FIONREAD, &n) < 0 || n <= 0)
 			break;
 	}
+	feed_turn_end(x, !p->more && n <= 0);
 	return 0;
 }
 

@@ -71,22 +71,30 @@ void ringin_release(struct xpaint *x, struct ringin *ri)
 	release(x, ri);
 }
 
-/* Up to BATCH records. Returns how many, or -1 (x->err) on a fatal error. */
+/* Up to BATCH records, for at most TURN_NS; the pending state settled
+ * when the ring was read to its end. Returns how many, or -1 (x->err) on
+ * a fatal error. */
 int ringin_step(struct xpaint *x, struct ringin *ri)
 {
-	int n = 0;
+	int n = 0, drained = 0;
+	uint64_t until = mono_ns() + TURN_NS;
 	release(x, ri);
-	while (n < BATCH) {
+	while (n < BATCH && mono_ns() < until) {
 		struct ring_rec rec;
 		struct xs_msg m;
 		char e[200];
 		int k = ring_reader_next(ri->r, &rec, x->err, sizeof x->err);
-		if (k == RING_NONE)
+		if (k == RING_NONE) {
+			drained = 1;
 			break;
+		}
 		if (k == RING_FATAL)
 			return -1;
 		if (k == RING_RESTART || k == RING_CORRUPT) {
-			WARN_LIMITED("ring: %s", x->err);
+			if (k == RING_RESTART) /* each kind rate-limited on its own */
+				WARN_LIMITED("ring: %s", x->err);
+			else
+				WARN_LIMITED("ring: %s", x->err);
 			view_discard_frame(&x->v);
 			x->nrects = 0;
 			ri->done = 0;
@@ -114,6 +122,7 @@ int ringin_step(struct xpaint *x, struct ringin *ri)
 		n++;
 	}
 	release(x, ri); /* a wrap marker passed last is given back too */
+	feed_turn_end(x, drained);
 	return n;
 }
 

@@ -54,6 +54,14 @@ struct swin {
 	int fitted;           /* asked once to fit the host screen */
 	int unmapped;         /* new, mapped at its first frame end (its title, class, hints set by then) */
 	struct xs_whints hints; /* the guest's, checked (sizes 0: none) */
+	/* the latest geometry, title and icon from the guest, not yet shown
+	 * (sm_settle: a storm of them costs one of each) */
+	int pgeom, ptitle, picon;
+	struct xs_win g;
+	uint8_t *text;        /* XS_WIN_TEXT_MAX bytes once a title came */
+	uint32_t tlen;
+	uint32_t *icon;       /* XS_WIN_ICON_MAX squared, once an icon came */
+	uint32_t iw, ih;
 };
 
 struct seamless {
@@ -67,6 +75,9 @@ struct seamless {
 	int at_limit;         /* the window limit was reported: not again until below it */
 	int sweep;            /* a hello came: windows still stale at its first frame go */
 	uint32_t focus;       /* the guest window our last focus record named */
+	int pstack;           /* the latest stacking, not yet shown */
+	uint32_t *stack;      /* XS_WIN_STACK_MAX ids */
+	uint32_t nstack;
 	Atom net_name, utf8, wm_delete, net_icon;
 	Atom net_type, net_state, modal, types[XS_WT_N]; /* _NET_WM_WINDOW_TYPE_x by enum xs_wtype */
 	uint32_t scr_w, scr_h; /* the host screen */
@@ -120,6 +131,8 @@ static void destroy(struct xpaint *x, struct swin *w)
 	struct seamless *s = x->sm;
 	XDestroyWindow(x->v.dpy, w->win);
 	XFreePixmap(x->v.dpy, w->pic);
+	free(w->text);
+	free(w->icon);
 	s->pixels -= (uint64_t)w->w * w->h;
 	if (s->focus == w->id)
 		s->focus = 0;
@@ -339,7 +352,7 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 
 /* The guest moved or resized it: the host window follows, unless this
  * is the stale echo of a request of ours (a drag on the host). */
-static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
+static int geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
 {
 	struct seamless *s = x->sm;
 	Display *d = x->v.dpy;
@@ -351,7 +364,7 @@ static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
 	if (check_geom(x, &g, s->pixels - (uint64_t)w->w * w->h, &kind, e, sizeof e)) {
 		violation(x, kind, w->id, "%s", e);
 		destroy(x, w);
-		return;
+		return 0;
 	}
 	if (m->w != w->w || m->h != w->h) { /* a new pixmap, the old picture where it fits */
 		Pixmap p = XCreatePixmap(d, w->win, m->w, m->h, 24);
@@ -374,6 +387,7 @@ static void geometry(struct xpaint *x, struct swin *w, const struct xs_win *m)
 			place_hints(x, w);
 		fit(x, w);
 	}
+	return 1;
 }
 
 static void title(struct xpaint *x, struct swin *w, const struct xs_wtext *m)
@@ -457,21 +471,101 @@ static void hints(struct xpaint *x, struct swin *w, const struct xs_whints *m)
 	    g.min_h, g.max_w, g.max_h);
 }
 
-/* Bottom to top from the guest; XRestackWindows wants top first. */
-static void stack(struct xpaint *x, const struct xs_wstack *m)
+/* The latest stacking, bottom to top from the guest; XRestackWindows
+ * wants top first. */
+static void stack(struct xpaint *x)
 {
-	Window *list = malloc((m->n + 1) * sizeof *list);
+	struct seamless *s = x->sm;
+	Window *list = malloc((s->nstack + 1) * sizeof *list);
 	int k = 0;
 	if (!list)
-		die(EX_OS, "no memory for a stack of %u windows", m->n);
-	for (uint32_t i = m->n; i-- > 0;) {
-		struct swin *w = find(x->sm, xs_get32(m->ids + 4 * i));
+		die(EX_OS, "no memory for a stack of %u windows", s->nstack);
+	for (uint32_t i = s->nstack; i-- > 0;) {
+		struct swin *w = find(s, s->stack[i]);
 		if (w)
 			list[k++] = w->win;
 	}
 	if (k > 1)
 		XRestackWindows(x->v.dpy, list, k);
 	free(list);
+	s->pstack = 0;
+}
+
+static void *once(void *p, size_t n)
+{
+	if (!p && !(p = malloc(n)))
+		die(EX_OS, "no memory");
+	return p;
+}
+
+/* Keeps the latest title, icon or stacking (copied: the body is only
+ * ours until the next read) for sm_settle. */
+static void pend_title(struct swin *w, const struct xs_wtext *m)
+{
+	w->text = once(w->text, XS_WIN_TEXT_MAX);
+	memcpy(w->text, m->text, m->len); /* the parser: at most XS_WIN_TEXT_MAX */
+	w->tlen = m->len;
+	w->ptitle = 1;
+}
+
+static void pend_icon(struct swin *w, const struct xs_wicon *ic)
+{
+	w->icon = once(w->icon, sizeof *w->icon * XS_WIN_ICON_MAX * XS_WIN_ICON_MAX);
+	for (uint32_t i = 0; i < ic->w * ic->h; i++)
+		w->icon[i] = xs_get32(ic->argb + 4 * i);
+	w->iw = ic->w, w->ih = ic->h;
+	w->picon = 1;
+}
+
+static void pend_stack(struct seamless *s, const struct xs_wstack *m)
+{
+	s->stack = once(s->stack, sizeof *s->stack * XS_WIN_STACK_MAX);
+	for (uint32_t i = 0; i < m->n; i++) /* the parser: at most XS_WIN_STACK_MAX */
+		s->stack[i] = xs_get32(m->ids + 4 * i);
+	s->nstack = m->n;
+	s->pstack = 1;
+}
+
+static void set_icon(struct xpaint *x, struct swin *w)
+{
+	long v[2 + XS_WIN_ICON_MAX * XS_WIN_ICON_MAX];
+	v[0] = (long)w->iw, v[1] = (long)w->ih;
+	for (uint32_t i = 0; i < w->iw * w->ih; i++)
+		v[2 + i] = (long)w->icon[i];
+	XChangeProperty(x->v.dpy, w->win, x->sm->net_icon, XA_CARDINAL, 32, PropModeReplace, (unsigned char *)v,
+			(int)(2 + w->iw * w->ih));
+	w->picon = 0;
+}
+
+/* What window w has pending goes to the X server; 0 when the geometry
+ * broke the limits and the window is gone. */
+static int settle_win(struct xpaint *x, struct swin *w)
+{
+	if (w->pgeom) {
+		struct xs_win g = w->g;
+		w->pgeom = 0;
+		if (!geometry(x, w, &g))
+			return 0;
+	}
+	if (w->ptitle) {
+		title(x, w, &(struct xs_wtext){ w->id, w->tlen, w->text });
+		w->ptitle = 0;
+	}
+	if (w->picon)
+		set_icon(x, w);
+	return 1;
+}
+
+/* Every window's pending state, then the stacking. */
+void sm_settle(struct xpaint *x)
+{
+	struct seamless *s = x->sm;
+	if (!sm_on(x))
+		return;
+	for (size_t i = s->n; i-- > 0;)
+		settle_win(x, &s->v[i]);
+	if (s->pstack)
+		stack(x);
 }
 
 void sm_record(struct xpaint *x, const struct xs_msg *m)
@@ -491,7 +585,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		if (w && ((w->flags ^ m->u.win.flags) & XS_WF_OVERRIDE))
 			destroy(x, w), w = NULL; /* a new kind of window: made again */
 		if (w) {
-			w->stale = 0, geometry(x, w, &m->u.win);
+			w->stale = 0, w->g = m->u.win, w->pgeom = 1;
 			if (w->iconic) { /* restored in the guest */
 				w->iconic = 0;
 				XMapRaised(x->v.dpy, w->win);
@@ -499,23 +593,17 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		} else
 			show_new(x, &m->u.win);
 		break;
-	case XS_WIN_GEOM: geometry(x, w, &m->u.win); break;
-	case XS_WIN_TITLE: title(x, w, &m->u.wtext); break;
+	case XS_WIN_GEOM: w->g = m->u.win, w->pgeom = 1; break;
+	case XS_WIN_TITLE: pend_title(w, &m->u.wtext); break;
 	case XS_WIN_CLASS: klass(x, w, &m->u.wtext); break;
 	case XS_WIN_GONE: destroy(x, w); break;
 	case XS_WIN_ICON: { /* the parser: whole, at most XS_WIN_ICON_MAX squared pixels */
 		const struct xs_wicon *ic = &m->u.wicon;
-		long v[2 + XS_WIN_ICON_MAX * XS_WIN_ICON_MAX];
-		if (ic->w > XS_WIN_ICON_MAX || ic->h > XS_WIN_ICON_MAX) {
+		if (ic->w > XS_WIN_ICON_MAX || ic->h > XS_WIN_ICON_MAX)
 			WARN_LIMITED("window 0x%x: a %ux%u icon (at most %ux%u): icon dropped", w->id, ic->w, ic->h,
-				  XS_WIN_ICON_MAX, XS_WIN_ICON_MAX);
-			break;
-		}
-		v[0] = (long)ic->w, v[1] = (long)ic->h;
-		for (uint32_t i = 0; i < ic->w * ic->h; i++)
-			v[2 + i] = (long)xs_get32(ic->argb + 4 * i);
-		XChangeProperty(x->v.dpy, w->win, s->net_icon, XA_CARDINAL, 32, PropModeReplace, (unsigned char *)v,
-				(int)(2 + ic->w * ic->h));
+				     XS_WIN_ICON_MAX, XS_WIN_ICON_MAX);
+		else
+			pend_icon(w, ic);
 		break;
 	}
 	case XS_WIN_ICONIC:
@@ -527,7 +615,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 			VERB("window 0x%x iconified by the guest", w->id);
 		}
 		break;
-	case XS_WIN_STACK: stack(x, &m->u.wstack); break;
+	case XS_WIN_STACK: pend_stack(s, &m->u.wstack); break;
 	case XS_WIN_HINTS: hints(x, w, &m->u.whints); break;
 	case XS_WIN_RECTS:
 		s->target = id;
@@ -607,6 +695,8 @@ int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rec
 	}
 	if (!w)
 		return 0; /* a window not shown here */
+	if (w->pgeom && !settle_win(x, w))
+		return 0; /* its new geometry broke the limits: gone */
 	if (xs_check_rect(r, w->w, w->h, e, sizeof e)) {
 		violation(x, V_RECT, w->id, "%s", e);
 		destroy(x, w);
@@ -637,6 +727,7 @@ void sm_frame(struct xpaint *x)
 		return;
 	s->target = 0;
 	s->have_target = 0;
+	sm_settle(x);
 	if (s->sweep) { /* the source announced again what it still shows */
 		for (size_t i = s->n; i-- > 0;)
 			if (s->v[i].stale)

@@ -142,8 +142,31 @@ struct stats {
 	uint64_t last_frame;  /* mono_ns of the last frame's end */
 };
 
+/*
+ * State records that only matter when the next frame is shown (surface
+ * size, cursor, pointer visibility, title): the latest of each waits here
+ * and goes to the X server once, before the next rect needs it, at the
+ * frame end, or when the input has been read to its end (feed_settle). A
+ * storm of them costs what showing the last costs (docs/SECURITY.md
+ * "Storms"). Seamless windows keep theirs per window (seamless.c).
+ */
+struct pending {
+	int size;             /* a hello's or a resize's surface */
+	uint32_t w, h;
+	int cursor;
+	struct xs_cursor c;   /* argb points into argb below */
+	uint8_t *argb;
+	size_t argb_cap;
+	int pointer, visible;
+	int title;            /* len 0: the name alone (a new source) */
+	uint8_t text[XS_TITLE_WIRE];
+	uint32_t len;
+	uint64_t settled;     /* mono_ns() of the last feed_settle */
+};
+
 struct xpaint {
 	struct view v;
+	struct pending pend;
 	struct ctl k;
 	struct stats st;
 	struct xs_codec *codec;
@@ -227,6 +250,16 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
  * parsed (feed_msg); payload_off is the ring file offset of a raw rect's
  * payload or UINT64_MAX. Returns 0, 1 at bye, -1 with x->err. */
 int feed(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off);
+/* The pending state to the X server (also seamless windows'). */
+void feed_settle(struct xpaint *x);
+/* After a turn's records: settles when the input was read to its end
+ * (drained) or the last settle is SETTLE_NS old (a storm without end
+ * still shows its latest state a few times a second). */
+#define SETTLE_NS 250000000ull
+void feed_turn_end(struct xpaint *x, int drained);
+/* Records are read for at most TURN_NS at a time: then X events and
+ * signals are looked at (a SIGTERM is answered whatever the guest sends). */
+#define TURN_NS 8000000ull
 int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *m, uint64_t off, uint64_t payload_off);
 uint8_t *feed_raw_begin(struct xpaint *x, struct xs_hdr h, const uint8_t *body, uint64_t off, struct xs_rect_msg *rm);
 void feed_raw_end(struct xpaint *x, const struct xs_rect_msg *rm);
@@ -256,6 +289,7 @@ struct direct {
 struct pipein {
 	struct xs_reader rd;
 	struct direct dr;
+	int more;            /* whole records wait in the buffer (the turn's time was up) */
 };
 void pipein_open(struct pipein *p, int fd);
 /* Reads while bytes wait (a bounded number of times, so that X events are
@@ -306,5 +340,6 @@ void sm_cursor(struct xpaint *x);
 int sm_event(struct xpaint *x, XEvent *e);
 int sm_fullscreen(struct xpaint *x, Window hw);
 void sm_disconnected(struct xpaint *x);
+void sm_settle(struct xpaint *x);
 
 #endif
