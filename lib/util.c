@@ -57,32 +57,59 @@ void warn_line(const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct warn_limit *limited; /* kinds that have counted lines */
+static struct warn_limit *limited; /* sites that have counted lines */
 
-static void say_dropped(struct warn_limit *l, uint64_t now)
+static void say_dropped(struct warn_kind *k, uint64_t now)
 {
-	warn_line("%s (%lu like it in %.0f s)", l->last, l->dropped, (double)(now - l->since) / 1e9);
-	l->dropped = 0;
-	l->since = now;
-	l->next = now + WARN_EVERY_NS;
+	warn_line("%s (%lu like it in %.0f s)", k->last, k->dropped, (double)(now - k->since) / 1e9);
+	k->dropped = 0;
+	k->since = now;
+	k->next = now + WARN_EVERY_NS;
 }
 
 static void flush_at_exit(void) { warn_limit_flush(1); }
 
+/* FNV-1a of the text without its digits; never 0. */
+static uint32_t shape(const char *t)
+{
+	uint32_t h = 2166136261u;
+	for (; *t; t++)
+		if (*t < '0' || *t > '9')
+			h = (h ^ (uint8_t)*t) * 16777619u;
+	return h ? h : 1;
+}
+
+/* The kind of a message at site l: its shape's slot, a free one, or the
+ * last, shared by every shape past WARN_KINDS. */
+static struct warn_kind *kind_of(struct warn_limit *l, uint32_t sh)
+{
+	for (int i = 0; i < WARN_KINDS; i++)
+		if (l->k[i].shape == sh || !l->k[i].shape) {
+			l->k[i].shape = sh;
+			return &l->k[i];
+		}
+	return &l->k[WARN_KINDS - 1];
+}
+
 void warn_limited(struct warn_limit *l, const char *fmt, ...)
 {
+	char m[sizeof l->k[0].last];
 	va_list ap;
+	int saved = errno;
 	uint64_t now = mono_ns();
 	va_start(ap, fmt);
-	if (now >= l->next && !l->dropped) { /* the first, or the first after a quiet interval */
-		vmsg(fmt, ap);
-		l->since = now;
-		l->next = now + WARN_EVERY_NS;
+	int n = vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof m && fmt[0] && fmt[strlen(fmt) - 1] == ':')
+		snprintf(m + n, sizeof m - (size_t)n, " %s", strerror(saved));
+	struct warn_kind *k = kind_of(l, shape(m));
+	if (now >= k->next && !k->dropped) { /* the first, or the first after a quiet interval */
+		warn_line("%s", m);
+		k->since = now;
+		k->next = now + WARN_EVERY_NS;
 	} else {
-		int saved = errno, n = vsnprintf(l->last, sizeof l->last, fmt, ap);
-		if (n > 0 && (size_t)n < sizeof l->last && fmt[0] && fmt[strlen(fmt) - 1] == ':')
-			snprintf(l->last + n, sizeof l->last - (size_t)n, " %s", strerror(saved));
-		l->dropped++;
+		memcpy(k->last, m, sizeof m);
+		k->dropped++;
 		if (!l->linked) {
 			if (!limited)
 				atexit(flush_at_exit);
@@ -90,18 +117,19 @@ void warn_limited(struct warn_limit *l, const char *fmt, ...)
 			l->link = limited;
 			limited = l;
 		}
-		if (now >= l->next)
-			say_dropped(l, now);
+		if (now >= k->next)
+			say_dropped(k, now);
 	}
-	va_end(ap);
+	errno = saved;
 }
 
 void warn_limit_flush(int force)
 {
 	uint64_t now = mono_ns();
 	for (struct warn_limit *l = limited; l; l = l->link)
-		if (l->dropped && (force || now >= l->next))
-			say_dropped(l, now);
+		for (int i = 0; i < WARN_KINDS; i++)
+			if (l->k[i].dropped && (force || now >= l->k[i].next))
+				say_dropped(&l->k[i], now);
 }
 
 void dbg(unsigned cat, const char *fmt, ...)

@@ -53,20 +53,28 @@ void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf,
 void warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * A line a peer can provoke again and again (a bad ring record, a refused
- * connection, a dropped window): each kind, one struct warn_limit (one
- * call site with WARN_LIMITED), prints its first line; while it repeats,
- * the others are counted and at most one line every WARN_EVERY_NS says the
- * latest and how many were not printed ("... (1234 like it in 5 s)").
- * warn_limit_flush() prints what is still counted (every tool at exit,
- * the poll loops when they wake), so a storm that stops is told too.
+ * connection, a dropped window). Its kind is the call site (one struct
+ * warn_limit, WARN_LIMITED) and the message's shape (its text without the
+ * digits, so positions and sizes do not make new kinds; up to
+ * WARN_KINDS of them a site, the rest share one). A kind prints its first
+ * line; while it repeats, the others are counted and at most one line
+ * every WARN_EVERY_NS says the latest and how many were not printed ("...
+ * (1234 like it in 5 s)"). warn_limit_flush() prints what is still
+ * counted (every tool at exit, the poll loops when they wake), so a storm
+ * that stops is told too.
  */
 #define WARN_EVERY_NS 5000000000ull
-struct warn_limit {
+#define WARN_KINDS 8
+struct warn_kind {
+	uint32_t shape;          /* hash of the text without digits, 0: free */
 	uint64_t next;           /* mono_ns() before which lines are only counted */
 	uint64_t since;          /* when the last line was printed */
 	unsigned long dropped;   /* not printed since */
 	char last[240];          /* the latest of them */
-	struct warn_limit *link; /* every kind that counted, for the flush */
+};
+struct warn_limit {
+	struct warn_kind k[WARN_KINDS];
+	struct warn_limit *link; /* every site that counted, for the flush */
 	int linked;
 };
 void warn_limited(struct warn_limit *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -66,7 +66,7 @@ static void lost(struct conn *c, const struct opts *o, const char *why)
 	if (fresh) {
 		c->backoff = BACKOFF_MIN;
 		st.outages++;
-		WARN_LIMITED("lost %s (%s); reconnecting", o->addr.text, why);
+		warn_line("lost %s (%s); reconnecting", o->addr.text, why);
 		c->outage = 1;
 		c->said_back = 0;
 	} else {
