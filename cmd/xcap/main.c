@@ -274,7 +274,7 @@ static void hand_read(struct cap *c, struct handin *hi)
 			struct xs_hdr p = xs_get_hdr(hi->rd.buf + hi->rd.start);
 			const struct xs_type_info *t = xs_type_info(p.type);
 			if (!t || t->stream != XS_STREAM_CONTROL || p.len > XS_CLIP_HDR + XS_CLIP_CHUNK) {
-				warn_line("control connection: %s record (type %u, length %u) at offset %llu: not a control "
+				WARN_LIMITED("control connection: %s record (type %u, length %u) at offset %llu: not a control "
 					  "record; dropping the connection", xs_type_name(p.type), p.type, p.len,
 					  (unsigned long long)hi->rd.off);
 				hand_drop(c, hi, "a bad record");
@@ -284,14 +284,14 @@ static void hand_read(struct cap *c, struct handin *hi)
 		if ((k = xs_next(&hi->rd, &h, &body, &off, err, sizeof err)) != 1)
 			break;
 		if (control(c, h, body, off, err, sizeof err) < 0) {
-			warn_line("control connection: %s; dropping the connection", err);
+			WARN_LIMITED("control connection: %s; dropping the connection", err);
 			hand_drop(c, hi, "a bad record");
 			return;
 		}
 	}
 	XFlush(c->dpy);
 	if (k < 0 && n != 0) {
-		warn_line("control connection: %s; dropping the connection", err);
+		WARN_LIMITED("control connection: %s; dropping the connection", err);
 		hand_drop(c, hi, "a bad record");
 	} else if (n <= 0) {
 		hand_drop(c, hi, n ? "the control connection failed" : "the controller hung up");
