@@ -46,6 +46,7 @@ vm2) printf '%s\n' "<domain type='qemu' id='2' xmlns:qemu='http://libvirt.org/sc
 	"<qemu:arg value='user,id=xsnet0,restrict=on,hostfwd=tcp:127.0.0.1:24500-:14500,hostfwd=tcp::24501-:14501'/>" \
 	"<qemu:arg value='-device'/>" "<qemu:arg value='virtio-net-pci,netdev=xsnet0,bus=pcie.0,addr=0x10,romfile='/>" \
 	"</qemu:commandline></domain>" ;;
+vm3) printf '%s\n' "<domain type='qemu'><name>vm3</name><devices><shmem name='vm3'/></devices></domain>" ;;
 *) echo "error: failed to get domain '$4'" >&2; exit 1 ;;
 esac
 V
@@ -63,6 +64,8 @@ PATH=$T/bin:$PATH find -u qemu:///session -d vm1 >/dev/null
 	fail "virsh user-net: $(vfind -d vm2 -x; cat "$T/find.err")"
 [ "$(PATH=$T/bin:$PATH rc find -d vm2 -c)" = 69 ] && grep -q 'no vsock device' "$T/find.err" || fail "-c without vsock"
 [ "$(PATH=$T/bin:$PATH rc find -d nope)" = 66 ] || fail "unknown domain"
+[ "$(PATH=$T/bin:$PATH rc find -d vm3 -x)" = 69 ] && grep -q 'vm3 is not running (virsh -c qemu:///system start vm3)' "$T/find.err" ||
+	fail "a domain that is not running: $(cat "$T/find.err")"
 # QEMU command lines: key=value, and JSON as libvirt 9 writes it (pasted
 # from its log, quoted); the CID, the ring, forwards
 q="qemu-system-x86_64 -object memory-backend-file,id=m0,size=32M,mem-path=/dev/shm/g,share=on -device ivshmem-plain,memdev=m0 -device vhost-vsock-pci,guest-cid=9"

@@ -97,7 +97,7 @@ mkdir -p "$T/bin"
 cat >"$T/bin/virsh" <<V
 #!/bin/sh
 [ "\$3 \$4" = "dumpxml $DOM" ] || { echo "error: failed to get domain '\$4'" >&2; exit 1; }
-printf '%s\\n' "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices>" \\
+printf '%s\\n' "<domain type='qemu' id='1' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices>" \\
 	"<shmem name='$DOM'><model type='ivshmem-plain'/><size unit='M'>8</size></shmem></devices>" \\
 	"<qemu:commandline><qemu:arg value='-netdev'/>" \\
 	"<qemu:arg value='user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$cp-:14500,hostfwd=tcp:127.0.0.1:$bp-:14501'/>" \\
@@ -106,7 +106,7 @@ V
 chmod +x "$T/bin/virsh"
 xvfb VIEW 800x600
 want="vsockd -c tcp:127.0.0.1:$cp -- xpaint -t $DOM -r $R -B tcp:127.0.0.1:$bp"
-got=$(PATH=$T/bin:$P/bin:$PATH xs-host-find -d "$DOM" -x 2>"$T/find.err")
+got=$(PATH=$T/bin:$P/bin:$PATH xs-host-find -d "$DOM" -x 2>"$T/find.err") || fail "xs-host-find: $(cat "$T/find.err")"
 [ "$got" = "$want" ] || fail "xs-host-find printed: $got ($(cat "$T/find.err"))"
 DISPLAY=$VIEW UNIT_ENV="PATH=$T/bin:$BIN:\$PATH" unit "$U/user/xpaint@.service" "$DOM" ExecStart 2>"$T/host.err" &
 PIDS+=($!)
