@@ -7,6 +7,7 @@
  *       every caller (xpaint -r -B unix:PATH), writes bytes without end
  * KIND is one of
  *   resize   resize records alternating 100x100 and 4100x4100
+ *   hello    hellos alternating 100x100 and 4100x4100 (the same source)
  *   cursor   cursors alternating 16x16 and 64x64, every one new pixels
  *   pointer  pointer records, shown and hidden in turn
  *   title    the whole-screen window's title, a new text each time
@@ -96,8 +97,11 @@ static void one(const char *kind, unsigned long i)
 {
 	char t[64];
 	int n = snprintf(t, sizeof t, "storm %lu", i);
+	uint8_t z[XS_NONCE_LEN] = { 0 };
 	if (!strcmp(kind, "resize"))
 		emit(rec, xs_build_size(rec, XS_RESIZE, i & 1 ? 4100 : 100, i & 1 ? 4100 : 100));
+	else if (!strcmp(kind, "hello"))
+		emit(rec, xs_build_hello(rec, i & 1 ? 4100 : 100, i & 1 ? 4100 : 100, 0, z));
 	else if (!strcmp(kind, "cursor"))
 		cursor(i);
 	else if (!strcmp(kind, "pointer"))
