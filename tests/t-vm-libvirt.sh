@@ -126,7 +126,7 @@ show() {
 		fail "$n: xs-host-find printed: $cmd"
 	[ ! -s "$T/find.err" ] || fail "$n: xs-host-find warned: $(cat "$T/find.err")"
 	# XS_LV_V=1: the viewer and vsockd say what happens (debugging this test)
-	[ -z "${XS_LV_V:-}" ] || cmd=$(echo "$cmd" | sed 's/^xpaint/xpaint -v -d input,stream/; s/vsockd -c/vsockd -v -c/')
+	[ -z "${XS_LV_V:-}" ] || cmd=$(echo "$cmd" | sed 's/xpaint /xpaint -v -d input,stream /; s/vsockd -c/vsockd -v -c/')
 	as_user sh -c "exec $cmd" >/dev/null 2>"$T/view.$n.err" &
 	V=$!
 	PIDS+=($V)
