@@ -33,10 +33,11 @@ ringw() { exec "$TOOLS/xsgen" ringw "$R.$1" 16; } # exec: the pid in PIDS is the
 
 # viewer NAME PATH: xpaint on stdin (pipe) or on ring $R.NAME fed by stdin; VP its pid
 viewer() {
+	RW=
 	if [ "$2" = pipe ]; then
 		"$XP" -t "$1" <&0 >/dev/null 2>"$T/$1.err" & VP=$! # &: stdin would be /dev/null
 	else
-		ringw "$1" <&0 & PIDS+=($!)
+		ringw "$1" <&0 & RW=$! PIDS+=($!)
 		waitfor 5 test -s "$R.$1" || fail "$1: no ring"
 		"$XP" -t "$1" -r "$R.$1" ${3:+-B "unix:$3"} >/dev/null 2>"$T/$1.err" </dev/null & VP=$!
 	fi
@@ -61,6 +62,8 @@ run() {
 	[ "$k" != bell ] || sleep 1 # a second of bells after the picture
 	took=$(ms "$t0") cpu_v=$(cpu "$VP") cpu_x=$(($(cpu "$XV") - xc0)) rss_v=$(rss "$VP")
 	kill -TERM "$VP"; wait "$VP" || true
+	[ -z "$RW" ] || { kill "$RW"; wait "$RW" || true; }
+	rm -f "$R.$name" # 16 MiB of /dev/shm each
 	sleep 0.2
 	rss_x=$(($(rss "$XV") - x0))
 	line=$(printf '%-8s %-5s n=%-6s exact after %5d ms, viewer cpu %3d ticks rss %6d kB (ref %d), X cpu %3d ticks rss %+6d kB' \
@@ -99,6 +102,8 @@ term() {
 	done
 	took=$(ms "$t0")
 	wait "$VP" || rc=$?
+	[ -z "$RW" ] || { kill "$RW"; wait "$RW" || true; }
+	rm -f "$R.$name"
 	echo "         SIGTERM under the $k storm ($p): exit $rc after $took ms, $((c1 - c0)) ticks of CPU"
 	[ -z "${STORM_LOG:-}" ] || echo "$k $p SIGTERM $took ms $((c1 - c0)) ticks" >>"$STORM_LOG"
 	[ "$took" -le "$TERM_MS" ] || fail "$k ($p): SIGTERM took $took ms (at most $TERM_MS)"
