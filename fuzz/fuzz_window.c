@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: seamless window records one by one (window, geometry,
- * stack, title, class, gone, rects, icon, hints; and the host's configure,
+ * stack, title, class, gone, rects, icon, hints, shape; and the host's configure,
  * close, focus as the guest reads them), parsed from exact-size private copies as the
  * readers make them, then titles and classes through the sanitiser every
  * viewer uses (lib/title.c). Aborts when a parse hands back text or ids
@@ -85,6 +85,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case XS_WIN_HINTS: /* a known kind and flags, rebuilt to the same bytes */
 				if (m.u.whints.type >= XS_WT_N || (m.u.whints.flags & ~XS_WH_MODAL) ||
 				    memcmp(b, rec, xs_build_whints(b, &m.u.whints)))
+					abort();
+				break;
+			case XS_WIN_SHAPE: /* whole rects, within the body */
+				if (m.u.wshape.rects != body + 4 || (uint64_t)8 * m.u.wshape.n + 4 != h.len ||
+				    m.u.wshape.n > XS_WIN_SHAPE_MAX || memcmp(b, rec, xs_build_wshape_hdr(b, m.u.wshape.id, m.u.wshape.n)))
 					abort();
 				break;
 			case XS_WIN_STACK:

@@ -379,6 +379,17 @@ static const char *parse_win_hints(const struct xs_parsing *p)
 	return NULL;
 }
 
+static const char *parse_win_shape(const struct xs_parsing *p)
+{
+	struct xs_wshape *w = &p->m->u.wshape;
+	w->id = xs_get32(p->b), w->rects = p->b + 4, w->n = (p->h.len - 4) / 8;
+	if (!w->id)
+		return fail(p, "window id 0");
+	if ((p->h.len - 4) % 8)
+		return fail(p, "shape of %u bytes is not whole rects (8 bytes each after 4)", p->h.len);
+	return NULL;
+}
+
 static const char *parse_win_stack(const struct xs_parsing *p)
 {
 	p->m->u.wstack.n = p->h.len / 4;
@@ -429,6 +440,7 @@ static const struct xs_type_info types[XS_NTYPES] = {
 	[XS_AUDIO] = { "audio", FRAME, XS_AUDIO_HDR + 1, XS_AUDIO_HDR + XS_AUDIO_PAYLOAD_MAX, parse_audio,
 		       .feature = XS_HF_AUDIO },
 	[XS_WIN_HINTS] = { "window-hints", FRAME, 44, 44, parse_win_hints, .feature = XS_HF_WINDOWS },
+	[XS_WIN_SHAPE] = { "window-shape", FRAME, 4, 4 + 8 * XS_WIN_SHAPE_MAX, parse_win_shape, .feature = XS_HF_WINDOWS },
 
 	[XS_C_HELLO] = { "control-hello", CONTROL, CHELLO_LEN, EXT_MAX, parse_chello },
 	[XS_C_KEY] = { "key", CONTROL, 16, 16, parse_key, .gated = 1 },
@@ -671,6 +683,13 @@ size_t xs_build_whints(uint8_t *p, const struct xs_whints *h)
 	for (int i = 0; i < 11; i++)
 		xs_put32(p + 8 + 4 * i, f[i]);
 	return XS_HDR_LEN + 44;
+}
+
+size_t xs_build_wshape_hdr(uint8_t *p, uint32_t id, uint32_t n)
+{
+	xs_put_hdr(p, XS_WIN_SHAPE, 4 + 8 * n);
+	xs_put32(p + 8, id);
+	return XS_HDR_LEN + 4;
 }
 
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n)

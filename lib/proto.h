@@ -58,6 +58,7 @@ enum xs_type {
 	XS_WIN_ICONIC = 23, /* it was iconified: kept, not shown, until XS_WIN again */
 	XS_WIN_ICON = 24,   /* its icon (_NET_WM_ICON): w x h ARGB pixels */
 	XS_WIN_HINTS = 25,  /* its kind, modality and size hints (struct xs_whints) */
+	XS_WIN_SHAPE = 26,  /* its bounding shape (XShape): rects of its inside, none: rectangular */
 	XS_C_WIN_CONFIGURE = 80, /* please move / resize this window */
 	XS_C_WIN_CLOSE = 81,     /* please close it (WM_DELETE_WINDOW) */
 	XS_C_WIN_FOCUS = 82,     /* raise it and give it the keyboard (an iconified one is restored) */
@@ -126,6 +127,7 @@ struct xs_audio {
 #define XS_WIN_TEXT_MAX 4096u    /* bytes of a title or class record's text */
 #define XS_WIN_STACK_MAX 4096u   /* ids in a stack record */
 #define XS_WIN_ICON_MAX 64u      /* an icon is at most this wide and high (a viewer drops others) */
+#define XS_WIN_SHAPE_MAX 4096u   /* rects in a shape record */
 
 enum xs_enc {
 	XS_ENC_RAW = 0,   /* BGRX, 4 bytes a pixel, stride w*4 */
@@ -232,6 +234,9 @@ struct xs_wicon { uint32_t id, w, h; const uint8_t *argb; }; /* w*h u32 ARGB, re
 /* XS_WIN_HINTS: _NET_WM_WINDOW_TYPE (the kinds a host may show; a dock or
  * desktop is never one), _NET_WM_STATE_MODAL, WM_NORMAL_HINTS' sizes and
  * aspect (0: none). Sizes are the viewer's policy. */
+/* XS_WIN_SHAPE: n rects of u16 x, y, w, h (read with xs_get16) in the
+ * window's inside; n 0: not shaped. Bounds are the viewer's policy. */
+struct xs_wshape { uint32_t id, n; const uint8_t *rects; };
 enum xs_wtype { XS_WT_NORMAL, XS_WT_DIALOG, XS_WT_UTILITY, XS_WT_TOOLBAR, XS_WT_MENU, XS_WT_SPLASH, XS_WT_N };
 #define XS_WH_MODAL 1u
 struct xs_whints {
@@ -258,6 +263,7 @@ struct xs_msg {
 		struct xs_wstack wstack;
 		struct xs_wicon wicon;
 		struct xs_whints whints;
+		struct xs_wshape wshape;
 		uint32_t reason;
 		struct xs_title title;
 		struct xs_clip_offer offer;
@@ -368,6 +374,7 @@ size_t xs_build_wicon_hdr(uint8_t *p, uint32_t id, uint32_t w, uint32_t h);
 size_t xs_build_wtext(uint8_t *p, uint16_t type, uint32_t id, const void *text, uint32_t len); /* 12+len bytes */
 size_t xs_build_wstack_hdr(uint8_t *p, uint32_t n); /* then n u32 ids */
 size_t xs_build_whints(uint8_t *p, const struct xs_whints *h);
+size_t xs_build_wshape_hdr(uint8_t *p, uint32_t id, uint32_t n); /* then n rects, 8 bytes each */
 
 /* The header and fixed part of an audio record (XS_AUDIO or XS_C_AUDIO);
  * a->len payload bytes follow. */

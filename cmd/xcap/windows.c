@@ -18,6 +18,7 @@
 #include "xwm.h"
 
 #include <X11/Xatom.h>
+#include <X11/extensions/shape.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/Xcomposite.h>
 #include <stdio.h>
@@ -40,6 +41,8 @@ struct win {
 	int iconic_sent, focus_at_map;
 	int icon;            /* _NET_WM_ICON to send */
 	int hints;           /* kind, modality, size hints to send */
+	int shape;           /* its bounding shape to send */
+	int shaped;          /* a shape was sent (an unshaped window sends none) */
 };
 
 struct wins {
@@ -51,6 +54,7 @@ struct wins {
 	XserverRegion region; /* a window's damage, fetched at its frame */
 	Atom net_name, utf8, protocols, del, wm_state, change_state, net_icon;
 	Atom net_type, net_state, modal, types[XS_WT_N]; /* _NET_WM_WINDOW_TYPE_x by enum xs_wtype */
+	int shape_ev;        /* the SHAPE extension's event code, -1: none */
 };
 
 static struct win *find(struct cap *c, Window id)
@@ -127,9 +131,11 @@ static void add(struct cap *c, Window id)
 	if (!XGetTransientForHint(c->dpy, id, &w->transient))
 		w->transient = 0;
 	XSelectInput(c->dpy, id, PropertyChangeMask);
+	if (s->shape_ev >= 0)
+		XShapeSelectInput(c->dpy, id, ShapeNotifyMask);
 	w->dmg = XDamageCreate(c->dpy, id, XDamageReportNonEmpty);
 	name_pixmap(c, w);
-	w->full = w->title = w->klass = w->icon = 1;
+	w->full = w->title = w->klass = w->icon = w->shape = 1;
 	s->stack = 1;
 	DBG(D_X, "window 0x%lx %ux%u+%d+%d%s", id, w->w, w->h, w->x, w->y, w->flags ? " override-redirect" : "");
 }
@@ -166,6 +172,9 @@ void win_init(struct cap *c)
 	s->wm_state = XInternAtom(c->dpy, "WM_STATE", False);
 	s->change_state = XInternAtom(c->dpy, "WM_CHANGE_STATE", False);
 	s->net_icon = XInternAtom(c->dpy, "_NET_WM_ICON", False);
+	int shape_err;
+	if (!XShapeQueryExtension(c->dpy, &s->shape_ev, &shape_err))
+		s->shape_ev = -1;
 	s->net_type = XInternAtom(c->dpy, "_NET_WM_WINDOW_TYPE", False);
 	s->net_state = XInternAtom(c->dpy, "_NET_WM_STATE", False);
 	s->modal = XInternAtom(c->dpy, "_NET_WM_STATE_MODAL", False);
@@ -201,6 +210,12 @@ int win_event(struct cap *c, XEvent *ev)
 	if (ev->type == c->dmg_ev + XDamageNotify) {
 		if ((w = find(c, ((XDamageNotifyEvent *)ev)->drawable)))
 			w->damaged = 1, c->damaged = 1;
+		return 1;
+	}
+	if (c->wins->shape_ev >= 0 && ev->type == c->wins->shape_ev + ShapeNotify) {
+		XShapeEvent *e = (XShapeEvent *)ev;
+		if (e->kind == ShapeBounding && (w = find(c, e->window)))
+			w->shape = 1, c->damaged = 1;
 		return 1;
 	}
 	switch (ev->type) {
@@ -367,6 +382,49 @@ static void put_hints(struct cap *c, struct win *w)
 	out_record(c, rec, xs_build_whints(rec, &h));
 }
 
+/*
+ * The window's bounding shape (xeyes, xclock -shape), clipped to its
+ * inside, in u16 rects; nothing for a window that was never shaped, an
+ * empty list when it stops being shaped. More than XS_WIN_SHAPE_MAX
+ * rects: their bounding box (the window shows as a rectangle).
+ */
+static void put_shape(struct cap *c, struct win *w)
+{
+	int bs = 0, cs = 0, n = 0, order;
+	int bx, by, cx, cy;
+	unsigned bw_, bh_, cw, ch;
+	if (c->wins->shape_ev < 0 || !XShapeQueryExtents(c->dpy, w->id, &bs, &bx, &by, &bw_, &bh_, &cs, &cx, &cy, &cw, &ch))
+		return;
+	if (!bs && !w->shaped)
+		return;
+	XRectangle *r = bs ? XShapeGetRectangles(c->dpy, w->id, ShapeBounding, &n, &order) : NULL;
+	uint32_t k = 0;
+	uint8_t *h = out_reserve(&c->out, XS_HDR_LEN + 4 + 8 * XS_WIN_SHAPE_MAX);
+	uint8_t *q = h + XS_HDR_LEN + 4;
+	for (int i = 0; r && i < n && k < XS_WIN_SHAPE_MAX; i++) {
+		/* the bounding region is relative to the inside corner and may take the border in */
+		struct xs_rect v = xs_rect_clip(r[i].x, r[i].y, r[i].width, r[i].height, w->w, w->h);
+		if (!v.w || !v.h)
+			continue;
+		xs_put16(q + 8 * k, (uint16_t)v.x), xs_put16(q + 8 * k + 2, (uint16_t)v.y);
+		xs_put16(q + 8 * k + 4, (uint16_t)v.w), xs_put16(q + 8 * k + 6, (uint16_t)v.h);
+		k++;
+	}
+	if (r && n > (int)XS_WIN_SHAPE_MAX) { /* too fine: its box */
+		k = 1;
+		xs_put16(q, 0), xs_put16(q + 2, 0), xs_put16(q + 4, (uint16_t)w->w), xs_put16(q + 6, (uint16_t)w->h);
+	}
+	if (r)
+		XFree(r);
+	if (bs && !k) { /* shaped to nothing inside: one empty-looking pixel would lie; show it whole */
+		k = 1;
+		xs_put16(q, 0), xs_put16(q + 2, 0), xs_put16(q + 4, (uint16_t)w->w), xs_put16(q + 6, (uint16_t)w->h);
+	}
+	c->out.len += xs_build_wshape_hdr(h, (uint32_t)w->id, bs ? k : 0) + 8 * (bs ? k : 0);
+	w->shaped = bs;
+	DBG(D_STREAM, "window 0x%lx: shape of %u rects", (unsigned long)w->id, bs ? k : 0);
+}
+
 static void announce(struct cap *c, struct win *w)
 {
 	uint8_t rec[XS_BUILD_MAX];
@@ -395,8 +453,10 @@ static void announce(struct cap *c, struct win *w)
 		put_icon(c, w);
 	if ((w->hints || !w->shown) && !(w->flags & XS_WF_OVERRIDE))
 		put_hints(c, w);
+	if (w->shape || (w->geom && w->shaped) || !w->shown)
+		put_shape(c, w);
 	w->shown = 1;
-	w->geom = w->title = w->klass = w->icon = w->hints = 0;
+	w->geom = w->title = w->klass = w->icon = w->hints = w->shape = 0;
 }
 
 /*

@@ -259,6 +259,7 @@ int feed_msg(struct xpaint *x, struct xs_hdr h, const struct xs_msg *mp, uint64_
 	case XS_WIN_ICONIC:
 	case XS_WIN_ICON:
 	case XS_WIN_HINTS:
+	case XS_WIN_SHAPE:
 		if (!sm_on(x))
 			return bad(x, h, off, "a window record in a stream without seamless windows");
 		sm_record(x, &m);

@@ -24,6 +24,7 @@
 #include <X11/Xatom.h>
 #include <X11/Xlib-xcb.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/shape.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,6 +472,41 @@ static void hints(struct xpaint *x, struct swin *w, const struct xs_whints *m)
 	    g.min_h, g.max_w, g.max_h);
 }
 
+/*
+ * The guest window's bounding shape (xeyes): the host window shows only
+ * those rects of the picture, clipped to the window (a rect outside it is
+ * cut, not trusted); its -b border is then not drawn. No rects: the whole
+ * window again.
+ */
+static void shape(struct xpaint *x, struct swin *w, const struct xs_wshape *m)
+{
+	Display *d = x->v.dpy;
+	int bw = x->v.bw;
+	if (!m->n) {
+		XShapeCombineMask(d, w->win, ShapeBounding, 0, 0, None, ShapeSet);
+		DBG(D_X, "window 0x%x: not shaped", w->id);
+		return;
+	}
+	XRectangle *r = malloc(m->n * sizeof *r);
+	int k = 0;
+	if (!r)
+		die(EX_OS, "no memory for a shape of %u rects", m->n);
+	for (uint32_t i = 0; i < m->n; i++) {
+		const uint8_t *q = m->rects + 8 * i;
+		struct xs_rect v = xs_rect_clip(xs_get16(q), xs_get16(q + 2), xs_get16(q + 4), xs_get16(q + 6), w->w, w->h);
+		if (v.w && v.h)
+			r[k++] = (XRectangle){ (short)v.x, (short)v.y, (unsigned short)v.w, (unsigned short)v.h };
+	}
+	/* nothing left inside: an invisible window would still take clicks
+	 * nowhere the user can see; show it whole instead */
+	if (k)
+		XShapeCombineRectangles(d, w->win, ShapeBounding, bw, bw, r, k, ShapeSet, Unsorted);
+	else
+		XShapeCombineMask(d, w->win, ShapeBounding, 0, 0, None, ShapeSet);
+	free(r);
+	DBG(D_X, "window 0x%x: shaped by %d rects", w->id, k);
+}
+
 /* The latest stacking, bottom to top from the guest; XRestackWindows
  * wants top first. */
 static void stack(struct xpaint *x)
@@ -575,6 +611,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 	uint32_t id = m->type == XS_WIN_TITLE || m->type == XS_WIN_CLASS ? m->u.wtext.id
 		      : m->type == XS_WIN_ICON				  ? m->u.wicon.id
 		      : m->type == XS_WIN_HINTS				  ? m->u.whints.id
+		      : m->type == XS_WIN_SHAPE				  ? m->u.wshape.id
 									  : m->u.win.id;
 	if (m->type != XS_WIN_STACK && !(w = find(s, id)) && m->type != XS_WIN && m->type != XS_WIN_RECTS) {
 		DBG(D_STREAM, "%s of window 0x%x, not shown here: ignored", xs_type_name(m->type), id);
@@ -617,6 +654,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		break;
 	case XS_WIN_STACK: pend_stack(s, &m->u.wstack); break;
 	case XS_WIN_HINTS: hints(x, w, &m->u.whints); break;
+	case XS_WIN_SHAPE: shape(x, w, &m->u.wshape); break;
 	case XS_WIN_RECTS:
 		s->target = id;
 		s->have_target = 1;

@@ -146,6 +146,10 @@ static void windows(void)
 		xs_put32(buf + n, 0xff000000u | (uint32_t)i * 0x404040u), n += 4;
 	struct xs_whints wh = { 7, XS_WT_DIALOG, XS_WH_MODAL, 200, 100, 800, 600, 4, 3, 16, 9 };
 	n += xs_build_whints(buf + n, &wh);
+	n += xs_build_wshape_hdr(buf + n, 7, 2);
+	static const uint16_t sr[8] = { 0, 0, 300, 100, 50, 100, 200, 100 };
+	for (int i = 0; i < 8; i++)
+		xs_put16(buf + n, sr[i]), n += 2;
 	n += xs_build_winid(buf + n, XS_C_WIN_ICONIFY, 7);
 	n += xs_build_win(buf + n, XS_C_WIN_CONFIGURE, &w);
 	n += xs_build_winid(buf + n, XS_C_WIN_FOCUS, 7);
