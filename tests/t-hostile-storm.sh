@@ -92,7 +92,7 @@ term() {
 	else
 		viewer "$name" "$p" < <(exec "$TOOLS/storm" "$k" -n 0)
 	fi
-	sleep 0.7
+	sleep 0.5
 	kill -0 "$VP" 2>/dev/null || fail "$k ($p): xpaint ended under the storm: $(head -3 "$T/$name.err")"
 	local wid=
 	[ "$how" = SIGTERM ] || wid=$(winid "$D" "$name") || fail "$k ($p): no window to close"
@@ -121,7 +121,7 @@ REF_RSS=$(rss "$VP")
 kill "$VP"; wait "$VP" || true
 
 # how many records of each (a storm of each takes main's xpaint seconds to minutes)
-count() { case $1 in resize | hello | cursor | wgeom) echo 3000 ;; icon) echo 2000 ;; *) echo 20000 ;; esac; }
+count() { case $1 in resize | hello | cursor | wgeom) echo 3000 ;; icon) echo 2000 ;; wchurn) echo 10000 ;; *) echo 20000 ;; esac; }
 for k in ${CASES:-resize hello cursor pointer title clip wchurn wgeom wtitle icon stack bell}; do
 	for p in ${PATHS:-pipe ring}; do
 		[ "$k:$p" != bell:pipe ] || continue # the bell is the ring's
