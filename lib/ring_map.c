@@ -177,9 +177,9 @@ static int check_file(const struct stat *st, const char *path, char *err, size_t
 	}
 	if (allow_shared)
 		return 0; /* -S: shared on purpose (a file QEMU created) */
-	if (hypervisor_user(st->st_uid))
-		return check_hypervisor_file(st, path, err, n);
 	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		if (hypervisor_user(st->st_uid)) /* NSS only for a file that is not ours */
+			return check_hypervisor_file(st, path, err, n);
 		snprintf(err, n, "%s: owned by uid %u, not by us or root (-S accepts it)", path, (unsigned)st->st_uid);
 		return -1;
 	}
