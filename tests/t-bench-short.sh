@@ -25,13 +25,18 @@ else
 	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["figures"]' "$out/results.json" ||
 		fail "results.json does not parse"
 fi
-# table: a header, a separator, and rows with the header's column count
-hdr=$(grep -m1 '^| workload |' "$out/results.md") || fail "results.md: no table header"
-cols=$(printf '%s' "$hdr" | tr -cd '|' | wc -c)
-rows=0
+# tables (the figures, then the compositions): a header, a separator, and
+# rows with their header's column count
+grep -q '^| workload |' "$out/results.md" || fail "results.md: no table header"
+grep -q '^| composition | workload |' "$out/results.md" || fail "results.md: no compositions table"
+rows=0 cols=0
 while IFS= read -r l; do
-	[ "$(printf '%s' "$l" | tr -cd '|' | wc -c)" -eq "$cols" ] || fail "results.md: bad row: $l"
+	n=$(printf '%s' "$l" | tr -cd '|' | wc -c)
+	case $l in
+	'| workload |'* | '| composition |'*) cols=$n; continue ;;
+	esac
+	[ "$n" -eq "$cols" ] || fail "results.md: bad row: $l"
 	rows=$((rows + 1))
-done < <(grep '^| ' "$out/results.md" | grep -v '^| workload |')
+done < <(grep '^| ' "$out/results.md")
 [ $rows -ge 5 ] || fail "results.md: only $rows rows"
 pass "$rows rows, $(jq '.figures | length' "$out/results.json" 2>/dev/null) figures"
