@@ -2,7 +2,7 @@
 # A hostile guest's storms of state records (tests/tools/storm) against a
 # live xpaint, through a pipe and through a ring: resize, hello, cursor, pointer,
 # title, clipboard offers, seamless window churn, geometry, titles, icons,
-# stacking, and (ring) a bell that never stops. For each: the storm, then a
+# stacking, shapes, hints, and (ring) a bell that never stops. For each: the storm, then a
 # valid picture; checked against the limits of docs/SECURITY.md "Storms":
 # the picture exact within STORM_SECS, the viewer's CPU time, its and the X
 # server's memory against a run without the storm, and, with the storm
@@ -121,8 +121,8 @@ REF_RSS=$(rss "$VP")
 kill "$VP"; wait "$VP" || true
 
 # how many records of each (a storm of each takes main's xpaint seconds to minutes)
-count() { case $1 in resize | hello | cursor | wgeom) echo 3000 ;; icon) echo 2000 ;; wchurn) echo 10000 ;; *) echo 20000 ;; esac; }
-for k in ${CASES:-resize hello cursor pointer title clip wchurn wgeom wtitle icon stack bell}; do
+count() { case $1 in resize | hello | cursor | wgeom) echo 3000 ;; icon | shape) echo 2000 ;; wchurn) echo 10000 ;; *) echo 20000 ;; esac; }
+for k in ${CASES:-resize hello cursor pointer title clip wchurn wgeom wtitle icon stack shape hints bell}; do
 	for p in ${PATHS:-pipe ring}; do
 		[ "$k:$p" != bell:pipe ] || continue # the bell is the ring's
 		run "$k" "$p" "$(count "$k")"

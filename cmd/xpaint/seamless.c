@@ -55,14 +55,18 @@ struct swin {
 	int fitted;           /* asked once to fit the host screen */
 	int unmapped;         /* new, mapped at its first frame end (its title, class, hints set by then) */
 	struct xs_whints hints; /* the guest's, checked (sizes 0: none) */
-	/* the latest geometry, title and icon from the guest, not yet shown
-	 * (sm_settle: a storm of them costs one of each) */
+	/* the latest geometry, title, icon, hints and shape from the guest,
+	 * not yet shown (sm_settle: a storm of them costs one of each) */
 	int pgeom, ptitle, picon;
 	struct xs_win g;
 	uint8_t *text;        /* XS_WIN_TEXT_MAX bytes once a title came */
 	uint32_t tlen;
 	uint32_t *icon;       /* XS_WIN_ICON_MAX squared, once an icon came */
 	uint32_t iw, ih;
+	int phints, pshape;   /* and the latest hints and shape */
+	struct xs_whints ph;
+	uint8_t *shp;         /* XS_WIN_SHAPE_MAX rects of 8 bytes, once a shape came */
+	uint32_t nshp;
 };
 
 struct seamless {
@@ -134,6 +138,7 @@ static void destroy(struct xpaint *x, struct swin *w)
 	XFreePixmap(x->v.dpy, w->pic);
 	free(w->text);
 	free(w->icon);
+	free(w->shp);
 	s->pixels -= (uint64_t)w->w * w->h;
 	if (s->focus == w->id)
 		s->focus = 0;
@@ -553,6 +558,14 @@ static void pend_icon(struct swin *w, const struct xs_wicon *ic)
 	w->picon = 1;
 }
 
+static void pend_shape(struct swin *w, const struct xs_wshape *m)
+{
+	w->shp = once(w->shp, 8 * XS_WIN_SHAPE_MAX);
+	memcpy(w->shp, m->rects, 8 * (size_t)m->n); /* the parser: at most XS_WIN_SHAPE_MAX */
+	w->nshp = m->n;
+	w->pshape = 1;
+}
+
 static void pend_stack(struct seamless *s, const struct xs_wstack *m)
 {
 	s->stack = once(s->stack, sizeof *s->stack * XS_WIN_STACK_MAX);
@@ -589,6 +602,14 @@ static int settle_win(struct xpaint *x, struct swin *w)
 	}
 	if (w->picon)
 		set_icon(x, w);
+	if (w->phints) {
+		w->phints = 0;
+		hints(x, w, &w->ph);
+	}
+	if (w->pshape) {
+		w->pshape = 0;
+		shape(x, w, &(struct xs_wshape){ w->id, w->nshp, w->shp });
+	}
 	return 1;
 }
 
@@ -653,8 +674,8 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		}
 		break;
 	case XS_WIN_STACK: pend_stack(s, &m->u.wstack); break;
-	case XS_WIN_HINTS: hints(x, w, &m->u.whints); break;
-	case XS_WIN_SHAPE: shape(x, w, &m->u.wshape); break;
+	case XS_WIN_HINTS: w->ph = m->u.whints, w->phints = 1; break;
+	case XS_WIN_SHAPE: pend_shape(w, &m->u.wshape); break;
 	case XS_WIN_RECTS:
 		s->target = id;
 		s->have_target = 1;

@@ -17,6 +17,8 @@
  *   wtitle   seamless: one window's title, a new text each time
  *   icon     seamless: one window's 64x64 icon, new pixels each time
  *   stack    seamless: eight windows restacked, a new order each time
+ *   shape    seamless: one window's shape, 4096 new rects each time
+ *   hints    seamless: one window's kind, modality and sizes, new each time
  * The stream stops without a frame: what the viewer must show afterwards
  * is the caller's to send (t-hostile-storm appends xsgen valid).
  * Exit: 0 at the end or when the reader went, 64 usage, 71 system error.
@@ -59,7 +61,7 @@ static void emit(const void *p, size_t n)
 	olen += n;
 }
 
-static uint8_t rec[XS_HDR_LEN + 12 + 4 * 64 * 64 + XS_WIN_TEXT_MAX];
+static uint8_t rec[XS_HDR_LEN + 4 + 8 * XS_WIN_SHAPE_MAX + 12 + 4 * 64 * 64 + XS_WIN_TEXT_MAX]; /* the largest: a shape, an icon */
 
 static void win(uint16_t type, uint32_t id, int32_t x, int32_t y, uint32_t w, uint32_t h)
 {
@@ -82,6 +84,24 @@ static void icon(unsigned long i)
 	for (uint32_t p = 0; p < 64 * 64; p++)
 		xs_put32(rec + k + 4 * p, 0xff000000u | (uint32_t)(i * 40503u + p));
 	emit(rec, k + 4 * 64 * 64);
+}
+
+static void shape(unsigned long i)
+{
+	size_t k = xs_build_wshape_hdr(rec, 1, XS_WIN_SHAPE_MAX);
+	for (uint32_t p = 0; p < XS_WIN_SHAPE_MAX; p++) { /* 1x1 rects over the 40x30 window, shifted each time */
+		uint32_t v = (uint32_t)(p + i) % (40 * 30);
+		xs_put16(rec + k + 8 * p, (uint16_t)(v % 40)), xs_put16(rec + k + 8 * p + 2, (uint16_t)(v / 40));
+		xs_put16(rec + k + 8 * p + 4, 1), xs_put16(rec + k + 8 * p + 6, 1);
+	}
+	emit(rec, k + 8 * XS_WIN_SHAPE_MAX);
+}
+
+static void hints(unsigned long i)
+{
+	struct xs_whints h = { 1, (uint32_t)(i % XS_WT_N), (uint32_t)(i & 1), 10 + (uint32_t)(i % 20), 10, 1000, 900, 0, 0,
+			       0, 0 };
+	emit(rec, xs_build_whints(rec, &h));
 }
 
 static void stack(unsigned long i)
@@ -121,6 +141,10 @@ static void one(const char *kind, unsigned long i)
 		icon(i);
 	else if (!strcmp(kind, "stack"))
 		stack(i);
+	else if (!strcmp(kind, "shape"))
+		shape(i);
+	else if (!strcmp(kind, "hints"))
+		hints(i);
 	else
 		die(EX_CMDLINE, "unknown storm %s", kind);
 }
@@ -128,7 +152,7 @@ static void one(const char *kind, unsigned long i)
 static int seamless(const char *kind)
 {
 	return !strcmp(kind, "wchurn") || !strcmp(kind, "wgeom") || !strcmp(kind, "wtitle") || !strcmp(kind, "icon") ||
-	       !strcmp(kind, "stack");
+	       !strcmp(kind, "stack") || !strcmp(kind, "shape") || !strcmp(kind, "hints");
 }
 
 static void storm(const char *kind, unsigned long n, uint32_t w, uint32_t h)
@@ -136,7 +160,8 @@ static void storm(const char *kind, unsigned long n, uint32_t w, uint32_t h)
 	uint8_t z[XS_NONCE_LEN] = { 0 };
 	uint32_t flags = seamless(kind) ? XS_HF_WINDOWS : !strcmp(kind, "clip") ? XS_HF_CLIP : 0;
 	emit(rec, xs_build_hello(rec, w, h, flags, z));
-	if (!strcmp(kind, "wgeom") || !strcmp(kind, "wtitle") || !strcmp(kind, "icon"))
+	if (!strcmp(kind, "wgeom") || !strcmp(kind, "wtitle") || !strcmp(kind, "icon") || !strcmp(kind, "shape") ||
+	    !strcmp(kind, "hints"))
 		win(XS_WIN, 1, 10, 10, 40, 30);
 	if (!strcmp(kind, "stack"))
 		for (uint32_t k = 1; k <= 8; k++)
