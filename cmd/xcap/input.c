@@ -7,11 +7,15 @@
  * state the user holds reaches the application), and a keysym the guest keymap
  * lacks is put on a spare keycode. Every key and button xcap holds down is
  * tracked so a reset (or exit) releases them all: no stuck keys.
+ * While a controller is attached the host's keyboard drives key repeat
+ * (as Xpra does): the guest server's own autorepeat is off, and each
+ * repeat the host sends is typed as a release and a press.
  */
 #include "xcap.h"
 #include "util.h"
 
 #include <X11/XKBlib.h>
+#include <X11/Xatom.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
@@ -39,6 +43,71 @@ static void load_map(struct cap *c)
  * client uses XKB (XkbGetMap here) the server sends it the core
  * MappingNotify only for the changes it selected, so select them.
  */
+/*
+ * Key repeat is the host's while a controller is attached: the guest
+ * server would repeat a key whose release reaches it late (a loaded host,
+ * a slow link, a halted vCPU), doubling characters and carrying a held
+ * arrow past the user's release. So its autorepeat is off from the
+ * accepted hello until the controller goes (reset, end of control,
+ * exit), then set back as found. The setting found is also kept in a
+ * root window property, so the next xcap puts it back after one that was
+ * killed, as input_release_leftovers does for its keys.
+ */
+static Atom repeat_atom(struct cap *c)
+{
+	return XInternAtom(c->dpy, "_XCAP_AUTOREPEAT", False);
+}
+
+/* The setting a killed xcap left in the property: 1 on, 0 off, -1 none. */
+static int repeat_saved(struct cap *c)
+{
+	Atom type;
+	int fmt, v = -1;
+	unsigned long n, left;
+	unsigned char *p = NULL;
+	if (XGetWindowProperty(c->dpy, c->root, repeat_atom(c), 0, 1, False, XA_CARDINAL, &type, &fmt, &n, &left,
+			       &p) == Success && p && type == XA_CARDINAL && fmt == 32 && n == 1)
+		v = *(long *)p != 0;
+	if (p)
+		XFree(p);
+	return v;
+}
+
+static void set_repeat(struct cap *c, int on)
+{
+	XKeyboardControl kc = { .auto_repeat_mode = on ? AutoRepeatModeOn : AutoRepeatModeOff };
+	XChangeKeyboardControl(c->dpy, KBAutoRepeatMode, &kc);
+}
+
+/* An accepted control hello: the guest stops repeating keys itself. */
+void input_repeat_take(struct cap *c)
+{
+	struct input *in = &c->in;
+	if (!c->has_xtest || in->repeat_taken)
+		return;
+	int saved = repeat_saved(c);
+	XKeyboardState ks;
+	XGetKeyboardControl(c->dpy, &ks);
+	in->repeat_was = saved >= 0 ? saved : ks.global_auto_repeat == AutoRepeatModeOn;
+	long v = in->repeat_was;
+	XChangeProperty(c->dpy, c->root, repeat_atom(c), XA_CARDINAL, 32, PropModeReplace, (unsigned char *)&v, 1);
+	set_repeat(c, 0);
+	in->repeat_taken = 1;
+	DBG(D_INPUT, "guest autorepeat off while the controller is attached (was %s)", in->repeat_was ? "on" : "off");
+}
+
+/* The controller went (or xcap exits): the guest's setting as found. */
+static void repeat_give_back(struct cap *c)
+{
+	struct input *in = &c->in;
+	if (!in->repeat_taken)
+		return;
+	set_repeat(c, in->repeat_was);
+	XDeleteProperty(c->dpy, c->root, repeat_atom(c));
+	in->repeat_taken = 0;
+	DBG(D_INPUT, "guest autorepeat %s again", in->repeat_was ? "on" : "off");
+}
+
 void input_init(struct cap *c)
 {
 	int op, err, major = XkbMajorVersion, minor = XkbMinorVersion;
@@ -282,6 +351,8 @@ static void key_press(struct cap *c, KeySym ks)
 		flip = 0;
 	}
 	remember(in, (uint32_t)ks, kc);
+	if (in->held_key[kc]) /* held for another keysym ('a' repeating as 'A' once Shift is down) */
+		fake_key(c, kc, 0);
 	int undo[16], nundo = 0;
 	if (flip & ShiftMask)
 		set_mod(c, ShiftMask, shkc, !(state & ShiftMask), state, undo, &nundo);
@@ -304,6 +375,12 @@ void input_key(struct cap *c, const struct xs_key *k)
 	if (!c->has_xtest)
 		return;
 	if (k->down) {
+		/* the host repeats a held key: the server drops an XTest press of
+		 * a key already down, so release it first (what a core client
+		 * sees of a server's own repeat: a release and a press) */
+		int held = forget(&c->in, k->keysym);
+		if (held && c->in.held_key[held])
+			fake_key(c, held, 0);
 		key_press(c, (KeySym)k->keysym);
 		return;
 	}
@@ -369,6 +446,12 @@ void input_release_leftovers(struct cap *c)
 				XTestFakeButtonEvent(c->dpy, b, False, CurrentTime);
 				nb++;
 			}
+	int saved = repeat_saved(c);
+	if (saved >= 0) {
+		set_repeat(c, saved);
+		XDeleteProperty(c->dpy, c->root, repeat_atom(c));
+		warn_line("guest autorepeat set back %s (left off by an xcap that was killed?)", saved ? "on" : "off");
+	}
 	XSync(c->dpy, False);
 	if (nk || nb)
 		warn_line("released %u keys and %u buttons found held at start (left by an xcap that was killed?)", nk, nb);
@@ -389,5 +472,6 @@ void input_release_all(struct cap *c)
 			in->held_button[b] = 0;
 		}
 	memset(in->down, 0, sizeof in->down);
+	repeat_give_back(c);
 	XFlush(c->dpy);
 }

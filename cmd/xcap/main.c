@@ -145,6 +145,7 @@ static int control(struct cap *c, struct xs_hdr h, const uint8_t *body, uint64_t
 		if (c->in.accepted) {
 			c->in.refused_logged = 0;
 			VERB("control hello accepted");
+			input_repeat_take(c);
 			clip_hello(c, m.u.chello.flags);
 			mic_hello(c, m.u.chello.flags);
 		} else {

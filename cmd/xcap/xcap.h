@@ -77,6 +77,8 @@ struct input {
 	uint8_t added[8];        /* spare keycodes given keysyms the keymap lacked */
 	unsigned nadded;
 	unsigned injected;
+	int repeat_taken;        /* the guest's autorepeat is off for the controller */
+	int repeat_was;          /* ... and was on (1) or off (0) before */
 };
 
 /* The clipboard (clip.c): what guest clients own, what the host offers. */
@@ -239,5 +241,6 @@ void input_release_leftovers(struct cap *c);
 void input_mapping_changed(struct cap *c);
 int input_xkb_event(struct cap *c, XEvent *ev);
 void input_restore(struct cap *c);
+void input_repeat_take(struct cap *c);
 
 #endif

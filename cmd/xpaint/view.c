@@ -16,6 +16,7 @@
 #include <X11/Xatom.h>
 #include <X11/Xcursor/Xcursor.h>
 #include <X11/Xlib-xcb.h>
+#include <X11/XKBlib.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/Xrender.h>
 #include <stdlib.h>
@@ -77,6 +78,13 @@ void view_open(struct view *v)
 		die(EX_NOX, "cannot open display %s", getenv("DISPLAY") ? getenv("DISPLAY") : "(DISPLAY unset)");
 	XSetErrorHandler(xerror);
 	XSetIOErrorHandler(xioerror);
+	/* A held key repeats as presses alone, not release/press pairs: the
+	 * control stream says a key is held until the user lets it go, and
+	 * xcap types each repeat on the guest (whose own repeat it stops). */
+	Bool detectable = False;
+	XkbSetDetectableAutoRepeat(v->dpy, True, &detectable);
+	if (!detectable)
+		DBG(D_INPUT, "no detectable autorepeat: host repeats come as release/press pairs");
 	v->c = XGetXCBConnection(v->dpy);
 	check_visual(v);
 	check_shm(v);
