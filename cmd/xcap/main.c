@@ -363,12 +363,17 @@ static struct timespec *sleep_for(struct cap *c, int pending, uint64_t next_fram
 		deadline_in_ns(&d, WAIT_COPY_NS);
 		return deadline_ts(&d, ts);
 	}
-	if (w == WAIT_RING)
+	/* a frame waiting for the ring's reader is past its own deadlines
+	 * (next_frame, refresh_at): they would make the look a spin, a core
+	 * burnt while the reader catches up (tests/t-ring-pacing.sh) */
+	if (w == WAIT_RING) {
 		deadline_in_ns(&d, WAIT_RING_NS);
-	if (!pending && (c->full || c->damaged))
-		deadline_at_ns(&d, next_frame);
-	if (c->refresh_at)
-		deadline_at_ns(&d, c->refresh_at);
+	} else {
+		if (!pending && (c->full || c->damaged))
+			deadline_at_ns(&d, next_frame);
+		if (c->refresh_at)
+			deadline_at_ns(&d, c->refresh_at);
+	}
 	if (!pending && (c->cursor_dirty || c->pointer_dirty))
 		deadline_in_ns(&d, 0);
 	if (!c->has_xi)
