@@ -72,6 +72,13 @@ void audio_read(struct cap *c)
 			audio_end(c, why);
 			return;
 		}
+		if (!c->ring) { /* a pipe: at the next record boundary (out.c) */
+			if (out_audio(&c->out, body - XS_HDR_LEN, XS_HDR_LEN + h.len) < 0)
+				c->snd.dropped++;
+			else
+				c->snd.pieces++;
+			continue;
+		}
 		if (c->out.len > AUDIO_BACKLOG) {
 			c->snd.dropped++;
 			continue;

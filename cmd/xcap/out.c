@@ -32,7 +32,7 @@ static struct oseg *seg_add(struct outbuf *o)
 void out_close(struct outbuf *o)
 {
 	if (o->len > o->mark)
-		*seg_add(o) = (struct oseg){ NULL, o->mark, o->len - o->mark };
+		*seg_add(o) = (struct oseg){ NULL, o->mark, o->len - o->mark, 0 };
 	o->mark = o->len;
 }
 
@@ -42,15 +42,57 @@ void out_ext(struct outbuf *o, const uint8_t *p, size_t n)
 {
 	out_close(o);
 	struct oseg *l = o->nseg > o->cur ? &o->seg[o->nseg - 1] : NULL;
-	if (l && l->ext && l->ext + l->len == p)
+	if (l && l->ext && !l->end && l->ext + l->len == p)
 		l->len += n; /* rows of a full-width run are contiguous */
 	else
-		*seg_add(o) = (struct oseg){ p, 0, n };
+		*seg_add(o) = (struct oseg){ p, 0, n, 0 };
 }
 
 int out_pending(const struct outbuf *o)
 {
-	return o->len || o->nseg;
+	return o->len || o->nseg || o->aqlen;
+}
+
+/* An audio record for the pipe: queued apart from the frames, so that it
+ * goes out at the next record boundary (between two bands of a frame)
+ * instead of behind the rest of the frame. 0, or -1 when the queue is
+ * full (the reader is behind: the piece is dropped). */
+int out_audio(struct outbuf *o, const uint8_t *rec, size_t n)
+{
+	if (o->aqlen + n > sizeof o->aq)
+		return -1;
+	memcpy(o->aq + o->aqlen, rec, n);
+	o->aqlen += n;
+	return 0;
+}
+
+/* Is the flush position between two records (or the queue empty)? */
+static int at_boundary(const struct outbuf *o)
+{
+	return o->done == 0 && (o->cur == 0 || o->seg[o->cur - 1].end);
+}
+
+/* What it can of the audio queue: 1 all of it, 0 the pipe is full, -1 the
+ * reader is gone. Once begun it is finished before any frame byte. */
+static int aq_write(struct cap *c)
+{
+	struct outbuf *o = &c->out;
+	while (o->aqdone < o->aqlen) {
+		ssize_t w = write(1, o->aq + o->aqdone, o->aqlen - o->aqdone);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EPIPE || errno == ECONNRESET)
+				return -1;
+			die(EX_IO, "write to stdout:");
+		}
+		o->aqdone += (size_t)w;
+		c->st.out_bytes += (size_t)w;
+	}
+	o->aqlen = o->aqdone = 0;
+	return 1;
 }
 
 void out_record(struct cap *c, const uint8_t *rec, size_t n)
@@ -79,14 +121,26 @@ int out_flush(struct cap *c)
 	out_close(o);
 	if (c->ring)
 		return ringout_flush(c);
-	while (o->cur < o->nseg) {
+	if (o->nseg) /* what is queued when we are called ends with a whole record */
+		o->seg[o->nseg - 1].end = 1;
+	for (;;) {
+		if (o->aqlen && (o->aqdone || at_boundary(o))) { /* sound first, between two records */
+			int r = aq_write(c);
+			if (r <= 0)
+				return r;
+		}
+		if (o->cur >= o->nseg)
+			break;
 		struct iovec iov[IOV_N];
 		int n = 0, sp = spliceable(o, &o->seg[o->cur]);
+		/* up to the next record boundary: a piece of sound waiting goes there */
 		for (size_t i = o->cur; i < o->nseg && n < IOV_N && spliceable(o, &o->seg[i]) == sp; i++) {
 			const struct oseg *s = &o->seg[i];
 			const uint8_t *b = s->ext ? s->ext : o->buf + s->off;
 			size_t skip = i == o->cur ? o->done : 0;
 			iov[n++] = (struct iovec){ (void *)(b + skip), s->len - skip };
+			if (s->end && o->aqlen)
+				break;
 		}
 		ssize_t w = sp ? vmsplice(1, iov, (unsigned long)n, SPLICE_F_NONBLOCK) : writev(1, iov, n);
 		if (w < 0) {

@@ -42,7 +42,13 @@ enum { ENC_AUTO = 100 }; /* -e auto; the others are enum xs_enc values */
  * by the pipe until the reader has read it, so the private copy is not
  * rewritten while the pipe still holds bytes of it (spliced, FIONREAD).
  */
-struct oseg { const uint8_t *ext; size_t off, len; }; /* ext NULL: buf[off, off+len) */
+struct oseg {
+	const uint8_t *ext; /* NULL: buf[off, off+len) */
+	size_t off, len;
+	int end;            /* a record ends with it: an audio record may be written after it */
+};
+
+#define OUT_AQ (64u << 10) /* audio bytes waiting for the pipe: 340 ms of 48 kHz stereo */
 
 struct outbuf {
 	uint8_t *buf;
@@ -53,6 +59,10 @@ struct outbuf {
 	size_t cur, done;    /* flush position: segment, bytes of it written */
 	int pipe;            /* stdout is a pipe: large ext segments are spliced */
 	int spliced;         /* the pipe may still hold spliced pages */
+	/* audio records for a pipe: written at the next record boundary, not
+	 * behind the rest of a frame (the ring takes them in buf) */
+	uint8_t aq[OUT_AQ];
+	size_t aqlen, aqdone;
 };
 
 struct stats {
@@ -179,6 +189,7 @@ void out_setup_stdout(struct cap *c);
 uint8_t *out_reserve(struct outbuf *o, size_t n);
 void out_ext(struct outbuf *o, const uint8_t *p, size_t n);
 int out_pending(const struct outbuf *o);
+int out_audio(struct outbuf *o, const uint8_t *rec, size_t n);
 void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
 /* Writes what it can (the ring: everything); -1 when the reader is gone. */

@@ -1,6 +1,6 @@
 /*
  * xsnd -c [-s SOURCE] [-e pcm|opus] [-f MS] [-r RATE] [-C CHANNELS] [-b BITRATE] [-n NAME]
- * xsnd -p [-s SINK] [-l MS] [-n NAME]
+ * xsnd -p [-s SINK] [-l MS] [-L MS] [-n NAME]
  * Sound as audio records: -c captures (the guest side, under xcap -A),
  * -p plays (the host side, under xpaint -a). See man/xsnd.1.
  */
@@ -16,7 +16,7 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: xsnd -c [-s SOURCE] [-e pcm|opus] [-f MS] [-r RATE] [-C CHANNELS] [-b BITRATE] [-n NAME] [-N FD] [-v]\n"
-		"       xsnd -p [-s SINK] [-l MS] [-n NAME] [-N FD] [-v]\n"
+		"       xsnd -p [-s SINK] [-l MS] [-L MS] [-n NAME] [-N FD] [-v]\n"
 		"  -c         capture SOURCE (default: the monitor of the default sink) as audio records on stdout\n"
 		"  -p         play the audio records on stdin into SINK (default: the default sink)\n"
 		"  -s DEV     the source or sink by name (pactl list short sources / sinks)\n"
@@ -25,7 +25,8 @@ static void usage(int code)
 		"  -r RATE    capture: 48000 or 44100 Hz (default: the source's own, if one of them: no resampling)\n"
 		"  -C N       capture: 1 or 2 channels (default 2)\n"
 		"  -b BITRATE opus: bits a second (default 128000)\n"
-		"  -l MS      play: target latency, 5..500 ms (default 15)\n"
+		"  -l MS      play: the least latency kept (buffer and sink) as a piece arrives, 2..500 ms (default 6)\n"
+		"  -L MS      play: the most, however late pieces come, -l..1000 ms (default 120)\n"
 		"  -n NAME    the client's name on the sound server (default xsnd)\n"
 		"  -N FD      write a line to FD once the stream runs\n"
 		"  -v         say what happens, and the counts at the end\n");
@@ -45,13 +46,13 @@ static uint32_t parse_frames(const char *s, uint32_t rate)
 
 int main(int argc, char **argv)
 {
-	struct xsnd_opts o = { .rate = 0, .channels = 2, .latency_ms = 15, .codec = CODEC_PCM,
+	struct xsnd_opts o = { .rate = 0, .channels = 2, .latency_ms = 6, .max_ms = 120, .codec = CODEC_PCM,
 			       .bitrate = 128000, .fd = -1, .name = "xsnd" };
 	const char *fs = "5";
 	int c, mode = 0;
 	unsigned long v;
 	set_argv0(argv[0]);
-	while ((c = getopt(argc, argv, "cps:e:f:r:C:b:l:n:N:vd:h")) != -1) {
+	while ((c = getopt(argc, argv, "cps:e:f:r:C:b:l:L:n:N:vd:h")) != -1) {
 		switch (c) {
 		case 'c': case 'p': mode = c; break;
 		case 's': o.dev = optarg; break;
@@ -81,9 +82,14 @@ int main(int argc, char **argv)
 			o.bitrate = (uint32_t)v;
 			break;
 		case 'l':
-			if (parse_uint(optarg, 5, 500, &v) < 0)
-				die(EX_CMDLINE, "-l %s: 5 to 500 ms", optarg);
+			if (parse_uint(optarg, 2, 500, &v) < 0)
+				die(EX_CMDLINE, "-l %s: 2 to 500 ms", optarg);
 			o.latency_ms = (uint32_t)v;
+			break;
+		case 'L':
+			if (parse_uint(optarg, 2, 1000, &v) < 0)
+				die(EX_CMDLINE, "-L %s: 2 to 1000 ms", optarg);
+			o.max_ms = (uint32_t)v;
 			break;
 		case 'N':
 			if (parse_uint(optarg, 0, 1023, &v) < 0)
@@ -97,6 +103,8 @@ int main(int argc, char **argv)
 	}
 	if (!mode || optind != argc)
 		usage(EX_CMDLINE);
+	if (o.max_ms < o.latency_ms) /* -l alone above the default most: a fixed target */
+		o.max_ms = o.latency_ms;
 	if (mode == 'c' && !o.rate) { /* the source's own rate when it is one we carry */
 		uint32_t r = capture_source_rate(&o);
 		o.rate = (r == 44100 && o.codec != CODEC_OPUS) || r == 48000 ? r : 48000;

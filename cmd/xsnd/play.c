@@ -1,12 +1,18 @@
 /*
  * xsnd -p: audio records on stdin, each checked (xs_parse: the documented
  * set of formats, rates, channels and sizes) before a sample is used, then
- * played into a PulseAudio sink with a target latency of -l ms. A piece
- * that would be heard later than the target and a slack is dropped (the
- * source runs faster than the sink, a burst after a stall, a flood); a
- * buffer that runs dry is an underrun (counted; the server waits for it
- * to fill again). So the latency stays near -l, and nothing here grows
- * with input.
+ * played into a PulseAudio sink. The player keeps a jitter buffer: the
+ * level of sound ahead of the sink when a piece arrives is held at the
+ * target, the worst lateness of the pieces' arrivals in the last seconds
+ * and a margin (jitter.c), at least -l ms, at most -L. The level moves
+ * only where nobody hears it: silence is added to a silent piece, or a
+ * silent piece dropped; and after an underrun (the buffer ran dry: a
+ * piece came later than the buffer was deep) the buffer is refilled to
+ * the target with silence at once, so playing resumes without a burst
+ * and with room for the next late piece. A sounding piece that would be
+ * heard later than the target and a slack is dropped (the source runs
+ * faster than the sink, a burst after a stall, a flood). Nothing here
+ * grows with input.
  * Without a server: one line, and the records are read and dropped, so the
  * writer (xpaint) goes on as if we played.
  */
@@ -38,6 +44,13 @@ struct player {
 	int ready_said;
 	int mute_looked, mute_said;
 	uint64_t pieces, played, dropped, undecoded, underruns, overflows, gaps, next_seq;
+	struct jitter jit, cjit;  /* arrivals here; the capture's timestamps (the guest's part) */
+	uint64_t target;         /* ns of sound to keep ahead of the sink as a piece arrives */
+	int refill;              /* the stream is new, or ran dry: fill it to the target */
+	uint64_t settled;        /* mono_ns() from which lateness counts (the stream's start is not steady) */
+	uint64_t padded_ns, hushed; /* silence added; silent pieces dropped */
+	struct hist late, clate, delay, level; /* since the last counts: lateness here and at the
+					        * capture, capture to here, level */
 };
 
 static void ctx_state(pa_context *c, void *u)
@@ -60,8 +73,10 @@ static void stream_write(pa_stream *s, size_t n, void *u)
 
 static void underflow(pa_stream *s, void *u)
 {
+	struct player *p = u; /* the mainloop thread: read under its lock */
 	(void)s;
-	((struct player *)u)->underruns++; /* the mainloop thread: read under its lock */
+	p->underruns++;
+	p->refill = 1;
 }
 
 static void overflow(pa_stream *s, void *u)
@@ -131,8 +146,12 @@ static void close_stream(struct player *p)
 static int open_stream(struct player *p, uint32_t rate, uint32_t channels)
 {
 	pa_sample_spec ss = { PA_SAMPLE_S16NE, rate, (uint8_t)channels }; /* snd_decode gives host order */
+	/* tlength the least target: the sink's own latency is chosen from it
+	 * (ADJUST_LATENCY), so it stays small; the buffer may hold up to -L
+	 * and a slack beyond it, which the player fills itself */
 	uint32_t t = (uint32_t)pa_usec_to_bytes(p->o->latency_ms * 1000ull, &ss);
-	pa_buffer_attr ba = { (uint32_t)-1, t, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1 };
+	uint32_t most = (uint32_t)pa_usec_to_bytes((p->o->max_ms * 2 + 100) * 1000ull, &ss);
+	pa_buffer_attr ba = { most, t, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1 };
 	close_stream(p);
 	p->s = pa_stream_new(p->ctx, "playback", &ss, NULL);
 	if (!p->s)
@@ -153,9 +172,13 @@ static int open_stream(struct player *p, uint32_t rate, uint32_t channels)
 		pa_threaded_mainloop_wait(p->ml);
 	}
 	p->rate = rate, p->channels = channels;
+	p->refill = 1;
+	p->settled = mono_ns() + 1000000000u;
+	jit_reset(&p->jit);
+	jit_reset(&p->cjit);
 	const pa_buffer_attr *got = pa_stream_get_buffer_attr(p->s);
-	VERB("playing into %s: %u Hz, %u channels, target %u ms (buffer: max %u, target %u, prebuf %u, minreq %u bytes)",
-	     pa_stream_get_device_name(p->s), rate, channels, p->o->latency_ms, got ? got->maxlength : 0,
+	VERB("playing into %s: %u Hz, %u channels, target %u..%u ms (buffer: max %u, target %u, prebuf %u, minreq %u bytes)",
+	     pa_stream_get_device_name(p->s), rate, channels, p->o->latency_ms, p->o->max_ms, got ? got->maxlength : 0,
 	     got ? got->tlength : 0, got ? got->prebuf : 0, got ? got->minreq : 0);
 	if (!p->mute_looked++)
 		check_mute(p);
@@ -172,31 +195,92 @@ fail:
 	return -1;
 }
 
-/* Would this piece be heard later than the target and a slack (half the
- * target, at least two pieces: the stream's level swings by a piece or
- * two as the sink takes it in blocks)? The source runs faster than the
- * sink, or a burst came after a stall: the piece is dropped, so the sound
- * comes back to the target instead of staying late. */
-static int late(struct player *p, const struct xs_audio *a)
+/* The sound ahead of the sink (the stream's buffer and the sink's own
+ * latency), ns; -1 when the server cannot tell yet. */
+static int64_t level(struct player *p)
 {
 	pa_usec_t us;
-	int neg, r = pa_stream_get_latency(p->s, &us, &neg);
-	uint64_t piece = (uint64_t)a->frames * 1000000u / a->rate;
-	DBG(D_STREAM, "piece %llu: latency %s%llu us (%d)", (unsigned long long)a->seq, neg ? "-" : "",
-	    (unsigned long long)us, r);
-	uint64_t slack = 500ull * p->o->latency_ms > 2 * piece ? 500ull * p->o->latency_ms : 2 * piece;
-	return r == 0 && !neg && us > 1000ull * p->o->latency_ms + slack;
+	int neg;
+	if (pa_stream_get_latency(p->s, &us, &neg) < 0)
+		return -1;
+	return neg ? 0 : (int64_t)us * 1000;
 }
 
-/* One checked piece into the stream, or dropped when it would be late. */
+static int silent(const int16_t *pcm, size_t samples)
+{
+	for (size_t i = 0; i < samples; i++)
+		if (pcm[i])
+			return 0;
+	return 1;
+}
+
+/* Silence into the stream, ns of it (whole sample frames): the level up
+ * to the target where nobody hears it. */
+static int pad(struct player *p, uint64_t ns)
+{
+	static const int16_t zero[XS_AUDIO_FRAMES_MAX * 2];
+	size_t frame = (size_t)p->channels * 2, left = (size_t)(ns * p->rate / 1000000000u) * frame;
+	p->padded_ns += ns;
+	while (left) {
+		size_t n = left < sizeof zero / frame * frame ? left : sizeof zero / frame * frame;
+		if (pa_stream_write(p->s, zero, n, NULL, 0, PA_SEEK_RELATIVE) < 0)
+			return -1;
+		left -= n;
+	}
+	return 0;
+}
+
+/*
+ * Where the level goes as this piece (piece ns, silent or not) arrives
+ * with L ahead of the sink: 0 write it, 1 drop it, else the ns of silence
+ * to write first. A new or dried-up stream is filled to the target; in
+ * silence the level follows the target both ways (within half a piece
+ * below it and a piece above: the level swings as the sink takes the
+ * buffer in blocks); a sounding
+ * piece is only dropped when it would be heard later than the target and
+ * a slack (half the target, at least two pieces).
+ */
+static int64_t steer(struct player *p, int64_t L, uint64_t piece, int hush)
+{
+	uint64_t t = p->target, slack = t / 2 > 2 * piece ? t / 2 : 2 * piece;
+	if (L < 0)
+		return 0;
+	if ((p->refill || hush) && (uint64_t)L + piece / 2 < t)
+		return (int64_t)(t - (uint64_t)L);
+	p->refill = 0;
+	if (hush && (uint64_t)L > t + piece)
+		return 1;
+	return (uint64_t)L > t + slack ? 1 : 0;
+}
+
+/* How late this piece came, how long since it was captured (the same
+ * clock only: the pipe, the ring on one machine), and the target now. */
+static void measure(struct player *p, const struct xs_audio *a, uint64_t piece)
+{
+	uint64_t now = now_ns(), mono = mono_ns(), most = 1000000ull * p->o->max_ms;
+	if (mono < p->settled) /* the stream's first second: the start's lateness is no peak */
+		most = 0;
+	hist_add(&p->late, jit_arrive(&p->jit, a->seq, piece, mono, most));
+	hist_add(&p->clate, jit_arrive(&p->cjit, a->seq, piece, a->time_ns, most));
+	if (now > a->time_ns + piece && now - a->time_ns - piece < 10000000000ull)
+		hist_add(&p->delay, now - a->time_ns - piece);
+	p->target = jit_target(&p->jit, 1500000ull + piece / 2, 1000000ull * p->o->latency_ms, most);
+}
+
+/* One checked piece into the stream: played, dropped, or played after
+ * some silence (steer). */
 static void play(struct player *p, const struct xs_audio *a)
 {
 	const int16_t *pcm;
 	size_t bytes = (size_t)a->frames * a->channels * 2;
+	uint64_t piece = (uint64_t)a->frames * 1000000000ull / a->rate;
 	char err[200];
 	p->pieces++;
-	if (p->pieces > 1 && a->seq != p->next_seq)
+	if (p->pieces > 1 && a->seq != p->next_seq) {
 		p->gaps++;
+		jit_reset(&p->jit); /* lateness counts from a new base */
+		jit_reset(&p->cjit);
+	}
 	p->next_seq = a->seq + 1;
 	if (p->off)
 		return;
@@ -206,16 +290,36 @@ static void play(struct player *p, const struct xs_audio *a)
 		return;
 	}
 	pa_threaded_mainloop_lock(p->ml);
-	if ((!p->s || p->rate != a->rate || p->channels != a->channels) && open_stream(p, a->rate, a->channels) < 0)
+	if ((!p->s || p->rate != a->rate || p->channels != a->channels) && open_stream(p, a->rate, a->channels) < 0) {
 		p->off = 1;
-	else if (pa_stream_get_state(p->s) != PA_STREAM_READY)
+		goto out;
+	}
+	if (pa_stream_get_state(p->s) != PA_STREAM_READY) {
 		p->off = 1, warn_line("the sound server ended the stream: sound off");
-	else if (late(p, a))
-		p->dropped++;
-	else if (pa_stream_write(p->s, pcm, bytes, NULL, 0, PA_SEEK_RELATIVE) < 0)
+		goto out;
+	}
+	measure(p, a, piece);
+	int hush = silent(pcm, (size_t)a->frames * a->channels);
+	int64_t L = level(p), s = steer(p, L, piece, hush);
+	DBG(D_STREAM, "piece %llu: level %lld us, target %llu us%s: %s", (unsigned long long)a->seq,
+	    (long long)(L / 1000), (unsigned long long)(p->target / 1000), hush ? ", silent" : "",
+	    s == 0 ? "played" : s == 1 ? "dropped" : "padded");
+	if (L >= 0)
+		hist_add(&p->level, (uint64_t)L);
+	if (s == 1) {
+		if (hush)
+			p->hushed++;
+		else
+			p->dropped++;
+		goto out;
+	}
+	if ((s > 1 && pad(p, (uint64_t)s) < 0) || pa_stream_write(p->s, pcm, bytes, NULL, 0, PA_SEEK_RELATIVE) < 0) {
 		p->off = 1, warn_line("writing to the sound server: %s: sound off", pa_strerror(pa_context_errno(p->ctx)));
-	else
-		p->played++;
+		goto out;
+	}
+	p->refill = 0;
+	p->played++;
+out:
 	pa_threaded_mainloop_unlock(p->ml);
 }
 
@@ -232,6 +336,17 @@ static void counts(struct player *p)
 		  (unsigned long long)p->dropped, (unsigned long long)p->undecoded,
 		  (unsigned long long)over,
 		  (unsigned long long)under, (unsigned long long)p->gaps);
+	/* the figures since the last counts: docs/AUDIO.md's stage table */
+	warn_line("since the last counts: lateness p50 %d p90 %d p99 %d ms (at the capture p50 %d p90 %d p99 %d); capture to player p50 %d p90 %d ms; level as a "
+		  "piece came p50 %d p90 %d ms; target now %.1f ms; silence added %.0f ms, %llu silent pieces dropped",
+		  hist_q(&p->late, .5), hist_q(&p->late, .9), hist_q(&p->late, .99), hist_q(&p->clate, .5),
+		  hist_q(&p->clate, .9), hist_q(&p->clate, .99), hist_q(&p->delay, .5),
+		  hist_q(&p->delay, .9), hist_q(&p->level, .5), hist_q(&p->level, .9), (double)p->target / 1e6,
+		  (double)p->padded_ns / 1e6, (unsigned long long)p->hushed);
+	memset(&p->late, 0, sizeof p->late);
+	memset(&p->clate, 0, sizeof p->clate);
+	memset(&p->delay, 0, sizeof p->delay);
+	memset(&p->level, 0, sizeof p->level);
 }
 
 /* Whatever is in stdin's buffer: every record checked, audio played. */

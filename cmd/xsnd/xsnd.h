@@ -20,7 +20,8 @@ struct xsnd_opts {
 	const char *name;     /* -n: the client's name on the server */
 	uint32_t rate, channels;
 	uint32_t frames;      /* -f: sample frames of one piece (capture) */
-	uint32_t latency_ms;  /* -l: the player's target latency */
+	uint32_t latency_ms;  /* -l: the player's least target latency */
+	uint32_t max_ms;      /* -L: its most, however late pieces come */
 	int codec;            /* -e */
 	uint32_t bitrate;     /* -b: Opus bits a second */
 	int fd;               /* -N FD: readiness line */
@@ -34,6 +35,24 @@ struct snd_dec {
 	int16_t pcm[XS_AUDIO_FRAMES_MAX * 2];
 };
 const int16_t *snd_decode(struct snd_dec *d, const struct xs_audio *a, char *err, size_t n);
+
+/* jitter.c: arrival lateness and the level the player keeps. */
+#define JIT_BUCKETS 4 /* seconds a lateness peak is remembered */
+struct jitter {
+	int64_t base[2];              /* least arrival - seq x piece: this second, the last */
+	uint64_t peak[JIT_BUCKETS];   /* worst lateness of each of the last seconds */
+	uint64_t sec;
+	int have;
+};
+void jit_reset(struct jitter *j);
+uint64_t jit_arrive(struct jitter *j, uint64_t seq, uint64_t piece_ns, uint64_t now, uint64_t ignore);
+uint64_t jit_target(const struct jitter *j, uint64_t margin, uint64_t lo, uint64_t hi);
+#define HIST_MS 200
+struct hist {
+	uint64_t n[HIST_MS + 1], total;
+};
+void hist_add(struct hist *h, uint64_t ns);
+int hist_q(const struct hist *h, double q);
 
 /* capture.c: the source's own rate (0: not known); the capture, which
  * never returns. */
