@@ -2,11 +2,15 @@
  * xcap -A COMMAND: the guest's sound in the frame stream. COMMAND (run by
  * /bin/sh, typically `xsnd -c`) writes audio records to its stdout; each
  * is checked (xs_parse: only audio records of the documented set) and
- * queued behind what the output already holds, so it reaches the viewer
- * between two frames, by whatever carries the stream (pipe, ring, ssh).
- * A piece is a few hundred bytes: it never holds a frame back. While the
- * reader is slow, the output holds at most AUDIO_BACKLOG bytes before a
- * new piece is dropped (old sound is worth nothing; memory stays bounded).
+ * queued. Into a pipe (or ssh) it goes from a queue of its own at the next
+ * record boundary (out.c): between two bands of a frame being written,
+ * not behind the rest of the frame, which through a slow reader is many
+ * milliseconds. Into the ring it goes behind what the output holds (the
+ * ring never makes the writer wait for a reader). A piece is a few
+ * hundred bytes: it never holds a frame back. While the reader is slow,
+ * the pipe's audio queue (OUT_AQ) or AUDIO_BACKLOG bytes of output for the
+ * ring are the most held before a new piece is dropped (old sound is
+ * worth nothing; memory stays bounded).
  * The command's failure is one line; the picture goes on.
  */
 #include "child.h"

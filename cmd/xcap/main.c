@@ -30,7 +30,7 @@ static void usage(int code)
 		"  -r FPS   at most FPS frames a second (default: as fast as the reader takes them)\n"
 		"  -E       exit when the control stream ends (a supervised pipeline then restarts)\n"
 		"  -B ADDR  writing the ring: listen on ADDR (PORT, unix:PATH, tcp:HOST:PORT) for xpaint -B's call; ring it\n"
-		"  -A CMD   sound: CMD (sh -c, e.g. 'xsnd -c') writes audio records, sent in the stream between frames\n"
+		"  -A CMD   sound: CMD (sh -c, e.g. 'xsnd -c') writes audio records, sent at the next record boundary\n"
 		"  -M CMD   the host's microphone, when the viewer sends it: CMD (sh -c, e.g. 'xsnd -p -s mic') plays it\n"
 		"  -v       say what happens; -d stream,input,x,enc,stats,cursor: debug categories\n"
 		"The frame stream goes to stdout, control records are read on stdin.\n");

@@ -25,14 +25,20 @@ void jit_reset(struct jitter *j)
 	memset(j, 0, sizeof *j);
 }
 
+/* a earlier than b on a wrapping clock */
+static int before(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) < 0;
+}
+
 /* A piece of piece_ns, numbered seq, arrived at now: its lateness (ns).
  * A lateness above ignore (a stall no buffer we keep would ride out: the
  * machine stopped us for longer than -L) is not a peak: one such would
  * hold the buffer at its deepest for seconds after, for nothing. */
 uint64_t jit_arrive(struct jitter *j, uint64_t seq, uint64_t piece_ns, uint64_t now, uint64_t ignore)
 {
-	int64_t t = (int64_t)now - (int64_t)(seq * piece_ns);
-	uint64_t sec = now / SEC;
+	/* unsigned, wrapping: seq is the guest's; only differences are used */
+	uint64_t t = now - seq * piece_ns, sec = now / SEC;
 	if (!j->have) {
 		memset(j, 0, sizeof *j);
 		j->base[0] = j->base[1] = t, j->sec = sec, j->have = 1;
@@ -44,10 +50,10 @@ uint64_t jit_arrive(struct jitter *j, uint64_t seq, uint64_t piece_ns, uint64_t 
 		j->base[0] = t;
 		j->sec = sec;
 	}
-	if (t < j->base[0])
+	if (before(t, j->base[0]))
 		j->base[0] = t;
-	int64_t base = j->base[0] < j->base[1] ? j->base[0] : j->base[1];
-	uint64_t late = (uint64_t)(t - base);
+	uint64_t base = before(j->base[0], j->base[1]) ? j->base[0] : j->base[1];
+	uint64_t late = before(t, base) ? 0 : t - base;
 	unsigned b = (unsigned)(sec % JIT_BUCKETS);
 	if (late > j->peak[b] && late <= ignore)
 		j->peak[b] = late;

@@ -39,7 +39,7 @@ const int16_t *snd_decode(struct snd_dec *d, const struct xs_audio *a, char *err
 /* jitter.c: arrival lateness and the level the player keeps. */
 #define JIT_BUCKETS 4 /* seconds a lateness peak is remembered */
 struct jitter {
-	int64_t base[2];              /* least arrival - seq x piece: this second, the last */
+	uint64_t base[2];             /* least arrival - seq x piece: this second, the last */
 	uint64_t peak[JIT_BUCKETS];   /* worst lateness of each of the last seconds */
 	uint64_t sec;
 	int have;
