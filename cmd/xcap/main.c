@@ -346,7 +346,6 @@ static int frame_due(const struct cap *c, uint64_t now)
  * private copy's spliced pages (out_copy_free), the ring's reader to
  * finish the frame before last (ringout_ready). No event says either. */
 enum wait { WAIT_NONE, WAIT_COPY, WAIT_RING };
-#define WAIT_COPY_NS 100000  /* look again this soon, and at nothing else meanwhile */
 #define WAIT_RING_NS 1000000 /* look again at the latest this soon */
 
 /* How long the loop may sleep: until the earliest thing due; NULL: until an fd wakes it. */
@@ -359,8 +358,8 @@ static struct timespec *sleep_for(struct cap *c, int pending, uint64_t next_fram
 		deadline_in_ns(&d, 0);
 		return deadline_ts(&d, ts);
 	}
-	if (w == WAIT_COPY) {
-		deadline_in_ns(&d, WAIT_COPY_NS);
+	if (w == WAIT_COPY) { /* look again this soon, and at nothing else meanwhile */
+		deadline_in_ns(&d, c->out.copy_wait_ns);
 		return deadline_ts(&d, ts);
 	}
 	/* a frame waiting for the ring's reader is past its own deadlines

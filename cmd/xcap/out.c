@@ -171,16 +171,30 @@ int out_flush(struct cap *c)
 	return 0;
 }
 
+#define COPY_WAIT_MIN_NS 100000  /* a reader at hand drains the pipe in a moment */
+#define COPY_WAIT_MAX_NS 2000000 /* a slow one (ssh, a busy host) holds the pages for long */
+
 /* May the private copy be rewritten? Not while the pipe holds pages of it
- * that were spliced: the reader would read the new pixels as the old. */
+ * that were spliced: the reader would read the new pixels as the old. No
+ * event says the pipe drained, so while it has not, copy_wait_ns is when
+ * to look again: 100 us, doubling up to 2 ms, back to 100 us once it
+ * drained. Looking every 100 us behind a slow reader was up to 10,000
+ * wake-ups a second (tests/t-pipe-pacing.sh). */
 int out_copy_free(struct cap *c)
 {
+	struct outbuf *o = &c->out;
 	int n = 0;
-	if (!c->out.spliced)
+	if (!o->spliced)
 		return 1;
-	if (ioctl(1, FIONREAD, &n) < 0 || n == 0)
-		c->out.spliced = 0;
-	return !c->out.spliced;
+	if (ioctl(1, FIONREAD, &n) < 0 || n == 0) {
+		o->spliced = 0;
+		o->copy_wait_ns = 0;
+		return 1;
+	}
+	o->copy_wait_ns = o->copy_wait_ns ? o->copy_wait_ns * 2 : COPY_WAIT_MIN_NS;
+	if (o->copy_wait_ns > COPY_WAIT_MAX_NS)
+		o->copy_wait_ns = COPY_WAIT_MAX_NS;
+	return 0;
 }
 
 /* stdout: a tty is refused, a pipe gets 1 MiB, O_NONBLOCK and vmsplice. */

@@ -59,6 +59,7 @@ struct outbuf {
 	size_t cur, done;    /* flush position: segment, bytes of it written */
 	int pipe;            /* stdout is a pipe: large ext segments are spliced */
 	int spliced;         /* the pipe may still hold spliced pages */
+	int64_t copy_wait_ns; /* while it does: how soon to look again (out_copy_free) */
 	/* audio records for a pipe: written at the next record boundary, not
 	 * behind the rest of a frame (the ring takes them in buf) */
 	uint8_t aq[OUT_AQ];
