@@ -63,9 +63,9 @@ build/shmring.static: $(wildcard cmd/shmring/*.c) lib/addr.c lib/ring_map.c lib/
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.
 PKGS_tools = x11 xext xdamage xfixes xtst
 # audlat (sound latency) and avsync (flash and beep) talk to PulseAudio.
-build/tools/audlat: tests/tools/audlat.c | build/tools
+build/tools/audlat: tests/tools/audlat.c tests/tools/paprobe.h | build/tools
 	$(CC) $(WARN) -O2 -g -pthread $(call pkg,libpulse-simple libpulse,cflags) -o $@ $< $(call pkg,libpulse-simple libpulse,libs)
-build/tools/avsync: tests/tools/avsync.c | build/tools
+build/tools/avsync: tests/tools/avsync.c tests/tools/paprobe.h | build/tools
 	$(CC) $(WARN) -O2 -g -pthread $(call pkg,libpulse-simple libpulse x11,cflags) -o $@ $< \
 		$(call pkg,libpulse-simple libpulse x11,libs)
 build/tools/%: tests/tools/%.c tests/tools/*.h build/libxs.a lib/*.h | build/tools

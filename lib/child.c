@@ -10,11 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-pid_t xs_spawn_sh(const char *cmd, int *to_child, int *from_child)
+pid_t xs_fork(void)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	if ((to_child && pipe2(in, O_CLOEXEC) < 0) || (from_child && pipe2(out, O_CLOEXEC) < 0))
-		die(EX_OS, "pipe:");
 	pid_t pid = fork();
 	if (pid < 0)
 		die(EX_OS, "fork:");
@@ -23,6 +20,17 @@ pid_t xs_spawn_sh(const char *cmd, int *to_child, int *from_child)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL); /* the caller's are blocked for signalfd */
 		signal(SIGPIPE, SIG_DFL);
+	}
+	return pid;
+}
+
+pid_t xs_spawn_sh(const char *cmd, int *to_child, int *from_child)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	if ((to_child && pipe2(in, O_CLOEXEC) < 0) || (from_child && pipe2(out, O_CLOEXEC) < 0))
+		die(EX_OS, "pipe:");
+	pid_t pid = xs_fork();
+	if (pid == 0) {
 		int i = to_child ? in[0] : open("/dev/null", O_RDONLY);
 		if (i < 0 || dup2(i, 0) < 0 || dup2(from_child ? out[1] : 2, 1) < 0)
 			_exit(EX_OS);

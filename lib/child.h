@@ -12,6 +12,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* fork(2) for a child that will exec: dies (EX_OS) when it fails; in the
+ * child the signal mask is emptied (the tools block theirs for signalfd)
+ * and SIGPIPE is the default again. */
+pid_t xs_fork(void);
+
 /*
  * Starts sh -c CMD. to_child: its stdin is a pipe whose write end
  * (non-blocking) is returned there, else /dev/null; from_child: its

@@ -72,6 +72,19 @@ static int at_boundary(const struct outbuf *o)
 	return o->done == 0 && (o->cur == 0 || o->seg[o->cur - 1].end);
 }
 
+/* A failed write to stdout, by errno: 1 try again (EINTR), 0 the pipe is
+ * full (EAGAIN), -1 the reader is gone; anything else ends xcap (EX_IO). */
+static int write_failed(const char *what)
+{
+	if (errno == EINTR)
+		return 1;
+	if (errno == EAGAIN)
+		return 0;
+	if (errno == EPIPE || errno == ECONNRESET)
+		return -1;
+	die(EX_IO, "%s to stdout:", what);
+}
+
 /* What it can of the audio queue: 1 all of it, 0 the pipe is full, -1 the
  * reader is gone. Once begun it is finished before any frame byte. */
 static int aq_write(struct cap *c)
@@ -80,13 +93,10 @@ static int aq_write(struct cap *c)
 	while (o->aqdone < o->aqlen) {
 		ssize_t w = write(1, o->aq + o->aqdone, o->aqlen - o->aqdone);
 		if (w < 0) {
-			if (errno == EINTR)
+			int r = write_failed("write");
+			if (r > 0)
 				continue;
-			if (errno == EAGAIN)
-				return 0;
-			if (errno == EPIPE || errno == ECONNRESET)
-				return -1;
-			die(EX_IO, "write to stdout:");
+			return r;
 		}
 		o->aqdone += (size_t)w;
 		c->st.out_bytes += (size_t)w;
@@ -144,13 +154,10 @@ int out_flush(struct cap *c)
 		}
 		ssize_t w = sp ? vmsplice(1, iov, (unsigned long)n, SPLICE_F_NONBLOCK) : writev(1, iov, n);
 		if (w < 0) {
-			if (errno == EINTR)
+			int r = write_failed(sp ? "vmsplice" : "write");
+			if (r > 0)
 				continue;
-			if (errno == EAGAIN)
-				return 0;
-			if (errno == EPIPE || errno == ECONNRESET)
-				return -1;
-			die(EX_IO, "%s to stdout:", sp ? "vmsplice" : "write");
+			return r;
 		}
 		if (sp && w > 0)
 			o->spliced = 1;

@@ -7,6 +7,7 @@
  * display we show.
  */
 #include "xpaint.h"
+#include "child.h"
 #include "handover.h"
 #include "util.h"
 
@@ -373,14 +374,8 @@ pid_t spawn(char **argv, int *ctl_fd, int *stream_fd)
 	int in[2], out[2] = { -1, -1 };
 	if (pipe2(in, O_CLOEXEC) < 0 || (stream_fd && pipe2(out, O_CLOEXEC) < 0))
 		die(EX_OS, "pipe:");
-	pid_t pid = fork();
-	if (pid < 0)
-		die(EX_OS, "fork:");
+	pid_t pid = xs_fork();
 	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL); /* ours are blocked for signalfd */
-		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in[0], 0) < 0 || (stream_fd && dup2(out[1], 1) < 0))
 			_exit(EX_OS);
 		execvp(argv[0], argv);

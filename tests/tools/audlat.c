@@ -13,41 +13,14 @@
  * exit 1 when fewer than half the clicks were heard, 2 on errors.
  */
 #include <pthread.h>
-#include <pulse/error.h>
-#include <pulse/simple.h>
+#include "paprobe.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define RATE 48000
-#define MS_FRAMES 48
 #define CLICK_EVERY 150 /* ms */
-
-static uint64_t mono(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static pa_simple *open_pa(const char *server, pa_stream_direction_t dir, const char *dev)
-{
-	pa_sample_spec ss = { PA_SAMPLE_S16LE, RATE, 2 };
-	pa_buffer_attr ba = { (uint32_t)-1, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1 };
-	int err;
-	if (dir == PA_STREAM_PLAYBACK)
-		ba.tlength = 10 * MS_FRAMES * 4, ba.maxlength = 4 * ba.tlength, ba.prebuf = MS_FRAMES * 4;
-	else
-		ba.fragsize = MS_FRAMES * 4;
-	pa_simple *s = pa_simple_new(server, "audlat", dir, dev, "probe", &ss, NULL, &ba, &err);
-	if (!s) {
-		fprintf(stderr, "audlat: %s: %s\n", server, pa_strerror(err));
-		exit(2);
-	}
-	return s;
-}
 
 static struct {
 	pa_simple *rec;
@@ -107,8 +80,8 @@ int main(int argc, char **argv)
 	int16_t quiet[MS_FRAMES * 2] = { 0 }, click[MS_FRAMES * 2];
 	for (int i = 0; i < MS_FRAMES * 2; i++)
 		click[i] = (i / 2) % 8 < 4 ? 20000 : -20000;
-	R.rec = open_pa(argv[2], PA_STREAM_RECORD, argv[3]);
-	pa_simple *play = open_pa(argv[1], PA_STREAM_PLAYBACK, NULL);
+	R.rec = open_pa("audlat", argv[2], PA_STREAM_RECORD, argv[3], 0);
+	pa_simple *play = open_pa("audlat", argv[1], PA_STREAM_PLAYBACK, NULL, 10);
 	pthread_t th;
 	pthread_create(&th, NULL, recorder, NULL);
 	int err;

@@ -15,8 +15,7 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <pthread.h>
-#include <pulse/error.h>
-#include <pulse/simple.h>
+#include "paprobe.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,32 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RATE 48000
-#define MS 48 /* frames in 1 ms */
-
-static uint64_t mono(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static pa_simple *open_pa(const char *server, pa_stream_direction_t dir, const char *dev)
-{
-	pa_sample_spec ss = { PA_SAMPLE_S16LE, RATE, 2 };
-	pa_buffer_attr ba = { (uint32_t)-1, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1, (uint32_t)-1 };
-	int err;
-	if (dir == PA_STREAM_PLAYBACK)
-		ba.tlength = 5 * MS * 4, ba.maxlength = 4 * ba.tlength, ba.prebuf = MS * 4;
-	else
-		ba.fragsize = MS * 4;
-	pa_simple *s = pa_simple_new(server, "avsync", dir, dev, "probe", &ss, NULL, &ba, &err);
-	if (!s) {
-		fprintf(stderr, "avsync: %s: %s\n", server, pa_strerror(err));
-		exit(2);
-	}
-	return s;
-}
 
 static struct {
 	pa_simple *play, *rec;
@@ -60,10 +33,10 @@ static struct {
 /* The application: silence, and a click when asked. */
 static void *player(void *arg)
 {
-	int16_t quiet[MS * 2] = { 0 }, click[MS * 2];
+	int16_t quiet[MS_FRAMES * 2] = { 0 }, click[MS_FRAMES * 2];
 	int err;
 	(void)arg;
-	for (int i = 0; i < MS * 2; i++)
+	for (int i = 0; i < MS_FRAMES * 2; i++)
 		click[i] = (i / 2) % 8 < 4 ? 20000 : -20000;
 	while (!A.stop) {
 		int b = A.beep;
@@ -78,16 +51,16 @@ static void *player(void *arg)
 /* The host's sink: the first loud sample after each beep. */
 static void *recorder(void *arg)
 {
-	int16_t b[MS * 2];
+	int16_t b[MS_FRAMES * 2];
 	int err;
 	(void)arg;
 	while (!A.stop) {
 		if (pa_simple_read(A.rec, b, sizeof b, &err) < 0)
 			exit(2);
 		uint64_t t = mono();
-		for (int i = 0; i < MS && !A.heard && A.beeped; i++)
+		for (int i = 0; i < MS_FRAMES && !A.heard && A.beeped; i++)
 			if (abs(b[2 * i]) > 8000)
-				A.heard = t - (uint64_t)(MS - i) * 1000000000ull / RATE;
+				A.heard = t - (uint64_t)(MS_FRAMES - i) * 1000000000ull / RATE;
 	}
 	return NULL;
 }
@@ -158,8 +131,8 @@ int main(int argc, char **argv)
 	XMapRaised(s, w);
 	GC gc = XCreateGC(s, w, 0, NULL);
 	XSync(s, False);
-	A.play = open_pa(argv[4], PA_STREAM_PLAYBACK, NULL);
-	A.rec = open_pa(argv[5], PA_STREAM_RECORD, "xs.monitor");
+	A.play = open_pa("avsync", argv[4], PA_STREAM_PLAYBACK, NULL, 5);
+	A.rec = open_pa("avsync", argv[5], PA_STREAM_RECORD, "xs.monitor", 0);
 	pthread_t tp, tr;
 	pthread_create(&tp, NULL, player, NULL);
 	pthread_create(&tr, NULL, recorder, NULL);

@@ -23,6 +23,7 @@
  */
 #include "proto.h"
 #include "ring.h"
+#include "ringput.h"
 #include "stream.h"
 #include "util.h"
 
@@ -50,23 +51,13 @@ static uint64_t ld(unsigned off) { return __atomic_load_n((uint64_t *)(void *)(m
 static void st(unsigned off, uint64_t v) { __atomic_store_n((uint64_t *)(void *)(map.base + off), v, __ATOMIC_RELEASE); }
 static uint8_t *at(uint64_t pos) { return map.base + RING_HDR + pos % ring_writer_data_len(w); }
 
-static void put(struct xs_hdr h, const uint8_t *body)
-{
-	uint8_t *p = ring_writer_reserve(w, h.len);
-	if (!p)
-		die(EX_DATA, "a %u-byte record does not fit the ring", h.len);
-	xs_put_hdr(p, h.type, h.len);
-	memcpy(p + XS_HDR_LEN, body, h.len);
-	ring_writer_commit(w, h.len);
-}
-
 /* The stream once; stop after the n-th record when n is nonzero. */
 static void replay(size_t n)
 {
 	size_t k = 0;
 	for (size_t o = 0; o < slen && (!n || k < n); k++) {
 		struct xs_hdr h = xs_get_hdr(stream + o);
-		put(h, stream + o + XS_HDR_LEN);
+		ring_put(w, h, stream + o + XS_HDR_LEN);
 		o += XS_HDR_LEN + h.len;
 		tick();
 	}
@@ -207,9 +198,9 @@ static void attack(const char *c, double secs)
 		uint8_t b[XS_BUILD_MAX];
 		struct xs_hdr rh_ = { XS_RECT_LEN, XS_RECT, 0 };
 		xs_build_rect_hdr(b, XS_ENC_SOLID, (struct xs_rect){ 0, 0, rw, rh }, 0xff00ff, 0);
-		put(rh_, b + XS_HDR_LEN);
+		ring_put(w, rh_, b + XS_HDR_LEN);
 		xs_build_frame(b, 99, now_ns(), 1, 0);
-		put((struct xs_hdr){ 24, XS_FRAME, 0 }, b + XS_HDR_LEN);
+		ring_put(w, (struct xs_hdr){ 24, XS_FRAME, 0 }, b + XS_HDR_LEN);
 		usleep((useconds_t)(secs * 1e6));
 		restart();
 	} else {

@@ -31,6 +31,7 @@
 #include "codec.h"
 #include "proto.h"
 #include "ring.h"
+#include "ringput.h"
 #include "stream.h"
 #include "util.h"
 
@@ -500,16 +501,6 @@ static void bench(const char *size, unsigned long n, unsigned long usec, int sma
 			usleep((useconds_t)usec);
 	}
 	free(px);
-}
-
-static void ring_put(struct ring_writer *w, struct xs_hdr h, const uint8_t *body)
-{
-	uint8_t *p = ring_writer_reserve(w, h.len);
-	if (!p)
-		die(EX_DATA, "a %u-byte record does not fit the ring", h.len);
-	xs_put_hdr(p, h.type, h.len);
-	memcpy(p + XS_HDR_LEN, body, h.len);
-	ring_writer_commit(w, h.len);
 }
 
 static void replay(struct ring_writer *w, const uint8_t *b, size_t n)
