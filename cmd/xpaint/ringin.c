@@ -149,6 +149,10 @@ int64_t ringin_idle_ns(struct ringin *ri)
 /* --- the bell (-B) ----------------------------------------------------- */
 
 #define BELL_RETRY_NS 1000000000ull /* a call that failed or ended: again after this */
+/* A bell is read at most once a millisecond: a writer rings once a
+ * publish the reader asked for, a guest ringing without end would make
+ * the viewer spin on it (a core, t-hostile-storm's bell). */
+#define BELL_MIN_NS 1000000ull
 
 static void bell_down(struct ringin *ri, const char *why)
 {
@@ -190,6 +194,8 @@ void ringin_bell_open(struct ringin *ri, const char *spec)
 int64_t ringin_bell_due_ms(struct ringin *ri)
 {
 	uint64_t now = mono_ns();
+	if (ri->bell_fd >= 0 && ri->bell_up && now < ri->bell_quiet)
+		return (int64_t)((ri->bell_quiet - now + 999999) / 1000000); /* listened to again then */
 	if (!ri->bell_addr.len || ri->bell_fd >= 0)
 		return -1;
 	if (now < ri->bell_next)
@@ -224,6 +230,7 @@ void ringin_bell_event(struct xpaint *x, struct ringin *ri, short rev)
 	ssize_t n = read(ri->bell_fd, junk, sizeof junk);
 	if (n > 0) {
 		x->st.bells++;
+		ri->bell_quiet = mono_ns() + BELL_MIN_NS;
 		DBG(D_RING, "the bell rang (%zd bytes)", n);
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR) || (rev & (POLLERR | POLLHUP)))
 		bell_down(ri, "hung up");
@@ -231,5 +238,7 @@ void ringin_bell_event(struct xpaint *x, struct ringin *ri, short rev)
 
 short ringin_bell_events(const struct ringin *ri)
 {
+	if (ri->bell_up && mono_ns() < ri->bell_quiet)
+		return 0; /* errors and a hang-up only */
 	return ri->bell_fd < 0 ? 0 : ri->bell_up ? POLLIN : POLLOUT;
 }

@@ -306,6 +306,7 @@ struct ringin {
 	struct addr bell_addr; /* -B: where the writer's bell listens (len 0: no -B) */
 	int bell_fd, bell_up;  /* the call (-1: none); answered */
 	uint64_t bell_next;    /* when to call again */
+	uint64_t bell_quiet;   /* not read again before this (a guest ringing without end) */
 };
 void ringin_open(struct xpaint *x, struct ringin *ri, const char *path, int copyout); /* copyout: -p */
 /* Up to a batch of records; how many, or -1 (x->err) on a fatal error. */
