@@ -47,15 +47,24 @@ int handover_recv(int chan, char *what, int *fd)
 		;
 	if (n <= 0)
 		return (int)n;
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
-		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int))) {
+	/* every descriptor the kernel installed is ours to close: the buffer
+	 * holds two ints (CMSG_SPACE rounds up), so a message with two is not
+	 * truncated, and one with more arrives as the two that fit */
+	int got = 0;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS || h->cmsg_len < CMSG_LEN(0))
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++, got++) {
+			int f;
+			memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
 			if (*fd >= 0)
 				close(*fd);
-			memcpy(fd, CMSG_DATA(h), sizeof *fd);
+			*fd = f;
 		}
+	}
 	int want_fd = c == HANDOVER_CONN;
 	if ((m.msg_flags & MSG_CTRUNC) || (c != HANDOVER_CONN && c != HANDOVER_LOST && c != HANDOVER_DROPPED) ||
-	    want_fd != (*fd >= 0)) {
+	    want_fd != (got == 1)) {
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;
