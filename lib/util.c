@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -69,13 +70,24 @@ static void say_dropped(struct warn_kind *k, uint64_t now)
 
 static void flush_at_exit(void) { warn_limit_flush(1); }
 
-/* FNV-1a of the text without its digits; never 0. */
+/* FNV-1a of the text without its numbers, decimal and hex (0x...: a
+ * guest's window ids differ in their letters too, and would otherwise
+ * make each a kind of its own, pushing the site's other kinds into the
+ * shared last slot); never 0. */
 static uint32_t shape(const char *t)
 {
 	uint32_t h = 2166136261u;
-	for (; *t; t++)
+	for (const char *s = t; *t; t++) {
+		/* 0x at the start of a number ("10x20" is a size, not hex) */
+		if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && isxdigit((unsigned char)t[2]) &&
+		    (t == s || !isalnum((unsigned char)t[-1]))) {
+			for (t += 2; isxdigit((unsigned char)t[1]); t++)
+				;
+			continue;
+		}
 		if (*t < '0' || *t > '9')
 			h = (h ^ (uint8_t)*t) * 16777619u;
+	}
 	return h ? h : 1;
 }
 

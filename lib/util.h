@@ -54,8 +54,9 @@ void warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * A line a peer can provoke again and again (a bad ring record, a refused
  * connection, a dropped window). Its kind is the call site (one struct
- * warn_limit, WARN_LIMITED) and the message's shape (its text without the
- * digits, so positions and sizes do not make new kinds; up to
+ * warn_limit, WARN_LIMITED) and the message's shape (its text without its
+ * numbers, decimal and 0x hex, so positions, sizes and window ids do not
+ * make new kinds; up to
  * WARN_KINDS of them a site, the rest share one). A kind prints its first
  * line; while it repeats, the others are counted and at most one line
  * every WARN_EVERY_NS says the latest and how many were not printed ("...
@@ -66,7 +67,7 @@ void warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define WARN_EVERY_NS 5000000000ull
 #define WARN_KINDS 8
 struct warn_kind {
-	uint32_t shape;          /* hash of the text without digits, 0: free */
+	uint32_t shape;          /* hash of the text without numbers, 0: free */
 	uint64_t next;           /* mono_ns() before which lines are only counted */
 	uint64_t since;          /* when the last line was printed */
 	unsigned long dropped;   /* not printed since */
