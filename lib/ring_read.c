@@ -395,6 +395,14 @@ static const uint8_t *staged(struct ring_reader *r, uint64_t pos, uint64_t need,
 		end = r->st_end + STAGE_CHUNK;
 	if (end < pos + need)
 		end = pos + need;
+	/* what lies before pos is consumed: rather than grow past the
+	 * capacity (towards the whole data area, while records keep
+	 * straddling the end of a run), move the staged part of this record
+	 * to the front; at most one partial record, once a capacity's worth */
+	if (end - r->st_pos > r->stage_cap && pos > r->st_pos) {
+		memmove(r->stage, r->stage + (pos - r->st_pos), (size_t)(r->st_end - pos));
+		r->st_pos = pos;
+	}
 	r->stage = xs_grow(r->stage, &r->stage_cap, (size_t)(end - r->st_pos), 1, 1u << 16);
 	ring_load_copy(r->stage + (r->st_end - r->st_pos), r->map.base + RING_HDR + r->st_end % r->data_len,
 		       (size_t)(end - r->st_end));
