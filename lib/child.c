@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 pid_t xs_fork(void)
@@ -22,6 +23,21 @@ pid_t xs_fork(void)
 		signal(SIGPIPE, SIG_DFL);
 	}
 	return pid;
+}
+
+void xs_reap(pid_t pid, unsigned grace_ms)
+{
+	int ws;
+	kill(pid, SIGTERM);
+	for (unsigned i = 0; i < grace_ms; i++) {
+		pid_t r = waitpid(pid, &ws, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		usleep(1000);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
 }
 
 pid_t xs_spawn_sh(const char *cmd, int *to_child, int *from_child)

@@ -17,6 +17,11 @@
  * and SIGPIPE is the default again. */
 pid_t xs_fork(void);
 
+/* Ends a child: SIGTERM, up to grace_ms for it to go, then SIGKILL; it is
+ * reaped either way, so a command that ignores SIGTERM cannot hold the
+ * caller's loop. */
+void xs_reap(pid_t pid, unsigned grace_ms);
+
 /*
  * Starts sh -c CMD. to_child: its stdin is a pipe whose write end
  * (non-blocking) is returned there, else /dev/null; from_child: its
