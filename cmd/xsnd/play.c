@@ -285,8 +285,8 @@ static void play(struct player *p, const struct xs_audio *a)
 	if (p->off)
 		return;
 	if (!(pcm = snd_decode(&p->dec, a, err, sizeof err))) {
-		if (!p->undecoded++) /* once: a guest could send nothing else */
-			warn_line("audio piece %llu: %s: dropped (and any more such, counted)", (unsigned long long)a->seq, err);
+		p->undecoded++; /* a guest could send nothing else: the first line, then a count every few seconds */
+		WARN_LIMITED("audio piece %llu: %s: dropped", (unsigned long long)a->seq, err);
 		return;
 	}
 	pa_threaded_mainloop_lock(p->ml);
