@@ -49,28 +49,73 @@ static void load_map(struct cap *c)
  * a slow link, a halted vCPU), doubling characters and carrying a held
  * arrow past the user's release. So its autorepeat is off from the
  * accepted hello until the controller goes (reset, end of control,
- * exit), then set back as found. The setting found is also kept in a
- * root window property, so the next xcap puts it back after one that was
- * killed, as input_release_leftovers does for its keys.
+ * exit), then set back as found.
+ *
+ * Several xcaps may capture one display (a whole-screen viewer and a
+ * second one, a capture started while a viewer is attached), and any of
+ * them may be killed. So the setting found and who holds it live in the
+ * root window property _XCAP_AUTOREPEAT: CARDINAL[1 + n], the setting
+ * found before the first holder, then one window of each holder (an
+ * unmapped InputOnly window, which the X server destroys with its client:
+ * a killed xcap drops out by itself). The first holder saves the setting,
+ * the last one puts it back; an xcap that finds the setting with no live
+ * holder (all killed) puts it back at start, as input_release_leftovers
+ * does for keys. Every read-modify-write is under a server grab.
  */
+#define REPEAT_HOLDERS_MAX 64
+
 static Atom repeat_atom(struct cap *c)
 {
 	return XInternAtom(c->dpy, "_XCAP_AUTOREPEAT", False);
 }
 
-/* The setting a killed xcap left in the property: 1 on, 0 off, -1 none. */
-static int repeat_saved(struct cap *c)
+static int quiet_xerror(Display *d, XErrorEvent *e)
+{
+	(void)d, (void)e;
+	return 0;
+}
+
+/* A holder's window still exists: its xcap is alive (or stopped). */
+static int window_alive(struct cap *c, Window w)
+{
+	XWindowAttributes a;
+	XSync(c->dpy, False);
+	int (*old)(Display *, XErrorEvent *) = XSetErrorHandler(quiet_xerror);
+	Status st = XGetWindowAttributes(c->dpy, w, &a);
+	XSync(c->dpy, False);
+	XSetErrorHandler(old);
+	return st != 0;
+}
+
+/* The property: the setting saved (1 on, 0 off, -1 no property) and the
+ * holders still alive, at most REPEAT_HOLDERS_MAX - 1 (room for one more). */
+static int repeat_read(struct cap *c, Window *live, int *n)
 {
 	Atom type;
 	int fmt, v = -1;
-	unsigned long n, left;
+	unsigned long got, left;
 	unsigned char *p = NULL;
-	if (XGetWindowProperty(c->dpy, c->root, repeat_atom(c), 0, 1, False, XA_CARDINAL, &type, &fmt, &n, &left,
-			       &p) == Success && p && type == XA_CARDINAL && fmt == 32 && n == 1)
-		v = *(long *)p != 0;
+	*n = 0;
+	if (XGetWindowProperty(c->dpy, c->root, repeat_atom(c), 0, REPEAT_HOLDERS_MAX, False, XA_CARDINAL, &type, &fmt,
+			       &got, &left, &p) == Success && p && type == XA_CARDINAL && fmt == 32 && got >= 1) {
+		const long *l = (const long *)p; /* Xlib hands format 32 as longs */
+		v = l[0] != 0;
+		for (unsigned long i = 1; i < got && *n < REPEAT_HOLDERS_MAX - 1; i++)
+			if (l[i] && window_alive(c, (Window)l[i]))
+				live[(*n)++] = (Window)l[i];
+	}
 	if (p)
 		XFree(p);
 	return v;
+}
+
+static void repeat_write(struct cap *c, int setting, const Window *live, int n)
+{
+	long v[REPEAT_HOLDERS_MAX];
+	v[0] = setting;
+	for (int i = 0; i < n; i++)
+		v[1 + i] = (long)live[i];
+	XChangeProperty(c->dpy, c->root, repeat_atom(c), XA_CARDINAL, 32, PropModeReplace, (unsigned char *)v, 1 + n);
 }
 
 static void set_repeat(struct cap *c, int on)
@@ -83,29 +128,78 @@ static void set_repeat(struct cap *c, int on)
 void input_repeat_take(struct cap *c)
 {
 	struct input *in = &c->in;
+	Window live[REPEAT_HOLDERS_MAX];
+	int n;
 	if (!c->has_xtest || in->repeat_taken)
 		return;
-	int saved = repeat_saved(c);
-	XKeyboardState ks;
-	XGetKeyboardControl(c->dpy, &ks);
-	in->repeat_was = saved >= 0 ? saved : ks.global_auto_repeat == AutoRepeatModeOn;
-	long v = in->repeat_was;
-	XChangeProperty(c->dpy, c->root, repeat_atom(c), XA_CARDINAL, 32, PropModeReplace, (unsigned char *)&v, 1);
+	XGrabServer(c->dpy);
+	int saved = repeat_read(c, live, &n);
+	if (n == 0 && saved < 0) { /* the first holder: the setting as found */
+		XKeyboardState ks;
+		XGetKeyboardControl(c->dpy, &ks);
+		saved = ks.global_auto_repeat == AutoRepeatModeOn;
+	} /* else another xcap holds it, or a killed one left it saved: keep that */
+	XSetWindowAttributes wa = { .override_redirect = True };
+	in->repeat_token = XCreateWindow(c->dpy, c->root, -1, -1, 1, 1, 0, 0, InputOnly, CopyFromParent,
+					 CWOverrideRedirect, &wa);
+	live[n++] = in->repeat_token;
+	repeat_write(c, saved, live, n);
 	set_repeat(c, 0);
+	XUngrabServer(c->dpy);
+	XFlush(c->dpy);
+	in->repeat_was = saved;
 	in->repeat_taken = 1;
-	DBG(D_INPUT, "guest autorepeat off while the controller is attached (was %s)", in->repeat_was ? "on" : "off");
+	DBG(D_INPUT, "guest autorepeat off while the controller is attached (was %s; %d holders)", saved ? "on" : "off",
+	    n);
 }
 
-/* The controller went (or xcap exits): the guest's setting as found. */
+/* The controller went (or xcap exits): the guest's setting as found, when
+ * no other xcap holds it. */
 static void repeat_give_back(struct cap *c)
 {
 	struct input *in = &c->in;
+	Window live[REPEAT_HOLDERS_MAX];
+	int n, k = 0;
 	if (!in->repeat_taken)
 		return;
-	set_repeat(c, in->repeat_was);
-	XDeleteProperty(c->dpy, c->root, repeat_atom(c));
+	XGrabServer(c->dpy);
+	int saved = repeat_read(c, live, &n);
+	for (int i = 0; i < n; i++)
+		if (live[i] != in->repeat_token)
+			live[k++] = live[i];
+	if (saved < 0) /* the property went (a client deleted it): ours then */
+		saved = in->repeat_was;
+	if (k == 0) {
+		set_repeat(c, saved);
+		XDeleteProperty(c->dpy, c->root, repeat_atom(c));
+	} else {
+		repeat_write(c, saved, live, k);
+	}
+	XDestroyWindow(c->dpy, in->repeat_token);
+	XUngrabServer(c->dpy);
+	XFlush(c->dpy);
+	in->repeat_token = 0;
 	in->repeat_taken = 0;
-	DBG(D_INPUT, "guest autorepeat %s again", in->repeat_was ? "on" : "off");
+	if (k)
+		DBG(D_INPUT, "guest autorepeat left off: %d other xcaps hold it", k);
+	else
+		DBG(D_INPUT, "guest autorepeat %s again", saved ? "on" : "off");
+}
+
+/* At start: a setting saved by xcaps that are all gone (killed) goes back. */
+static void repeat_leftover(struct cap *c)
+{
+	Window live[REPEAT_HOLDERS_MAX];
+	int n;
+	XGrabServer(c->dpy);
+	int saved = repeat_read(c, live, &n);
+	if (saved >= 0 && n == 0) {
+		set_repeat(c, saved);
+		XDeleteProperty(c->dpy, c->root, repeat_atom(c));
+	}
+	XUngrabServer(c->dpy);
+	if (saved >= 0 && n == 0)
+		warn_line("guest autorepeat set back %s (left off by an xcap that was killed?)", saved ? "on" : "off");
 }
 
 void input_init(struct cap *c)
@@ -446,12 +540,7 @@ void input_release_leftovers(struct cap *c)
 				XTestFakeButtonEvent(c->dpy, b, False, CurrentTime);
 				nb++;
 			}
-	int saved = repeat_saved(c);
-	if (saved >= 0) {
-		set_repeat(c, saved);
-		XDeleteProperty(c->dpy, c->root, repeat_atom(c));
-		warn_line("guest autorepeat set back %s (left off by an xcap that was killed?)", saved ? "on" : "off");
-	}
+	repeat_leftover(c);
 	XSync(c->dpy, False);
 	if (nk || nb)
 		warn_line("released %u keys and %u buttons found held at start (left by an xcap that was killed?)", nk, nb);

@@ -90,6 +90,7 @@ struct input {
 	unsigned injected;
 	int repeat_taken;        /* the guest's autorepeat is off for the controller */
 	int repeat_was;          /* ... and was on (1) or off (0) before */
+	Window repeat_token;     /* our holder window in _XCAP_AUTOREPEAT (input.c) */
 };
 
 /* The clipboard (clip.c): what guest clients own, what the host offers. */
