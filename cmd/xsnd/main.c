@@ -21,7 +21,7 @@ static void usage(int code)
 		"  -p         play the audio records on stdin into SINK (default: the default sink)\n"
 		"  -s DEV     the source or sink by name (pactl list short sources / sinks)\n"
 		"  -e CODEC   pcm (s16le, lossless, the default) or opus\n"
-		"  -f MS      capture: milliseconds of sound in one record, 2.5, 5 (default), 10 or 20\n"
+		"  -f MS      capture: milliseconds of sound in one record, 1..80 or 2.5 (default: 2.5 PCM, 5 Opus)\n"
 		"  -r RATE    capture: 48000 or 44100 Hz (default: the source's own, if one of them: no resampling)\n"
 		"  -C N       capture: 1 or 2 channels (default 2)\n"
 		"  -b BITRATE opus: bits a second (default 128000)\n"
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 {
 	struct xsnd_opts o = { .rate = 0, .channels = 2, .latency_ms = 6, .max_ms = 120, .codec = CODEC_PCM,
 			       .bitrate = 128000, .fd = -1, .name = "xsnd" };
-	const char *fs = "5";
+	const char *fs = NULL; /* -f: by default 2.5 ms of PCM, 5 of Opus */
 	int c, mode = 0;
 	unsigned long v;
 	set_argv0(argv[0]);
@@ -111,6 +111,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.rate)
 		o.rate = 48000;
+	/* PCM pieces cost nothing to cut small, and the piece is latency
+	 * twice over: a sound waits for its piece to fill, and the player's
+	 * buffer rides out lateness in steps of a piece (docs/AUDIO.md). Opus
+	 * pays for a small frame in quality and in a header per record. */
+	if (!fs)
+		fs = o.codec == CODEC_OPUS ? "5" : "2.5";
 	o.frames = parse_frames(fs, o.rate);
 	if (o.codec == CODEC_OPUS) {
 		if (o.rate != 48000)
