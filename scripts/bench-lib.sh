@@ -97,6 +97,18 @@ rss_kb() {
 have_project() { [ -x "$BIN/xcap" ] && [ -x "$BIN/xpaint" ]; }
 have_ring() { have_project && [ -x "$BIN/shmring" ]; }
 have_xpra() { command -v xpra >/dev/null 2>&1 && /usr/bin/python3 -c 'import gi, cairo' 2>/dev/null; }
+# have_xpra_sound CODEC: xpra's sound forwarding can encode and decode CODEC
+# here (GStreamer, its Python bindings, the base and good plugins: pulsesrc,
+# pulsesink, wavenc, opusenc...); otherwise XPRA_SOUND_WHY says what is missing.
+have_xpra_sound() {
+	XPRA_SOUND_WHY="xpra or python3-gi-cairo not installed"
+	have_xpra || return 1
+	local q
+	q=$(HOME=$W XDG_RUNTIME_DIR=$W $XPRA_SOUND_COMMAND _sound_query 2>&1)
+	XPRA_SOUND_WHY="xpra _sound_query: $(printf '%s\n' "$q" | grep -i -E 'coders=|error|module' | head -n3 | tr '\n' ' ')"
+	printf '%s\n' "$q" | grep -q "^encoders=\(.*,\)\?$1\(,.*\)\?\$" &&
+		printf '%s\n' "$q" | grep -q "^decoders=\(.*,\)\?$1\(,.*\)\?\$"
+}
 
 # --- the systems compared ----------------------------------------------
 # Each start_* sets: SRC (display drawn on), DST (viewer display), TARGET
@@ -220,9 +232,23 @@ start_pipe() {
 # Debian's xpra in mmap mode (LESSONS.md): server on its own Xvfb, client
 # attached from the viewer display. XPRA_OK=1 only when its log confirms
 # "enabled fast mmap transfers"; otherwise its figures are invalid.
+# XPRA_SPEAKER=CODEC (the sound rows): its speaker forwarding on with that
+# codec, the server capturing the default sink's monitor of PULSE_SERVER=$GSND
+# (the bench's guest server, in place of the one xpra would start), the
+# client playing into PULSE_SERVER=$HSND.
 XPRA_N=0
+# xpra runs its sound parts as `pythonX.Y /usr/bin/xpra` from PATH, which a
+# pyenv or a virtualenv shadows with a python without xpra's modules (exit
+# 127: "failed to query sound subsystem"): the interpreter of its #! line
+export XPRA_SOUND_COMMAND="/usr/bin/python3 /usr/bin/xpra"
 start_xpra() {
 	local size=$1 dir=$W/xpra
+	local senv=() cenv=() sopt=(--pulseaudio=no --speaker=no) copt=(--speaker=no)
+	if [ -n "${XPRA_SPEAKER:-}" ]; then
+		senv=(PULSE_SERVER="$GSND") cenv=(PULSE_SERVER="$HSND")
+		sopt=(--pulseaudio=no --speaker=on --speaker-codec="$XPRA_SPEAKER")
+		copt=(--speaker=on --speaker-codec="$XPRA_SPEAKER")
+	fi
 	mkdir -p "$dir" && chmod 700 "$dir"
 	xvfb DST "$size" || return 1
 	# a display number no X server uses
@@ -231,17 +257,17 @@ start_xpra() {
 	SRC=:$XPRA_N
 	XPRA_DISPLAY=$SRC
 	rm -f "$dir/server.log" "$dir/client.log" "$dir/server.pid"
-	XDG_RUNTIME_DIR=$dir HOME=$dir timeout 60 xpra start "$SRC" --daemon=yes --mmap=yes \
+	env "${senv[@]}" XDG_RUNTIME_DIR="$dir" HOME="$dir" timeout 60 xpra start "$SRC" --daemon=yes --mmap=yes \
 		--xvfb="Xvfb +extension Composite -screen 0 ${size}x24+32 -nolisten tcp -noreset" \
-		--pulseaudio=no --speaker=no --microphone=no --webcam=no --mdns=no --dbus-proxy=no \
+		"${sopt[@]}" --microphone=no --webcam=no --mdns=no --dbus-proxy=no \
 		--dbus-control=no --notifications=no --systemd-run=no --html=off --printing=no \
 		--file-transfer=no --clipboard=no --bell=no --start-via-proxy=no \
 		--pidfile="$dir/server.pid" --log-dir="$dir" --log-file=server.log >/dev/null 2>&1 ||
 		{ say "xpra start failed: $(tail -n3 "$dir/server.log" 2>/dev/null)"; return 1; }
 	waitfor 20 grep -q 'xpra is ready' "$dir/server.log" || { say "xpra server not ready"; return 1; }
 	XPRA_SERVER=$(cat "$dir/server.pid")
-	DISPLAY=$DST XDG_RUNTIME_DIR=$dir HOME=$dir xpra attach "$SRC" --mmap=yes --opengl=no \
-		--speaker=no --microphone=no --webcam=no --notifications=no --bell=no --clipboard=no \
+	env "${cenv[@]}" DISPLAY="$DST" XDG_RUNTIME_DIR="$dir" HOME="$dir" xpra attach "$SRC" --mmap=yes --opengl=no \
+		"${copt[@]}" --microphone=no --webcam=no --notifications=no --bell=no --clipboard=no \
 		--printing=no --file-transfer=no --tray=no --system-tray=no --dbus-proxy=no --title=@title@ \
 		>"$dir/client.log" 2>&1 &
 	STARTED+=($!)

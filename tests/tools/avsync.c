@@ -5,7 +5,9 @@
  * XSync) and, at the same moment, an application playing into
  * GUEST_SERVER's default sink (1 ms pieces, a 5 ms buffer) writes a click;
  * the flash is seen when the window titled TITLE on DST (xpaint, showing
- * SRC at its 0,0) turns white at its 32,32 (polled with XGetImage every
+ * SRC at its 0,0; TITLE "-": DST's root, for a viewer such as xpra that
+ * shows SRC's override-redirect windows at their place on its root) turns
+ * white at its 32,32 (polled with XGetImage every
  * 0.5 ms), the beep heard when HOST_SERVER's xs.monitor (1 ms fragments)
  * carries it. Prints the video and audio latencies and the offset (heard
  * minus seen: above 0, the sound is late) as p50 / p90 over COUNT events
@@ -120,7 +122,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "avsync: cannot open the displays\n");
 		return 2;
 	}
-	Window t = find(d, DefaultRootWindow(d), argv[3]);
+	Window t = strcmp(argv[3], "-") ? find(d, DefaultRootWindow(d), argv[3]) : DefaultRootWindow(d);
 	if (!t) {
 		fprintf(stderr, "avsync: no window titled %s\n", argv[3]);
 		return 2;
