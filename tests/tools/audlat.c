@@ -1,15 +1,20 @@
 /*
- * audlat PLAY_SERVER REC_SERVER REC_SOURCE [COUNT]
+ * audlat PLAY_SERVER REC_SERVER REC_SOURCE [COUNT [EVERY_MS]]
  * Sound latency from an application's write to a sink: plays a click
- * every 150 ms into PLAY_SERVER's default sink (an application with a
- * 10 ms buffer, writing 1 ms pieces, silence between clicks) and records
+ * every EVERY_MS (default 150) ms into PLAY_SERVER's default sink (an
+ * application with a 10 ms buffer, writing 1 ms pieces, silence between
+ * clicks) and records
  * REC_SOURCE on REC_SERVER (e.g. a null sink's monitor) in 1 ms
  * fragments; a click's latency is the time of its first loud sample in
  * the recording minus the time its piece was written. Both on this
  * machine's monotonic clock. With PLAY_SERVER = REC_SERVER this is the
  * local path; with the guest's server and the host's it is the path
  * through xsnd -c, the stream and xsnd -p: the difference is what the
- * forwarding adds. Prints "clicks N/M p50 X ms p90 Y ms" (exit 0), or
+ * forwarding adds. A click is matched with the first sound heard after
+ * it and before the next click: a path slower than EVERY_MS would have
+ * its clicks taken for the next one's, so EVERY_MS must be longer than
+ * the slowest path measured (xpra: hundreds of ms).
+ * Prints "clicks N/M p50 X ms p90 Y ms" (exit 0), or
  * exit 1 when fewer than half the clicks were heard, 2 on errors.
  */
 #include <pthread.h>
@@ -20,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CLICK_EVERY 150 /* ms */
 
 static struct {
 	pa_simple *rec;
@@ -70,12 +74,15 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: audlat PLAY_SERVER REC_SERVER REC_SOURCE [COUNT]\n");
+		fprintf(stderr, "usage: audlat PLAY_SERVER REC_SERVER REC_SOURCE [COUNT [EVERY_MS]]\n");
 		return 2;
 	}
 	unsigned count = argc > 4 ? (unsigned)atoi(argv[4]) : 20;
 	if (count < 1 || count > 200)
 		count = 20;
+	unsigned every = argc > 5 ? (unsigned)atoi(argv[5]) : 150;
+	if (every < 50 || every > 2000)
+		every = 150;
 	static uint64_t sent[256];
 	int16_t quiet[MS_FRAMES * 2] = { 0 }, click[MS_FRAMES * 2];
 	for (int i = 0; i < MS_FRAMES * 2; i++)
@@ -87,8 +94,8 @@ int main(int argc, char **argv)
 	int err;
 	unsigned ms = 0, nsent = 0;
 	/* 300 ms of silence first: both streams settle */
-	for (; nsent < count || ms % CLICK_EVERY < 100; ms++) {
-		int is_click = ms >= 300 && ms % CLICK_EVERY == 0 && nsent < count;
+	for (; nsent < count || ms % every < 100; ms++) {
+		int is_click = ms >= 300 && ms % every == 0 && nsent < count;
 		if (is_click)
 			sent[nsent++] = mono();
 		if (pa_simple_write(play, is_click ? click : quiet, sizeof quiet, &err) < 0) {
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	for (int i = 0; i < 300; i++) /* the last click's way through */
+	for (unsigned i = 0; i < (every > 300 ? every : 300); i++) /* the last click's way through */
 		pa_simple_write(play, quiet, sizeof quiet, &err);
 	R.stop = 1;
 	pthread_join(th, NULL);
