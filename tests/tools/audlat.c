@@ -10,11 +10,13 @@
  * machine's monotonic clock. With PLAY_SERVER = REC_SERVER this is the
  * local path; with the guest's server and the host's it is the path
  * through xsnd -c, the stream and xsnd -p: the difference is what the
- * forwarding adds. A click is matched with the first sound heard after
- * it and before the next click: a path slower than EVERY_MS would have
- * its clicks taken for the next one's, so EVERY_MS must be longer than
- * the slowest path measured (xpra: hundreds of ms).
- * Prints "clicks N/M p50 X ms p90 Y ms" (exit 0), or
+ * forwarding adds. When every click was heard once, the n-th sound heard
+ * is the n-th click, however slow the path ("in order"); else a click is
+ * matched with the first sound heard after it and before the next click,
+ * and a path slower than EVERY_MS would have its clicks taken for the
+ * next one's: EVERY_MS longer than the slowest path measured (xpra: up
+ * to a second) keeps both right.
+ * Prints "clicks N/M p50 X ms p90 Y ms[ in order]" (exit 0), or
  * exit 1 when fewer than half the clicks were heard, 2 on errors.
  */
 #include <pthread.h>
@@ -103,20 +105,26 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	for (unsigned i = 0; i < (every > 300 ? every : 300); i++) /* the last click's way through */
+	for (unsigned i = 0; i < (every > 150 ? 2 * every : 300); i++) /* the last click's way through */
 		pa_simple_write(play, quiet, sizeof quiet, &err);
 	R.stop = 1;
 	pthread_join(th, NULL);
-	/* each click is matched with the first sound heard after it was sent */
 	double lat[256];
-	unsigned n = 0, h = 0;
-	for (unsigned i = 0; i < nsent; i++) {
-		while (h < R.nheard && R.heard[h] < sent[i])
+	unsigned n = 0, h = 0, nheard = R.nheard;
+	int in_order = nheard == nsent;
+	for (unsigned i = 0; in_order && i < nsent; i++)
+		in_order = R.heard[i] >= sent[i];
+	for (unsigned i = 0; in_order && i < nsent; i++)
+		lat[n++] = (double)(R.heard[i] - sent[i]) / 1e6;
+	/* else each click is matched with the first sound heard after it was sent */
+	for (unsigned i = 0; !in_order && i < nsent; i++) {
+		while (h < nheard && R.heard[h] < sent[i])
 			h++;
-		if (h < R.nheard && (i + 1 == nsent || R.heard[h] < sent[i + 1]))
+		if (h < nheard && (i + 1 == nsent || R.heard[h] < sent[i + 1]))
 			lat[n++] = (double)(R.heard[h] - sent[i]) / 1e6;
 	}
 	qsort(lat, n, sizeof *lat, cmp);
-	printf("clicks %u/%u p50 %.1f ms p90 %.1f ms\n", n, nsent, n ? lat[n / 2] : 0.0, n ? lat[n * 9 / 10] : 0.0);
+	printf("clicks %u/%u p50 %.1f ms p90 %.1f ms%s\n", n, nsent, n ? lat[n / 2] : 0.0, n ? lat[n * 9 / 10] : 0.0,
+	       in_order ? " in order" : "");
 	return n * 2 >= nsent ? 0 : 1;
 }
