@@ -264,7 +264,7 @@ start_xpra() {
 		--file-transfer=no --clipboard=no --bell=no --start-via-proxy=no \
 		--pidfile="$dir/server.pid" --log-dir="$dir" --log-file=server.log >/dev/null 2>&1 ||
 		{ say "xpra start failed: $(tail -n3 "$dir/server.log" 2>/dev/null)"; return 1; }
-	waitfor 20 grep -q 'xpra is ready' "$dir/server.log" || { say "xpra server not ready"; return 1; }
+	waitfor 40 grep -q 'xpra is ready' "$dir/server.log" || { say "xpra server not ready"; return 1; }
 	XPRA_SERVER=$(cat "$dir/server.pid")
 	env "${cenv[@]}" DISPLAY="$DST" XDG_RUNTIME_DIR="$dir" HOME="$dir" xpra attach "$SRC" --mmap=yes --opengl=no \
 		"${copt[@]}" --microphone=no --webcam=no --notifications=no --bell=no --clipboard=no \
