@@ -5,7 +5,7 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=${BIN:-$TOP/build}
 TOOLS=${TOOLS:-$TOP/build/tools}
 HZ=$(getconf CLK_TCK)
-W=$(mktemp -d /tmp/xs-bench.XXXXXX)   # private work dir: fifos, logs, xpra state
+W=$(mktemp -d "${TMPDIR:-/tmp}/xs-bench.XXXXXX")   # private work dir: fifos, logs, xpra state
 STARTED=()                             # pids we started, stopped at exit
 
 say() { echo "$(basename "$0"): $*" >&2; }

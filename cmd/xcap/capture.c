@@ -1,10 +1,12 @@
 /*
- * The X side of xcap: damage tracking, MIT-SHM captures, the private copy
- * that filters out unchanged pixels, encodings, cursor, pointer and RandR.
+ * The X side of xcap: damage tracking, MIT-SHM captures, the held copy of
+ * what the viewer has that filters out unchanged pixels, encodings,
+ * cursor, pointer and RandR.
  */
 #include "xcap.h"
 #include "util.h"
 
+#include <X11/Xlib-xcb.h>
 #include <X11/extensions/XInput2.h>
 #include <X11/extensions/XTest.h>
 #include <X11/extensions/Xrandr.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <xcb/shm.h>
 
 #define STREAK_NS 150000000ull /* changes closer than this make a tile "keep changing" */
 #define STREAK_JPEG 3          /* auto: jpeg from the third quick change on */
@@ -117,18 +120,21 @@ static void shm_free(struct cap *c)
 	c->img = NULL;
 }
 
-/* One SHM image of the whole screen: every capture of a frame is packed
- * into it (damage rects never overlap, so their areas sum to at most w*h). */
+/* The SHM segment of two screens (struct cap, bank): a tile row's captures
+ * are packed into its rows of the bank that does not hold it (damage rects
+ * never overlap, so their areas in a tile row sum to at most its own). */
 static void shm_create(struct cap *c)
 {
 	int depth = DefaultDepth(c->dpy, c->screen);
 	Visual *vis = DefaultVisual(c->dpy, c->screen);
 	if (depth != 24 && depth != 32)
 		die(EX_NOX, "screen depth %d: xcap needs 24 or 32 bits", depth);
-	c->img = cap_shm_image(c, &c->shm, (unsigned)depth, c->w, c->h);
+	c->img = cap_shm_image(c, &c->shm, (unsigned)depth, c->w, 2 * c->h);
 	if (c->img->bits_per_pixel != 32 || c->img->byte_order != LSBFirst || vis->red_mask != 0xff0000)
 		die(EX_NOX, "pixel format (%d bits, %s, red 0x%lx) is not BGRX", c->img->bits_per_pixel,
 		    c->img->byte_order == LSBFirst ? "LSB" : "MSB", vis->red_mask);
+	c->bank[0] = (uint8_t *)c->img->data;
+	c->bank[1] = c->bank[0] + (size_t)c->w * c->h * 4;
 }
 
 /* (Re)builds everything sized by the screen, and owes a full frame. */
@@ -144,17 +150,17 @@ void cap_setup_screen(struct cap *c)
 	c->tw = (c->w + TILE - 1) / TILE;
 	c->th = (c->h + TILE - 1) / TILE;
 	size_t nt = (size_t)c->tw * c->th;
-	free(c->prev);
+	free(c->held);
 	free(c->changed);
 	free(c->lossy);
 	free(c->streak);
 	free(c->last_change);
-	c->prev = calloc((size_t)c->w * c->h, 4);
+	c->held = calloc(c->th, 1); /* bank 0, zeros as the segment came */
 	c->changed = calloc(nt, 1);
 	c->lossy = calloc(nt, 1);
 	c->streak = calloc(nt, 1);
 	c->last_change = calloc(nt, sizeof *c->last_change);
-	if (!c->prev || !c->changed || !c->lossy || !c->streak || !c->last_change)
+	if (!c->held || !c->changed || !c->lossy || !c->streak || !c->last_change)
 		die(EX_OS, "calloc for a %ux%u screen:", c->w, c->h);
 	c->nlossy = 0;
 	c->refresh_at = 0;
@@ -176,8 +182,14 @@ static void mark(struct cap *c, size_t t, uint64_t now)
 	}
 }
 
+/* Row y of the held copy (stride w*4), in the bank that holds its tile row. */
+static uint8_t *held_row(struct cap *c, uint32_t y)
+{
+	return c->bank[c->held[y / TILE]] + (size_t)y * c->w * 4;
+}
+
 /*
- * Folds the captured rect into the private copy, marking the 64x64 tiles
+ * Folds the captured rect into the held copy, marking the 64x64 tiles
  * whose pixels differ (TigerVNC's comparison): X damage over-reports, and
  * unchanged pixels are not sent again. One pass, row by row: a tile
  * segment is compared until it is known to differ, then only copied; a
@@ -186,13 +198,13 @@ static void mark(struct cap *c, size_t t, uint64_t now)
 static void diff_rect(struct cap *c, const uint8_t *src, struct xs_rect r, int force, uint64_t now)
 {
 	static uint8_t d[XS_MAX_DIM / TILE + 1];
-	size_t sstride = (size_t)r.w * 4, pstride = (size_t)c->w * 4;
+	size_t sstride = (size_t)r.w * 4;
 	uint32_t tx0 = r.x / TILE, tx1 = (r.x + r.w - 1) / TILE, ntx = tx1 - tx0 + 1;
 	for (uint32_t ty = r.y / TILE; ty * TILE < r.y + r.h; ty++) {
 		uint32_t y0 = umax(r.y, ty * TILE), y1 = umin(r.y + r.h, (ty + 1) * TILE), nd = force ? ntx : 0;
 		memset(d, force, ntx);
 		for (uint32_t y = y0; y < y1; y++) {
-			uint8_t *p = c->prev + y * pstride + (size_t)r.x * 4;
+			uint8_t *p = held_row(c, y) + (size_t)r.x * 4;
 			const uint8_t *s = src + (y - r.y) * sstride;
 			if (nd == ntx) {
 				memcpy(p, s, sstride);
@@ -212,6 +224,36 @@ static void diff_rect(struct cap *c, const uint8_t *src, struct xs_rect r, int f
 		for (uint32_t i = 0; i < ntx; i++)
 			if (d[i])
 				mark(c, (size_t)ty * c->tw + tx0 + i, now);
+	}
+}
+
+/*
+ * Whole tile rows r (the screen's width) captured into bank k, the one
+ * not holding them: compared with the held copy as diff_rect does, but
+ * nothing is copied; bank k holds these rows from now on (in a tile not
+ * marked its pixels equal the old ones). A full frame costs the capture
+ * and a look at the first row of each tile, not a copy of the screen.
+ */
+static void diff_rows(struct cap *c, struct xs_rect r, unsigned k, int force, uint64_t now)
+{
+	static uint8_t d[XS_MAX_DIM / TILE + 1];
+	size_t stride = (size_t)c->w * 4;
+	for (uint32_t ty = r.y / TILE; ty * TILE < r.y + r.h; ty++) {
+		const uint8_t *old = c->bank[c->held[ty]], *cur = c->bank[k];
+		uint32_t nd = force ? c->tw : 0;
+		memset(d, force, c->tw);
+		for (uint32_t y = ty * TILE; y < umin(c->h, (ty + 1) * TILE) && nd < c->tw; y++) {
+			size_t row = (size_t)y * stride;
+			for (uint32_t i = 0; i < c->tw; i++) {
+				size_t o = row + (size_t)i * TILE * 4, n = (size_t)(umin(c->w, (i + 1) * TILE) - i * TILE) * 4;
+				if (!d[i] && memcmp(old + o, cur + o, n))
+					d[i] = 1, nd++;
+			}
+		}
+		for (uint32_t i = 0; i < c->tw; i++)
+			if (d[i])
+				mark(c, (size_t)ty * c->tw + i, now);
+		c->held[ty] = (uint8_t)k;
 	}
 }
 
@@ -247,36 +289,100 @@ static int fetch_damage(struct cap *c, struct xs_rect **out, struct xs_rect *bbo
 	return n;
 }
 
-/* One XShmGetImage of rect r into the SHM segment at byte offset off. */
-static const uint8_t *grab(struct cap *c, struct xs_rect r, size_t off)
+#define MAX_GRABS 256 /* captures requested before their replies are awaited */
+
+/* A capture on its way: rect r lands at px, in bank k; whole: r is whole
+ * tile rows of the screen's width, which bank k holds once it is there. */
+struct grab {
+	xcb_shm_get_image_cookie_t ck;
+	struct xs_rect r;
+	uint8_t *px;
+	unsigned k, whole;
+};
+
+/* Requests the captures, then awaits them in order and compares each. A
+ * failed one (the screen shrank under us: a resize event follows) is
+ * dropped, and its rows keep their held bank. */
+static void grabs_run(struct cap *c, struct grab *g, int *n, int force, uint64_t now)
 {
-	XImage sub = *c->img;
-	sub.width = (int)r.w;
-	sub.height = (int)r.h;
-	sub.bytes_per_line = (int)r.w * 4;
-	sub.data = c->img->data + off;
-	if (!XShmGetImage(c->dpy, c->root, &sub, (int)r.x, (int)r.y, AllPlanes))
-		return NULL; /* the screen changed size under us: a resize event follows */
-	c->st.captures++;
-	return (const uint8_t *)sub.data;
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	for (int i = 0; i < *n; i++) {
+		g[i].ck = xcb_shm_get_image_unchecked(xc, c->root, (int16_t)g[i].r.x, (int16_t)g[i].r.y,
+						      (uint16_t)g[i].r.w, (uint16_t)g[i].r.h, ~0u,
+						      XCB_IMAGE_FORMAT_Z_PIXMAP, (uint32_t)c->shm.shmseg,
+						      (uint32_t)(g[i].px - c->bank[0]));
+		c->st.captures++;
+	}
+	for (int i = 0; i < *n; i++) {
+		xcb_generic_error_t *e = NULL;
+		free(xcb_shm_get_image_reply(xc, g[i].ck, &e));
+		if (e) {
+			DBG(D_X, "capture %ux%u+%u+%u failed (X error %u)", g[i].r.w, g[i].r.h, g[i].r.x, g[i].r.y,
+			    e->error_code);
+			free(e);
+		} else if (g[i].whole) {
+			diff_rows(c, g[i].r, g[i].k, force, now);
+		} else {
+			diff_rect(c, g[i].px, g[i].r, force, now);
+		}
+	}
+	*n = 0;
 }
 
-/* Captures the parts of rects inside band (whole rows) and folds them
- * into the private copy. Returns the bytes captured. */
-static size_t capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band, int force, uint64_t now)
+/* One more capture of r into bank k at px; whole rows extend the one
+ * before when they follow it in the same bank (one request, as a band). */
+static void grab_add(struct cap *c, struct grab *g, int *n, struct grab a, int force, uint64_t now)
 {
-	size_t off = 0;
-	for (int i = 0; i < n; i++) {
-		struct xs_rect p = xs_rect_intersect(r[i], band);
-		if (!p.h)
-			continue;
-		const uint8_t *px = grab(c, p, off);
-		if (!px)
-			continue;
-		diff_rect(c, px, p, force, now);
-		off += xs_rect_area(p) * 4;
+	struct grab *l = *n ? &g[*n - 1] : NULL;
+	if (a.whole && l && l->whole && l->k == a.k && l->r.y + l->r.h == a.r.y) {
+		l->r.h += a.r.h;
+		return;
 	}
-	return off;
+	if (*n == MAX_GRABS)
+		grabs_run(c, g, n, force, now);
+	g[(*n)++] = a;
+}
+
+/*
+ * Captures the parts of rects inside band (whole rows) and folds them into
+ * the held copy, tile row by tile row, each into the bank that does not
+ * hold it (where nothing is read meanwhile: the pipe holds no page of
+ * the segment when a frame starts, out_copy_free). A tile row damaged
+ * whole is captured where it lies and held there from then on: nothing
+ * is copied, as in the fast composition ("filling shared memory costs
+ * less than the comparison"), and a pipe is spliced from there. Smaller
+ * parts are packed into the tile row's rows of that bank, compared and
+ * copied into the held one. All of a band's captures are requested at
+ * once, then awaited.
+ */
+static void capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band, int force, uint64_t now)
+{
+	static struct grab g[MAX_GRABS];
+	struct xs_rect part[MAX_DAMAGE_RECTS];
+	int ng = 0;
+	for (uint32_t ty = band.y / TILE; ty * TILE < band.y + band.h; ty++) {
+		struct xs_rect row = { 0, ty * TILE, c->w, umin(TILE, c->h - ty * TILE) };
+		struct xs_rect in = xs_rect_intersect(band, row);
+		unsigned k = !c->held[ty], np = 0;
+		uint8_t *at = c->bank[k] + (size_t)row.y * c->w * 4;
+		uint64_t area = 0;
+		for (int i = 0; i < n && np < MAX_DAMAGE_RECTS; i++) {
+			struct xs_rect p = xs_rect_intersect(r[i], in);
+			if (p.h)
+				part[np++] = p, area += xs_rect_area(p);
+		}
+		if (area > xs_rect_area(in)) /* rects that overlap would not fit the tile row: its rows whole */
+			part[0] = in, np = 1;
+		if (np == 1 && xs_rect_area(part[0]) == xs_rect_area(row)) {
+			grab_add(c, g, &ng, (struct grab){ .r = row, .px = at, .k = k, .whole = 1 }, force, now);
+			continue;
+		}
+		for (unsigned i = 0; i < np; i++) {
+			grab_add(c, g, &ng, (struct grab){ .r = part[i], .px = at, .k = k, .whole = 0 }, force, now);
+			at += xs_rect_area(part[i]) * 4;
+		}
+	}
+	grabs_run(c, g, &ng, force, now);
 }
 
 /* auto: tiles sent as jpeg that stayed still REFRESH_NS get sent lossless. */
@@ -304,10 +410,11 @@ static struct xs_rect tile_area(struct cap *c, uint32_t tx, uint32_t ty)
 	return (struct xs_rect){ x, y, umin(TILE, c->w - x), umin(TILE, c->h - y) };
 }
 
-/* r's top-left pixel in the private copy (stride c->w * 4). */
+/* r's top-left pixel in the held copy (stride c->w * 4); r lies in one
+ * tile row (a tile, a run of tiles). */
 static const uint8_t *prev_at(struct cap *c, struct xs_rect r)
 {
-	return c->prev + ((size_t)r.y * c->w + r.x) * 4;
+	return held_row(c, r.y) + (size_t)r.x * 4;
 }
 
 static enum kind classify(struct cap *c, uint32_t tx, uint32_t ty, uint32_t *color)
@@ -334,7 +441,7 @@ static void put_rect(struct cap *c, uint32_t enc, struct xs_rect r, uint32_t par
 	DBG(D_ENC, "rect %s %ux%u+%u+%u %zu bytes", xs_enc_name(enc), r.w, r.h, r.x, r.y, len);
 }
 
-/* A raw rect: its header in the buffer, its rows referenced in the private
+/* A raw rect: its header in the buffer, its rows referenced in the held
  * copy (one segment when the run spans the screen's width). */
 static void put_raw(struct cap *c, struct xs_rect r)
 {
@@ -351,7 +458,7 @@ static void put_raw(struct cap *c, struct xs_rect r)
 	DBG(D_ENC, "rect raw %ux%u+%u+%u %zu bytes", r.w, r.h, r.x, r.y, len);
 }
 
-/* Encodes one run of pixels from the private copy into the output. */
+/* Encodes one run of pixels from the held copy into the output. */
 static void emit_run(struct cap *c, enum kind k, uint32_t color, struct xs_rect r)
 {
 	size_t stride = (size_t)c->w * 4, raw = xs_rect_area(r) * 4;
@@ -428,10 +535,10 @@ static uint64_t bytes_out(const struct stats *s)
  * A large damaged area is captured in bands of BAND_ROWS rows, aligned to
  * the tile grid: each band is read, compared, and its changed runs are
  * written out at once, so the reader (and the viewer behind it) works on
- * band k while band k+1 is read. Each byte of the private copy is written
- * at most once a frame (bands and damage rects do not overlap), so pages
- * spliced for an earlier band are never rewritten while the pipe holds
- * them. A stdout that blocks mid-frame only queues the rest of this frame.
+ * band k while band k+1 is read. A band writes only its own tile rows of
+ * the segment (bands are whole tile rows but at the damage's first and
+ * last row, and damage rects do not overlap), so pages spliced for an
+ * earlier band are never rewritten while the pipe holds them. A stdout that blocks mid-frame only queues the rest of this frame.
  * The server is grabbed meanwhile so that no client draws between two
  * bands: the frame stays one moment of the screen, as a single capture is.
  */

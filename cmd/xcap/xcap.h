@@ -37,10 +37,11 @@ enum { ENC_AUTO = 100 }; /* -e auto; the others are enum xs_enc values */
 
 /*
  * The output: small records are built in buf; raw pixels are not copied
- * there but referenced in the private copy (ext segments), written with
- * writev() or, into a pipe, vmsplice()d. A spliced page stays referenced
- * by the pipe until the reader has read it, so the private copy is not
- * rewritten while the pipe still holds bytes of it (spliced, FIONREAD).
+ * there but referenced where they lie in the SHM segment's banks (ext
+ * segments), written with writev() or, into a pipe, vmsplice()d. A spliced
+ * page stays referenced by the pipe until the reader has read it, so the
+ * segment is not rewritten (captured into, folded into) while the pipe
+ * still holds bytes of it (spliced, FIONREAD).
  */
 struct oseg {
 	const uint8_t *ext; /* NULL: buf[off, off+len) */
@@ -130,10 +131,18 @@ struct cap {
 	struct xs_rect dmg[MAX_DAMAGE_RECTS];
 	int ndmg, dmg_over;
 	struct xs_rect dmg_box; /* their bounding box */
+	/*
+	 * The SHM segment holds two screens, bank[0] and bank[1] (BGRX, stride
+	 * w*4): for each tile row, one bank holds what the viewer has (held[ty])
+	 * and captures land in the other. A capture of a whole tile row becomes
+	 * the held copy where it landed (no copy: a pipe is spliced from there);
+	 * smaller captures are compared and folded into the held bank.
+	 */
 	XShmSegmentInfo shm;
-	XImage *img;       /* whole-screen SHM image; captures are packed into it */
+	XImage *img;       /* the segment's image (w x 2h) */
 	uint32_t w, h;     /* screen size */
-	uint8_t *prev;     /* what the viewer has: BGRX, stride w*4 */
+	uint8_t *bank[2];
+	uint8_t *held;     /* per tile row: the bank that holds what the viewer has */
 	uint32_t tw, th;   /* tiles across, down */
 	uint8_t *changed;  /* per tile: send this frame */
 	uint8_t *lossy;    /* per tile: last sent as jpeg, owes a lossless refresh */
@@ -196,7 +205,7 @@ void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
 /* Writes what it can (the ring: everything); -1 when the reader is gone. */
 int out_flush(struct cap *c);
-/* May the private copy be rewritten (no spliced pages of it in the pipe)? */
+/* May the segment be rewritten (no spliced pages of it in the pipe)? */
 int out_copy_free(struct cap *c);
 
 /* ringout.c */
