@@ -289,8 +289,6 @@ static int fetch_damage(struct cap *c, struct xs_rect **out, struct xs_rect *bbo
 	return n;
 }
 
-#define MAX_GRABS 256 /* captures requested before their replies are awaited */
-
 /* A capture on its way: rect r lands at px, in bank k; whole: r is whole
  * tile rows of the screen's width, which bank k holds once it is there. */
 struct grab {
@@ -300,66 +298,41 @@ struct grab {
 	unsigned k, whole;
 };
 
-/* Requests the captures, then awaits them in order and compares each. A
- * failed one (the screen shrank under us: a resize event follows) is
- * dropped, and its rows keep their held bank. */
-static void grabs_run(struct cap *c, struct grab *g, int *n, int force, uint64_t now)
-{
-	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
-	for (int i = 0; i < *n; i++) {
-		g[i].ck = xcb_shm_get_image_unchecked(xc, c->root, (int16_t)g[i].r.x, (int16_t)g[i].r.y,
-						      (uint16_t)g[i].r.w, (uint16_t)g[i].r.h, ~0u,
-						      XCB_IMAGE_FORMAT_Z_PIXMAP, (uint32_t)c->shm.shmseg,
-						      (uint32_t)(g[i].px - c->bank[0]));
-		c->st.captures++;
-	}
-	for (int i = 0; i < *n; i++) {
-		xcb_generic_error_t *e = NULL;
-		free(xcb_shm_get_image_reply(xc, g[i].ck, &e));
-		if (e) {
-			DBG(D_X, "capture %ux%u+%u+%u failed (X error %u)", g[i].r.w, g[i].r.h, g[i].r.x, g[i].r.y,
-			    e->error_code);
-			free(e);
-		} else if (g[i].whole) {
-			diff_rows(c, g[i].r, g[i].k, force, now);
-		} else {
-			diff_rect(c, g[i].px, g[i].r, force, now);
-		}
-	}
-	*n = 0;
-}
+/* A frame's captures: planned for every band, requested at once, awaited
+ * band by band (the X server captures band k+1 while band k is compared
+ * and written out). */
+static struct {
+	struct grab *g;
+	size_t n, cap, done;
+} grabs;
 
 /* One more capture of r into bank k at px; whole rows extend the one
- * before when they follow it in the same bank (one request, as a band). */
-static void grab_add(struct cap *c, struct grab *g, int *n, struct grab a, int force, uint64_t now)
+ * before when they follow it in the same bank and band (one request). */
+static void grab_add(struct grab a, int first_of_band)
 {
-	struct grab *l = *n ? &g[*n - 1] : NULL;
-	if (a.whole && l && l->whole && l->k == a.k && l->r.y + l->r.h == a.r.y) {
+	struct grab *l = grabs.n ? &grabs.g[grabs.n - 1] : NULL;
+	if (a.whole && !first_of_band && l && l->whole && l->k == a.k && l->r.y + l->r.h == a.r.y) {
 		l->r.h += a.r.h;
 		return;
 	}
-	if (*n == MAX_GRABS)
-		grabs_run(c, g, n, force, now);
-	g[(*n)++] = a;
+	grabs.g = xs_grow(grabs.g, &grabs.cap, grabs.n + 1, sizeof *grabs.g, 64);
+	grabs.g[grabs.n++] = a;
 }
 
 /*
- * Captures the parts of rects inside band (whole rows) and folds them into
- * the held copy, tile row by tile row, each into the bank that does not
- * hold it (where nothing is read meanwhile: the pipe holds no page of
- * the segment when a frame starts, out_copy_free). A tile row damaged
- * whole is captured where it lies and held there from then on: nothing
- * is copied, as in the fast composition ("filling shared memory costs
- * less than the comparison"), and a pipe is spliced from there. Smaller
- * parts are packed into the tile row's rows of that bank, compared and
- * copied into the held one. All of a band's captures are requested at
- * once, then awaited.
+ * Plans the captures of the parts of rects inside band (whole rows), tile
+ * row by tile row, each into the bank that does not hold it (where nothing
+ * is read meanwhile: the pipe holds no page of the segment when a frame
+ * starts, out_copy_free). A tile row damaged whole is captured where it
+ * lies, to be held there from then on: nothing is copied, as in the fast
+ * composition ("filling shared memory costs less than the comparison"),
+ * and a pipe is spliced from there. Smaller parts are packed into the tile
+ * row's rows of that bank, to be compared and copied into the held one.
  */
-static void capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band, int force, uint64_t now)
+static void grabs_plan(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band)
 {
-	static struct grab g[MAX_GRABS];
 	struct xs_rect part[MAX_DAMAGE_RECTS];
-	int ng = 0;
+	int first = 1;
 	for (uint32_t ty = band.y / TILE; ty * TILE < band.y + band.h; ty++) {
 		struct xs_rect row = { 0, ty * TILE, c->w, umin(TILE, c->h - ty * TILE) };
 		struct xs_rect in = xs_rect_intersect(band, row);
@@ -374,15 +347,52 @@ static void capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rec
 		if (area > xs_rect_area(in)) /* rects that overlap would not fit the tile row: its rows whole */
 			part[0] = in, np = 1;
 		if (np == 1 && xs_rect_area(part[0]) == xs_rect_area(row)) {
-			grab_add(c, g, &ng, (struct grab){ .r = row, .px = at, .k = k, .whole = 1 }, force, now);
+			grab_add((struct grab){ .r = row, .px = at, .k = k, .whole = 1 }, first);
+			first = 0;
 			continue;
 		}
 		for (unsigned i = 0; i < np; i++) {
-			grab_add(c, g, &ng, (struct grab){ .r = part[i], .px = at, .k = k, .whole = 0 }, force, now);
+			grab_add((struct grab){ .r = part[i], .px = at, .k = k, .whole = 0 }, first);
 			at += xs_rect_area(part[i]) * 4;
+			first = 0;
 		}
 	}
-	grabs_run(c, g, &ng, force, now);
+}
+
+static void grabs_send(struct cap *c)
+{
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	for (size_t i = 0; i < grabs.n; i++) {
+		struct grab *g = &grabs.g[i];
+		g->ck = xcb_shm_get_image_unchecked(xc, c->root, (int16_t)g->r.x, (int16_t)g->r.y, (uint16_t)g->r.w,
+						    (uint16_t)g->r.h, ~0u, XCB_IMAGE_FORMAT_Z_PIXMAP,
+						    (uint32_t)c->shm.shmseg, (uint32_t)(g->px - c->bank[0]));
+		c->st.captures++;
+	}
+	xcb_flush(xc);
+}
+
+/* Awaits the captures of the rows above y1, in order, and compares each.
+ * A failed one (the screen shrank under us: a resize event follows) is
+ * dropped, and its rows keep their held bank. */
+static void grabs_await(struct cap *c, uint32_t y1, int force, uint64_t now)
+{
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	for (; grabs.done < grabs.n && grabs.g[grabs.done].r.y < y1; grabs.done++) {
+		struct grab *g = &grabs.g[grabs.done];
+		xcb_generic_error_t *e = NULL;
+		free(xcb_shm_get_image_reply(xc, g->ck, &e));
+		if (e) {
+			DBG(D_X, "capture %ux%u+%u+%u failed (X error %u)", g->r.w, g->r.h, g->r.x, g->r.y, e->error_code);
+			free(e);
+		} else if (g->whole) {
+			diff_rows(c, g->r, g->k, force, now);
+		} else {
+			diff_rect(c, g->px, g->r, force, now);
+		}
+	}
+	if (grabs.done == grabs.n)
+		grabs.n = grabs.done = 0;
 }
 
 /* auto: tiles sent as jpeg that stayed still REFRESH_NS get sent lossless. */
@@ -533,14 +543,16 @@ static uint64_t bytes_out(const struct stats *s)
  * no changed pixel). The capture time is taken just before reading.
  *
  * A large damaged area is captured in bands of BAND_ROWS rows, aligned to
- * the tile grid: each band is read, compared, and its changed runs are
- * written out at once, so the reader (and the viewer behind it) works on
- * band k while band k+1 is read. A band writes only its own tile rows of
- * the segment (bands are whole tile rows but at the damage's first and
+ * the tile grid: every band's captures are requested at once, then each
+ * band is awaited, compared, and its changed runs are written out, so the
+ * X server captures band k+1 while band k is compared and the reader (and
+ * the viewer behind it) works on it. A band writes only its own tile rows
+ * of the segment (bands are whole tile rows but at the damage's first and
  * last row, and damage rects do not overlap), so pages spliced for an
- * earlier band are never rewritten while the pipe holds them. A stdout that blocks mid-frame only queues the rest of this frame.
- * The server is grabbed meanwhile so that no client draws between two
- * bands: the frame stays one moment of the screen, as a single capture is.
+ * earlier band are never rewritten while the pipe holds them. A stdout
+ * that blocks mid-frame only queues the rest of this frame. The server is
+ * grabbed meanwhile so that no client draws between two captures: the
+ * frame stays one moment of the screen, as a single capture is.
  */
 int cap_frame(struct cap *c)
 {
@@ -568,11 +580,17 @@ int cap_frame(struct cap *c)
 	if (n) {
 		uint32_t y = bbox.y, end = bbox.y + bbox.h;
 		uint32_t step = area >= BAND_MIN_BYTES && !c->ring_seg ? BAND_ROWS : XS_MAX_DIM;
-		/* direct into the ring: all captures are requested at once, and
-		 * records are published as their replies come */
-		int grabbed = step < bbox.h || (c->ring_seg && area >= BAND_MIN_BYTES);
+		for (uint32_t py = y, py1; py < end && !c->ring_seg; py = py1) {
+			py1 = umin(end, (py / step + 1) * step);
+			grabs_plan(c, list, n, (struct xs_rect){ 0, py, c->w, py1 - py });
+		}
+		/* all captures are requested at once (direct into the ring: each
+		 * record is published as its reply comes) */
+		int grabbed = c->ring_seg ? area >= BAND_MIN_BYTES : grabs.n > 1;
 		if (grabbed)
-			XGrabServer(c->dpy); /* the bands show one moment, as one capture would */
+			XGrabServer(c->dpy); /* the captures show one moment, as one capture would */
+		if (!c->ring_seg)
+			grabs_send(c);
 		while (y < end) {
 			uint32_t y1 = umin(end, (y / step + 1) * step);
 			struct xs_rect band = { 0, y, c->w, y1 - y };
@@ -581,7 +599,7 @@ int cap_frame(struct cap *c)
 				nrects += ringout_capture(c, list, n, band);
 				b = d = mono_ns();
 			} else {
-				capture(c, list, n, band, force, m0);
+				grabs_await(c, y1, force, m0);
 				b = mono_ns();
 				nrects += emit_tiles(c, y / TILE, (y1 + TILE - 1) / TILE);
 				d = mono_ns();
