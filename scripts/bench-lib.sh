@@ -185,6 +185,9 @@ start_ring() {
 #         xpaint into xcap (a FIFO): the frame path alone
 #   ring-vsockd: ring with control through vsockd -c / -l (the VM's way)
 start_seed() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
+#   seed-bell: seed with the ring's bell (shmring -w -B, xpaint -r -B): the
+#         writer wakes xpaint's loop itself instead of its notifier thread
+start_seed-bell() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=1 start_ring "$@"; }
 start_fast() { RING_COMPOSE= RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
 start_ring-vsockd() { RING_COMPOSE= RING_CTL=vsockd RING_BELL=1 start_ring "$@"; }
 #   ring-handover: ring with vsockd handing the socket over (-- xcap, -- xpaint)

@@ -551,8 +551,11 @@ static uint64_t bytes_out(const struct stats *s)
  * last row, and damage rects do not overlap), so pages spliced for an
  * earlier band are never rewritten while the pipe holds them. A stdout
  * that blocks mid-frame only queues the rest of this frame. The server is
- * grabbed meanwhile so that no client draws between two captures: the
- * frame stays one moment of the screen, as a single capture is.
+ * grabbed meanwhile so that no client draws between two bands: the frame
+ * stays one moment of the screen, as a single capture is. (A small damage
+ * area is not: its captures, one per rect and tile row, are requested
+ * back to back, and what a client draws between two of them is damage
+ * again, captured in the next frame.)
  */
 int cap_frame(struct cap *c)
 {
@@ -586,9 +589,9 @@ int cap_frame(struct cap *c)
 		}
 		/* all captures are requested at once (direct into the ring: each
 		 * record is published as its reply comes) */
-		int grabbed = c->ring_seg ? area >= BAND_MIN_BYTES : grabs.n > 1;
+		int grabbed = step < bbox.h || (c->ring_seg && area >= BAND_MIN_BYTES);
 		if (grabbed)
-			XGrabServer(c->dpy); /* the captures show one moment, as one capture would */
+			XGrabServer(c->dpy); /* the bands show one moment, as one capture would */
 		if (!c->ring_seg)
 			grabs_send(c);
 		while (y < end) {
