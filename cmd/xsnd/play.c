@@ -238,11 +238,15 @@ static int pad(struct player *p, uint64_t ns)
  * below it and a piece above: the level swings as the sink takes the
  * buffer in blocks); a sounding
  * piece is only dropped when it would be heard later than the target and
- * a slack (half the target, at least two pieces).
+ * a slack (half the target, at least two pieces); in the stream's first
+ * second, whose lateness does not count towards the target yet, only
+ * later than -L.
  */
 static int64_t steer(struct player *p, int64_t L, uint64_t piece, int hush)
 {
 	uint64_t t = p->target, slack = t / 2 > 2 * piece ? t / 2 : 2 * piece;
+	if (mono_ns() < p->settled && t + slack < 1000000ull * p->o->max_ms)
+		slack = 1000000ull * p->o->max_ms - t;
 	if (L < 0)
 		return 0;
 	if ((p->refill || hush) && (uint64_t)L + piece / 2 < t)
@@ -253,18 +257,21 @@ static int64_t steer(struct player *p, int64_t L, uint64_t piece, int hush)
 	return (uint64_t)L > t + slack ? 1 : 0;
 }
 
-/* How late this piece came, how long since it was captured (the same
- * clock only: the pipe, the ring on one machine), and the target now. */
-static void measure(struct player *p, const struct xs_audio *a, uint64_t piece)
+/* How late this piece came (returned, ns), how long since it was
+ * captured (the same clock only: the pipe, the ring on one machine), and
+ * the target now. */
+static uint64_t measure(struct player *p, const struct xs_audio *a, uint64_t piece)
 {
 	uint64_t now = now_ns(), mono = mono_ns(), most = 1000000ull * p->o->max_ms;
 	if (mono < p->settled) /* the stream's first second: the start's lateness is no peak */
 		most = 0;
-	hist_add(&p->late, jit_arrive(&p->jit, a->seq, piece, mono, most));
+	uint64_t late = jit_arrive(&p->jit, a->seq, piece, mono, most);
+	hist_add(&p->late, late);
 	hist_add(&p->clate, jit_arrive(&p->cjit, a->seq, piece, a->time_ns, most));
 	if (now > a->time_ns + piece && now - a->time_ns - piece < 10000000000ull)
 		hist_add(&p->delay, now - a->time_ns - piece);
 	p->target = jit_target(&p->jit, 1500000ull + piece / 2, 1000000ull * p->o->latency_ms, most);
+	return late;
 }
 
 /* One checked piece into the stream: played, dropped, or played after
@@ -298,12 +305,20 @@ static void play(struct player *p, const struct xs_audio *a)
 		p->off = 1, warn_line("the sound server ended the stream: sound off");
 		goto out;
 	}
-	measure(p, a, piece);
+	/* The level this piece would have found had it come on time: the
+	 * level now and its lateness. Steering on that, not on the level
+	 * alone, keeps a burst whole: pieces that come together after a
+	 * stall find the level ever higher (their own forerunners, just
+	 * written) and ever less late, by the same amount, so every one of
+	 * them is judged as the first was. On the level alone the first of a
+	 * burst found the sink drained and got silence in front of it, and
+	 * the last ones found it too deep and were dropped as late. */
+	uint64_t late = measure(p, a, piece);
 	int hush = silent(pcm, (size_t)a->frames * a->channels);
-	int64_t L = level(p), s = steer(p, L, piece, hush);
-	DBG(D_STREAM, "piece %llu: level %lld us, target %llu us%s: %s", (unsigned long long)a->seq,
-	    (long long)(L / 1000), (unsigned long long)(p->target / 1000), hush ? ", silent" : "",
-	    s == 0 ? "played" : s == 1 ? "dropped" : "padded");
+	int64_t L = level(p), Lt = L < 0 ? L : L + (int64_t)late, s = steer(p, Lt, piece, hush);
+	DBG(D_STREAM, "piece %llu: level %lld us, late %llu us, target %llu us%s: %s", (unsigned long long)a->seq,
+	    (long long)(L / 1000), (unsigned long long)(late / 1000), (unsigned long long)(p->target / 1000),
+	    hush ? ", silent" : "", s == 0 ? "played" : s == 1 ? "dropped" : "padded");
 	if (L >= 0)
 		hist_add(&p->level, (uint64_t)L);
 	if (s == 1) {

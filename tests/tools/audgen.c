@@ -13,6 +13,12 @@
  *   audgen opusjunk N    N opus records whose fields are in the set and
  *                        whose packets are junk, alone: only the decoder
  *                        can tell
+ *   audgen bursts SECS K for xsnd -p: SECS seconds of sound at real time
+ *                        on average, but K pieces at once every K pieces'
+ *                        time (a path that hands sound over in bursts: a
+ *                        loaded machine, a halted vCPU): every 150 ms a
+ *                        click of two tone pieces, silence (zeros) between;
+ *                        every piece should be played, none dropped
  */
 #include "proto.h"
 #include "util.h"
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SW 320
@@ -45,17 +52,41 @@ static void frame(uint64_t seq, uint32_t colour)
 	out(b, xs_build_frame(b, seq, now_ns(), 1, 0));
 }
 
-/* A valid piece: 5 ms of a 1 kHz tone at 48 kHz, stereo. */
-static size_t piece(uint8_t *b, uint64_t seq)
+/* A valid piece: 5 ms of a 1 kHz tone at 48 kHz, stereo (amplitude 8000,
+ * or silence with amp 0). */
+static size_t piece_amp(uint8_t *b, uint64_t seq, double amp)
 {
 	struct xs_audio a = { XS_AFMT_PCM16, 48000, 2, 240, seq, now_ns(), NULL, 960 };
 	size_t h = xs_build_audio_hdr(b, XS_AUDIO, &a);
 	for (unsigned i = 0; i < 240; i++) {
-		int16_t v = (int16_t)(8000 * sin(2 * M_PI * 1000 * (double)(seq * 240 + i) / 48000));
+		int16_t v = (int16_t)(amp * sin(2 * M_PI * 1000 * (double)(seq * 240 + i) / 48000));
 		xs_put16(b + h + 4 * i, (uint16_t)v);
 		xs_put16(b + h + 4 * i + 2, (uint16_t)v);
 	}
 	return h + 960;
+}
+
+static size_t piece(uint8_t *b, uint64_t seq)
+{
+	return piece_amp(b, seq, 8000);
+}
+
+/* SECS of clicks, K pieces of 5 ms at once every K x 5 ms. */
+static void bursts(unsigned secs, unsigned k)
+{
+	static uint8_t b[64 * 1024];
+	uint64_t t = mono_ns(), n = (uint64_t)secs * 200;
+	if (k < 1 || k > 48)
+		die(EX_CMDLINE, "bursts: K from 1 to 48");
+	for (uint64_t seq = 0; seq < n;) {
+		size_t len = 0;
+		for (unsigned i = 0; i < k && seq < n; i++, seq++)
+			len += piece_amp(b + len, seq, seq % 30 < 2 ? 8000 : 0);
+		out(b, len);
+		t += k * 5000000ull;
+		struct timespec ts = { (time_t)(t / 1000000000u), (long)(t % 1000000000u) };
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
 }
 
 static const char *kinds = "noflag format rate channels frames pcmlen opusrate opusframes opuslen length";
@@ -126,8 +157,10 @@ int main(int argc, char **argv)
 	set_argv0("audgen");
 	if (argc == 2 && !strcmp(argv[1], "bad"))
 		return printf("%s\n", kinds), 0;
+	if (argc == 4 && !strcmp(argv[1], "bursts"))
+		return bursts((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3])), 0;
 	if (argc != 3)
-		die(EX_CMDLINE, "usage: audgen bad [KIND] | flood SECS | records N | opusjunk N");
+		die(EX_CMDLINE, "usage: audgen bad [KIND] | flood SECS | records N | opusjunk N | bursts SECS K");
 	if (!strcmp(argv[1], "bad"))
 		bad(argv[2]);
 	else if (!strcmp(argv[1], "flood"))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sound that comes in bursts is played, not dropped: xsnd -p gets audio
+# records at real time on average but K pieces at once every K pieces'
+# time (what a loaded machine or a halted vCPU does to the path), a click
+# of two tone pieces every 150 ms, silence between. The player may add
+# or drop silence to hold its level, but every sounding piece must be
+# played: a burst's own pieces are not a buffer too deep. (Before, the
+# player measured its level as each piece of a burst arrived, found it
+# raised by the burst's earlier pieces, and dropped the later ones as
+# late: whole clicks were lost under load.)
+. "$(dirname "$0")/lib.sh"
+for t in "$BIN/xsnd" "$TOOLS/audgen"; do [ -x "$t" ] || { echo "no $t"; exit 77; }; done
+pulse HS
+pulse_warm
+for k in 4 8; do
+	"$TOOLS/audgen" bursts 5 $k | PULSE_SERVER=$HS "$BIN/xsnd" -p -v >/dev/null 2>"$T/b$k.err" ||
+		fail "xsnd -p on bursts of $k: $(cat "$T/b$k.err")"
+	counts=$(grep ' pieces, ' "$T/b$k.err" | tail -n1)
+	echo "bursts of $k pieces ($((k * 5)) ms): $counts"
+	echo "$counts" | grep -q '^xsnd: 1000 pieces, .* 0 dropped (late)' ||
+		fail "bursts of $k: sounding pieces dropped as late: $(cat "$T/b$k.err")"
+done
+pass "sound in bursts of 20 and 40 ms: every sounding piece played"
