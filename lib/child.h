@@ -21,6 +21,7 @@ pid_t xs_fork(void);
  * reaped either way, so a command that ignores SIGTERM cannot hold the
  * caller's loop. */
 void xs_reap(pid_t pid, unsigned grace_ms);
+#define XS_REAP_GRACE_MS 200 /* the tools' grace: a sound command is given this long */
 
 /*
  * Starts sh -c CMD. to_child: its stdin is a pipe whose write end

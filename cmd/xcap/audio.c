@@ -42,15 +42,13 @@ int audio_fd(const struct cap *c)
 	return c->snd.pid ? c->snd.fd : -1;
 }
 
-#define REAP_GRACE_MS 200 /* a command that ignores SIGTERM is killed after it */
-
 /* The sound ends (its command exited or wrote something else): one line. */
 static void audio_end(struct cap *c, const char *why)
 {
 	warn_line("sound off: %s (%s); the picture goes on", why, c->snd.cmd);
 	close(c->snd.fd);
 	xs_reader_free(&c->snd.rd);
-	xs_reap(c->snd.pid, REAP_GRACE_MS);
+	xs_reap(c->snd.pid, XS_REAP_GRACE_MS);
 	c->snd.pid = 0;
 	c->snd.fd = -1;
 }

@@ -78,11 +78,12 @@ static int quiet_xerror(Display *d, XErrorEvent *e)
 /* A holder's window still exists: its xcap is alive (or stopped). */
 static int window_alive(struct cap *c, Window w)
 {
-	XWindowAttributes a;
-	XSync(c->dpy, False);
+	Window root;
+	int x, y;
+	unsigned wd, ht, bw, depth;
+	XSync(c->dpy, False); /* earlier requests' errors to the usual handler */
 	int (*old)(Display *, XErrorEvent *) = XSetErrorHandler(quiet_xerror);
-	Status st = XGetWindowAttributes(c->dpy, w, &a);
-	XSync(c->dpy, False);
+	Status st = XGetGeometry(c->dpy, w, &root, &x, &y, &wd, &ht, &bw, &depth); /* its error comes with the reply */
 	XSetErrorHandler(old);
 	return st != 0;
 }

@@ -150,8 +150,6 @@ void snd_mic_read(struct xpaint *x)
 		mic_off(s, n ? strerror(errno) : "the command ended");
 }
 
-#define REAP_GRACE_MS 200 /* a command that ignores SIGTERM is killed after it */
-
 /* At exit: the player reads to the end of its input and goes; the
  * microphone stops at once. */
 void snd_close(struct xpaint *x)
@@ -159,14 +157,14 @@ void snd_close(struct xpaint *x)
 	struct snd *s = &x->snd;
 	int ws;
 	if (s->mic_pid > 0)
-		xs_reap(s->mic_pid, REAP_GRACE_MS);
+		xs_reap(s->mic_pid, XS_REAP_GRACE_MS);
 	if (s->q.fd >= 0)
 		close(s->q.fd);
 	s->q.fd = -1;
 	if (s->pid > 0 && waitpid(s->pid, &ws, WNOHANG) == 0) {
 		usleep(50000);
 		if (waitpid(s->pid, &ws, WNOHANG) == 0)
-			xs_reap(s->pid, REAP_GRACE_MS);
+			xs_reap(s->pid, XS_REAP_GRACE_MS);
 	}
 	s->pid = 0;
 }

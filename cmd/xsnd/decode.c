@@ -29,18 +29,14 @@ const int16_t *snd_decode(struct snd_dec *d, const struct xs_audio *a, char *err
 	/* The packet's own header (its TOC byte and frame count) says how
 	 * many frames it holds: a packet that says another number is refused
 	 * before the decoder spends time on it. */
-	int s = opus_packet_get_nb_samples(a->data, (opus_int32)a->len, 48000);
-	if (s != (int)a->frames) {
-		if (s < 0)
-			snprintf(err, n, "opus piece does not decode to its %u frames (%s)", a->frames, opus_strerror(s));
-		else
-			snprintf(err, n, "opus piece does not decode to its %u frames (its header says %d)", a->frames, s);
-		return NULL;
-	}
-	int k = opus_decode(d->opus, a->data, (opus_int32)a->len, d->pcm, (int)a->frames, 0);
+	int k = opus_packet_get_nb_samples(a->data, (opus_int32)a->len, 48000);
+	if (k == (int)a->frames)
+		k = opus_decode(d->opus, a->data, (opus_int32)a->len, d->pcm, (int)a->frames, 0);
 	if (k != (int)a->frames) {
-		snprintf(err, n, "opus piece does not decode to its %u frames (%s)", a->frames,
-			 k < 0 ? opus_strerror(k) : "another length");
+		if (k < 0)
+			snprintf(err, n, "opus piece does not decode to its %u frames (%s)", a->frames, opus_strerror(k));
+		else
+			snprintf(err, n, "opus piece does not decode to its %u frames (it holds %d)", a->frames, k);
 		return NULL;
 	}
 	return d->pcm;
