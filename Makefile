@@ -131,8 +131,8 @@ demo: deps all $(TESTTOOLS)
 
 # The live guest (docs/VM.md): an initramfs of the host's kernel modules,
 # busybox, Xvfb, xterm and the tools, rebuilt only when one of them changes.
-VMIMG_IN = scripts/vm-image scripts/vm-guest-init scripts/xs-guest-bar build/xcap build/vsockd build/shmring build/xpaint \
-	build/tools/ctlgen build/tools/framegen build/tools/latprobe $(wildcard /boot/vmlinuz-*)
+VMIMG_IN = scripts/vm-image scripts/vm-guest-init scripts/xs-guest-bar build/xcap build/vsockd build/shmring build/xsnd \
+	build/xpaint build/tools/ctlgen build/tools/framegen build/tools/latprobe build/tools/audgen $(wildcard /boot/vmlinuz-*)
 build/vm/initrd.gz: $(VMIMG_IN)
 	scripts/vm-image build/vm build build/tools
 

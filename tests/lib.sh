@@ -155,6 +155,8 @@ need_vm() {
 	[ -n "$k" ] && [ -r "$k" ] || { echo "no readable kernel in /boot (linux-image-amd64; reading it needs root)"; exit 77; }
 	command -v busybox >/dev/null || { echo "busybox-static missing"; exit 77; }
 	for t in Xvfb xwd xdotool xterm; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+	# the guest image carries the guest's sound server and paplay
+	command -v pulseaudio >/dev/null && command -v pacat >/dev/null || { echo "no pulseaudio / pulseaudio-utils"; exit 77; }
 }
 
 # pulse VAR [SINK]: start a private PulseAudio server (its own runtime folder in

@@ -19,6 +19,12 @@
  *                        loaded machine, a halted vCPU): every 150 ms a
  *                        click of two tone pieces, silence (zeros) between;
  *                        every piece should be played, none dropped
+ *   audgen noise SEED MS [PAD_MS]
+ *                        a known signal for paplay --raw --rate=48000, not
+ *                        records: MS ms of noise (48 kHz stereo s16le) drawn
+ *                        from SEED, PAD_MS ms of silence before and after;
+ *                        the same SEED gives the same noise on any machine,
+ *                        so a guest plays what the host compares against
  */
 #include "proto.h"
 #include "util.h"
@@ -87,6 +93,26 @@ static void bursts(unsigned secs, unsigned k)
 		struct timespec ts = { (time_t)(t / 1000000000u), (long)(t % 1000000000u) };
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
+}
+
+/* MS ms of noise from SEED (splitmix64: the same on every machine) between
+ * two PAD ms of silence, as raw PCM. */
+static void noise(uint64_t seed, unsigned ms, unsigned pad)
+{
+	uint8_t b[4 * 48], z[4 * 48] = { 0 }; /* 1 ms */
+	for (unsigned i = 0; i < pad; i++)
+		out(z, sizeof z);
+	for (unsigned i = 0; i < ms; i++) {
+		for (unsigned k = 0; k < sizeof b; k += 8) {
+			uint64_t x = seed += 0x9e3779b97f4a7c15ull;
+			x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+			x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+			xs_put64(b + k, x ^ (x >> 31));
+		}
+		out(b, sizeof b);
+	}
+	for (unsigned i = 0; i < pad; i++)
+		out(z, sizeof z);
 }
 
 static const char *kinds = "noflag format rate channels frames pcmlen opusrate opusframes opuslen length";
@@ -159,8 +185,10 @@ int main(int argc, char **argv)
 		return printf("%s\n", kinds), 0;
 	if (argc == 4 && !strcmp(argv[1], "bursts"))
 		return bursts((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3])), 0;
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "noise"))
+		return noise(strtoull(argv[2], NULL, 10), (unsigned)atoi(argv[3]), argc == 5 ? (unsigned)atoi(argv[4]) : 0), 0;
 	if (argc != 3)
-		die(EX_CMDLINE, "usage: audgen bad [KIND] | flood SECS | records N | opusjunk N | bursts SECS K");
+		die(EX_CMDLINE, "usage: audgen bad [KIND] | flood SECS | records N | opusjunk N | bursts SECS K | noise SEED MS [PAD_MS]");
 	if (!strcmp(argv[1], "bad"))
 		bad(argv[2]);
 	else if (!strcmp(argv[1], "flood"))
