@@ -47,7 +47,6 @@ struct player {
 	struct jitter jit, cjit;  /* arrivals here; the capture's timestamps (the guest's part) */
 	uint64_t target;         /* ns of sound to keep ahead of the sink as a piece arrives */
 	int refill;              /* the stream is new, or ran dry: fill it to the target */
-	uint64_t settled;        /* mono_ns() from which lateness counts (the stream's start is not steady) */
 	uint64_t padded_ns, hushed; /* silence added; silent pieces dropped */
 	struct hist late, clate, delay, level; /* since the last counts: lateness here and at the
 					        * capture, capture to here, level */
@@ -173,7 +172,6 @@ static int open_stream(struct player *p, uint32_t rate, uint32_t channels)
 	}
 	p->rate = rate, p->channels = channels;
 	p->refill = 1;
-	p->settled = mono_ns() + 1000000000u;
 	jit_reset(&p->jit);
 	jit_reset(&p->cjit);
 	const pa_buffer_attr *got = pa_stream_get_buffer_attr(p->s);
@@ -238,15 +236,11 @@ static int pad(struct player *p, uint64_t ns)
  * below it and a piece above: the level swings as the sink takes the
  * buffer in blocks); a sounding
  * piece is only dropped when it would be heard later than the target and
- * a slack (half the target, at least two pieces); in the stream's first
- * second, whose lateness does not count towards the target yet, only
- * later than -L.
+ * a slack (half the target, at least two pieces).
  */
 static int64_t steer(struct player *p, int64_t L, uint64_t piece, int hush)
 {
 	uint64_t t = p->target, slack = t / 2 > 2 * piece ? t / 2 : 2 * piece;
-	if (mono_ns() < p->settled && t + slack < 1000000ull * p->o->max_ms)
-		slack = 1000000ull * p->o->max_ms - t;
 	if (L < 0)
 		return 0;
 	if ((p->refill || hush) && (uint64_t)L + piece / 2 < t)
@@ -259,12 +253,12 @@ static int64_t steer(struct player *p, int64_t L, uint64_t piece, int hush)
 
 /* How late this piece came (returned, ns), how long since it was
  * captured (the same clock only: the pipe, the ring on one machine), and
- * the target now. */
+ * the target now. Lateness counts from a stream's first piece: a start
+ * that comes in bursts (a loaded machine, a guest starting its player)
+ * needs the buffer as much as any later second does. */
 static uint64_t measure(struct player *p, const struct xs_audio *a, uint64_t piece)
 {
 	uint64_t now = now_ns(), mono = mono_ns(), most = 1000000ull * p->o->max_ms;
-	if (mono < p->settled) /* the stream's first second: the start's lateness is no peak */
-		most = 0;
 	uint64_t late = jit_arrive(&p->jit, a->seq, piece, mono, most);
 	hist_add(&p->late, late);
 	hist_add(&p->clate, jit_arrive(&p->cjit, a->seq, piece, a->time_ns, most));
