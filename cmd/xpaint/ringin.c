@@ -149,9 +149,15 @@ int64_t ringin_idle_ns(struct ringin *ri)
 /* --- the bell (-B) ----------------------------------------------------- */
 
 #define BELL_RETRY_NS 1000000000ull /* a call that failed or ended: again after this */
-/* A bell is read at most once a millisecond: a writer rings once a
- * publish the reader asked for, a guest ringing without end would make
- * the viewer spin on it (a core, t-hostile-storm's bell). */
+/* A bell that brought nothing is followed by a millisecond in which the
+ * bell is not read: a writer rings once a publish the reader asked for, a
+ * guest ringing without end would make the viewer spin on it (a core,
+ * t-hostile-storm's bell). A bell after which records came is read at
+ * once: a frame published in parts (two records of 4 MiB at 1080p, then
+ * the frame record) rings for each, and before, when every bell was
+ * followed by the quiet millisecond, the frame was shown up to a
+ * millisecond late (make bench, full 1080p: 4.2-4.7 ms with the bell
+ * against 3.4-3.8 without). */
 #define BELL_MIN_NS 1000000ull
 
 static void bell_down(struct ringin *ri, const char *why)
@@ -229,8 +235,11 @@ void ringin_bell_event(struct xpaint *x, struct ringin *ri, short rev)
 	uint8_t junk[4096];
 	ssize_t n = read(ri->bell_fd, junk, sizeof junk);
 	if (n > 0) {
+		uint64_t done = ring_reader_done(ri->r);
 		x->st.bells++;
-		ri->bell_quiet = mono_ns() + BELL_MIN_NS;
+		if (done == ri->bell_done) /* nothing since the last bell */
+			ri->bell_quiet = mono_ns() + BELL_MIN_NS;
+		ri->bell_done = done;
 		DBG(D_RING, "the bell rang (%zd bytes)", n);
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR) || (rev & (POLLERR | POLLHUP)))
 		bell_down(ri, "hung up");

@@ -307,6 +307,7 @@ struct ringin {
 	int bell_fd, bell_up;  /* the call (-1: none); answered */
 	uint64_t bell_next;    /* when to call again */
 	uint64_t bell_quiet;   /* not read again before this (a guest ringing without end) */
+	uint64_t bell_done;    /* the reader's position at the last bell */
 };
 void ringin_open(struct xpaint *x, struct ringin *ri, const char *path, int copyout); /* copyout: -p */
 /* Up to a batch of records; how many, or -1 (x->err) on a fatal error. */
