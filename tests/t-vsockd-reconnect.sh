@@ -78,4 +78,25 @@ rc=0; { "$G" key 0x61 1; printf 'garbage!'; } | "$BIN/vsockd" -c "$ADDR" 2>"$T/g
 [ $rc = 65 ] && grep -q 'stdin: .* at offset 24: not a control record type' "$T/gerr" || fail "garbage on stdin: rc $rc $(cat "$T/gerr")"
 rc=0; "$G" raw 1000000041000000 | "$BIN/vsockd" -c "$ADDR" 2>"$T/gerr" || rc=$?
 [ $rc = 65 ] && grep -q 'key record at offset 0 cut by end of input' "$T/gerr" || fail "cut record on stdin: rc $rc $(cat "$T/gerr")"
-pass "2 outages announced once each, replay of hello/nonce/refresh, input dropped while down"
+
+# a viewer started before the guest listens: the hello and nonce it gave
+# while nobody listened reach the first connection (before, only a
+# reconnect replayed them, and xcap never saw a control hello: input was
+# ignored until the viewer restarted); the key typed meanwhile is dropped
+ADDR=unix:$T/ctl.late
+mkfifo "$T/in4"
+"$BIN/vsockd" -c "$ADDR" <"$T/in4" 2>"$T/cerr4" &
+CPID=$!
+PIDS+=($CPID)
+exec 5>"$T/in4"
+"$G" hello $H2 nonce $N1 key 0x65 1 >&5
+sleep 0.5 # several attempts refused
+listen 4
+"$G" hello $H2 nonce $N1 >"$T/exp.4"
+expect 4 "hello and nonce given before the first connection"
+"$G" key 0x66 1 >&5
+"$G" key 0x66 1 >>"$T/exp.4"
+expect 4 "input after the first connection"
+exec 5>&-
+wait $CPID || fail "vsockd -c exit $? at end of input"
+pass "2 outages announced once each, replay of hello/nonce/refresh, input dropped while down; a hello given before the first connection reaches it"

@@ -5,7 +5,10 @@
  * nonce and asks for a refresh, so input and picture come back without the
  * viewer noticing. While disconnected, input records are discarded (the
  * guest's vsockd has sent xcap a reset, releasing every key and button);
- * only the latest hello and nonce are kept.
+ * only the latest hello and nonce are kept, and the first connection gets
+ * them too (a viewer started before the guest listens). Records that come
+ * while the very first attempt is on its way are queued for it, not
+ * discarded: the start of a pipeline is no outage.
  */
 #include "vsockd.h"
 #include "handover.h"
@@ -25,6 +28,7 @@
 #define CONNECT_TIMEOUT 3000000000ull
 #define STABLE 1000000000ull      /* a connection this old ended an outage */
 #define OUTCAP (256u << 10)
+#define REPLAY_MAX (3 * XS_HDR_LEN + CTL_MAX_BODY + XS_NONCE_LEN) /* hello, nonce, refresh */
 
 enum { DOWN, CONNECTING, UP };
 
@@ -34,18 +38,28 @@ struct conn {
 	int outage;      /* an outage was announced and has not ended */
 	int said_back;   /* "reconnected" was said in this outage */
 	int ever;        /* connected at least once */
+	int held;        /* a hello or nonce was dropped: the next connection gets them again */
 	uint8_t in[IOBUF];
 	size_t have;
 	uint64_t inoff;  /* stdin offset of in[0] */
-	uint8_t outq[OUTCAP];
-	size_t qlen;
 	uint8_t hello[XS_HDR_LEN + CTL_MAX_BODY], nonce[XS_HDR_LEN + XS_NONCE_LEN];
+	uint8_t outq[OUTCAP + REPLAY_MAX]; /* and a replay in front */
+	size_t qlen;
 	size_t hello_len, nonce_len;
 };
 
 static void queue(struct conn *c, const uint8_t *p, size_t n)
 {
 	memcpy(c->outq + c->qlen, p, n);
+	c->qlen += n;
+}
+
+/* In front of what is queued: stdin is read only while a whole input
+ * buffer fits in OUTCAP, and outq has room for a replay beyond it. */
+static void queue_first(struct conn *c, const uint8_t *p, size_t n)
+{
+	memmove(c->outq + n, c->outq, c->qlen);
+	memcpy(c->outq, p, n);
 	c->qlen += n;
 }
 
@@ -63,6 +77,7 @@ static void lost(struct conn *c, const struct opts *o, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	c->qlen = 0;
+	c->held = c->hello_len || c->nonce_len;
 	if (fresh) {
 		c->backoff = BACKOFF_MIN;
 		st.outages++;
@@ -106,17 +121,19 @@ static void established(struct conn *c, struct opts *o)
 	c->state = UP;
 	c->since = mono_ns();
 	set_nodelay(c->fd, o->addr.family);
-	c->qlen = 0;
 	/* hand-over: the command writes the records itself, and proves itself
 	 * again on each new socket (xpaint replays hello, nonce and refresh);
 	 * our copy only tells us when the guest hangs up (it never talks) */
 	if (o->chan >= 0 && handover_send(o->chan, HANDOVER_CONN, c->fd) < 0)
 		exit(0);
-	else if (c->ever && o->chan < 0) {
-		queue(c, c->hello, c->hello_len);
-		queue(c, c->nonce, c->nonce_len);
-		queue(c, rec, xs_build_empty(rec, XS_C_REFRESH));
+	else if (o->chan < 0 && (c->ever || c->held)) {
+		/* before what came while the first attempt was on its way */
+		if (c->ever)
+			queue_first(c, rec, xs_build_empty(rec, XS_C_REFRESH));
+		queue_first(c, c->nonce, c->nonce_len);
+		queue_first(c, c->hello, c->hello_len);
 	}
+	c->held = 0;
 	if (c->outage && !c->said_back)
 		warn_line("%s %s%s", c->ever ? "reconnected to" : "connected to", o->addr.text,
 		       c->ever ? " (replayed hello, nonce and refresh)" : "");
@@ -214,10 +231,12 @@ static int from_stdin(struct conn *c, struct opts *o)
 		size_t k = XS_HDR_LEN + h.len;
 		remember(c, c->in + pos, h);
 		st.records++;
-		if (c->state == UP)
+		if (c->state == UP || (c->state == CONNECTING && !c->ever))
 			queue(c, c->in + pos, k);
 		else if (h.type != XS_C_HELLO && h.type != XS_C_NONCE)
 			st.dropped++;
+		else
+			c->held = 1;
 		pos += k;
 	}
 	c->inoff += pos;
@@ -240,13 +259,20 @@ static int chan_event(struct conn *c, struct opts *o)
 	return r == 0 || (r < 0 && errno != EAGAIN) ? -1 : 0;
 }
 
-/* End of stdin: give the queue a moment to leave, then stop. */
+/* End of stdin: give the queue a moment to leave (and the first attempt,
+ * whose records are queued, the time it has left), then stop. */
 static void drain(struct conn *c, struct opts *o)
 {
 	uint64_t end = mono_ns() + 1000000000ull;
-	while (c->state == UP && c->qlen && mono_ns() < end) {
+	if (c->state == CONNECTING && c->deadline > end)
+		end = c->deadline;
+	while ((c->state == UP || c->state == CONNECTING) && c->qlen && mono_ns() < end) {
 		struct pollfd pf = { c->fd, POLLOUT, 0 };
-		if (poll(&pf, 1, 100) > 0)
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		if (c->state == CONNECTING)
+			connect_done(c, o);
+		else
 			flush(c, o);
 	}
 }
