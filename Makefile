@@ -79,7 +79,8 @@ build/lib build/san build/fuzz build/tools:
 # fuzz/fuzz_NAME.c is a target, fuzz/corpus/fuzz_NAME/ its seeds,
 # fuzz/regress/fuzz_NAME/ the inputs that once crashed it (replayed by
 # `make fuzz`), fuzz/xs.dict the dictionary of all. `make fuzz` runs each
-# FUZZTIME seconds (in make check); `make fuzz-long` is the campaign:
+# FUZZTIME seconds, FUZZSMOKEJOBS at a time (in make check; scripts/fuzz-smoke);
+# `make fuzz-long` is the campaign:
 # each target FUZZLONG seconds (or FUZZRUNS inputs, if fewer), FUZZJOBS at a time, figures appended to
 # build/fuzz/campaign.log (docs/SECURITY.md).
 FUZZ = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
@@ -94,21 +95,11 @@ build/fuzz/fuzz_audio: fuzz/fuzz_audio.c cmd/xsnd/decode.c cmd/xsnd/xsnd.h $(wil
 FUZZTIME ?= 20
 FUZZLONG ?= 600
 FUZZJOBS ?= 1
+FUZZSMOKEJOBS ?= 2
 FUZZRUNS ?= -1
 
 fuzz: $(FUZZ:%=build/fuzz/%)
-	@for f in $(FUZZ); do \
-		if [ -d fuzz/regress/$$f ]; then \
-			echo "fuzz $$f: replaying $$(ls fuzz/regress/$$f | wc -l) regression inputs"; \
-			build/fuzz/$$f -rss_limit_mb=2048 fuzz/regress/$$f/* >build/fuzz/$$f.regress.log 2>&1 || \
-				{ tail -40 build/fuzz/$$f.regress.log; exit 1; }; \
-		fi; \
-		echo "fuzz $$f ($(FUZZTIME)s)"; \
-		mkdir -p build/fuzz/corpus-$$f; \
-		build/fuzz/$$f -max_total_time=$(FUZZTIME) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-			-dict=fuzz/xs.dict -print_final_stats=0 -artifact_prefix=build/fuzz/$$f- \
-			build/fuzz/corpus-$$f fuzz/corpus/$$f 2>build/fuzz/$$f.log || { tail -40 build/fuzz/$$f.log; exit 1; }; \
-	done
+	@scripts/fuzz-smoke $(FUZZTIME) $(FUZZSMOKEJOBS) $(FUZZ)
 
 fuzz-long: $(FUZZ:%=build/fuzz/%)
 	FUZZLONG=$(FUZZLONG) FUZZJOBS=$(FUZZJOBS) FUZZRUNS=$(FUZZRUNS) scripts/fuzz-long $(FUZZ)
