@@ -38,7 +38,7 @@ struct conn {
 	int outage;      /* an outage was announced and has not ended */
 	int said_back;   /* "reconnected" was said in this outage */
 	int ever;        /* connected at least once */
-	int held;        /* a hello or nonce was dropped: the next connection gets them again */
+	int held;        /* records were dropped: the next connection gets the hello and nonce again */
 	uint8_t in[IOBUF];
 	size_t have;
 	uint64_t inoff;  /* stdin offset of in[0] */
@@ -77,7 +77,7 @@ static void lost(struct conn *c, const struct opts *o, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	c->qlen = 0;
-	c->held = c->hello_len || c->nonce_len;
+	c->held = 1; /* what was queued is gone */
 	if (fresh) {
 		c->backoff = BACKOFF_MIN;
 		st.outages++;
@@ -126,7 +126,7 @@ static void established(struct conn *c, struct opts *o)
 	 * our copy only tells us when the guest hangs up (it never talks) */
 	if (o->chan >= 0 && handover_send(o->chan, HANDOVER_CONN, c->fd) < 0)
 		exit(0);
-	else if (o->chan < 0 && (c->ever || c->held)) {
+	else if (o->chan < 0 && c->held) {
 		/* before what came while the first attempt was on its way */
 		if (c->ever)
 			queue_first(c, rec, xs_build_empty(rec, XS_C_REFRESH));
