@@ -104,9 +104,10 @@ heard() {
 		rp=$!
 		sleep 0.3
 		DISPLAY=$VM_DISPLAY xdotool mousemove 120 200 sleep 0.2 type --delay 20 \
-			"audgen noise $seed 400 100 | paplay --raw --rate=48000 && echo snd$seed >/tmp/typed"
+			"audgen noise $seed 400 100 | paplay --raw --rate=48000; echo snd$seed:\$? >/tmp/typed"
 		DISPLAY=$VM_DISPLAY xdotool key Return
-		waitfor 60 vm_says "vm: typed: snd$seed" || fail "sound: paplay in the guest did not finish: $(vm_lines 4)"
+		waitfor 60 vm_says "vm: typed: snd$seed:" || fail "sound: paplay in the guest did not finish: $(vm_lines 4)"
+		vm_says "vm: typed: snd$seed:0" || fail "sound: paplay in the guest failed: $(vm_lines 4)"
 		sleep 1.5 # the tail's way: the guest's capture, the ring, the player's buffer (300 ms)
 		kill -INT $rp
 		wait $rp || true
