@@ -18,7 +18,9 @@
  * Data area: records start at positions p with p % 64 == 32, so a rect's
  * pixels (8-byte header + 24-byte rect header) are 64-byte aligned. A
  * record that would cross the end is replaced by a wrap marker (a header
- * of type RING_WRAP) and written at the start of the next lap.
+ * of type RING_WRAP) and written at the start of the next lap. A padding
+ * record (RING_PAD, version 2) is a place the writer reserved ahead and
+ * did not fill: the reader skips its body unread.
  *
  * Positions are monotonic 64-bit byte counts; position p lives at file
  * offset RING_HDR + p % data length. Heartbeats are counters whose change
@@ -45,11 +47,12 @@
 #endif
 
 #define RING_MAGIC 0x474e5258u /* "XRNG" */
-#define RING_VERSION 1u
+#define RING_VERSION 2u       /* 2: padding records (RING_PAD); readers take 1 too */
 #define RING_HDR 4096u
 #define RING_ALIGN 64u
 #define RING_SKEW 32u          /* record start offset within an aligned block */
 #define RING_WRAP 0xffffu      /* header type of the wrap marker */
+#define RING_PAD 0xfffeu       /* header type of padding: a place reserved and not used, skipped */
 #define RING_HB_MS 100u        /* heartbeat period */
 #define RING_TICK_MS 250u      /* the writer's heartbeat and attach checks */
 #define RING_DEAD_MS 1000u     /* no heartbeat for this long: the peer is gone */

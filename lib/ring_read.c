@@ -122,8 +122,8 @@ static int attach(struct ring_reader *r, char *err, size_t n)
 		snprintf(err, n, "not a ring: magic 0x%08x at offset 0, expected 0x%08x (\"XRNG\")", magic, RING_MAGIC);
 		return RING_FATAL;
 	}
-	if (version != RING_VERSION) {
-		snprintf(err, n, "ring version %u at offset 4, this reader speaks %u", version, RING_VERSION);
+	if (version != 1 && version != RING_VERSION) {
+		snprintf(err, n, "ring version %u at offset 4, this reader speaks 1 and %u", version, RING_VERSION);
 		return RING_FATAL;
 	}
 	if (size != r->map.size) {
@@ -458,6 +458,15 @@ int ring_reader_next(struct ring_reader *r, struct ring_rec *rec, char *err, siz
 			r->pos = pos + room + RING_SKEW;
 			/* nothing returned lies in the skip: it is consumed at once
 			 * (a writer that rewound an empty ring waits for it) */
+			if (!r->synced || r->done == pos)
+				r->done = r->pos;
+			continue;
+		}
+		if (hh.type == RING_PAD) { /* a place the writer reserved and left unused */
+			if (hh.flags || XS_HDR_LEN + (uint64_t)hh.len > room || pos + ring_foot(hh.len) > prod)
+				return corrupt(r, err, n, "bad padding record at position %llu (length %u, flags %u)",
+					       (unsigned long long)pos, hh.len, hh.flags);
+			r->pos = pos + ring_foot(hh.len);
 			if (!r->synced || r->done == pos)
 				r->done = r->pos;
 			continue;

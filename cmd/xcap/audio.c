@@ -6,7 +6,9 @@
  * record boundary (out.c): between two bands of a frame being written,
  * not behind the rest of the frame, which through a slow reader is many
  * milliseconds. Into the ring it goes behind what the output holds (the
- * ring never makes the writer wait for a reader). A piece is a few
+ * ring never makes the writer wait for a reader), or, while xcap awaits
+ * the X server's captures straight into the ring, into the place reserved
+ * ahead of the capture awaited (ringout.c): not behind the frame. A piece is a few
  * hundred bytes: it never holds a frame back. While the reader is slow,
  * the pipe's audio queue (OUT_AQ) or AUDIO_BACKLOG bytes of output for the
  * ring are the most held before a new piece is dropped (old sound is
@@ -79,6 +81,10 @@ void audio_read(struct cap *c)
 				c->snd.dropped++;
 			else
 				c->snd.pieces++;
+			continue;
+		}
+		if (ringout_slot_put(c, body - XS_HDR_LEN, XS_HDR_LEN + h.len)) {
+			c->snd.pieces++;
 			continue;
 		}
 		if (c->out.len > AUDIO_BACKLOG) {

@@ -62,10 +62,12 @@ static void print_stats(const struct cap *c)
 	struct ring_writer_stats rs = { 0 };
 	if (c->ring)
 		ring_writer_stats(c->ring, &rs);
-	warn_line("%s; %u input events; bells %llu; audio pieces %llu sent, %llu dropped; microphone pieces %llu played, "
-		  "%llu dropped, %llu refused", b, c->in.injected, (unsigned long long)rs.bells,
-		  (unsigned long long)c->snd.pieces, (unsigned long long)c->snd.dropped, (unsigned long long)c->mic.pieces,
-		  (unsigned long long)c->mic.q.dropped, (unsigned long long)c->mic.refused);
+	warn_line("%s; %u input events; bells %llu; audio pieces %llu sent (%llu between a frame's captures), "
+		  "%llu dropped; microphone pieces %llu played, %llu dropped, %llu refused",
+		  b, c->in.injected, (unsigned long long)rs.bells, (unsigned long long)c->snd.pieces,
+		  (unsigned long long)c->slot.pieces, (unsigned long long)c->snd.dropped,
+		  (unsigned long long)c->mic.pieces, (unsigned long long)c->mic.q.dropped,
+		  (unsigned long long)c->mic.refused);
 }
 
 /* Sends a bye and waits up to 200 ms for it to drain, then exits 0. */

@@ -14,14 +14,18 @@
 #include "xcap.h"
 
 #include <X11/Xlib-xcb.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <xcb/shm.h>
+#include <xcb/xcbext.h>
 
 #define MAX_INFLIGHT 256 /* captures sent before their replies are awaited */
+#define SLOT_FOOT 4096u  /* a sound place in the ring: ring_foot(SLOT_FOOT - XS_HDR_LEN) */
 
 /* Maps the ring from $XS_RING_FD, if set, and takes the writer's role. */
 void ringout_open(struct cap *c)
@@ -145,8 +149,65 @@ int ringout_ready(struct cap *c)
 }
 
 /* One capture on its way: the record is reserved, its pixels come with
- * the reply. */
-struct inflight { xcb_shm_get_image_cookie_t ck; uint64_t end; };
+ * the reply; with sound, a sound place reserved just ahead of it. */
+struct inflight { xcb_shm_get_image_cookie_t ck; uint64_t end; uint8_t *slot; uint64_t slot_pos; };
+
+/*
+ * Sound while the X server captures straight into the ring (-A): a frame's
+ * records are reserved at once and published in order as the replies
+ * come, so a piece read after them waits for the whole frame, 10 ms and
+ * more on a loaded machine (docs/AUDIO.md). Instead, each capture has a
+ * small place reserved just ahead of it: while xcap awaits that capture's
+ * reply, all before the place is published, so the pieces that come go
+ * into the place and out at once; what is left of it, when the reply
+ * comes, is padding (RING_PAD), which the reader skips. A piece that finds
+ * the place full goes behind the frame, as before, and so do the frame's
+ * later pieces (their order is kept).
+ */
+int ringout_slot_put(struct cap *c, const uint8_t *rec, size_t n)
+{
+	if (!c->slot.p)
+		return 0;
+	if (c->slot.spilled || ring_foot((uint32_t)(n - XS_HDR_LEN)) > SLOT_FOOT - c->slot.used)
+		return c->slot.spilled = 1, 0;
+	ring_writer_copy(c->ring, c->slot.p + c->slot.used, rec, n);
+	c->slot.used += (uint32_t)ring_foot((uint32_t)(n - XS_HDR_LEN));
+	ring_writer_publish_to(c->ring, c->slot.pos + c->slot.used);
+	c->slot.pieces++;
+	return 1;
+}
+
+/* Awaits capture f's reply, the sound command's pieces going into the
+ * place ahead of it meanwhile; then pads the rest of the place. */
+static void await_with_sound(struct cap *c, const struct inflight *f, xcb_generic_error_t **e)
+{
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	c->slot.p = f->slot, c->slot.pos = f->slot_pos, c->slot.used = 0;
+	xcb_flush(xc);
+	for (;;) {
+		void *rep = NULL;
+		/* reads what the server sent (events are queued for Xlib) */
+		if (xcb_poll_for_reply(xc, f->ck.sequence, &rep, e) || xcb_connection_has_error(xc)) {
+			free(rep);
+			break;
+		}
+		if (audio_fd(c) < 0) { /* the sound ended */
+			free(xcb_shm_get_image_reply(xc, f->ck, e));
+			break;
+		}
+		struct pollfd p[2] = { { xcb_get_file_descriptor(xc), POLLIN, 0 }, { audio_fd(c), POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+		if (p[1].revents)
+			audio_read(c);
+	}
+	if (c->slot.used < SLOT_FOOT) {
+		uint8_t h[XS_HDR_LEN];
+		xs_put_hdr(h, (uint16_t)RING_PAD, SLOT_FOOT - c->slot.used - XS_HDR_LEN);
+		ring_writer_copy(c->ring, f->slot + c->slot.used, h, sizeof h);
+	}
+	c->slot.p = NULL;
+}
 
 /* Replies in order; each record is published once the server wrote it. */
 static void settle(struct cap *c, struct inflight *f, int *n)
@@ -154,7 +215,10 @@ static void settle(struct cap *c, struct inflight *f, int *n)
 	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
 	for (int i = 0; i < *n; i++) {
 		xcb_generic_error_t *e = NULL;
-		free(xcb_shm_get_image_reply(xc, f[i].ck, &e));
+		if (f[i].slot)
+			await_with_sound(c, &f[i], &e);
+		else
+			free(xcb_shm_get_image_reply(xc, f[i].ck, &e));
 		if (e) /* the screen shrank under us: a resize follows; the pixels are stale, not unsafe */
 			DBG(D_X, "direct capture failed (X error %u)", e->error_code);
 		free(e);
@@ -173,16 +237,23 @@ uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct x
 	static struct inflight f[MAX_INFLIGHT];
 	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
 	struct ring_writer *w = c->ring;
-	int nf = 0;
+	int nf = 0, sound = audio_fd(c) >= 0;
 	uint32_t nrects = 0;
+	c->slot.spilled = 0;
 	for (int i = 0; i < n; i++) {
 		struct xs_rect in = xs_rect_intersect(r[i], band);
 		uint32_t rows = in.w ? REC_BODY_MAX / (in.w * 4u) : 0;
 		for (uint32_t y = in.y; y < in.y + in.h; y += rows) {
 			struct xs_rect p = { in.x, y, in.w, in.y + in.h - y < rows ? in.y + in.h - y : rows };
 			uint32_t len = XS_RECT_LEN + p.w * 4u * p.h;
-			if (nf == MAX_INFLIGHT || !ring_writer_fits(w, len))
+			if (nf == MAX_INFLIGHT || !ring_writer_fits(w, len + (sound ? SLOT_FOOT : 0)))
 				settle(c, f, &nf); /* never wait for room with unpublished records */
+			f[nf].slot = NULL;
+			if (sound) { /* the place ahead of it */
+				f[nf].slot = ring_writer_reserve(w, SLOT_FOOT - XS_HDR_LEN);
+				f[nf].slot_pos = ring_writer_position(w);
+				ring_writer_advance(w, SLOT_FOOT - XS_HDR_LEN);
+			}
 			uint8_t *rec = ring_writer_reserve(w, len), hb[XS_HDR_LEN + XS_RECT_LEN];
 			xs_build_rect_hdr(hb, XS_ENC_RAW, p, 0, p.w * 4u * p.h);
 			ring_writer_copy(w, rec, hb, sizeof hb);

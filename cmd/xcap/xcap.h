@@ -175,6 +175,13 @@ struct cap {
 		struct xs_reader rd;
 		uint64_t pieces, dropped;
 	} snd;
+	struct {             /* with -A, writing the ring: the sound place ahead of the capture awaited (ringout.c) */
+		uint8_t *p;  /* NULL: none open */
+		uint64_t pos; /* its ring position */
+		uint32_t used; /* bytes of it holding audio records */
+		int spilled; /* a piece of this frame went behind it: the frame's later pieces follow it */
+		uint64_t pieces; /* pieces sent in places */
+	} slot;
 	struct {             /* -M: the host's microphone, played here (audio.c) */
 		const char *cmd;
 		pid_t pid;   /* the player, 0: not started */
@@ -216,6 +223,7 @@ int ringout_flush(struct cap *c);
  * the last one (at most one frame waits in the ring, as in a pipe)? */
 int ringout_ready(struct cap *c);
 uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band);
+int ringout_slot_put(struct cap *c, const uint8_t *rec, size_t n);
 
 /* clip.c */
 void clip_init(struct cap *c);

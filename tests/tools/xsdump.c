@@ -160,7 +160,13 @@ static void print_rec(struct dump *d, const struct xs_msg *m, uint64_t off)
 		       m->u.rect.r.x, m->u.rect.r.y, m->u.rect.param, m->u.rect.len);
 		break;
 	case XS_FRAME:
-		printf(" seq %llu rects %u", (unsigned long long)m->u.frame.seq, m->u.frame.nrects);
+		printf(" seq %llu rects %u time %llu", (unsigned long long)m->u.frame.seq, m->u.frame.nrects,
+		       (unsigned long long)m->u.frame.time_ns);
+		break;
+	case XS_AUDIO: /* got: when the capture had the whole piece (its first sample's time and its length) */
+		printf(" seq %llu frames %u got %llu", (unsigned long long)m->u.audio.seq, m->u.audio.frames,
+		       (unsigned long long)(m->u.audio.time_ns +
+					    (m->u.audio.rate ? m->u.audio.frames * 1000000000ull / m->u.audio.rate : 0)));
 		break;
 	case XS_CURSOR:
 		printf(" %ux%u hot %u,%u serial %u", m->u.cursor.w, m->u.cursor.h, m->u.cursor.xhot, m->u.cursor.yhot,
