@@ -25,7 +25,7 @@ static void usage(int code)
 		"  -r RATE    capture: 48000 or 44100 Hz (default: the source's own, if one of them: no resampling)\n"
 		"  -C N       capture: 1 or 2 channels (default 2)\n"
 		"  -b BITRATE opus: bits a second (default 128000)\n"
-		"  -l MS      play: the least latency kept (buffer and sink) as a piece arrives, 2..500 ms (default 6)\n"
+		"  -l MS      play: the least latency kept (buffer and sink) as a piece arrives, 2..500 ms (default 10)\n"
 		"  -L MS      play: the most, however late pieces come, -l..1000 ms (default 120)\n"
 		"  -n NAME    the client's name on the sound server (default xsnd)\n"
 		"  -N FD      write a line to FD once the stream runs\n"
@@ -46,7 +46,7 @@ static uint32_t parse_frames(const char *s, uint32_t rate)
 
 int main(int argc, char **argv)
 {
-	struct xsnd_opts o = { .rate = 0, .channels = 2, .latency_ms = 6, .max_ms = 120, .codec = CODEC_PCM,
+	struct xsnd_opts o = { .rate = 0, .channels = 2, .latency_ms = 10, .max_ms = 120, .codec = CODEC_PCM,
 			       .bitrate = 128000, .fd = -1, .name = "xsnd" };
 	const char *fs = NULL; /* -f: by default 2.5 ms of PCM, 5 of Opus */
 	int c, mode = 0;
