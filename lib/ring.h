@@ -303,6 +303,11 @@ void ring_writer_stats(const struct ring_writer *w, struct ring_writer_stats *s)
  * ring gets one byte. Call before the ticker starts; dies as addr_listen.
  */
 void ring_writer_bell(struct ring_writer *w, const struct addr *a);
+/* The bell's sockets (listening, connected; -1: none) taken from w, which
+ * then has no bell, and given to a new writer of the same ring (the ring
+ * handed up a pipe, lib/pipering.h): a reader that called keeps its call. */
+void ring_writer_bell_give(struct ring_writer *w, int *lfd, int *cfd);
+void ring_writer_bell_adopt(struct ring_writer *w, const struct addr *a, int lfd, int cfd);
 
 /* A frame ended with the record committed last: the next record may go to
  * the start of the data area (RAM only), so frames reuse the same pages. */
@@ -360,6 +365,9 @@ uint64_t ring_writer_tick_in(const struct ring_writer *w);
  * as the process.
  */
 int ring_writer_ticker(struct ring_writer *w);
+/* The ticker thread ends (it touches the ring no more once this returns):
+ * the writer hands the ring to another (shmring -w up its pipe, lib/pipering.h). */
+void ring_writer_stop(struct ring_writer *w);
 /* ring_writer_tick at once (the ticker's fd was readable; reads it). */
 int ring_writer_tick_now(struct ring_writer *w);
 

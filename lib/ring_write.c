@@ -37,6 +37,7 @@ struct ring_writer {
 	int boundary;           /* a frame ended: the next record may start a lap */
 	int tick_fd;            /* ring_writer_ticker's eventfd (-1: none) */
 	uint64_t tick_attach;   /* the ticker's last attach count */
+	int tick_stop, tick_done; /* ring_writer_stop asks the ticker to end; it says it did */
 	int bar;                /* a PCI BAR: non-temporal stores, no reads, no wakes */
 	/* the bell (ring_writer_bell): the ticker accepts, the publisher rings */
 	struct addr bell_at;    /* where it listens */
@@ -230,6 +231,23 @@ void ring_writer_bell(struct ring_writer *w, const struct addr *a)
 	w->bell_lfd = addr_listen(&w->bell_at, "-B: ");
 }
 
+void ring_writer_bell_give(struct ring_writer *w, int *lfd, int *cfd)
+{
+	*lfd = w->bell_lfd, *cfd = w->bell_fd;
+	w->bell_lfd = w->bell_fd = -1;
+	set_flags(w);
+}
+
+void ring_writer_bell_adopt(struct ring_writer *w, const struct addr *a, int lfd, int cfd)
+{
+	w->bell_at = *a;
+	w->bell_lfd = lfd;
+	if (cfd >= 0) /* a reader that called the writer before: its first publish rings */
+		w->bell_seq = ld32(w->map.base, RING_OFF_BELL) - 1;
+	w->bell_fd = cfd;
+	set_flags(w);
+}
+
 /* Rings the bell if the reader went to sleep since the last ring (its
  * sequence moved). From the publishing thread, after the position. */
 static void bell_ring(struct ring_writer *w)
@@ -312,6 +330,10 @@ static void *ticker(void *arg)
 			sleep_ns(WRITER_TICK_NS);
 		else
 			futex_wait_ns(b, RING_OFF_ATTACH, (uint32_t)w->tick_attach, (uint64_t)period * MS, 0);
+		if (__atomic_load_n(&w->tick_stop, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&w->tick_done, 1, __ATOMIC_RELEASE);
+			return NULL;
+		}
 		lost_check(w);
 		beat(w);
 		bell_tend(w);
@@ -356,6 +378,17 @@ int ring_writer_ticker(struct ring_writer *w)
 		return w->tick_fd = -1;
 	}
 	return w->tick_fd;
+}
+
+void ring_writer_stop(struct ring_writer *w)
+{
+	if (w->tick_fd < 0)
+		return;
+	__atomic_store_n(&w->tick_stop, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&w->tick_done, __ATOMIC_ACQUIRE)) {
+		futex_wake_all(w->map.base, RING_OFF_ATTACH);
+		sleep_ns(MS);
+	}
 }
 
 /* Is the consumer position a reader published plausible for this session? */

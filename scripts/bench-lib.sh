@@ -179,12 +179,17 @@ start_ring() {
 # The compositions a user types (docs/BENCH.md, "Which composition"), each
 # a start_ring with its knobs:
 #   seed: the seed's and the VM's historical one, `vsockd -l | xcap | shmring
-#         -w RING`, host `xpaint -r RING -- vsockd -c`; no bell
+#         -w RING`, host `xpaint -r RING -- vsockd -c`; no bell. shmring
+#         hands the ring up the pipe: xcap writes it (lib/pipering.h)
 #   fast: `shmring -w RING -- xcap` (xcap writes the ring itself), no bell
 #   ring: fast with the bell (xcap -B, xpaint -B); control straight from
 #         xpaint into xcap (a FIFO): the frame path alone
 #   ring-vsockd: ring with control through vsockd -c / -l (the VM's way)
 start_seed() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
+#   seed-copy: seed with shmring -w -C, which copies the stream into the
+#         ring instead of handing the ring up the pipe to xcap (the seed's
+#         composition before that: a copy of every frame more)
+start_seed-copy() { SHMRING_ARGS=-C RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
 #   seed-bell: seed with the ring's bell (shmring -w -B, xpaint -r -B): the
 #         writer wakes xpaint's loop itself instead of its notifier thread
 start_seed-bell() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=1 start_ring "$@"; }

@@ -18,10 +18,11 @@ xvfb SRC 800x600
 xvfb DST 1024x768
 mover_xterm
 
-# writer N: xcap SRC | shmring -w RING in the background; $wpipe is its subshell.
+# writer N [-C]: xcap SRC | shmring -w RING in the background; $wpipe is
+# its subshell. -C: shmring copies the stream (else it hands xcap the ring).
 writer() {
-	( exec "$BIN/xcap" "$SRC" </dev/null 2>"$T/xcap.$1.err" |
-		"$BIN/shmring" -v -w "$RING" -s 32M 2>"$T/shmring.$1.err" ) &
+	( exec "$BIN/xcap" -v "$SRC" </dev/null 2>"$T/xcap.$1.err" |
+		"$BIN/shmring" -v -w "$RING" -s 32M ${2:-} 2>"$T/shmring.$1.err" ) &
 	PIDS+=($!)
 	wpipe=$!
 }
@@ -38,8 +39,8 @@ viewer() {
 	waitfor 10 winid "$DST" ringview || fail "viewer $1: no window: $(cat "$T/xpaint.$1.err")"
 }
 
-# 1. the live pipeline, pixel exact
-writer 1
+# 1. the live pipeline, pixel exact, shmring copying the stream (-C)
+writer 1 -C
 waitfor 10 test -s "$RING" || fail "no ring: $(cat "$T/shmring.1.err")"
 viewer 1
 live_picture ringview
@@ -54,7 +55,12 @@ echo "reader restarted: $(cat "$T/cmp.out")"
 waitfor 5 grep -q 'reader attached: sent a 800x600 snapshot' "$T/shmring.1.err" ||
 	fail "no snapshot sent: $(cat "$T/shmring.1.err")"
 
-# 3. the writer pipeline killed and restarted: xpaint follows the new session
+grep -q 'handed up the pipe' "$T/shmring.1.err" "$T/xcap.1.err" && fail "shmring -C handed the ring up the pipe"
+
+# 3. the writer pipeline killed and restarted: xpaint follows the new
+# session. This time shmring hands the ring up the pipe: xcap writes it
+# itself (the X server captures straight into it), as under shmring -w
+# RING -- xcap; a restarted viewer gets its snapshot from xcap.
 stop_writer
 bg env DISPLAY="$SRC" xterm -geometry 40x6+200+200 -bg darkgreen -fg white -title newcomer -e 'echo after the restart; exec sleep 300'
 waitfor 10 winid "$SRC" newcomer || fail "xterm did not map"
@@ -63,6 +69,17 @@ source_activity 2
 settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "viewer did not follow the restarted writer"
 echo "writer restarted: $(cat "$T/cmp.out")"
 kill -0 "$vp" || fail "viewer died across the writer restart: $(tail -3 "$T/xpaint.2.err")"
+grep -q 'the ring handed up the pipe: xcap writes it' "$T/shmring.2.err" || fail "no hand-over up the pipe: $(cat "$T/shmring.2.err")"
+grep -q 'writing the ring shmring handed up the pipe.*the X server captures straight into it' "$T/xcap.2.err" ||
+	fail "xcap did not take the ring: $(grep -v '^xterm' "$T/xcap.2.err" | tail -3)"
+kill "$vp"
+wait "$vp" || fail "xpaint -r exited $? on SIGTERM"
+viewer 3
+settle "$SRC" "$DST" "$(winid "$DST" ringview)" 20 || fail "a viewer restarted after the hand-over did not show the whole screen"
+echo "handed up the pipe, reader restarted: $(cat "$T/cmp.out")"
+# the pipe's reader killed: xcap goes too, as when a pipe's reader dies
+pkill -KILL -P "$wpipe" -x shmring
+waitfor 5 sh -c "! pgrep -P $wpipe -x xcap >/dev/null" || fail "xcap stayed after the shmring that handed it the ring was killed"
 stop_writer
 kill "$vp"
 wait "$vp" || fail "xpaint -r exited $? on SIGTERM"
@@ -76,4 +93,4 @@ set -e
 [ "$rc" = 65 ] || fail "ring smaller than a frame: exit $rc, want 65: $(cat "$T/small.err")"
 grep -q 'too small for a 800x600 screen.*use a ring of at least 16777216 bytes' "$T/small.err" ||
 	fail "no size advice: $(cat "$T/small.err")"
-pass "live, reader restarted (snapshot), writer restarted, small ring refused ($(cat "$T/small.err" | grep -o 'at least [0-9]* bytes'))"
+pass "live (shmring copying), reader restarted (snapshot), writer restarted (the ring handed up the pipe to xcap), reader restarted again, shmring killed ends xcap, small ring refused ($(cat "$T/small.err" | grep -o 'at least [0-9]* bytes'))"

@@ -19,12 +19,13 @@ volatile sig_atomic_t stats_signal;
 static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-S] [-B ADDR] [-v] [-d CATS]   (stream on stdin into the ring)\n"
+		"usage: %s -w PATH [-s SIZE] [-l SECS] [-p] [-C] [-S] [-B ADDR] [-v] [-d CATS]   (stream on stdin into the ring)\n"
 		"       %s -w PATH [-s SIZE] [-p] [-S] [-B ADDR] [-v] -- COMMAND ...     (COMMAND writes the ring: xcap)\n"
 		"       %s -r PATH [-x] [-p] [-S] [-v] [-d CATS]             (the ring to stdout)\n"
 		"  -s SIZE  create PATH (mode 0600) with SIZE bytes (K, M, G suffixes); 32M holds 1920x1080\n"
 		"  -l SECS  after EOF on stdin, keep serving snapshots to new readers SECS seconds\n"
 		"  -x       (-r) exit after passing on a bye record\n"
+		"  -C       (-w, stdin) copy the stream: never hand the ring up the pipe to the xcap writing it\n"
 		"  -p       (-w) records through private memory, non-temporal stores (default for a PCI BAR)\n"
 		"           (-r) records copied out of the ring first, streaming loads (default for a PCI BAR)\n"
 		"  -B ADDR  listen on ADDR (PORT, unix:PATH, tcp:HOST:PORT) for the reader's call (xpaint -r RING -B); ring it\n"
@@ -67,10 +68,10 @@ int main(int argc, char **argv)
 	const char *wpath = NULL, *rpath = NULL;
 	uint64_t size = 0;
 	unsigned long linger = 0;
-	int c, privcopy = 0, exit_bye = 0;
+	int c, privcopy = 0, exit_bye = 0, copy_only = 0;
 	const char *bell = NULL;
 	set_argv0(argv[0]);
-	while ((c = getopt(argc, argv, "+w:r:s:l:pxSB:vd:h")) != -1) {
+	while ((c = getopt(argc, argv, "+w:r:s:l:pCxSB:vd:h")) != -1) {
 		switch (c) {
 		case 'w': wpath = optarg; break;
 		case 'r': rpath = optarg; break;
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
 				die(EX_CMDLINE, "bad -l '%s' (seconds, 0..86400)", optarg);
 			break;
 		case 'p': privcopy = 1; break;
+		case 'C': copy_only = 1; break;
 		case 'x': exit_bye = 1; break;
 		case 'S': ring_map_allow_shared(1); break;
 		case 'B': bell = optarg; break;
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
 		usage(EX_CMDLINE);
 	if (rpath && (size || linger))
 		die(EX_CMDLINE, "-s and -l belong to -w");
+	if (rpath && copy_only)
+		die(EX_CMDLINE, "-C belongs to -w");
 	if (wpath && exit_bye)
 		die(EX_CMDLINE, "-x belongs to -r");
 	if (rpath && bell)
@@ -106,5 +110,5 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, bell, cmd) : run_reader(rpath, exit_bye, privcopy);
+	return wpath ? run_writer(wpath, size, (unsigned)linger, privcopy, bell, cmd, copy_only) : run_reader(rpath, exit_bye, privcopy);
 }

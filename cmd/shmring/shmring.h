@@ -13,7 +13,8 @@ extern volatile sig_atomic_t stats_signal; /* SIGUSR1: print the counters */
  * privcopy: records through private memory even into a /dev/shm file.
  * cmd: exec it to write the ring itself instead (the ring's fd in
  * XS_RING_FD); the stdin stream is then not read. */
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd);
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd,
+	       int copy_only);
 /* Host side: the ring at path to stdout; exit_bye: exit 0 after a bye;
  * copyout: copy records out of the ring first (-p; automatic on a PCI BAR). */
 int run_reader(const char *path, int exit_bye, int copyout);

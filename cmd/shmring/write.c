@@ -15,6 +15,7 @@
  *   writer never reads it (bar the one all-ones check at start).
  */
 #include "codec.h"
+#include "pipering.h"
 #include "ring.h"
 #include "shmring.h"
 #include "util.h"
@@ -48,6 +49,8 @@ struct writer {
 	uint64_t in_off;        /* stdin offset of stage[s0] */
 	int eof;
 	int tick_fd;            /* the ticker's fd, or -1 */
+	int hand_fd;            /* the ring offered up the pipe: xcap's socket, or -1 */
+	uint64_t hand_at;       /* xcap said its output ends at this stdin offset (UINT64_MAX: not yet) */
 	int privcopy;           /* records go through rec, never read back from the ring */
 	uint8_t *rec;           /* private copy of a record too large for the stage */
 	size_t rec_cap;
@@ -88,7 +91,7 @@ static void pci_check_ones(const char *path, const uint8_t *base)
  * served while stdin is idle. Returns 1 data, 0 idle tick, -1 EOF. */
 static int fill(struct writer *w)
 {
-	struct pollfd p[2] = { { 0, POLLIN, 0 }, { w->tick_fd, POLLIN, 0 } };
+	struct pollfd p[3] = { { 0, POLLIN, 0 }, { w->tick_fd, POLLIN, 0 }, { w->hand_fd, POLLIN, 0 } };
 	if (w->s0 && w->s0 == w->s1)
 		w->s0 = w->s1 = 0;
 	if (w->s1 == STAGE || (w->s0 > STAGE / 2)) {
@@ -97,11 +100,18 @@ static int fill(struct writer *w)
 		w->s0 = 0;
 	}
 	/* the ticker thread beats; its fd says a reader attached */
-	int pr = poll(p, 2, w->tick_fd < 0 ? TICK_MS : -1);
+	int pr = poll(p, 3, w->tick_fd < 0 ? TICK_MS : -1);
 	if (pr == 0 || (pr < 0 && errno == EINTR))
 		return 0;
 	if (pr < 0)
 		die(EX_OS, "poll:");
+	if (p[2].revents && pipering_read_stopped(w->hand_fd, &w->hand_at) < 0) {
+		warn_line("the ring's hand-over up the pipe failed: its writer went away or said something else");
+		close(w->hand_fd); /* the stream goes on being copied */
+		w->hand_fd = -1;
+	}
+	if (w->in_off + (w->s1 - w->s0) >= w->hand_at)
+		return 0; /* all of xcap's output is here */
 	if (p[1].revents && ring_writer_tick_now(w->rw))
 		w->pending = 1;
 	if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -514,7 +524,65 @@ static void writer_stats(struct writer *w)
 	       (unsigned long long)w->bytes, (unsigned long long)rs.waits, (unsigned long long)rs.bells);
 }
 
-int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd)
+/*
+ * The ring handed up the pipe (lib/pipering.h): when the stream on stdin
+ * comes from an xcap that listens for it, it gets the ring and writes it
+ * itself, and the pipe's copy of every frame is gone. Tried before the
+ * first read and again once data came (xcap listens before it writes).
+ * Returns the socket, or -1 (the stream is copied, as before).
+ */
+static int hand_offer(const struct writer *w, const struct ring_map *m, const char *bell)
+{
+	char err[300];
+	int s = pipering_connect(0);
+	if (s < 0)
+		return -1;
+	if (!pipering_peer_ok(s, 0, 1, err, sizeof err)) {
+		warn_line("the ring is not handed up the pipe: %s", err);
+		close(s);
+		return -1;
+	}
+	if (pipering_offer(s, m->fd, w->privcopy, bell) < 0) {
+		DBG(D_RING, "offer up the pipe: %s", strerror(errno));
+		close(s);
+		return -1;
+	}
+	VERB("the ring offered up the pipe: its writer takes it at the end of the stream");
+	return s;
+}
+
+/* The stream's end after the offer: all of it is in the ring, published;
+ * the ring is xcap's now. We stay, a member of the pipeline, until xcap's
+ * end of the socket closes (or a signal: xcap sees the socket close). */
+static int hand_over(struct writer *w, int s)
+{
+	char g;
+	int lfd, cfd, r;
+	ring_writer_publish(w->rw);
+	ring_writer_stop(w->rw);
+	ring_writer_bell_give(w->rw, &lfd, &cfd); /* the bell is xcap's: a reader's call stays up */
+	r = pipering_go(s, lfd, cfd);
+	if (lfd >= 0)
+		close(lfd);
+	if (cfd >= 0)
+		close(cfd);
+	ring_writer_free(w->rw);
+	w->rw = NULL;
+	if (r < 0)
+		return 0; /* xcap is gone */
+	VERB("the ring handed up the pipe: xcap writes it");
+	while (!stop_signal) {
+		struct pollfd p = { s, POLLIN, 0 };
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+		if (p.revents && read(s, &g, 1) <= 0)
+			break;
+	}
+	return 0;
+}
+
+int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int privcopy, const char *bell, char **cmd,
+	       int copy_only)
 {
 	static struct writer w;
 	struct addr ba;
@@ -543,20 +611,29 @@ int run_writer(const char *path, uint64_t create_size, unsigned linger_s, int pr
 	VERB("writing %s: %llu bytes, data area %llu, %s", path, (unsigned long long)m.size,
 	     (unsigned long long)ring_writer_data_len(w.rw),
 	     w.privcopy ? "records through private memory (non-temporal stores)" : "records read into the ring");
+	int tries = copy_only ? 2 : 1;
+	w.hand_at = UINT64_MAX;
+	w.hand_fd = copy_only ? -1 : hand_offer(&w, &m, bell);
 	while (!stop_signal) {
 		if (stats_signal)
 			writer_stats(&w);
+		if (w.hand_fd >= 0 && w.in_off >= w.hand_at)
+			break; /* xcap's output is all in the ring */
 		if (w.s1 - w.s0 < XS_HDR_LEN && !w.eof) {
 			int f = fill(&w);
 			if (f == 0)
 				tick(&w, 1);
 			if (f <= 0)
 				continue;
+			if (w.hand_fd < 0 && tries++ < 2)
+				w.hand_fd = hand_offer(&w, &m, bell);
 		}
 		if (!copy_record(&w))
 			break;
 		tick(&w, 0);
 	}
+	if (w.hand_fd >= 0 && !stop_signal && (w.eof || w.in_off == w.hand_at))
+		return hand_over(&w, w.hand_fd);
 	ring_writer_publish(w.rw); /* a frame the stream ended inside */
 	if (w.pending || (!stop_signal && linger_s))
 		tick(&w, 1);

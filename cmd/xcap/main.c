@@ -435,7 +435,7 @@ static void loop(struct cap *c, uint64_t interval)
 		if (out_pending(&c->out) && out_flush(c) < 0)
 			finish(c, 0);
 		int pending = out_pending(&c->out);
-		struct pollfd p[9] = {
+		struct pollfd p[11] = {
 			{ ConnectionNumber(c->dpy), POLLIN, 0 },
 			{ c->ring ? -1 : 1, pending ? POLLOUT : 0, 0 },
 			{ sfd, POLLIN, 0 },
@@ -445,10 +445,16 @@ static void loop(struct cap *c, uint64_t interval)
 			{ hi.fd, POLLIN, 0 },
 			{ audio_fd(c), POLLIN, 0 },
 			{ mic_fd(c), c->mic.q.len ? POLLOUT : 0, 0 },
+			{ c->pr_lfd, POLLIN, 0 },
+			{ c->pr_sock, POLLIN, 0 },
 		};
 		struct timespec ts;
-		if (ppoll(p, 9, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
+		if (ppoll(p, 11, sleep_for(c, pending, next_frame, tick, w, &ts), NULL) < 0 && errno != EINTR)
 			die(EX_OS, "poll:");
+		if (p[9].revents && (tick = ringout_take(c), c->ring))
+			start_stream(c, 1); /* the ring's first hello: shmring's session ended */
+		if (p[10].revents)
+			finish(c, 0); /* the pipe's reader, which handed us the ring, went away */
 		if (p[1].revents & (POLLERR | POLLHUP))
 			finish(c, 0); /* the reader went away */
 		if (p[2].revents)
@@ -494,6 +500,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage(EX_CMDLINE);
 	ringout_open(&c);
+	ringout_listen(&c); /* before anything goes down the pipe */
 	if (!c.ring)
 		out_setup_stdout(&c);
 	cap_open(&c, argv[optind]);

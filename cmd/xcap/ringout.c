@@ -10,6 +10,7 @@
  * Unchanged pixels are not filtered out in that mode (nothing compares
  * them): shared memory is cheap to fill, the comparison is not.
  */
+#include "pipering.h"
 #include "util.h"
 #include "xcap.h"
 
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +28,25 @@
 
 #define MAX_INFLIGHT 256 /* captures sent before their replies are awaited */
 #define SLOT_FOOT 4096u  /* a sound place in the ring: ring_foot(SLOT_FOOT - XS_HDR_LEN) */
+
+/* The writer's role from ring memory m (bar: a PCI BAR), ringing bell: on
+ * its listening socket lfd and reader cfd when given (-1: listen anew). */
+static void take_ring(struct cap *c, struct ring_map *m, int bar, const char *bell, int lfd, int cfd)
+{
+	char err[256];
+	c->ring = ring_writer_new(m, bar);
+	if (bell && *bell) {
+		struct addr a;
+		if (addr_parse(bell, 1, &a, err, sizeof err) < 0)
+			die(EX_CMDLINE, "-B %s", err);
+		if (lfd >= 0)
+			ring_writer_bell_adopt(c->ring, &a, lfd, cfd);
+		else
+			ring_writer_bell(c->ring, &a);
+	} else if (lfd >= 0 || cfd >= 0) {
+		die(EX_SOFT, "the ring's writer up the pipe gave a bell without its address");
+	}
+}
 
 /* Maps the ring from $XS_RING_FD, if set, and takes the writer's role. */
 void ringout_open(struct cap *c)
@@ -44,18 +65,74 @@ void ringout_open(struct cap *c)
 		die(EX_NOX, "$%s: %s", RING_FD_ENV, err);
 	fcntl(m.fd, F_SETFD, FD_CLOEXEC);
 	unsetenv(RING_FD_ENV);
-	c->ring = ring_writer_new(&m, getenv(RING_BAR_ENV) != NULL);
 	/* -B, or shmring -w -B ADDR handing it on */
-	const char *bell = c->bell ? c->bell : getenv(RING_BELL_ENV);
-	if (bell) {
-		struct addr a;
-		if (addr_parse(bell, 1, &a, err, sizeof err) < 0)
-			die(EX_CMDLINE, "-B %s", err);
-		ring_writer_bell(c->ring, &a);
-		unsetenv(RING_BELL_ENV);
-	}
+	take_ring(c, &m, getenv(RING_BAR_ENV) != NULL, c->bell ? c->bell : getenv(RING_BELL_ENV), -1, -1);
+	unsetenv(RING_BELL_ENV);
 	VERB("writing the ring (fd %lu, %llu bytes%s)", fd, (unsigned long long)m.size,
 	     ring_writer_bar(c->ring) ? ", a PCI BAR: non-temporal stores" : "");
+}
+
+/* Stdout a pipe (`xcap :1 | shmring -w RING`): listen where the shmring
+ * reading it may hand us its ring (lib/pipering.h). */
+void ringout_listen(struct cap *c)
+{
+	c->pr_sock = -1;
+	c->pr_lfd = c->ring ? -1 : pipering_listen(1);
+	if (c->pr_lfd >= 0)
+		DBG(D_RING, "stdout is a pipe: its reader may hand us a ring");
+}
+
+/*
+ * shmring -w connected: the ring up the pipe. The peer must hold the read
+ * end of our stdout, as the same user; then what the output holds goes
+ * down the pipe, stdout is closed, and once shmring says all of the pipe
+ * is in the ring (its writer stopped) we write the ring ourselves, in a
+ * new session (readers follow as on a writer's restart). Returns the
+ * ring's ticker fd (or -1); shmring's socket stays in c->pr_sock: its end
+ * is the pipe reader's, and ends us as the pipe's would.
+ */
+int ringout_take(struct cap *c)
+{
+	char err[300], bell[PIPERING_BELL_MAX + 1];
+	int s = accept4(c->pr_lfd, NULL, NULL, SOCK_CLOEXEC), fd = -1, bar = 0;
+	if (s < 0)
+		return -1;
+	if (!pipering_peer_ok(s, 1, 0, err, sizeof err) || pipering_take(s, &fd, &bar, bell, err, sizeof err) != 1) {
+		WARN_LIMITED("a ring offered up the pipe refused: %s", err);
+		close(s);
+		return -1;
+	}
+	close(c->pr_lfd);
+	c->pr_lfd = -1;
+	struct ring_map m;
+	if (ring_map_fd(&m, fd, err, sizeof err) < 0) {
+		warn_line("a ring offered up the pipe refused: %s", err);
+		close(fd), close(s);
+		return -1;
+	}
+	while (out_pending(&c->out)) { /* the rest down the pipe, whole records */
+		struct pollfd p = { 1, POLLOUT, 0 };
+		if (out_flush(c) < 0)
+			exit(0); /* the reader went away */
+		if (out_pending(&c->out) && poll(&p, 1, 1000) < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+	}
+	if (pipering_stopped(s, c->st.out_bytes) < 0)
+		die(EX_SOFT, "the ring's writer up the pipe went away during the hand-over");
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, 1) < 0)
+		die(EX_OS, "/dev/null:");
+	close(null);
+	int lfd, cfd;
+	if (pipering_wait_go(s, 10000, &lfd, &cfd, err, sizeof err) < 0)
+		die(EX_SOFT, "the ring's writer up the pipe did not hand the ring over: %s", err);
+	take_ring(c, &m, bar, bell, lfd, cfd);
+	c->pr_sock = s;
+	ringout_setup(c);
+	VERB("writing the ring shmring handed up the pipe (%llu bytes%s)%s", (unsigned long long)m.size,
+	     bar ? ", a PCI BAR" : "", c->ring_seg ? ": the X server captures straight into it" : "");
+	int tick = ring_writer_ticker(c->ring);
+	return tick;
 }
 
 /* After the screen is known: the ring must hold a full raw frame twice

@@ -162,6 +162,8 @@ struct cap {
 	uint32_t ring_seg;   /* the ring attached to the X server: raw captures land in it */
 	const char *bell;    /* -B ADDR: the ring's bell (where xpaint -B listens) */
 	uint64_t ring_end[2]; /* ring positions after the frame before last and the last frame */
+	int pr_lfd;          /* stdout a pipe: where shmring -w may hand us its ring (lib/pipering.h), or -1 */
+	int pr_sock;         /* the ring taken up the pipe: shmring's socket (its end: we exit), or -1 */
 	struct outbuf out;
 	struct stats st;
 	struct input in;
@@ -224,6 +226,8 @@ int ringout_flush(struct cap *c);
 int ringout_ready(struct cap *c);
 uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct xs_rect band);
 int ringout_slot_put(struct cap *c, const uint8_t *rec, size_t n);
+void ringout_listen(struct cap *c);
+int ringout_take(struct cap *c);
 
 /* clip.c */
 void clip_init(struct cap *c);

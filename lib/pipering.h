@@ -1,0 +1,63 @@
+/*
+ * The ring handed up a pipe: in `xcap :1 | shmring -w RING` shmring gives
+ * xcap the ring, and xcap writes it itself as under `shmring -w RING --
+ * xcap :1` (the X server captures straight into it): the pipe's copy of
+ * every frame is gone, whichever way the user composes the two.
+ *
+ * xcap, when its stdout is a pipe, listens on an abstract unix socket named
+ * after that pipe (PIPERING_NAME with the pipe's device and inode);
+ * shmring -w, when its stdin is a pipe, connects to the one named after
+ * its stdin. Each side checks the other before it trusts it: the same
+ * user, and a process holding the other end of the same pipe (its
+ * /proc/PID/fd and fdinfo, PID from the socket's credentials), so no
+ * other process can take the ring or offer one. Messages (SOCK_SEQPACKET):
+ *   shmring -> xcap  'R' u8 flags (1: a PCI BAR) bell address (0-255
+ *                    bytes, none: no bell), with the ring's fd: take it
+ *   xcap -> shmring  'S' u64 bytes: what it holds is down the pipe, which
+ *                    then ends at that many bytes from its start (xcap
+ *                    writes no more; shmring stops there, or at end of
+ *                    file, whichever comes first: another process holding
+ *                    the pipe's write end must not hold the hand-over up)
+ *   shmring -> xcap  'G' u8 flags (1: the bell's listening socket, 2: its
+ *                    connected reader), with those sockets: all of the
+ *                    pipe is in the ring and published,
+ *                    its writer stopped: the ring is xcap's (a new session:
+ *                    readers follow as on a restart), and so is the bell
+ *                    (a reader that called keeps its call)
+ * shmring then waits for the socket to close (xcap's end) and exits 0.
+ */
+#ifndef PIPERING_H
+#define PIPERING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PIPERING_NAME "xs-pipe-ring:%llx:%llx" /* st_dev, st_ino of the pipe */
+#define PIPERING_BELL_MAX 255
+
+/* xcap: a listening socket named after the pipe on fd (non-blocking,
+ * close-on-exec), or -1 when fd is not a pipe or the name is taken. */
+int pipering_listen(int fd);
+/* shmring: a socket connected to the one named after the pipe on fd, or
+ * -1 when fd is not a pipe or nobody listens there. */
+int pipering_connect(int fd);
+/* Is the peer of sock the same user and a process holding the other end
+ * of the pipe on fd (want_write: its write end)? 1 yes, 0 no (why in err). */
+int pipering_peer_ok(int sock, int fd, int want_write, char *err, size_t n);
+/* shmring: the offer. 0, or -1 with errno. */
+int pipering_offer(int sock, int ring_fd, int bar, const char *bell);
+/* xcap: the offer read: 1 with *ring_fd, *bar and bell (NUL-terminated),
+ * 0 when the peer closed, -1 on a malformed message (reason in err). */
+int pipering_take(int sock, int *ring_fd, int *bar, char bell[PIPERING_BELL_MAX + 1], char *err, size_t n);
+
+/* xcap: all it wrote down the pipe, total bytes, is there. 0 or -1. */
+int pipering_stopped(int sock, uint64_t total);
+/* shmring: that word read: 0 with *total, -1 (not that word). */
+int pipering_read_stopped(int sock, uint64_t *total);
+/* shmring: the word to go, with the bell's sockets (-1: none). */
+int pipering_go(int sock, int bell_lfd, int bell_cfd);
+/* xcap: waits up to ms for it: 0 with the bell's sockets (-1: none), -1
+ * (reason in err). */
+int pipering_wait_go(int sock, int ms, int *bell_lfd, int *bell_cfd, char *err, size_t n);
+
+#endif

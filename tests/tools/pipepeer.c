@@ -1,0 +1,97 @@
+/*
+ * pipepeer: a stranger at the socket where a ring is handed up a pipe
+ * (lib/pipering.h), for tests/t-ring-pipehand.sh. It never opens the pipe
+ * (a named FIFO, found by its path), so it holds neither end.
+ *   pipepeer offer FIFO   connects to the listener named after FIFO (an
+ *                         xcap writing it) and offers a ring of its own
+ *                         (a 16 MiB memfd); prints "refused" when the
+ *                         listener hangs up without taking it, exit 0;
+ *                         "taken" and exit 1 if it reads the offer and stays
+ *   pipepeer listen FIFO  listens under that name (before any xcap) and
+ *                         waits up to 10 s for a shmring to call; prints
+ *                         "no offer" when the caller hangs up without one,
+ *                         exit 0; "offered" and exit 1 when it gets a ring
+ */
+#include "pipering.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static socklen_t name_of(const char *path, struct sockaddr_un *a)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		fprintf(stderr, "pipepeer: %s is not a FIFO\n", path);
+		return 0;
+	}
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, PIPERING_NAME, (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+/* Waits up to ms for s to say something: 1 data, 0 hung up or nothing. */
+static int hears(int s, int ms)
+{
+	struct pollfd p = { s, POLLIN, 0 };
+	char b[512];
+	return poll(&p, 1, ms) == 1 && recv(s, b, sizeof b, MSG_DONTWAIT) > 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un a;
+	socklen_t len;
+	if (argc != 3 || !(len = name_of(argv[2], &a)))
+		return 64;
+	int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (!strcmp(argv[1], "offer")) {
+		if (connect(s, (struct sockaddr *)&a, len) < 0) {
+			perror("pipepeer: connect");
+			return 69;
+		}
+		int fd = memfd_create("pipepeer", 0);
+		if (fd < 0 || ftruncate(fd, 16 << 20) < 0) {
+			perror("pipepeer: memfd");
+			return 71;
+		}
+		if (pipering_offer(s, fd, 0, "") < 0) { /* hung up before the offer was read */
+			if (errno != EPIPE && errno != ECONNRESET) {
+				perror("pipepeer: offer");
+				return 71;
+			}
+			puts("refused");
+			return 0;
+		}
+		/* a taker writes its output down the pipe and waits for the word
+		 * to go; a refuser hangs up */
+		struct pollfd p = { s, POLLIN, 0 };
+		int r = poll(&p, 1, 3000);
+		puts(r == 1 ? "refused" : "taken");
+		return r == 1 ? 0 : 1;
+	}
+	if (!strcmp(argv[1], "listen")) {
+		if (bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 1) < 0) {
+			perror("pipepeer: bind");
+			return 69;
+		}
+		struct pollfd p = { s, POLLIN, 0 };
+		if (poll(&p, 1, 10000) != 1) {
+			puts("nobody called");
+			return 1;
+		}
+		int c = accept(s, NULL, NULL);
+		int got = hears(c, 2000);
+		puts(got ? "offered" : "no offer");
+		return got;
+	}
+	return 64;
+}
