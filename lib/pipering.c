@@ -179,8 +179,10 @@ int pipering_take(int sock, int *ring_fd, int *bar, char bell[PIPERING_BELL_MAX 
 	int fds[1], nfds;
 	ssize_t r = recv_fds(sock, b, sizeof b, fds, 1, &nfds);
 	*ring_fd = -1;
-	if (r == 0 && !nfds)
+	if (r == 0 && !nfds) {
+		snprintf(err, n, "it hung up");
 		return 0;
+	}
 	const char *why = r < 0 ? "a broken or overlong message"
 		: r < 2 || b[0] != 'R' ? "not an offer"
 		: r > 2 + PIPERING_BELL_MAX ? "an offer too long"

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,6 +98,8 @@ int ringout_take(struct cap *c)
 	int s = accept4(c->pr_lfd, NULL, NULL, SOCK_CLOEXEC), fd = -1, bar = 0;
 	if (s < 0)
 		return -1;
+	struct timeval tv = { 2, 0 }; /* the offer comes with the call: never hang on a silent peer */
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	if (!pipering_peer_ok(s, 1, 0, err, sizeof err) || pipering_take(s, &fd, &bar, bell, err, sizeof err) != 1) {
 		WARN_LIMITED("a ring offered up the pipe refused: %s", err);
 		close(s);
