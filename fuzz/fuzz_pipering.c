@@ -1,0 +1,91 @@
+/*
+ * libFuzzer target: the messages of the ring handed up a pipe
+ * (lib/pipering.c) as the peer might send them, through a real
+ * SOCK_SEQPACKET socketpair. First byte: bits 0-1 pick the reader (the
+ * offer xcap takes, the word to go it waits for, the byte count shmring
+ * reads), bits 2-3 how many descriptors ride along (0-3, each /dev/null).
+ * No descriptor may leak (each run checks the count of open ones), and a
+ * bell address taken must be NUL-terminated within its bound.
+ */
+#include "pipering.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int sv[2] = { -1, -1 }, base;
+	if (sv[0] < 0) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+			return 0;
+		base = open_fds();
+	}
+	if (size < 2 || size > 1024)
+		return 0;
+	int nfd = (data[0] >> 2) & 3, fds[3];
+	union { struct cmsghdr h; char c[CMSG_SPACE(3 * sizeof(int))]; } u;
+	struct iovec iov = { (void *)(data + 1), size - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	memset(&u, 0, sizeof u);
+	for (int i = 0; i < nfd; i++)
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nfd) {
+		m.msg_control = u.c;
+		m.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
+	}
+	ssize_t sent = sendmsg(sv[1], &m, MSG_DONTWAIT);
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
+	if (sent < 0)
+		return 0;
+	char err[256], bell[PIPERING_BELL_MAX + 1];
+	int fd, bar, l, c;
+	uint64_t total;
+	switch (data[0] & 3) {
+	case 0:
+	case 3:
+		if (pipering_take(sv[0], &fd, &bar, bell, err, sizeof err) == 1) {
+			if (fd < 0 || bar > 1 || memchr(bell, 0, sizeof bell) == NULL)
+				abort();
+			close(fd);
+		}
+		break;
+	case 1:
+		if (pipering_wait_go(sv[0], 0, &l, &c, err, sizeof err) == 0) {
+			if (l >= 0)
+				close(l);
+			if (c >= 0)
+				close(c);
+		}
+		break;
+	case 2:
+		pipering_read_stopped(sv[0], &total);
+		break;
+	}
+	if (open_fds() != base)
+		abort(); /* a descriptor leaked */
+	return 0;
+}
