@@ -14,18 +14,23 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+socklen_t pipering_addr(const struct stat *st, struct sockaddr_un *a)
+{
+	if (!S_ISFIFO(st->st_mode))
+		return 0;
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, PIPERING_NAME, (unsigned long long)st->st_dev,
+			 (unsigned long long)st->st_ino);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
 /* The abstract address named after the pipe on fd; its length, or 0 when
  * fd is not a pipe. */
 static socklen_t pipe_addr(int fd, struct sockaddr_un *a)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-		return 0;
-	memset(a, 0, sizeof *a);
-	a->sun_family = AF_UNIX;
-	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, PIPERING_NAME, (unsigned long long)st.st_dev,
-			 (unsigned long long)st.st_ino);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	return fstat(fd, &st) < 0 ? 0 : pipering_addr(&st, a);
 }
 
 int pipering_listen(int fd)

@@ -31,10 +31,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #define PIPERING_NAME "xs-pipe-ring:%llx:%llx" /* st_dev, st_ino of the pipe */
 #define PIPERING_BELL_MAX 255
 
+/* The abstract address named after the pipe st (a FIFO's stat); its
+ * length, or 0 when st is not a pipe. */
+socklen_t pipering_addr(const struct stat *st, struct sockaddr_un *a);
 /* xcap: a listening socket named after the pipe on fd (non-blocking,
  * close-on-exec), or -1 when fd is not a pipe or the name is taken. */
 int pipering_listen(int fd);

@@ -27,15 +27,10 @@
 static socklen_t name_of(const char *path, struct sockaddr_un *a)
 {
 	struct stat st;
-	if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+	socklen_t len = stat(path, &st) < 0 ? 0 : pipering_addr(&st, a);
+	if (!len)
 		fprintf(stderr, "pipepeer: %s is not a FIFO\n", path);
-		return 0;
-	}
-	memset(a, 0, sizeof *a);
-	a->sun_family = AF_UNIX;
-	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, PIPERING_NAME, (unsigned long long)st.st_dev,
-			 (unsigned long long)st.st_ino);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	return len;
 }
 
 /* Waits up to ms for s to say something: 1 data, 0 hung up or nothing. */
