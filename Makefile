@@ -57,7 +57,7 @@ $(foreach t,$(TOOLS),$(eval $(call tool,$(t))))
 
 # shmring runs inside minimal guests: a static build (libc, and liblz4 and
 # libturbojpeg from their -dev packages' .a files for the newcomer's picture).
-build/shmring.static: $(wildcard cmd/shmring/*.c) lib/addr.c lib/ring_map.c lib/ring_bar.c lib/ring_write.c lib/ring_read.c lib/util.c lib/proto.c lib/codec.c lib/pipering.c lib/*.h | build/lib
+build/shmring.static: $(wildcard cmd/shmring/*.c) lib/addr.c lib/ring_map.c lib/ring_bar.c lib/ring_write.c lib/ring_read.c lib/util.c lib/proto.c lib/codec.c lib/handover.c lib/pipering.c lib/*.h | build/lib
 	$(CC) $(WARN) $(CFLAGS) -static -DXS_NUMERIC_HOSTS -Ilib -o $@ $(filter %.c,$^) -l:liblz4.a -l:libturbojpeg.a -lm
 
 # Test and bench helpers (latprobe, framegen, limit) talk to X directly.

@@ -7,6 +7,7 @@
  * No descriptor may leak (each run checks the count of open ones), and a
  * bell address taken must be NUL-terminated within its bound.
  */
+#include "handover.h"
 #include "pipering.h"
 
 #include <dirent.h>
@@ -41,22 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2 || size > 1024)
 		return 0;
 	int nfd = (data[0] >> 2) & 3, fds[3];
-	union { struct cmsghdr h; char c[CMSG_SPACE(3 * sizeof(int))]; } u;
-	struct iovec iov = { (void *)(data + 1), size - 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	memset(&u, 0, sizeof u);
 	for (int i = 0; i < nfd; i++)
 		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (nfd) {
-		m.msg_control = u.c;
-		m.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
-	}
-	ssize_t sent = sendmsg(sv[1], &m, MSG_DONTWAIT);
+	int sent = fdpass_send(sv[1], data + 1, size - 1, fds, nfd);
 	for (int i = 0; i < nfd; i++)
 		close(fds[i]);
 	if (sent < 0)

@@ -1,4 +1,5 @@
 /* The ring handed up a pipe from shmring -w to xcap: pipering.h. */
+#include "handover.h"
 #include "pipering.h"
 #include "util.h"
 
@@ -105,68 +106,6 @@ int pipering_peer_ok(int sock, int fd, int want_write, char *err, size_t n)
 	return 1;
 }
 
-/* One message of n bytes with nfds descriptors (those >= 0). */
-static int send_fds(int sock, const void *b, size_t n, const int *fds, int nfds)
-{
-	union { struct cmsghdr h; char c[CMSG_SPACE(3 * sizeof(int))]; } u;
-	int v[3], k = 0;
-	for (int i = 0; i < nfds && k < 3; i++)
-		if (fds[i] >= 0)
-			v[k++] = fds[i];
-	struct iovec iov = { (void *)b, n };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	memset(&u, 0, sizeof u);
-	if (k) {
-		m.msg_control = u.c;
-		m.msg_controllen = CMSG_SPACE(k * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(k * sizeof(int));
-		memcpy(CMSG_DATA(c), v, k * sizeof(int));
-	}
-	ssize_t r;
-	while ((r = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return r == (ssize_t)n ? 0 : -1;
-}
-
-/* One message into b (cap bytes): its length (0: the peer closed, -1:
- * error or truncated), and the descriptors it carried, in order, into
- * fds (up to max; the rest closed), their count in *nfds. */
-static ssize_t recv_fds(int sock, uint8_t *b, size_t cap, int *fds, int max, int *nfds)
-{
-	union { struct cmsghdr h; char c[CMSG_SPACE(4 * sizeof(int))]; } u;
-	struct iovec iov = { b, cap };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.c, .msg_controllen = sizeof u.c };
-	ssize_t r;
-	*nfds = 0;
-	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	/* every descriptor the kernel installed is ours: keep max, close the rest */
-	for (struct cmsghdr *h = r >= 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h)) {
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS || h->cmsg_len < CMSG_LEN(0))
-			continue;
-		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int f;
-			memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
-			if (*nfds < max)
-				fds[(*nfds)++] = f;
-			else
-				close(f);
-		}
-	}
-	if (r > 0 && (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return -1;
-	return r;
-}
-
-static void close_all(int *fds, int n)
-{
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
-}
-
 int pipering_offer(int sock, int ring_fd, int bar, const char *bell)
 {
 	uint8_t b[2 + PIPERING_BELL_MAX];
@@ -175,14 +114,14 @@ int pipering_offer(int sock, int ring_fd, int bar, const char *bell)
 		return errno = ENAMETOOLONG, -1;
 	b[0] = 'R', b[1] = bar ? 1 : 0;
 	memcpy(b + 2, bell ? bell : "", bl);
-	return send_fds(sock, b, 2 + bl, &ring_fd, 1);
+	return fdpass_send(sock, b, 2 + bl, &ring_fd, 1);
 }
 
 int pipering_take(int sock, int *ring_fd, int *bar, char bell[PIPERING_BELL_MAX + 1], char *err, size_t n)
 {
 	uint8_t b[2 + PIPERING_BELL_MAX + 1];
 	int fds[1], nfds;
-	ssize_t r = recv_fds(sock, b, sizeof b, fds, 1, &nfds);
+	ssize_t r = fdpass_recv(sock, b, sizeof b, fds, 1, &nfds);
 	*ring_fd = -1;
 	if (r == 0 && !nfds) {
 		snprintf(err, n, "it hung up");
@@ -196,7 +135,7 @@ int pipering_take(int sock, int *ring_fd, int *bar, char bell[PIPERING_BELL_MAX 
 		: memchr(b + 2, 0, (size_t)r - 2) ? "a bell address with a NUL" : NULL;
 	if (why) {
 		snprintf(err, n, "%s", why);
-		close_all(fds, nfds);
+		fdpass_close(fds, nfds);
 		return -1;
 	}
 	*ring_fd = fds[0];
@@ -210,7 +149,7 @@ int pipering_go(int sock, int bell_lfd, int bell_cfd)
 {
 	uint8_t b[2] = { 'G', (uint8_t)((bell_lfd >= 0 ? 1 : 0) | (bell_cfd >= 0 ? 2 : 0)) };
 	int fds[2] = { bell_lfd, bell_cfd };
-	return send_fds(sock, b, sizeof b, fds, 2);
+	return fdpass_send(sock, b, sizeof b, fds, 2);
 }
 
 int pipering_wait_go(int sock, int ms, int *bell_lfd, int *bell_cfd, char *err, size_t n)
@@ -220,14 +159,14 @@ int pipering_wait_go(int sock, int ms, int *bell_lfd, int *bell_cfd, char *err, 
 	int fds[2], nfds = 0;
 	*bell_lfd = *bell_cfd = -1;
 	int pr = poll(&p, 1, ms);
-	ssize_t r = pr > 0 ? recv_fds(sock, b, sizeof b, fds, 2, &nfds) : -1;
+	ssize_t r = pr > 0 ? fdpass_recv(sock, b, sizeof b, fds, 2, &nfds) : -1;
 	const char *why = pr == 0 ? "no word from it in time"
 		: r <= 0 ? "it went away"
 		: r != 2 || b[0] != 'G' ? "not the word to go"
 		: b[1] > 3 || nfds != (b[1] & 1) + (b[1] >> 1) ? "the bell's sockets do not match" : NULL;
 	if (why) {
 		snprintf(err, n, "%s", why);
-		close_all(fds, nfds);
+		fdpass_close(fds, nfds);
 		return -1;
 	}
 	int k = 0;
@@ -243,15 +182,15 @@ int pipering_stopped(int sock, uint64_t total)
 	uint8_t b[9] = { 'S' };
 	for (int i = 0; i < 8; i++)
 		b[1 + i] = (uint8_t)(total >> (8 * i));
-	return send_fds(sock, b, sizeof b, NULL, 0);
+	return fdpass_send(sock, b, sizeof b, NULL, 0);
 }
 
 int pipering_read_stopped(int sock, uint64_t *total)
 {
 	uint8_t b[16];
 	int fds[1], nfds;
-	ssize_t r = recv_fds(sock, b, sizeof b, fds, 1, &nfds);
-	close_all(fds, nfds);
+	ssize_t r = fdpass_recv(sock, b, sizeof b, fds, 1, &nfds);
+	fdpass_close(fds, nfds);
 	if (r != 9 || b[0] != 'S' || nfds)
 		return -1;
 	*total = 0;

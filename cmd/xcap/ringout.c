@@ -28,7 +28,8 @@
 #include <xcb/xcbext.h>
 
 #define MAX_INFLIGHT 256 /* captures sent before their replies are awaited */
-#define SLOT_FOOT 4096u  /* a sound place in the ring: ring_foot(SLOT_FOOT - XS_HDR_LEN) */
+#define SLOT_FOOT 4096u  /* a sound place in the ring, header included */
+#define SLOT_BODY (SLOT_FOOT - XS_HDR_LEN) /* ring_foot(SLOT_BODY) == SLOT_FOOT */
 
 /* The writer's role from ring memory m (bar: a PCI BAR), ringing bell: on
  * its listening socket lfd and reader cfd when given (-1: listen anew). */
@@ -330,9 +331,9 @@ uint32_t ringout_capture(struct cap *c, const struct xs_rect *r, int n, struct x
 				settle(c, f, &nf); /* never wait for room with unpublished records */
 			f[nf].slot = NULL;
 			if (sound) { /* the place ahead of it */
-				f[nf].slot = ring_writer_reserve(w, SLOT_FOOT - XS_HDR_LEN);
+				f[nf].slot = ring_writer_reserve(w, SLOT_BODY);
 				f[nf].slot_pos = ring_writer_position(w);
-				ring_writer_advance(w, SLOT_FOOT - XS_HDR_LEN);
+				ring_writer_advance(w, SLOT_BODY);
 			}
 			uint8_t *rec = ring_writer_reserve(w, len), hb[XS_HDR_LEN + XS_RECT_LEN];
 			xs_build_rect_hdr(hb, XS_ENC_RAW, p, 0, p.w * 4u * p.h);
