@@ -114,17 +114,27 @@ int handover_recv(int chan, char *what, int *fd)
 	return 1;
 }
 
-int handover_env(void)
+static int env_sock(const char *name, const char *who)
 {
-	const char *s = getenv(HANDOVER_ENV);
+	const char *s = getenv(name);
 	unsigned long v;
 	struct stat st;
 	if (!s)
 		return -1;
 	if (parse_uint(s, 0, 65535, &v) < 0 || fstat((int)v, &st) < 0 || !S_ISSOCK(st.st_mode))
-		die(EX_CMDLINE, "$%s=%s: not an open socket (vsockd -c/-l ADDR -- COMMAND sets it)", HANDOVER_ENV, s);
-	unsetenv(HANDOVER_ENV);
+		die(EX_CMDLINE, "$%s=%s: not an open socket (%s sets it)", name, s, who);
+	unsetenv(name);
 	fcntl((int)v, F_SETFD, FD_CLOEXEC);
 	fcntl((int)v, F_SETFL, fcntl((int)v, F_GETFL) | O_NONBLOCK);
 	return (int)v;
+}
+
+int handover_env(void)
+{
+	return env_sock(HANDOVER_ENV, "vsockd -c/-l ADDR -- COMMAND");
+}
+
+int handover_give_env(void)
+{
+	return env_sock(HANDOVER_GIVE_ENV, "xpaint -r RING -- COMMAND");
 }

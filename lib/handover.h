@@ -22,6 +22,12 @@
 #include <sys/types.h>
 
 #define HANDOVER_ENV "XS_CTL_FD"
+/* The other way round, vsockd the child: `xpaint -r RING -- vsockd -c
+ * ADDR` starts vsockd with its end of a socketpair named by $XS_CTL_GIVE,
+ * and vsockd -c sends the same messages on it as the helper does on
+ * $XS_CTL_FD's (until the first, xpaint writes records to vsockd's stdin,
+ * so a COMMAND that knows nothing of it still works). */
+#define HANDOVER_GIVE_ENV "XS_CTL_GIVE"
 enum { HANDOVER_CONN = 'c', HANDOVER_LOST = 'l', HANDOVER_DROPPED = 'd' };
 
 /* Descriptors passed on a unix socket (SCM_RIGHTS), here and for the ring
@@ -48,5 +54,7 @@ int handover_recv(int chan, char *what, int *fd);
 /* The tool's end from $XS_CTL_FD (unset afterwards), non-blocking and
  * close-on-exec; -1 when unset. Dies on a value that is not an open socket. */
 int handover_env(void);
+/* vsockd's end from $XS_CTL_GIVE, the same way. */
+int handover_give_env(void);
 
 #endif

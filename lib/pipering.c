@@ -15,29 +15,40 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-socklen_t pipering_addr(const struct stat *st, struct sockaddr_un *a)
+/* The abstract address kind (a PIPE*_NAME) names after the pipe st. */
+static socklen_t named(const char *kind, const struct stat *st, struct sockaddr_un *a)
 {
 	if (!S_ISFIFO(st->st_mode))
 		return 0;
 	memset(a, 0, sizeof *a);
 	a->sun_family = AF_UNIX;
-	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, PIPERING_NAME, (unsigned long long)st->st_dev,
+	int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "%s:%llx:%llx", kind, (unsigned long long)st->st_dev,
 			 (unsigned long long)st->st_ino);
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
-/* The abstract address named after the pipe on fd; its length, or 0 when
- * fd is not a pipe. */
-static socklen_t pipe_addr(int fd, struct sockaddr_un *a)
+socklen_t pipering_addr(const struct stat *st, struct sockaddr_un *a)
 {
-	struct stat st;
-	return fstat(fd, &st) < 0 ? 0 : pipering_addr(&st, a);
+	return named(PIPERING_NAME, st, a);
 }
 
-int pipering_listen(int fd)
+socklen_t pipectl_addr(const struct stat *st, struct sockaddr_un *a)
+{
+	return named(PIPECTL_NAME, st, a);
+}
+
+/* The abstract address of kind named after the pipe on fd; its length, or
+ * 0 when fd is not a pipe. */
+static socklen_t pipe_addr(const char *kind, int fd, struct sockaddr_un *a)
+{
+	struct stat st;
+	return fstat(fd, &st) < 0 ? 0 : named(kind, &st, a);
+}
+
+static int listen_on(const char *kind, int fd)
 {
 	struct sockaddr_un a;
-	socklen_t len = pipe_addr(fd, &a);
+	socklen_t len = pipe_addr(kind, fd, &a);
 	int s = len ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
 	if (s >= 0 && (bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 2) < 0)) {
 		close(s);
@@ -46,16 +57,38 @@ int pipering_listen(int fd)
 	return s;
 }
 
-int pipering_connect(int fd)
+static int connect_to(const char *kind, int fd)
 {
 	struct sockaddr_un a;
-	socklen_t len = pipe_addr(fd, &a);
-	int s = len ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) : -1;
-	if (s >= 0 && connect(s, (struct sockaddr *)&a, len) < 0) {
+	socklen_t len = pipe_addr(kind, fd, &a);
+	/* non-blocking: a listener whose queue a stranger filled answers
+	 * EAGAIN at once instead of holding us; blocking again once connected */
+	int s = len ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+	if (s >= 0 && (connect(s, (struct sockaddr *)&a, len) < 0 || fcntl(s, F_SETFL, 0) < 0)) {
 		close(s);
 		return -1;
 	}
 	return s;
+}
+
+int pipering_listen(int fd)
+{
+	return listen_on(PIPERING_NAME, fd);
+}
+
+int pipering_connect(int fd)
+{
+	return connect_to(PIPERING_NAME, fd);
+}
+
+int pipectl_listen(int fd)
+{
+	return listen_on(PIPECTL_NAME, fd);
+}
+
+int pipectl_connect(int fd)
+{
+	return connect_to(PIPECTL_NAME, fd);
 }
 
 /* Does process pid hold the pipe st with the access mode acc? */

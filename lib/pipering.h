@@ -35,7 +35,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#define PIPERING_NAME "xs-pipe-ring:%llx:%llx" /* st_dev, st_ino of the pipe */
+#define PIPERING_NAME "xs-pipe-ring" /* then :st_dev:st_ino of the pipe, in hex */
 #define PIPERING_BELL_MAX 255
 
 /* The abstract address named after the pipe st (a FIFO's stat); its
@@ -47,6 +47,23 @@ int pipering_listen(int fd);
 /* shmring: a socket connected to the one named after the pipe on fd, or
  * -1 when fd is not a pipe or nobody listens there. */
 int pipering_connect(int fd);
+/*
+ * The control socket handed down a pipe: in `vsockd -l ADDR | xcap :1`
+ * vsockd gives xcap each connection it accepted and checked, as under
+ * `vsockd -l ADDR -- xcap :1`, so a key wakes xcap alone. vsockd, when its
+ * stdout is a pipe, listens on PIPECTL_NAME named after it; xcap, when its
+ * stdin is a pipe, connects to the one named after its stdin (at its start,
+ * and again when the first records come down the pipe). The peers check
+ * each other as above (pipering_peer_ok); the socket then carries
+ * lib/handover.h's messages. Records vsockd wrote before it hands a
+ * connection over are in the pipe by then: xcap reads the pipe dry before
+ * it reads the socket.
+ */
+#define PIPECTL_NAME "xs-pipe-ctl"
+socklen_t pipectl_addr(const struct stat *st, struct sockaddr_un *a);
+int pipectl_listen(int fd);
+int pipectl_connect(int fd);
+
 /* Is the peer of sock the same user and a process holding the other end
  * of the pipe on fd (want_write: its write end)? 1 yes, 0 no (why in err). */
 int pipering_peer_ok(int sock, int fd, int want_write, char *err, size_t n);

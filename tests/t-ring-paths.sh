@@ -93,7 +93,7 @@ rc=0; "$BIN/shmring" -S -w "$R.fifo" </dev/null 2>"$T/s.err" || rc=$?
 [ $rc = 69 ] || fail "shmring -S -w took a FIFO: exit $rc"
 
 # descriptors: shmring -w -- COMMAND passes the ring's alone, xpaint --
-# COMMAND none, beyond what the test itself was started with (looked at
+# COMMAND its $XS_CTL_GIVE alone, beyond what the test itself was started with (looked at
 # from outside, in /proc, while COMMAND sleeps)
 fds() { ls "/proc/$1/fd" | sort -n | tr '\n' ' '; }
 sleep 30 </dev/null >/dev/null 2>&1 & base=$!
@@ -109,7 +109,9 @@ waitfor 2 eval '[ "$(fds $W)" = "$want" ]' || fail "shmring -w -- COMMAND has fd
 "$BIN/xpaint" -r "$R" -- sleep 30 >/dev/null 2>"$T/fdx.err" & XP=$!
 PIDS+=($XP)
 waitfor 5 eval 'C=$(pgrep -P $XP -x sleep)' || fail "xpaint -- sleep did not run: $(cat "$T/fdx.err")"
-want=$(fds $base)
+give=$(tr '\0' '\n' <"/proc/$C/environ" | sed -n 's/^XS_CTL_GIVE=//p')
+[ -n "$give" ] || fail "xpaint -r -- COMMAND has no \$XS_CTL_GIVE"
+want=$(echo $(fds $base) $give | tr ' ' '\n' | sort -nu | tr '\n' ' ')
 waitfor 2 eval '[ "$(fds $C)" = "$want" ]' || fail "xpaint -r -- COMMAND has fds $(fds $C), want $want"
 kill "$XP" "$W" "$base"
 

@@ -59,3 +59,19 @@ void run_handover(struct opts *o, int lfd)
 	execvp(o->cmd[0], o->cmd);
 	die(errno == ENOENT ? 127 : 126, "%s:", o->cmd[0]);
 }
+
+/* vsockd -c under xpaint -r RING -- (lib/handover.h, $XS_CTL_GIVE): the
+ * sockets go to xpaint, which then writes the records itself. With -p the
+ * channel stays unused (open: xpaint then keeps writing to our stdin). */
+int give_env(const struct opts *o)
+{
+	int fd = handover_give_env();
+	if (fd < 0)
+		return -1;
+	if (o->pipe_only) {
+		VERB("-p: the records come through stdin; the sockets are not handed to the viewer");
+		return -1;
+	}
+	VERB("the viewer that started us takes the connections: no records pass through vsockd");
+	return fd;
+}

@@ -7,6 +7,7 @@
  */
 #include "vsockd.h"
 #include "handover.h"
+#include "pipering.h"
 #include "proto.h"
 #include "util.h"
 
@@ -159,18 +160,34 @@ static int pump(struct peer *p)
 }
 
 /*
- * Hand-over (vsockd -l ADDR -- xcap): the accepted, checked connection goes
- * to xcap, which reads the records itself, and the helper waits for xcap's
- * word that it dropped it (hang-up, bad records) before it serves another:
- * one controller at a time, as when the helper carried the records. The
- * helper keeps no copy, so a key wakes xcap alone.
+ * Hand-over (vsockd -l ADDR -- xcap, or `vsockd -l ADDR | xcap` down the
+ * pipe): the accepted, checked connection goes to xcap, which reads the
+ * records itself, and the helper waits for xcap's word that it dropped it
+ * (hang-up, bad records) before it serves another: one controller at a
+ * time, as when the helper carried the records. The helper keeps no copy,
+ * so a key wakes xcap alone. A connection whose records we carried so far
+ * goes over between two records (xcap reads the pipe dry first).
  */
+static void unpipe(struct opts *o, int *busy, const char *why)
+{
+	VERB("%s: records go through the pipe again", why);
+	close(o->chan);
+	o->chan = -1;
+	o->piped = 0;
+	*busy = 0;
+}
+
 static void give(struct opts *o, struct peer *p, int *busy)
 {
 	if (handover_send(o->chan, HANDOVER_CONN, p->fd) < 0) {
+		if (o->piped) {
+			unpipe(o, busy, "the reader of the pipe is gone from the hand-over");
+			return;
+		}
 		VERB("the command is gone: exiting");
 		exit(0);
 	}
+	DBG(D_NET, "%s handed over", p->name);
 	close(p->fd);
 	p->fd = -1;
 	*busy = 1;
@@ -186,9 +203,33 @@ static void chan_event(struct opts *o, struct peer *p, int *busy)
 			*busy = 0;
 		}
 	if (r == 0 || (r < 0 && errno != EAGAIN)) {
+		if (o->piped) {
+			unpipe(o, busy, "the reader of the pipe closed the hand-over");
+			return;
+		}
 		VERB("the command is gone: exiting");
 		exit(0);
 	}
+}
+
+/* The reader of our stdout asks for the connections (lib/pipering.h,
+ * PIPECTL_NAME): the same user, holding the pipe's read end. */
+static void pipe_join(struct opts *o, int *plfd)
+{
+	char err[200];
+	int s = accept4(*plfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (s < 0)
+		return;
+	if (!pipering_peer_ok(s, 1, 0, err, sizeof err)) {
+		WARN_LIMITED("refused a hand-over down the pipe: %s", err);
+		close(s);
+		return;
+	}
+	close(*plfd);
+	*plfd = -1;
+	o->chan = s;
+	o->piped = 1;
+	VERB("the reader of stdout takes the connections: no records pass through vsockd");
 }
 
 int run_listen(struct opts *o)
@@ -196,6 +237,8 @@ int run_listen(struct opts *o)
 	int sfd = signals_fd();
 	int lfd = o->lfd >= 0 ? o->lfd : addr_listen(&o->addr, "");
 	int busy = 0;
+	/* stdout a pipe (and no COMMAND): its reader may take the sockets */
+	int plfd = o->cmd || o->chan >= 0 || o->pipe_only ? -1 : pipectl_listen(1);
 	static struct peer p = { .fd = -1 };
 	if (o->addr.family == AF_VSOCK)
 		VERB("listening on %s, host CID %u and %d more allowed", o->addr.text, VMADDR_CID_HOST, o->nallow);
@@ -208,11 +251,11 @@ int run_listen(struct opts *o)
 		 * exited reports POLLERR, so a supervised pipeline ends at once
 		 * instead of at the next record.
 		 */
-		struct pollfd pf[4] = {
+		struct pollfd pf[6] = {
 			{ sfd, POLLIN, 0 }, { lfd, POLLIN, 0 }, { o->chan >= 0 ? o->chan : 1, o->chan >= 0 ? POLLIN : 0, 0 },
-			{ p.fd, POLLIN, 0 },
+			{ p.fd, POLLIN, 0 }, { plfd, POLLIN, 0 }, { o->piped ? 1 : -1, 0, 0 },
 		};
-		if (poll(pf, p.fd >= 0 ? 4 : 3, -1) < 0) {
+		if (poll(pf, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die(EX_OS, "poll:");
@@ -225,9 +268,17 @@ int run_listen(struct opts *o)
 			VERB("stdout closed: the reader went away");
 			break;
 		}
+		if (pf[5].revents & (POLLERR | POLLHUP)) {
+			VERB("stdout closed: the reader went away");
+			break;
+		}
+		if (pf[4].revents)
+			pipe_join(o, &plfd);
 		if (p.fd >= 0 && pf[3].revents)
 			pump(&p);
-		if (pf[1].revents && take(o, lfd, &p, p.fd >= 0 || busy) >= 0 && o->chan >= 0)
+		if (pf[1].revents)
+			take(o, lfd, &p, p.fd >= 0 || busy);
+		if (p.fd >= 0 && o->chan >= 0 && !p.have) /* between two records */
 			give(o, &p, &busy);
 	}
 	if (p.fd >= 0)

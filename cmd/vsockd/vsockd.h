@@ -28,6 +28,8 @@ struct opts {
 	char **cmd;               /* -- COMMAND: hand the connections over to it */
 	int chan;                 /* the helper's end of the hand-over socketpair, or -1 */
 	int lfd;                  /* listening already (hand-over), or -1 */
+	int pipe_only;            /* -p: records through the pipe, no hand-over down it */
+	int piped;                /* chan is the pipe's other tool (pipectl, $XS_CTL_GIVE), not COMMAND */
 };
 
 /* Counters printed on SIGUSR1 and, with -v, at exit. */
@@ -53,5 +55,7 @@ int run_connect(struct opts *o);
 /* handover.c: -- COMMAND. Starts the helper (a grandchild running the
  * role) and execs COMMAND with $XS_CTL_FD; never returns. */
 void run_handover(struct opts *o, int lfd);
+/* The channel $XS_CTL_GIVE names (xpaint -r RING -- vsockd -c ADDR), or -1. */
+int give_env(const struct opts *o);
 
 #endif

@@ -7,6 +7,7 @@
  * the newest pixels.
  */
 #include "handover.h"
+#include "pipering.h"
 #include "stream.h"
 #include "util.h"
 #include "xcap.h"
@@ -221,8 +222,39 @@ static int read_control(struct cap *c, struct xs_reader *rd)
 struct handin {
 	int chan;            /* from vsockd, or -1 */
 	int fd;              /* the connection, or -1 */
+	int piped;           /* chan came down stdin's pipe (vsockd -l ADDR | xcap) */
 	struct xs_reader rd;
 };
+
+/* `vsockd -l ADDR | xcap`: vsockd's connections handed down the pipe
+ * (lib/pipering.h, PIPECTL_NAME), once the peer proved it is the same user
+ * holding the pipe's write end. The channel, or -1 (records keep coming
+ * through stdin). */
+static int ctl_join(void)
+{
+	char err[200];
+	int s = pipectl_connect(0);
+	if (s < 0)
+		return -1;
+	if (!pipering_peer_ok(s, 0, 1, err, sizeof err)) {
+		WARN_LIMITED("control: refused a hand-over down stdin: %s", err);
+		close(s);
+		return -1;
+	}
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+	VERB("control: vsockd hands its connections down the pipe");
+	return s;
+}
+
+/* Whatever stdin holds now: records vsockd carried before it handed a
+ * connection over, which come before the socket's. */
+static void drain_stdin(struct cap *c, struct xs_reader *rd, int *ctl)
+{
+	struct pollfd p = { 0, POLLIN, 0 };
+	while (*ctl && poll(&p, 1, 0) == 1)
+		if (!read_control(c, rd))
+			*ctl = 0;
+}
 
 static void hand_drop(struct cap *c, struct handin *hi, const char *why)
 {
@@ -235,13 +267,15 @@ static void hand_drop(struct cap *c, struct handin *hi, const char *why)
 		DBG(D_INPUT, "vsockd is gone");
 }
 
-static void hand_chan(struct cap *c, struct handin *hi)
+static void hand_chan(struct cap *c, struct handin *hi, struct xs_reader *rd, int *ctl)
 {
 	char what;
 	int fd, r;
 	while ((r = handover_recv(hi->chan, &what, &fd)) == 1) {
 		if (what != HANDOVER_CONN)
 			continue;
+		if (hi->piped)
+			drain_stdin(c, rd, ctl);
 		hand_drop(c, hi, "a newer controller");
 		hi->fd = fd;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -252,6 +286,10 @@ static void hand_chan(struct cap *c, struct handin *hi)
 	if (r == 0 || (r < 0 && errno != EAGAIN)) {
 		close(hi->chan);
 		hi->chan = -1;
+		if (hi->piped) { /* stdin's end tells whether vsockd is gone */
+			VERB("control: vsockd closed the hand-over; records come through stdin again");
+			return;
+		}
 		if (exit_on_eof) {
 			VERB("vsockd is gone: no more control, exiting (-E)");
 			release_input(c);
@@ -397,8 +435,11 @@ static struct timespec *sleep_for(struct cap *c, int pending, uint64_t next_fram
 static void loop(struct cap *c, uint64_t interval)
 {
 	struct xs_reader rd;
-	struct handin hi = { handover_env(), -1, { 0 } };
+	struct handin hi = { handover_env(), -1, 0, { 0 } };
 	int ctl = !isatty(0) && hi.chan < 0, sfd = signals_fd(), tick = -1, ticked = 0;
+	int join = ctl; /* asked again when the first records come, if vsockd was not listening yet */
+	if (join && (hi.chan = ctl_join()) >= 0)
+		hi.piped = 1, join = 0;
 	uint64_t next_frame = 0;
 	xs_reader_init(&hi.rd, -1);
 	if (c->ring && (tick = ring_writer_ticker(c->ring)) < 0)
@@ -461,12 +502,17 @@ static void loop(struct cap *c, uint64_t interval)
 			on_signal(c, sfd);
 		if (p[3].revents && !read_control(c, &rd))
 			ctl = 0;
+		if (p[3].revents && join) {
+			join = 0;
+			if ((hi.chan = ctl_join()) >= 0)
+				hi.piped = 1;
+		}
 		if (p[4].revents)
 			ticked = 1; /* a reader attached */
 		if (p[6].revents)
 			hand_read(c, &hi);
 		if (p[5].revents)
-			hand_chan(c, &hi);
+			hand_chan(c, &hi, &rd, &ctl);
 		if (p[7].revents)
 			audio_read(c);
 		if (p[8].revents)

@@ -16,7 +16,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define QMAX (1u << 20)      /* give up on control past this */
@@ -61,7 +63,7 @@ static void conn_drop(struct ctl *k)
 
 void ctl_failed(struct ctl *k, const char *why)
 {
-	if (k->chan < 0) {
+	if (k->chan < 0 || k->given) {
 		ctl_lost(k, why);
 		return;
 	}
@@ -76,6 +78,11 @@ int ctl_chan_event(struct ctl *k)
 	char what;
 	int fd, r, fresh = 0;
 	while ((r = handover_recv(k->chan, &what, &fd)) == 1) {
+		if (k->given) { /* xpaint -r RING -- vsockd -c ADDR: vsockd hands us its sockets */
+			VERB("control: the control command hands over its connections; its stdin is closed");
+			conn_drop(k);
+			k->given = 0;
+		}
 		if (what == HANDOVER_CONN) {
 			conn_drop(k);
 			k->fd = fd;
@@ -91,6 +98,10 @@ int ctl_chan_event(struct ctl *k)
 	if (r == 0 || (r < 0 && errno != EAGAIN)) {
 		close(k->chan);
 		k->chan = -1;
+		if (k->given) { /* COMMAND closed $XS_CTL_GIVE unused: its stdin it is */
+			k->given = 0;
+			return 0;
+		}
 		conn_drop(k);
 		ctl_lost(k, "vsockd went away");
 		return 0;
@@ -362,28 +373,46 @@ void ctl_close(struct ctl *k)
 {
 	if (k->fd >= 0 && (k->child > 0 || k->chan >= 0))
 		close(k->fd);
+	if (k->chan >= 0 && k->child > 0)
+		close(k->chan);
+	k->chan = -1;
 	k->fd = -1;
 	free(k->q);
 	k->q = NULL;
 }
 
 /* Starts COMMAND with its stdin our control output and, when stream_fd is
- * given, its stdout our frame stream. */
-pid_t spawn(char **argv, int *ctl_fd, int *stream_fd)
+ * given, its stdout our frame stream. With chan, COMMAND also gets one end
+ * of a socketpair named by $XS_CTL_GIVE (lib/handover.h), ours in *chan:
+ * vsockd -c hands its connections over on it. */
+pid_t spawn(char **argv, int *ctl_fd, int *stream_fd, int *chan)
 {
-	int in[2], out[2] = { -1, -1 };
+	int in[2], out[2] = { -1, -1 }, sp[2] = { -1, -1 };
 	if (pipe2(in, O_CLOEXEC) < 0 || (stream_fd && pipe2(out, O_CLOEXEC) < 0))
 		die(EX_OS, "pipe:");
+	if (chan && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		die(EX_OS, "socketpair:");
 	pid_t pid = xs_fork();
 	if (pid == 0) {
+		char v[16];
 		if (dup2(in[0], 0) < 0 || (stream_fd && dup2(out[1], 1) < 0))
 			_exit(EX_OS);
+		if (chan) {
+			snprintf(v, sizeof v, "%d", sp[1]);
+			if (fcntl(sp[1], F_SETFD, 0) < 0 || setenv(HANDOVER_GIVE_ENV, v, 1) < 0)
+				_exit(EX_OS);
+		}
 		execvp(argv[0], argv);
 		warn_line("%s:", argv[0]);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(in[0]);
 	*ctl_fd = in[1];
+	if (chan) {
+		close(sp[1]);
+		fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
+		*chan = sp[0];
+	}
 	if (stream_fd) {
 		close(out[1]);
 		*stream_fd = out[0];

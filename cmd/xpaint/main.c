@@ -299,10 +299,13 @@ static void control_lost(struct loop *l)
 		kill(old, SIGTERM);
 		waitpid(old, &ws, 0);
 	}
-	pid_t child = spawn(o->cmd, &ctl, NULL);
+	int chan = -1;
+	pid_t child = spawn(o->cmd, &ctl, NULL, &chan);
 	l->spawned = mono_ns();
 	l->died = 0;
 	ctl_init(&x->k, ctl, child);
+	x->k.chan = chan;
+	x->k.given = 1;
 	warn_line("control command %s ended: started it again (after %.0f s)", o->cmd[0], (double)l->respawn / 1e9);
 	if (x->have_hello)
 		ctl_hello(&x->k, x->challenge, x->ctl_flags, 0); /* a new channel proves itself again */
@@ -462,12 +465,13 @@ int main(int argc, char **argv)
 	int chan = handover_env(); /* vsockd -c ADDR -- xpaint: the control socket comes from vsockd */
 	if (chan >= 0 && o.cmd)
 		die(EX_CMDLINE, "-- %s: the control output is vsockd's hand-over already ($%s)", o.cmd[0], HANDOVER_ENV);
-	if (o.cmd)
-		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in), l.spawned = mono_ns();
+	if (o.cmd) /* with -r, COMMAND carries control only: vsockd -c hands us its sockets */
+		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in, o.ring ? &chan : NULL), l.spawned = mono_ns();
 	else if (!isatty(1) && chan < 0)
 		ctl = 1;
 	ctl_init(&x.k, ctl, child);
 	x.k.chan = chan;
+	x.k.given = o.cmd && chan >= 0;
 	x.codec = xs_codec_new();
 	l.reading = 1;
 	l.ri.bell_fd = -1;

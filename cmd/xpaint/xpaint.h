@@ -82,6 +82,7 @@ struct ctl {
 	int fd;              /* -1: no control output */
 	pid_t child;
 	int chan;            /* vsockd -c ADDR -- xpaint: connections come on it (lib/handover.h), or -1 */
+	int given;           /* chan is COMMAND's $XS_CTL_GIVE and nothing came on it yet: fd is its stdin */
 	uint8_t *q;
 	size_t len, cap;
 	int dead;
@@ -244,7 +245,7 @@ void ctl_lost(struct ctl *k, const char *why); /* the reader went away: input di
  * place (the caller proves itself on it again: ctl_hello). */
 int ctl_chan_event(struct ctl *k);
 void ctl_failed(struct ctl *k, const char *why); /* the connection, or the whole output */
-pid_t spawn(char **argv, int *ctl_fd, int *stream_fd);
+pid_t spawn(char **argv, int *ctl_fd, int *stream_fd, int *chan);
 
 /* feed.c: one record, parsed from its private copy (feed), or already
  * parsed (feed_msg); payload_off is the ring file offset of a raw rect's

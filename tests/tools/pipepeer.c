@@ -11,7 +11,17 @@
  *                         waits up to 10 s for a shmring to call; prints
  *                         "no offer" when the caller hangs up without one,
  *                         exit 0; "offered" and exit 1 when it gets a ring
+ * The control socket handed down a pipe (vsockd -l ADDR | xcap):
+ *   pipepeer join FIFO    connects to the listener named after FIFO (a
+ *                         vsockd writing it); prints "refused" when it
+ *                         hangs up within 3 s, exit 0; "kept" and exit 1
+ *   pipepeer give FIFO    listens under that name (before any vsockd) and
+ *                         waits up to 10 s for an xcap to call; hands it a
+ *                         connection (one end of a socketpair) and prints
+ *                         "refused" when the caller hangs up within 3 s
+ *                         without a word, exit 0; "kept" and exit 1
  */
+#include "handover.h"
 #include "pipering.h"
 
 #include <errno.h>
@@ -24,10 +34,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static socklen_t name_of(const char *path, struct sockaddr_un *a)
+static socklen_t name_of(const char *path, struct sockaddr_un *a, int ctl)
 {
 	struct stat st;
-	socklen_t len = stat(path, &st) < 0 ? 0 : pipering_addr(&st, a);
+	socklen_t len = stat(path, &st) < 0 ? 0 : ctl ? pipectl_addr(&st, a) : pipering_addr(&st, a);
 	if (!len)
 		fprintf(stderr, "pipepeer: %s is not a FIFO\n", path);
 	return len;
@@ -45,9 +55,42 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un a;
 	socklen_t len;
-	if (argc != 3 || !(len = name_of(argv[2], &a)))
+	if (argc != 3)
+		return 64;
+	int ctl = !strcmp(argv[1], "join") || !strcmp(argv[1], "give");
+	if (!(len = name_of(argv[2], &a, ctl)))
 		return 64;
 	int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (!strcmp(argv[1], "join")) {
+		if (connect(s, (struct sockaddr *)&a, len) < 0) {
+			perror("pipepeer: connect");
+			return 69;
+		}
+		struct pollfd p = { s, POLLIN, 0 };
+		char b[16];
+		int gone = poll(&p, 1, 3000) == 1 && recv(s, b, sizeof b, MSG_DONTWAIT) <= 0;
+		puts(gone ? "refused" : "kept");
+		return !gone;
+	}
+	if (!strcmp(argv[1], "give")) {
+		int sp[2];
+		if (bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 1) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0) {
+			perror("pipepeer: bind");
+			return 69;
+		}
+		struct pollfd p = { s, POLLIN, 0 };
+		if (poll(&p, 1, 10000) != 1) {
+			puts("nobody called");
+			return 1;
+		}
+		int c = accept(s, NULL, NULL);
+		handover_send(c, HANDOVER_CONN, sp[0]); /* a taker would read records from sp[1]'s peer */
+		struct pollfd q = { c, POLLIN, 0 };
+		char b[16];
+		int gone = poll(&q, 1, 3000) == 1 && recv(c, b, sizeof b, MSG_DONTWAIT) <= 0; /* 0, or ECONNRESET: our word unread */
+		puts(gone ? "refused" : "kept");
+		return !gone;
+	}
 	if (!strcmp(argv[1], "offer")) {
 		if (connect(s, (struct sockaddr *)&a, len) < 0) {
 			perror("pipepeer: connect");
