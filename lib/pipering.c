@@ -107,8 +107,11 @@ static int holds(pid_t pid, const struct stat *st, int acc)
 		snprintf(p, sizeof p, "/proc/%d/fdinfo/%s", (int)pid, e->d_name);
 		FILE *f = fopen(p, "re");
 		unsigned long flags;
+		/* read-write holds either end (a FIFO opened <> so that the open
+		 * does not wait for the other side) */
 		while (f && fgets(line, sizeof line, f))
-			if (sscanf(line, "flags: %lo", &flags) == 1 && (int)(flags & O_ACCMODE) == acc)
+			if (sscanf(line, "flags: %lo", &flags) == 1 &&
+			    ((int)(flags & O_ACCMODE) == acc || (int)(flags & O_ACCMODE) == O_RDWR))
 				found = 1;
 		if (f)
 			fclose(f);

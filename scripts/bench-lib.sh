@@ -143,9 +143,14 @@ start_ring() {
 	elif [ "${RING_CTL}" = handover ]; then
 		gw=("$BIN/vsockd" -l "unix:$sock" --) hw=("$BIN/vsockd" -c "unix:$sock" --)
 	elif [ -x "$BIN/vsockd" ]; then
-		"$BIN/vsockd" -l "unix:$sock" >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
+		# as typed, vsockd hands its sockets down the pipe to xcap and to
+		# xpaint ($XS_CTL_GIVE); RING_CTL=vsockd-p: -p, the records
+		# through both vsockd (the seed's control path before session 11)
+		local p=
+		[ "$RING_CTL" = vsockd-p ] && p=-p
+		"$BIN/vsockd" -l "unix:$sock" $p >"$W/ctl.fifo.$$" 2>>"$W/vsockd.log" &
 		STARTED+=($!)
-		ctl=(-- "$BIN/vsockd" -c "unix:$sock")
+		ctl=(-- "$BIN/vsockd" -c "unix:$sock" $p)
 		in=$W/ctl.fifo.$$
 	fi
 	# the ring's bell (xcap -B, xpaint -B): the writer wakes xpaint's poll
@@ -180,12 +185,16 @@ start_ring() {
 # a start_ring with its knobs:
 #   seed: the seed's and the VM's historical one, `vsockd -l | xcap | shmring
 #         -w RING`, host `xpaint -r RING -- vsockd -c`; no bell. shmring
-#         hands the ring up the pipe: xcap writes it (lib/pipering.h)
+#         hands the ring up the pipe: xcap writes it (lib/pipering.h); both
+#         vsockd hand their sockets over (down the pipe, $XS_CTL_GIVE)
 #   fast: `shmring -w RING -- xcap` (xcap writes the ring itself), no bell
 #   ring: fast with the bell (xcap -B, xpaint -B); control straight from
 #         xpaint into xcap (a FIFO): the frame path alone
 #   ring-vsockd: ring with control through vsockd -c / -l (the VM's way)
 start_seed() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
+#   seed-p: seed with vsockd -p on both sides: the records go through both
+#         vsockd and the pipes (its control path before session 11)
+start_seed-p() { RING_COMPOSE=pipe RING_CTL=vsockd-p RING_BELL=0 start_ring "$@"; }
 #   seed-copy: seed with shmring -w -C, which copies the stream into the
 #         ring instead of handing the ring up the pipe to xcap (the seed's
 #         composition before that: a copy of every frame more)

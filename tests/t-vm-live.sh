@@ -72,6 +72,10 @@ wid=$(winid "$VIEW" vmlive)
 settle "$VM_DISPLAY" "$VIEW" "$wid" 60 || fail "the viewer does not show the guest's display: $(tail -n3 "$T/xpaint.err")"
 first=$(($(date +%s%3N) - t0))
 waitfor 30 grep -q 'input enabled' "$T/xpaint.err" || fail "xpaint never enabled input: $(tail -n3 "$T/xpaint.err")"
+if [ "$compose" = seed ]; then # both vsockd hand their sockets over: a key crosses no process between
+	grep -q 'the control command hands over its connections' "$T/xpaint.err" || fail "vsockd -c kept the records: $(tail -n3 "$T/xpaint.err")"
+	vm_says 'vm: control: xcap: control: vsockd hands its connections down the pipe' || fail "the guest's vsockd kept the records: $(vm_lines)"
+fi
 
 # type_host TEXT: keys pressed in the viewer window, the pointer over the
 # guest xterm (xcap moves the guest's pointer there: its focus follows it)
