@@ -74,6 +74,7 @@ first=$(($(date +%s%3N) - t0))
 waitfor 30 grep -q 'input enabled' "$T/xpaint.err" || fail "xpaint never enabled input: $(tail -n3 "$T/xpaint.err")"
 if [ "$compose" = seed ]; then # both vsockd hand their sockets over: a key crosses no process between
 	grep -q 'the control command hands over its connections' "$T/xpaint.err" || fail "vsockd -c kept the records: $(tail -n3 "$T/xpaint.err")"
+	waitfor 30 vm_says 'vm: control: ' || fail "the guest said nothing of its control path: $(vm_lines)"
 	vm_says 'vm: control: xcap: control: vsockd hands its connections down the pipe' || fail "the guest's vsockd kept the records: $(vm_lines)"
 fi
 
