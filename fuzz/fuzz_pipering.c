@@ -3,7 +3,10 @@
  * (lib/pipering.c) as the peer might send them, through a real
  * SOCK_SEQPACKET socketpair. First byte: bits 0-1 pick the reader (the
  * offer xcap takes, the word to go it waits for, the byte count shmring
- * reads), bits 2-3 how many descriptors ride along (0-3, each /dev/null).
+ * reads, or a control hand-over message, lib/handover.h, which since
+ * session 11 also comes from a peer found by a pipe's name: vsockd to xcap
+ * down the pipe), bits 2-3 how many descriptors ride along (0-3, each
+ * /dev/null).
  * No descriptor may leak (each run checks the count of open ones), and a
  * bell address taken must be NUL-terminated within its bound.
  */
@@ -52,9 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256], bell[PIPERING_BELL_MAX + 1];
 	int fd, bar, l, c;
 	uint64_t total;
+	char what;
 	switch (data[0] & 3) {
+	case 3: /* one byte, one of three, a descriptor with 'c' alone */
+		if (handover_recv(sv[0], &what, &fd) == 1) {
+			if (size != 2 || (what == HANDOVER_CONN) != (fd >= 0) || what != (char)data[1])
+				abort();
+			if (fd >= 0)
+				close(fd);
+		}
+		break;
 	case 0:
-	case 3:
 		if (pipering_take(sv[0], &fd, &bar, bell, err, sizeof err) == 1) {
 			if (fd < 0 || bar > 1 || memchr(bell, 0, sizeof bell) == NULL)
 				abort();

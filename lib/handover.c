@@ -102,8 +102,8 @@ int handover_recv(int chan, char *what, int *fd)
 		}
 	}
 	int want_fd = c == HANDOVER_CONN;
-	if ((m.msg_flags & MSG_CTRUNC) || (c != HANDOVER_CONN && c != HANDOVER_LOST && c != HANDOVER_DROPPED) ||
-	    want_fd != (got == 1)) {
+	if ((m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || (c != HANDOVER_CONN && c != HANDOVER_LOST && c != HANDOVER_DROPPED) ||
+	    got != want_fd) { /* c: exactly one; l, d: none (a descriptor there would leak) */
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;
