@@ -26,14 +26,16 @@ bg env DISPLAY="$GUEST" xterm -geometry 60x10+0+0 -title gterm -e bash --norc --
 waitfor 10 winid "$GUEST" gterm || fail "guest xterm did not map"
 export DISPLAY=$HOST
 
-# guest TAG [DELAY] [VSOCKD-OPTS]: the seed's guest line on unix:$T/ctl.TAG
-# (xcap started DELAY seconds after vsockd); VP vsockd's pid.
+# guest TAG [AWAIT] [VSOCKD-OPTS]: the seed's guest line on unix:$T/ctl.TAG
+# (xcap started once vsockd's log has a line matching AWAIT, if given); VP
+# vsockd's pid.
 guest() {
 	G=$1
 	rm -f "$T/rdy.$1"
 	mkfifo "$T/rdy.$1"
 	( exec "$BIN/vsockd" -l "unix:$T/ctl.$1" -v ${3-} -N 3 3>"$T/rdy.$1" 2>"$T/v.$1.err" ) |
-		( sleep "${2:-0}"; exec "$BIN/xcap" -v "$GUEST" 2>"$T/x.$1.err" ) |
+		( if [ -n "${2-}" ]; then waitfor 60 grep -q "$2" "$T/v.$1.err" || exit 1; fi
+		  exec "$BIN/xcap" -v "$GUEST" 2>"$T/x.$1.err" ) |
 		"$BIN/shmring" -w "$RING.$1" -s 16M 2>"$T/s.$1.err" &
 	PIDS+=($!)
 	read -r -t 10 LADDR <"$T/rdy.$1" || fail "guest $1 not ready: $(cat "$T/v.$1.err")"
@@ -88,7 +90,7 @@ kill "$VP"
 wait "$XP" 2>/dev/null
 
 # 2. -p on both sides: the records pass through both vsockd, as before
-guest p 0 -p
+guest p '' -p
 viewer p -p
 typeline "echo three > $T/typed.txt"
 typed three "-p" p
@@ -103,11 +105,11 @@ kill "$XP"
 kill "$VP"
 wait "$XP" 2>/dev/null
 
-# 3. xcap comes 3 s after vsockd, the viewer is there before it: vsockd
-# carries the viewer's first records into the pipe, then hands the live
-# connection over when xcap joins; xcap reads the pipe's records first
-# (the hello and nonce: it binds), then the socket's
-guest l 3
+# 3. xcap comes after the viewer has connected and vsockd has carried its
+# first record (a refresh) into the pipe: vsockd hands the live
+# connection over when xcap joins; xcap reads the pipe's records first,
+# then the socket's (the hello and nonce: it binds)
+guest l 'forwarded' '-d net'
 viewer l
 grep -q 'the reader of stdout takes the connections' "$T/v.l.err" || fail "late xcap did not join: $(cat "$T/v.l.err")"
 grep -q 'controller unix:.* connected' "$T/v.l.err" || fail "no controller before xcap: $(cat "$T/v.l.err")"
