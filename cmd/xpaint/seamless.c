@@ -39,8 +39,10 @@
 
 struct swin {
 	uint32_t id;          /* the guest's window */
-	Window win;           /* ours */
+	Window win;           /* ours; 0 until made (made_now): a window gone before
+			       * it is needed costs the X server nothing */
 	Pixmap pic;           /* its picture, w x h */
+	uint32_t transient;   /* the guest's window it is transient for, 0: none */
 	int32_t x, y;         /* the guest's geometry of its content */
 	uint32_t w, h, flags;
 	int dirty;            /* changed in the open frame: in box */
@@ -125,7 +127,7 @@ static struct swin *find(struct seamless *s, uint32_t id)
 
 static struct swin *by_host(struct seamless *s, Window w)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; w && i < s->n; i++)
 		if (s->v[i].win == w)
 			return &s->v[i];
 	return NULL;
@@ -134,8 +136,10 @@ static struct swin *by_host(struct seamless *s, Window w)
 static void destroy(struct xpaint *x, struct swin *w)
 {
 	struct seamless *s = x->sm;
-	XDestroyWindow(x->v.dpy, w->win);
-	XFreePixmap(x->v.dpy, w->pic);
+	if (w->win) {
+		XDestroyWindow(x->v.dpy, w->win);
+		XFreePixmap(x->v.dpy, w->pic);
+	}
 	free(w->text);
 	free(w->icon);
 	free(w->shp);
@@ -273,7 +277,7 @@ static void fit(struct xpaint *x, struct swin *w)
 		return;
 	cardinals(d, RootWindow(d, DefaultScreen(d)), "_NET_WORKAREA", a, 4);
 	for (size_t i = 0; i < s->n; i++)
-		if (&s->v[i] != w && !s->v[i].unmapped && !(s->v[i].flags & XS_WF_OVERRIDE) &&
+		if (&s->v[i] != w && s->v[i].win && !s->v[i].unmapped && !(s->v[i].flags & XS_WF_OVERRIDE) &&
 		    cardinals(d, s->v[i].win, "_NET_FRAME_EXTENTS", f, 4))
 			break;
 	long lx = a[0] + f[0], ly = a[1] + f[2], hx = a[0] + a[2] - f[1], hy = a[1] + a[3] - f[3];
@@ -300,9 +304,6 @@ static void fit(struct xpaint *x, struct swin *w)
 static void show_new(struct xpaint *x, const struct xs_win *m)
 {
 	struct seamless *s = x->sm;
-	struct view *v = &x->v;
-	Display *d = v->dpy;
-	int scr = DefaultScreen(d), bw = v->bw;
 	char e[200];
 	if (s->n >= x->max_windows) {
 		s->violations++;
@@ -322,7 +323,28 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 	struct swin *w = &s->v[s->n++];
 	memset(w, 0, sizeof *w);
 	w->id = m->id, w->x = m->x, w->y = m->y, w->w = m->w, w->h = m->h, w->flags = m->flags;
+	w->transient = m->transient;
+	w->unmapped = !(m->flags & XS_WF_OVERRIDE);
 	s->pixels += (uint64_t)m->w * m->h;
+	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s, made when first needed", m->id, m->w, m->h, m->x, m->y,
+	    (m->flags & XS_WF_OVERRIDE) ? " override-redirect" : "");
+}
+
+/*
+ * The host window and picture of w, made when first needed (its settling,
+ * its first rect, the frame end, a record that changes it on the X
+ * server): a guest that makes and ends windows without end (a churn
+ * storm) makes the X server do nothing for those gone before that.
+ */
+static void made_now(struct xpaint *x, struct swin *w)
+{
+	struct seamless *s = x->sm;
+	struct view *v = &x->v;
+	Display *d = v->dpy;
+	int scr = DefaultScreen(d), bw = v->bw;
+	if (w->win)
+		return;
+	const struct swin m0 = *w, *m = &m0;
 	XSetWindowAttributes a = { 0 };
 	a.background_pixel = v->border_px; /* the border; the picture covers the rest */
 	a.override_redirect = (m->flags & XS_WF_OVERRIDE) ? True : False;
@@ -345,12 +367,12 @@ static void show_new(struct xpaint *x, const struct xs_win *m)
 	XSetWMProtocols(d, w->win, &s->wm_delete, 1);
 	place_hints(x, w);
 	struct swin *tr = m->transient ? find(s, m->transient) : NULL;
-	if (tr)
+	if (tr) { /* made first (it is made now, or its own transient-for is w, made above) */
+		made_now(x, tr);
 		XSetTransientForHint(d, w->win, tr->win);
+	}
 	if (m->flags & XS_WF_OVERRIDE) /* a menu, now; a managed one at the frame end, described */
 		XMapWindow(d, w->win);
-	else
-		w->unmapped = 1;
 	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s as 0x%lx", m->id, m->w, m->h, m->x, m->y,
 	    (m->flags & XS_WF_OVERRIDE) ? " override-redirect" : "", w->win);
 	fit(x, w);
@@ -523,7 +545,7 @@ static void stack(struct xpaint *x)
 		die(EX_OS, "no memory for a stack of %u windows", s->nstack);
 	for (uint32_t i = s->nstack; i-- > 0;) {
 		struct swin *w = find(s, s->stack[i]);
-		if (w)
+		if (w && w->win)
 			list[k++] = w->win;
 	}
 	if (k > 1)
@@ -590,6 +612,7 @@ static void set_icon(struct xpaint *x, struct swin *w)
  * broke the limits and the window is gone. */
 static int settle_win(struct xpaint *x, struct swin *w)
 {
+	made_now(x, w);
 	if (w->pgeom) {
 		struct xs_win g = w->g;
 		w->pgeom = 0;
@@ -646,6 +669,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 			w->stale = 0, w->g = m->u.win, w->pgeom = 1;
 			if (w->iconic) { /* restored in the guest */
 				w->iconic = 0;
+				made_now(x, w);
 				XMapRaised(x->v.dpy, w->win);
 			}
 		} else
@@ -653,7 +677,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 		break;
 	case XS_WIN_GEOM: w->g = m->u.win, w->pgeom = 1; break;
 	case XS_WIN_TITLE: pend_title(w, &m->u.wtext); break;
-	case XS_WIN_CLASS: klass(x, w, &m->u.wtext); break;
+	case XS_WIN_CLASS: made_now(x, w), klass(x, w, &m->u.wtext); break;
 	case XS_WIN_GONE: destroy(x, w); break;
 	case XS_WIN_ICON: { /* the parser: whole, at most XS_WIN_ICON_MAX squared pixels */
 		const struct xs_wicon *ic = &m->u.wicon;
@@ -667,6 +691,7 @@ void sm_record(struct xpaint *x, const struct xs_msg *m)
 	case XS_WIN_ICONIC:
 		if (!w->iconic) { /* iconified in the guest: here too (unmapped when no manager would) */
 			w->iconic = 1;
+			made_now(x, w);
 			XIconifyWindow(x->v.dpy, w->win, DefaultScreen(x->v.dpy));
 			if (!xwm_running(x->v.dpy))
 				XUnmapWindow(x->v.dpy, w->win);
@@ -754,7 +779,7 @@ int sm_rect(struct xpaint *x, struct xs_hdr h, uint64_t off, const struct xs_rec
 	}
 	if (!w)
 		return 0; /* a window not shown here */
-	if (w->pgeom && !settle_win(x, w))
+	if ((w->pgeom || !w->win) && !settle_win(x, w))
 		return 0; /* its new geometry broke the limits: gone */
 	if (xs_check_rect(r, w->w, w->h, e, sizeof e)) {
 		violation(x, V_RECT, w->id, "%s", e);
@@ -828,7 +853,8 @@ void sm_cursor(struct xpaint *x)
 		return;
 	Cursor c = x->v.hidden ? x->v.blank : x->v.cursor;
 	for (size_t i = 0; i < x->sm->n; i++)
-		XDefineCursor(x->v.dpy, x->sm->v[i].win, c);
+		if (x->sm->v[i].win)
+			XDefineCursor(x->v.dpy, x->sm->v[i].win, c);
 }
 
 /* A hello asking for seamless windows: the source sends every window it
@@ -1026,7 +1052,7 @@ static void park(struct xpaint *x)
 void sm_disconnected(struct xpaint *x)
 {
 	for (size_t i = 0; sm_on(x) && i < x->sm->n; i++)
-		if (!(x->sm->v[i].flags & XS_WF_OVERRIDE))
+		if (!(x->sm->v[i].flags & XS_WF_OVERRIDE) && x->sm->v[i].win)
 			view_title_disconnected(x->v.dpy, x->sm->v[i].win);
 }
 
