@@ -190,7 +190,10 @@ start_ring() {
 #   fast: `shmring -w RING -- xcap` (xcap writes the ring itself), no bell
 #   ring: fast with the bell (xcap -B, xpaint -B); control straight from
 #         xpaint into xcap (a FIFO): the frame path alone
-#   ring-vsockd: ring with control through vsockd -c / -l (the VM's way)
+#   ring-vsockd: ring with control through vsockd -c / -l as pipe stages
+#         (since session 11 both hand their sockets on as typed: down the
+#         FIFO to xcap, to xpaint by $XS_CTL_GIVE; RING_CTL=vsockd-p keeps
+#         the records in the pipes, as seed-p does)
 start_seed() { RING_COMPOSE=pipe RING_CTL=vsockd RING_BELL=0 start_ring "$@"; }
 #   seed-p: seed with vsockd -p on both sides: the records go through both
 #         vsockd and the pipes (its control path before session 11)
