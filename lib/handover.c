@@ -36,14 +36,14 @@ int fdpass_send(int sock, const void *b, size_t n, const int *fds, int nfds)
 	return r == (ssize_t)n ? 0 : -1;
 }
 
-ssize_t fdpass_recv(int sock, uint8_t *b, size_t cap, int *fds, int max, int *nfds)
+ssize_t fdpass_recv(int sock, uint8_t *b, size_t cap, int *fds, int max, int *nfds, int flags)
 {
 	union { struct cmsghdr h; char c[CMSG_SPACE(4 * sizeof(int))]; } u;
 	struct iovec iov = { b, cap };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.c, .msg_controllen = sizeof u.c };
 	ssize_t r;
 	*nfds = 0;
-	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | flags)) < 0 && errno == EINTR)
 		;
 	/* every descriptor the kernel installed is ours: keep max, close the rest */
 	for (struct cmsghdr *h = r >= 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h)) {
@@ -59,7 +59,7 @@ ssize_t fdpass_recv(int sock, uint8_t *b, size_t cap, int *fds, int max, int *nf
 		}
 	}
 	if (r > 0 && (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return -1;
+		return errno = EMSGSIZE, -1;
 	return r;
 }
 
@@ -76,41 +76,25 @@ int handover_send(int chan, char what, int fd)
 
 int handover_recv(int chan, char *what, int *fd)
 {
-	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
-	char c;
-	struct iovec iov = { &c, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b };
-	ssize_t n;
+	uint8_t c;
+	int fds[2], nfds;
+	ssize_t n = fdpass_recv(chan, &c, 1, fds, 2, &nfds, MSG_DONTWAIT);
 	*fd = -1;
-	while ((n = recvmsg(chan, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		return (int)n;
-	/* every descriptor the kernel installed is ours to close: the buffer
-	 * holds two ints (CMSG_SPACE rounds up), so a message with two is not
-	 * truncated, and one with more arrives as the two that fit */
-	int got = 0;
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS || h->cmsg_len < CMSG_LEN(0))
-			continue;
-		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++, got++) {
-			int f;
-			memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
-			if (*fd >= 0)
-				close(*fd);
-			*fd = f;
-		}
-	}
-	int want_fd = c == HANDOVER_CONN;
-	if ((m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || (c != HANDOVER_CONN && c != HANDOVER_LOST && c != HANDOVER_DROPPED) ||
-	    got != want_fd) { /* c: exactly one; l, d: none (a descriptor there would leak) */
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
+	if (n == 0 && !nfds)
+		return 0;
+	if (n < 0 && errno != EMSGSIZE)
+		return -1;
+	/* one byte of the three; 'c' with exactly one descriptor, the others
+	 * with none (a descriptor there would leak) */
+	if (n != 1 || (c != HANDOVER_CONN && c != HANDOVER_LOST && c != HANDOVER_DROPPED) ||
+	    nfds != (c == HANDOVER_CONN)) {
+		fdpass_close(fds, nfds);
 		errno = EAGAIN;
 		return -1;
 	}
-	*what = c;
+	*what = (char)c;
+	if (nfds)
+		*fd = fds[0];
 	return 1;
 }
 

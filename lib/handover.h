@@ -33,12 +33,13 @@ enum { HANDOVER_CONN = 'c', HANDOVER_LOST = 'l', HANDOVER_DROPPED = 'd' };
 /* Descriptors passed on a unix socket (SCM_RIGHTS), here and for the ring
  * handed up a pipe (pipering.c). fdpass_send: one message of n bytes with
  * those of fds[0..nfds) that are >= 0 (at most 3); 0, or -1 with errno.
- * fdpass_recv: one message into b (cap bytes), blocking unless the socket
- * is not: its length (0: the peer closed; -1: an error, or a truncated
- * message or descriptor list), the descriptors it carried in order into
- * fds (up to max, the rest closed), their count in *nfds. */
+ * fdpass_recv: one message into b (cap bytes), with recvmsg's flags (e.g.
+ * MSG_DONTWAIT): its length (0: the peer closed; -1: an error, EMSGSIZE
+ * for a truncated message or descriptor list), the descriptors it carried
+ * in order into fds (up to max, the rest closed; the caller closes these
+ * whatever the length), their count in *nfds. */
 int fdpass_send(int sock, const void *b, size_t n, const int *fds, int nfds);
-ssize_t fdpass_recv(int sock, uint8_t *b, size_t cap, int *fds, int max, int *nfds);
+ssize_t fdpass_recv(int sock, uint8_t *b, size_t cap, int *fds, int max, int *nfds, int flags);
 void fdpass_close(int *fds, int n);
 
 /* One message, with fd (>= 0) passed along. 0, or -1 with errno (EPIPE:

@@ -45,7 +45,7 @@ static socklen_t pipe_addr(const char *kind, int fd, struct sockaddr_un *a)
 	return fstat(fd, &st) < 0 ? 0 : named(kind, &st, a);
 }
 
-static int listen_on(const char *kind, int fd)
+int pipe_listen(const char *kind, int fd)
 {
 	struct sockaddr_un a;
 	socklen_t len = pipe_addr(kind, fd, &a);
@@ -55,40 +55,6 @@ static int listen_on(const char *kind, int fd)
 		return -1;
 	}
 	return s;
-}
-
-static int connect_to(const char *kind, int fd)
-{
-	struct sockaddr_un a;
-	socklen_t len = pipe_addr(kind, fd, &a);
-	/* non-blocking: a listener whose queue a stranger filled answers
-	 * EAGAIN at once instead of holding us; blocking again once connected */
-	int s = len ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
-	if (s >= 0 && (connect(s, (struct sockaddr *)&a, len) < 0 || fcntl(s, F_SETFL, 0) < 0)) {
-		close(s);
-		return -1;
-	}
-	return s;
-}
-
-int pipering_listen(int fd)
-{
-	return listen_on(PIPERING_NAME, fd);
-}
-
-int pipering_connect(int fd)
-{
-	return connect_to(PIPERING_NAME, fd);
-}
-
-int pipectl_listen(int fd)
-{
-	return listen_on(PIPECTL_NAME, fd);
-}
-
-int pipectl_connect(int fd)
-{
-	return connect_to(PIPECTL_NAME, fd);
 }
 
 /* Does process pid hold the pipe st with the access mode acc? */
@@ -121,7 +87,9 @@ static int holds(pid_t pid, const struct stat *st, int acc)
 	return found;
 }
 
-int pipering_peer_ok(int sock, int fd, int want_write, char *err, size_t n)
+/* Is the peer of sock the same user and a process holding the other end
+ * of the pipe on fd (want_write: its write end)? 1 yes, 0 no (why in err). */
+static int peer_ok(int sock, int fd, int want_write, char *err, size_t n)
 {
 	struct ucred u;
 	socklen_t ul = sizeof u;
@@ -142,6 +110,32 @@ int pipering_peer_ok(int sock, int fd, int want_write, char *err, size_t n)
 	return 1;
 }
 
+int pipe_connect(const char *kind, int fd, char *err, size_t n)
+{
+	struct sockaddr_un a;
+	socklen_t len = pipe_addr(kind, fd, &a);
+	/* non-blocking: a listener whose queue a stranger filled answers
+	 * EAGAIN at once instead of holding us; blocking again once connected */
+	int s = len ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+	err[0] = 0;
+	if (s >= 0 && (connect(s, (struct sockaddr *)&a, len) < 0 || fcntl(s, F_SETFL, 0) < 0 || !peer_ok(s, fd, 1, err, n))) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+int pipe_accept(int lfd, int fd, char *err, size_t n)
+{
+	int s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	err[0] = 0;
+	if (s >= 0 && !peer_ok(s, fd, 0, err, n)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
 int pipering_offer(int sock, int ring_fd, int bar, const char *bell)
 {
 	uint8_t b[2 + PIPERING_BELL_MAX];
@@ -157,7 +151,7 @@ int pipering_take(int sock, int *ring_fd, int *bar, char bell[PIPERING_BELL_MAX 
 {
 	uint8_t b[2 + PIPERING_BELL_MAX + 1];
 	int fds[1], nfds;
-	ssize_t r = fdpass_recv(sock, b, sizeof b, fds, 1, &nfds);
+	ssize_t r = fdpass_recv(sock, b, sizeof b, fds, 1, &nfds, 0);
 	*ring_fd = -1;
 	if (r == 0 && !nfds) {
 		snprintf(err, n, "it hung up");
@@ -195,7 +189,7 @@ int pipering_wait_go(int sock, int ms, int *bell_lfd, int *bell_cfd, char *err, 
 	int fds[2], nfds = 0;
 	*bell_lfd = *bell_cfd = -1;
 	int pr = poll(&p, 1, ms);
-	ssize_t r = pr > 0 ? fdpass_recv(sock, b, sizeof b, fds, 2, &nfds) : -1;
+	ssize_t r = pr > 0 ? fdpass_recv(sock, b, sizeof b, fds, 2, &nfds, 0) : -1;
 	const char *why = pr == 0 ? "no word from it in time"
 		: r <= 0 ? "it went away"
 		: r != 2 || b[0] != 'G' ? "not the word to go"
@@ -225,7 +219,7 @@ int pipering_read_stopped(int sock, uint64_t *total)
 {
 	uint8_t b[16];
 	int fds[1], nfds;
-	ssize_t r = fdpass_recv(sock, b, sizeof b, fds, 1, &nfds);
+	ssize_t r = fdpass_recv(sock, b, sizeof b, fds, 1, &nfds, 0);
 	fdpass_close(fds, nfds);
 	if (r != 9 || b[0] != 'S' || nfds)
 		return -1;

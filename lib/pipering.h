@@ -41,12 +41,26 @@
 /* The abstract address named after the pipe st (a FIFO's stat); its
  * length, or 0 when st is not a pipe. */
 socklen_t pipering_addr(const struct stat *st, struct sockaddr_un *a);
-/* xcap: a listening socket named after the pipe on fd (non-blocking,
- * close-on-exec), or -1 when fd is not a pipe or the name is taken. */
-int pipering_listen(int fd);
-/* shmring: a socket connected to the one named after the pipe on fd, or
- * -1 when fd is not a pipe or nobody listens there. */
-int pipering_connect(int fd);
+/*
+ * The writer of a pipe listens, its reader calls; each checks the other
+ * before a descriptor crosses: the same user, and a process holding the
+ * pipe's other end (its /proc/PID/fd and fdinfo, the pid from the socket's
+ * credentials; read-write holds either end). kind: PIPERING_NAME or
+ * PIPECTL_NAME.
+ * pipe_listen: a listening socket named after the pipe on fd, the
+ *   writer's end (non-blocking, close-on-exec), or -1 when fd is not a
+ *   pipe or the name is taken.
+ * pipe_connect: a socket (blocking, close-on-exec) connected to the one
+ *   named after the pipe on fd, the reader's end, whose peer holds the
+ *   write end; -1 with err empty when fd is not a pipe or nobody listens,
+ *   with err saying why when the peer is refused.
+ * pipe_accept: the next caller on lfd (blocking, close-on-exec), which
+ *   holds the read end of the pipe on fd; -1 with err empty when none
+ *   came, saying why when it is refused.
+ */
+int pipe_listen(const char *kind, int fd);
+int pipe_connect(const char *kind, int fd, char *err, size_t n);
+int pipe_accept(int lfd, int fd, char *err, size_t n);
 /*
  * The control socket handed down a pipe: in `vsockd -l ADDR | xcap :1`
  * vsockd gives xcap each connection it accepted and checked, as under
@@ -54,19 +68,14 @@ int pipering_connect(int fd);
  * stdout is a pipe, listens on PIPECTL_NAME named after it; xcap, when its
  * stdin is a pipe, connects to the one named after its stdin (at its start,
  * and again when the first records come down the pipe). The peers check
- * each other as above (pipering_peer_ok); the socket then carries
+ * each other as above (pipe_connect, pipe_accept); the socket then carries
  * lib/handover.h's messages. Records vsockd wrote before it hands a
  * connection over are in the pipe by then: xcap reads the pipe dry before
  * it reads the socket.
  */
 #define PIPECTL_NAME "xs-pipe-ctl"
 socklen_t pipectl_addr(const struct stat *st, struct sockaddr_un *a);
-int pipectl_listen(int fd);
-int pipectl_connect(int fd);
 
-/* Is the peer of sock the same user and a process holding the other end
- * of the pipe on fd (want_write: its write end)? 1 yes, 0 no (why in err). */
-int pipering_peer_ok(int sock, int fd, int want_write, char *err, size_t n);
 /* shmring: the offer. 0, or -1 with errno. */
 int pipering_offer(int sock, int ring_fd, int bar, const char *bell);
 /* xcap: the offer read: 1 with *ring_fd, *bar and bell (NUL-terminated),

@@ -127,10 +127,11 @@ live_picture() {
 	echo "live: $(cat "$T/cmp.out")"
 }
 
-# ring_viewer TAG RING CTL: xpaint -r RING on $HOST titled viewTAG, its
-# control through vsockd -c CTL; sets XP (its pid) and WID (its window).
+# ring_viewer TAG RING CTL [VSOCKD-OPTS]: xpaint -r RING on $HOST titled
+# viewTAG, its control through vsockd -c CTL; sets XP (its pid) and WID
+# (its window).
 ring_viewer() {
-	DISPLAY=$HOST "$BIN/xpaint" -v -w 0 -r "$2" -t "view$1" -- "$BIN/vsockd" -c "$3" 2>"$T/xp.$1.err" &
+	DISPLAY=$HOST "$BIN/xpaint" -v -w 0 -r "$2" -t "view$1" -- "$BIN/vsockd" -c "$3" ${4-} 2>"$T/xp.$1.err" &
 	XP=$!
 	PIDS+=($XP)
 	waitfor 15 winid "$HOST" "view$1" || fail "viewer $1: no window: $(cat "$T/xp.$1.err")"

@@ -43,12 +43,6 @@ viewer() {
 	WID=$(winid "$HOST" "view$1")
 	waitfor 15 grep -q 'input enabled' "$T/xp.$1.err" || fail "viewer $1 never bound: $(cat "$T/xp.$1.err")"
 }
-typeline() {
-	xdotool windowfocus --sync "$WID" mousemove --window "$WID" 100 60
-	xdotool key --delay 20 ctrl+u
-	xdotool type --delay 15 "$1"
-	xdotool key Return
-}
 typed() { waitfor 15 grep -qx "$1" "$T/typed.txt" || fail "$2: \"$1\" not typed on the guest: $(tail -5 "$T/g.$3.err")"; }
 
 # 1. unix: the picture, keys, the processes

@@ -43,20 +43,10 @@ guest() {
 	PIDS+=($VP)
 }
 # viewer TAG [VSOCKD-OPTS]: the README's host line on the last guest's
-# ring (G); XP xpaint's pid.
+# ring (G), bound; XP xpaint's pid, WID its window.
 viewer() {
-	"$BIN/xpaint" -v -w 0 -r "$RING.$G" -t "view$1" -- "$BIN/vsockd" -c "$LADDR" -v -d stats ${2-} 2>"$T/xp.$1.err" &
-	XP=$!
-	PIDS+=($XP)
-	waitfor 15 winid "$HOST" "view$1" || fail "viewer $1: no window: $(cat "$T/xp.$1.err")"
-	WID=$(winid "$HOST" "view$1")
+	ring_viewer "$1" "$RING.$G" "$LADDR" "-v -d stats ${2-}"
 	waitfor 15 grep -q 'input enabled' "$T/xp.$1.err" || fail "viewer $1 never bound: $(cat "$T/xp.$1.err")"
-}
-typeline() {
-	xdotool windowfocus --sync "$WID" mousemove --window "$WID" 100 60
-	xdotool key --delay 20 ctrl+u
-	xdotool type --delay 15 "$1"
-	xdotool key Return
 }
 typed() { waitfor 15 grep -qx "$1" "$T/typed.txt" || fail "$2: \"$1\" not typed on the guest: $(tail -5 "$T/x.$3.err")"; }
 # records VSOCKD-LOG: the records count of vsockd's last stats line

@@ -534,12 +534,10 @@ static void writer_stats(struct writer *w)
 static int hand_offer(const struct writer *w, const struct ring_map *m, const char *bell)
 {
 	char err[300];
-	int s = pipering_connect(0);
-	if (s < 0)
-		return -1;
-	if (!pipering_peer_ok(s, 0, 1, err, sizeof err)) {
-		warn_line("the ring is not handed up the pipe: %s", err);
-		close(s);
+	int s = pipe_connect(PIPERING_NAME, 0, err, sizeof err);
+	if (s < 0) {
+		if (err[0])
+			warn_line("the ring is not handed up the pipe: %s", err);
 		return -1;
 	}
 	if (pipering_offer(s, m->fd, w->privcopy, bell) < 0) {

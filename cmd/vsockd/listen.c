@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/vm_sockets.h>
 #include <poll.h>
 #include <stdio.h>
@@ -217,14 +218,13 @@ static void chan_event(struct opts *o, struct peer *p, int *busy)
 static void pipe_join(struct opts *o, int *plfd)
 {
 	char err[200];
-	int s = accept4(*plfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (s < 0)
-		return;
-	if (!pipering_peer_ok(s, 1, 0, err, sizeof err)) {
-		WARN_LIMITED("refused a hand-over down the pipe: %s", err);
-		close(s);
+	int s = pipe_accept(*plfd, 1, err, sizeof err);
+	if (s < 0) {
+		if (err[0])
+			WARN_LIMITED("refused a hand-over down the pipe: %s", err);
 		return;
 	}
+	fcntl(s, F_SETFL, O_NONBLOCK);
 	close(*plfd);
 	*plfd = -1;
 	o->chan = s;
@@ -238,7 +238,7 @@ int run_listen(struct opts *o)
 	int lfd = o->lfd >= 0 ? o->lfd : addr_listen(&o->addr, "");
 	int busy = 0;
 	/* stdout a pipe (and no COMMAND): its reader may take the sockets */
-	int plfd = o->cmd || o->chan >= 0 || o->pipe_only ? -1 : pipectl_listen(1);
+	int plfd = o->cmd || o->chan >= 0 || o->pipe_only ? -1 : pipe_listen(PIPECTL_NAME, 1);
 	static struct peer p = { .fd = -1 };
 	if (o->addr.family == AF_VSOCK)
 		VERB("listening on %s, host CID %u and %d more allowed", o->addr.text, VMADDR_CID_HOST, o->nallow);

@@ -233,12 +233,10 @@ struct handin {
 static int ctl_join(void)
 {
 	char err[200];
-	int s = pipectl_connect(0);
-	if (s < 0)
-		return -1;
-	if (!pipering_peer_ok(s, 0, 1, err, sizeof err)) {
-		WARN_LIMITED("control: refused a hand-over down stdin: %s", err);
-		close(s);
+	int s = pipe_connect(PIPECTL_NAME, 0, err, sizeof err);
+	if (s < 0) {
+		if (err[0])
+			WARN_LIMITED("control: refused a hand-over down stdin: %s", err);
 		return -1;
 	}
 	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);

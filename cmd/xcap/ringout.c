@@ -79,7 +79,7 @@ void ringout_open(struct cap *c)
 void ringout_listen(struct cap *c)
 {
 	c->pr_sock = -1;
-	c->pr_lfd = c->ring ? -1 : pipering_listen(1);
+	c->pr_lfd = c->ring ? -1 : pipe_listen(PIPERING_NAME, 1);
 	if (c->pr_lfd >= 0)
 		DBG(D_RING, "stdout is a pipe: its reader may hand us a ring");
 }
@@ -96,12 +96,15 @@ void ringout_listen(struct cap *c)
 int ringout_take(struct cap *c)
 {
 	char err[300], bell[PIPERING_BELL_MAX + 1];
-	int s = accept4(c->pr_lfd, NULL, NULL, SOCK_CLOEXEC), fd = -1, bar = 0;
-	if (s < 0)
+	int s = pipe_accept(c->pr_lfd, 1, err, sizeof err), fd = -1, bar = 0;
+	if (s < 0) {
+		if (err[0])
+			WARN_LIMITED("a ring offered up the pipe refused: %s", err);
 		return -1;
+	}
 	struct timeval tv = { 2, 0 }; /* the offer comes with the call: never hang on a silent peer */
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (!pipering_peer_ok(s, 1, 0, err, sizeof err) || pipering_take(s, &fd, &bar, bell, err, sizeof err) != 1) {
+	if (pipering_take(s, &fd, &bar, bell, err, sizeof err) != 1) {
 		WARN_LIMITED("a ring offered up the pipe refused: %s", err);
 		close(s);
 		return -1;

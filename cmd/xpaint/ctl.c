@@ -25,12 +25,13 @@
 #define QMOTION (64u << 10)  /* drop motion past this */
 #define CTL_SAY_NS 3000000000ull /* input refused this long: say the channel does not reach us */
 
-void ctl_init(struct ctl *k, int fd, pid_t child)
+void ctl_init(struct ctl *k, int fd, pid_t child, int chan)
 {
 	memset(k, 0, sizeof *k);
 	k->fd = fd;
 	k->child = child;
-	k->chan = -1;
+	k->chan = chan;
+	k->given = child > 0 && chan >= 0; /* the command's $XS_CTL_GIVE: its stdin until it speaks */
 	if (fd >= 0)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }

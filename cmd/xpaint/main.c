@@ -303,9 +303,7 @@ static void control_lost(struct loop *l)
 	pid_t child = spawn(o->cmd, &ctl, NULL, &chan);
 	l->spawned = mono_ns();
 	l->died = 0;
-	ctl_init(&x->k, ctl, child);
-	x->k.chan = chan;
-	x->k.given = 1;
+	ctl_init(&x->k, ctl, child, chan);
 	warn_line("control command %s ended: started it again (after %.0f s)", o->cmd[0], (double)l->respawn / 1e9);
 	if (x->have_hello)
 		ctl_hello(&x->k, x->challenge, x->ctl_flags, 0); /* a new channel proves itself again */
@@ -469,9 +467,7 @@ int main(int argc, char **argv)
 		child = spawn(o.cmd, &ctl, o.ring ? NULL : &in, o.ring ? &chan : NULL), l.spawned = mono_ns();
 	else if (!isatty(1) && chan < 0)
 		ctl = 1;
-	ctl_init(&x.k, ctl, child);
-	x.k.chan = chan;
-	x.k.given = o.cmd && chan >= 0;
+	ctl_init(&x.k, ctl, child, chan);
 	x.codec = xs_codec_new();
 	l.reading = 1;
 	l.ri.bell_fd = -1;

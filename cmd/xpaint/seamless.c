@@ -344,19 +344,18 @@ static void made_now(struct xpaint *x, struct swin *w)
 	int scr = DefaultScreen(d), bw = v->bw;
 	if (w->win)
 		return;
-	const struct swin m0 = *w, *m = &m0;
 	XSetWindowAttributes a = { 0 };
 	a.background_pixel = v->border_px; /* the border; the picture covers the rest */
-	a.override_redirect = (m->flags & XS_WF_OVERRIDE) ? True : False;
+	a.override_redirect = (w->flags & XS_WF_OVERRIDE) ? True : False;
 	a.event_mask = ExposureMask | KeyPressMask | KeyReleaseMask | ButtonPressMask | ButtonReleaseMask |
 		       PointerMotionMask | FocusChangeMask | StructureNotifyMask | EnterWindowMask | LeaveWindowMask;
 	a.cursor = v->hidden ? v->blank : v->cursor;
-	w->win = XCreateWindow(d, RootWindow(d, scr), m->x - bw, m->y - bw, m->w + 2u * (unsigned)bw,
-			       m->h + 2u * (unsigned)bw, 0, 24, InputOutput, DefaultVisual(d, scr),
+	w->win = XCreateWindow(d, RootWindow(d, scr), w->x - bw, w->y - bw, w->w + 2u * (unsigned)bw,
+			       w->h + 2u * (unsigned)bw, 0, 24, InputOutput, DefaultVisual(d, scr),
 			       CWBackPixel | CWOverrideRedirect | CWEventMask | (a.cursor ? CWCursor : 0u), &a);
-	w->pic = XCreatePixmap(d, w->win, m->w, m->h, 24);
+	w->pic = XCreatePixmap(d, w->win, w->w, w->h, 24);
 	XSetForeground(d, s->gc, 0);
-	XFillRectangle(d, w->pic, s->gc, 0, 0, m->w, m->h);
+	XFillRectangle(d, w->pic, s->gc, 0, 0, w->w, w->h);
 	char t[XS_TITLE_BUF];
 	xs_title_prefixed(t, x->name, (const uint8_t *)"", 0);
 	XStoreName(d, w->win, t);
@@ -366,15 +365,15 @@ static void made_now(struct xpaint *x, struct swin *w)
 	XSetWMHints(d, w->win, &wm);
 	XSetWMProtocols(d, w->win, &s->wm_delete, 1);
 	place_hints(x, w);
-	struct swin *tr = m->transient ? find(s, m->transient) : NULL;
+	struct swin *tr = w->transient ? find(s, w->transient) : NULL;
 	if (tr) { /* made first (it is made now, or its own transient-for is w, made above) */
 		made_now(x, tr);
 		XSetTransientForHint(d, w->win, tr->win);
 	}
-	if (m->flags & XS_WF_OVERRIDE) /* a menu, now; a managed one at the frame end, described */
+	if (w->flags & XS_WF_OVERRIDE) /* a menu, now; a managed one at the frame end, described */
 		XMapWindow(d, w->win);
-	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s as 0x%lx", m->id, m->w, m->h, m->x, m->y,
-	    (m->flags & XS_WF_OVERRIDE) ? " override-redirect" : "", w->win);
+	DBG(D_X, "window 0x%x: %ux%u%+d%+d%s as 0x%lx", w->id, w->w, w->h, w->x, w->y,
+	    (w->flags & XS_WF_OVERRIDE) ? " override-redirect" : "", w->win);
 	fit(x, w);
 }
 

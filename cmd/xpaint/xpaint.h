@@ -223,7 +223,7 @@ void view_fullscreen_win(Display *d, Window w, struct full *f);
 void view_to_surface(const struct view *v, int x, int y, int32_t *sx, int32_t *sy);
 
 /* ctl.c */
-void ctl_init(struct ctl *k, int fd, pid_t child);
+void ctl_init(struct ctl *k, int fd, pid_t child, int chan);
 void ctl_hello(struct ctl *k, const uint8_t challenge[XS_NONCE_LEN], uint32_t flags, int keep);
 void ctl_record(struct ctl *k, const uint8_t *rec, size_t n);
 void ctl_refresh(struct ctl *k);

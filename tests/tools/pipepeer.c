@@ -51,6 +51,31 @@ static int hears(int s, int ms)
 	return poll(&p, 1, ms) == 1 && recv(s, b, sizeof b, MSG_DONTWAIT) > 0;
 }
 
+/* Waits up to 3 s for s to hang up without a word (0 bytes, or
+ * ECONNRESET: what we sent was left unread): 1 it did, 0 it stayed. */
+static int hangs_up(int s)
+{
+	struct pollfd p = { s, POLLIN, 0 };
+	char b[16];
+	return poll(&p, 1, 3000) == 1 && recv(s, b, sizeof b, MSG_DONTWAIT) <= 0;
+}
+
+/* Listens on s under the name and takes the first caller within 10 s: its
+ * socket, or -1 (said). */
+static int first_caller(int s, const struct sockaddr_un *a, socklen_t len)
+{
+	struct pollfd p = { s, POLLIN, 0 };
+	if (bind(s, (const struct sockaddr *)a, len) < 0 || listen(s, 1) < 0) {
+		perror("pipepeer: bind");
+		return -1;
+	}
+	if (poll(&p, 1, 10000) != 1) {
+		puts("nobody called");
+		return -1;
+	}
+	return accept(s, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un a;
@@ -66,28 +91,16 @@ int main(int argc, char **argv)
 			perror("pipepeer: connect");
 			return 69;
 		}
-		struct pollfd p = { s, POLLIN, 0 };
-		char b[16];
-		int gone = poll(&p, 1, 3000) == 1 && recv(s, b, sizeof b, MSG_DONTWAIT) <= 0;
+		int gone = hangs_up(s);
 		puts(gone ? "refused" : "kept");
 		return !gone;
 	}
 	if (!strcmp(argv[1], "give")) {
-		int sp[2];
-		if (bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 1) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0) {
-			perror("pipepeer: bind");
-			return 69;
-		}
-		struct pollfd p = { s, POLLIN, 0 };
-		if (poll(&p, 1, 10000) != 1) {
-			puts("nobody called");
+		int sp[2], c;
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0 || (c = first_caller(s, &a, len)) < 0)
 			return 1;
-		}
-		int c = accept(s, NULL, NULL);
 		handover_send(c, HANDOVER_CONN, sp[0]); /* a taker would read records from sp[1]'s peer */
-		struct pollfd q = { c, POLLIN, 0 };
-		char b[16];
-		int gone = poll(&q, 1, 3000) == 1 && recv(c, b, sizeof b, MSG_DONTWAIT) <= 0; /* 0, or ECONNRESET: our word unread */
+		int gone = hangs_up(c);
 		puts(gone ? "refused" : "kept");
 		return !gone;
 	}
@@ -117,16 +130,9 @@ int main(int argc, char **argv)
 		return r == 1 ? 0 : 1;
 	}
 	if (!strcmp(argv[1], "listen")) {
-		if (bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 1) < 0) {
-			perror("pipepeer: bind");
-			return 69;
-		}
-		struct pollfd p = { s, POLLIN, 0 };
-		if (poll(&p, 1, 10000) != 1) {
-			puts("nobody called");
+		int c = first_caller(s, &a, len);
+		if (c < 0)
 			return 1;
-		}
-		int c = accept(s, NULL, NULL);
 		int got = hears(c, 2000);
 		puts(got ? "offered" : "no offer");
 		return got;
