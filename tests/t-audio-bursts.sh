@@ -17,8 +17,22 @@ for t in "$BIN/xsnd" "$TOOLS/audgen"; do [ -x "$t" ] || { echo "no $t"; exit 77;
 pulse HS
 pulse_warm
 for k in 4 8; do
-	"$TOOLS/audgen" bursts 5 $k | PULSE_SERVER=$HS "$BIN/xsnd" -p -v >/dev/null 2>"$T/b$k.err" ||
-		fail "xsnd -p on bursts of $k: $(cat "$T/b$k.err")"
+	# a run in which the machine itself held the path longer than a
+	# burst tests a longer burst than K: run it again. Held: the
+	# generator stalled past its time (audgen says so), or pieces waited
+	# between their making and the player more than the largest burst
+	# (xsnd's "capture to player", which counts only pieces held 5 ms or
+	# more: a slow start of the player under load leaves a backlog in
+	# the pipe, whose late pieces it rightly drops)
+	for try in 1 2 3; do
+		"$TOOLS/audgen" bursts 5 $k 2>"$T/g$k.err" | PULSE_SERVER=$HS "$BIN/xsnd" -p -v >/dev/null 2>"$T/b$k.err" ||
+			fail "xsnd -p on bursts of $k: $(cat "$T/b$k.err")"
+		held=$(sed -n 's/.*capture to player p50 [0-9]* p90 \([0-9]*\) ms.*/\1/p' "$T/b$k.err" | sort -n | tail -n1)
+		[ "${held:-0}" -gt 45 ] && echo "held $held ms (capture to player p90)" >>"$T/g$k.err"
+		[ -s "$T/g$k.err" ] || break
+		echo "bursts of $k, run $try: the machine held the path: $(head -n1 "$T/g$k.err")"
+	done
+	[ ! -s "$T/g$k.err" ] || fail "bursts of $k: the machine held the path in 3 runs: $(cat "$T/g$k.err")"
 	counts=$(grep ' pieces, ' "$T/b$k.err" | tail -n1)
 	echo "bursts of $k pieces ($((k * 5)) ms): $counts"
 	echo "$counts" | grep -q '^xsnd: 1000 pieces, .* 0 dropped (late)' ||

@@ -18,7 +18,10 @@
  *                        time (a path that hands sound over in bursts: a
  *                        loaded machine, a halted vCPU): every 150 ms a
  *                        click of two tone pieces, silence (zeros) between;
- *                        every piece should be played, none dropped
+ *                        every piece should be played, none dropped;
+ *                        held more than 30 ms past its time (a stalled
+ *                        machine: a longer burst than K), it says so on
+ *                        stderr
  *   audgen noise SEED MS [PAD_MS]
  *                        a known signal for paplay --raw --rate=48000, not
  *                        records: MS ms of noise (48 kHz stereo s16le) drawn
@@ -86,6 +89,12 @@ static void bursts(unsigned secs, unsigned k)
 		die(EX_CMDLINE, "bursts: K from 1 to 48");
 	for (uint64_t seq = 0; seq < n;) {
 		size_t len = 0;
+		uint64_t now = mono_ns();
+		/* the machine held us past the burst we meant: a longer burst
+		 * than asked for, said so the test can tell */
+		if (now > t + 30000000ull)
+			fprintf(stderr, "audgen: stalled %llu ms at piece %llu\n",
+				(unsigned long long)((now - t) / 1000000), (unsigned long long)seq);
 		for (unsigned i = 0; i < k && seq < n; i++, seq++)
 			len += piece_amp(b + len, seq, seq % 30 < 2 ? 8000 : 0);
 		out(b, len);
