@@ -19,13 +19,16 @@
 #include "util.h"
 #include "xcap.h"
 
+#include <X11/Xlib-xcb.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xcb/xcbext.h>
 
 #define AUDIO_BACKLOG (256u << 10) /* output bytes queued past which a piece is dropped */
 
@@ -100,6 +103,37 @@ void audio_read(struct cap *c)
 		audio_end(c, err);
 	else if (n <= 0)
 		audio_end(c, n ? strerror(errno) : "the command ended");
+}
+
+/*
+ * The reply to request seq (a capture), the sound command's pieces going
+ * out while the X server keeps us waiting: a client holding it (a grab,
+ * or a large upload in its time slice: 9-19 ms under 1080p video here)
+ * must not hold the guest's sound, or the player runs dry. Into the ring
+ * they go to the place ahead of the capture (ringout.c), into a pipe at
+ * once when the output stands between two records (out.c). The reply
+ * (malloc'd), or NULL with *e set or the connection broken.
+ */
+void *audio_await(struct cap *c, unsigned int seq, xcb_generic_error_t **e)
+{
+	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
+	xcb_flush(xc);
+	for (;;) {
+		void *rep = NULL;
+		if (audio_fd(c) < 0) /* no sound, or it ended */
+			return xcb_wait_for_reply(xc, seq, e);
+		/* reads what the server sent (events are queued for Xlib) */
+		if (xcb_poll_for_reply(xc, seq, &rep, e) || xcb_connection_has_error(xc))
+			return rep;
+		struct pollfd p[2] = { { xcb_get_file_descriptor(xc), POLLIN, 0 }, { audio_fd(c), POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			die(EX_OS, "poll:");
+		if (p[1].revents) {
+			audio_read(c);
+			if (!c->ring && out_audio_push(c) < 0)
+				return xcb_wait_for_reply(xc, seq, e); /* the reader is gone: the main loop sees it */
+		}
+	}
 }
 
 /*

@@ -372,16 +372,16 @@ static void grabs_send(struct cap *c)
 	xcb_flush(xc);
 }
 
-/* Awaits the captures of the rows above y1, in order, and compares each.
- * A failed one (the screen shrank under us: a resize event follows) is
- * dropped, and its rows keep their held bank. */
+/* Awaits the captures of the rows above y1, in order (the sound going
+ * out meanwhile: audio_await), and compares each. A failed one (the screen
+ * shrank under us: a resize event follows) is dropped, and its rows keep
+ * their held bank. */
 static void grabs_await(struct cap *c, uint32_t y1, int force, uint64_t now)
 {
-	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
 	for (; grabs.done < grabs.n && grabs.g[grabs.done].r.y < y1; grabs.done++) {
 		struct grab *g = &grabs.g[grabs.done];
 		xcb_generic_error_t *e = NULL;
-		free(xcb_shm_get_image_reply(xc, g->ck, &e));
+		free(audio_await(c, g->ck.sequence, &e));
 		if (e) {
 			DBG(D_X, "capture %ux%u+%u+%u failed (X error %u)", g->r.w, g->r.h, g->r.x, g->r.y, e->error_code);
 			free(e);

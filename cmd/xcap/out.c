@@ -105,6 +105,17 @@ static int aq_write(struct cap *c)
 	return 1;
 }
 
+/* The audio queue into the pipe now, if the output stands between two
+ * records (xcap awaits the X server, audio_await): 1 written or left for
+ * the next boundary, 0 the pipe is full, -1 the reader is gone. */
+int out_audio_push(struct cap *c)
+{
+	struct outbuf *o = &c->out;
+	if (!o->aqlen || !(o->aqdone || at_boundary(o)))
+		return 1;
+	return aq_write(c);
+}
+
 void out_record(struct cap *c, const uint8_t *rec, size_t n)
 {
 	memcpy(out_reserve(&c->out, n), rec, n);

@@ -262,29 +262,11 @@ int ringout_slot_put(struct cap *c, const uint8_t *rec, size_t n)
 }
 
 /* Awaits capture f's reply, the sound command's pieces going into the
- * place ahead of it meanwhile; then pads the rest of the place. */
+ * place ahead of it meanwhile (audio_await); then pads the rest of the place. */
 static void await_with_sound(struct cap *c, const struct inflight *f, xcb_generic_error_t **e)
 {
-	xcb_connection_t *xc = XGetXCBConnection(c->dpy);
 	c->slot.p = f->slot, c->slot.pos = f->slot_pos, c->slot.used = 0;
-	xcb_flush(xc);
-	for (;;) {
-		void *rep = NULL;
-		/* reads what the server sent (events are queued for Xlib) */
-		if (xcb_poll_for_reply(xc, f->ck.sequence, &rep, e) || xcb_connection_has_error(xc)) {
-			free(rep);
-			break;
-		}
-		if (audio_fd(c) < 0) { /* the sound ended */
-			free(xcb_shm_get_image_reply(xc, f->ck, e));
-			break;
-		}
-		struct pollfd p[2] = { { xcb_get_file_descriptor(xc), POLLIN, 0 }, { audio_fd(c), POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			die(EX_OS, "poll:");
-		if (p[1].revents)
-			audio_read(c);
-	}
+	free(audio_await(c, f->ck.sequence, e));
 	if (c->slot.used < SLOT_FOOT) {
 		uint8_t h[XS_HDR_LEN];
 		xs_put_hdr(h, (uint16_t)RING_PAD, SLOT_FOOT - c->slot.used - XS_HDR_LEN);

@@ -19,6 +19,7 @@
 #include <X11/extensions/Xdamage.h>
 #include <X11/extensions/Xfixes.h>
 #include <stdint.h>
+#include <xcb/xcb.h>
 
 /*
  * Changed pixels travel in runs of 64x64 tiles along one tile row, at
@@ -210,6 +211,7 @@ uint8_t *out_reserve(struct outbuf *o, size_t n);
 void out_ext(struct outbuf *o, const uint8_t *p, size_t n);
 int out_pending(const struct outbuf *o);
 int out_audio(struct outbuf *o, const uint8_t *rec, size_t n);
+int out_audio_push(struct cap *c);
 void out_close(struct outbuf *o);
 void out_record(struct cap *c, const uint8_t *rec, size_t n);
 /* Writes what it can (the ring: everything); -1 when the reader is gone. */
@@ -259,6 +261,7 @@ void win_iconify(struct cap *c, uint32_t id);
 void audio_open(struct cap *c, const char *cmd);
 int audio_fd(const struct cap *c);
 void audio_read(struct cap *c);
+void *audio_await(struct cap *c, unsigned int seq, xcb_generic_error_t **e);
 void mic_init(struct cap *c, const char *cmd);
 void mic_hello(struct cap *c, uint32_t flags);
 int mic_fd(const struct cap *c);

@@ -256,12 +256,13 @@ static int64_t steer(struct player *p, int64_t L, uint64_t piece, int hush)
  * the target now. Lateness counts from a stream's first piece: a start
  * that comes in bursts (a loaded machine, a guest starting its player)
  * needs the buffer as much as any later second does. */
-static uint64_t measure(struct player *p, const struct xs_audio *a, uint64_t piece)
+static uint64_t measure(struct player *p, const struct xs_audio *a, uint64_t piece, uint64_t *clate)
 {
 	uint64_t now = now_ns(), mono = mono_ns(), most = 1000000ull * p->o->max_ms;
 	uint64_t late = jit_arrive(&p->jit, a->seq, piece, mono, most);
+	*clate = jit_arrive(&p->cjit, a->seq, piece, a->time_ns, most);
 	hist_add(&p->late, late);
-	hist_add(&p->clate, jit_arrive(&p->cjit, a->seq, piece, a->time_ns, most));
+	hist_add(&p->clate, *clate);
 	if (now > a->time_ns + piece && now - a->time_ns - piece < 10000000000ull)
 		hist_add(&p->delay, now - a->time_ns - piece);
 	p->target = jit_target(&p->jit, 1500000ull + piece / 2, 1000000ull * p->o->latency_ms, most);
@@ -307,11 +308,12 @@ static void play(struct player *p, const struct xs_audio *a)
 	 * them is judged as the first was. On the level alone the first of a
 	 * burst found the sink drained and got silence in front of it, and
 	 * the last ones found it too deep and were dropped as late. */
-	uint64_t late = measure(p, a, piece);
+	uint64_t clate, late = measure(p, a, piece, &clate);
 	int hush = silent(pcm, (size_t)a->frames * a->channels);
 	int64_t L = level(p), Lt = L < 0 ? L : L + (int64_t)late, s = steer(p, Lt, piece, hush);
-	DBG(D_STREAM, "piece %llu: level %lld us, late %llu us, target %llu us%s: %s", (unsigned long long)a->seq,
-	    (long long)(L / 1000), (unsigned long long)(late / 1000), (unsigned long long)(p->target / 1000),
+	DBG(D_STREAM, "piece %llu: level %lld us, late %llu us (at the capture %llu), target %llu us%s: %s",
+	    (unsigned long long)a->seq, (long long)(L / 1000), (unsigned long long)(late / 1000),
+	    (unsigned long long)(clate / 1000), (unsigned long long)(p->target / 1000),
 	    hush ? ", silent" : "", s == 0 ? "played" : s == 1 ? "dropped" : "padded");
 	if (L >= 0)
 		hist_add(&p->level, (uint64_t)L);
