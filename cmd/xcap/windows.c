@@ -18,11 +18,13 @@
 #include "xwm.h"
 
 #include <X11/Xatom.h>
+#include <X11/Xlib-xcb.h>
 #include <X11/extensions/shape.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/Xcomposite.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <xcb/shm.h>
 
 #define WIN_DAMAGE_RECTS 32 /* more than this in a window: its bounding box */
 #define BAND_BYTES REC_BODY_MAX /* one capture: at most a record's body */
@@ -517,19 +519,26 @@ static void send_stack(struct cap *c)
 		XFree(kids);
 }
 
-/* One band of a window's pixmap, read and encoded into the output. */
+/* One band of a window's pixmap, read (the sound going out while the X
+ * server answers: audio_await) and encoded into the output. */
 static int band(struct cap *c, struct win *w, struct xs_rect r)
 {
 	struct wins *s = c->wins;
-	XImage sub = *s->img;
-	sub.width = (int)r.w, sub.height = (int)r.h, sub.bytes_per_line = (int)r.w * 4;
-	sub.depth = (int)w->depth;
+	xcb_generic_error_t *e = NULL;
 	uint64_t t0 = mono_ns();
-	if (!XShmGetImage(c->dpy, w->pix, &sub, (int)(r.x + w->bw), (int)(r.y + w->bw), AllPlanes))
-		return 0; /* resized or gone under us: its events follow */
+	xcb_shm_get_image_cookie_t ck =
+		xcb_shm_get_image_unchecked(XGetXCBConnection(c->dpy), (xcb_drawable_t)w->pix, (int16_t)(r.x + w->bw),
+					    (int16_t)(r.y + w->bw), (uint16_t)r.w, (uint16_t)r.h, ~0u,
+					    XCB_IMAGE_FORMAT_Z_PIXMAP, (xcb_shm_seg_t)s->shm.shmseg, 0);
+	void *rep = audio_await(c, ck.sequence, &e);
+	free(rep);
+	if (!rep) { /* resized or gone under us: its events follow */
+		free(e);
+		return 0;
+	}
 	uint64_t t1 = mono_ns();
 	c->st.captures++;
-	const uint8_t *px = (const uint8_t *)sub.data;
+	const uint8_t *px = (const uint8_t *)s->img->data;
 	size_t stride = (size_t)r.w * 4, raw = stride * r.h;
 	uint32_t col, enc = c->enc == ENC_AUTO ? XS_ENC_LZ4 : (uint32_t)c->enc;
 	uint8_t *p;
