@@ -244,6 +244,20 @@ static int ctl_join(void)
 	return s;
 }
 
+/* When to ask vsockd again (mono ns; 0: not): it may not listen yet when
+ * we start (both are started at once by the shell), and a viewer that
+ * connects meanwhile has its first records carried. Asked at 10, 20, 40
+ * ... 1280 ms after the start, and at the first records. */
+static uint64_t join_at, join_wait;
+
+static int ctl_join_again(void)
+{
+	int s = ctl_join();
+	join_wait *= 2;
+	join_at = s >= 0 || join_wait > 1280000000ull ? 0 : mono_ns() + join_wait;
+	return s;
+}
+
 /* Whatever stdin holds now: records vsockd carried before it handed a
  * connection over, which come before the socket's. */
 static void drain_stdin(struct cap *c, struct xs_reader *rd, int *ctl)
@@ -421,6 +435,8 @@ static struct timespec *sleep_for(struct cap *c, int pending, uint64_t next_fram
 		deadline_in_ms(&d, clip_timeout_ms(c));
 		deadline_at_ns(&d, title_due_ns(c));
 	}
+	if (join_at)
+		deadline_at_ns(&d, join_at);
 	return deadline_ts(&d, ts);
 }
 
@@ -435,9 +451,11 @@ static void loop(struct cap *c, uint64_t interval)
 	struct xs_reader rd;
 	struct handin hi = { handover_env(), -1, 0, { 0 } };
 	int ctl = !isatty(0) && hi.chan < 0, sfd = signals_fd(), tick = -1, ticked = 0;
-	int join = ctl; /* asked again when the first records come, if vsockd was not listening yet */
+	int join = ctl; /* asked again (join_at, the first records), if vsockd was not listening yet */
 	if (join && (hi.chan = ctl_join()) >= 0)
 		hi.piped = 1, join = 0;
+	if (join)
+		join_wait = 10000000, join_at = mono_ns() + join_wait;
 	uint64_t next_frame = 0;
 	xs_reader_init(&hi.rd, -1);
 	if (c->ring && (tick = ring_writer_ticker(c->ring)) < 0)
@@ -500,10 +518,11 @@ static void loop(struct cap *c, uint64_t interval)
 			on_signal(c, sfd);
 		if (p[3].revents && !read_control(c, &rd))
 			ctl = 0;
-		if (p[3].revents && join) {
-			join = 0;
-			if ((hi.chan = ctl_join()) >= 0)
-				hi.piped = 1;
+		if (join && (p[3].revents || mono_ns() >= join_at)) {
+			if ((hi.chan = ctl_join_again()) >= 0)
+				hi.piped = 1, join = 0;
+			else if (p[3].revents || !join_at) /* records came without it (refused), or no vsockd */
+				join = 0, join_at = 0;
 		}
 		if (p[4].revents)
 			ticked = 1; /* a reader attached */
