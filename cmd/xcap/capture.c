@@ -660,33 +660,15 @@ void cap_cursor(struct cap *c)
 	XFree(ci);
 }
 
-/* One pointer query; a pointer record when the position changed. With
- * nothing queued for the output (between frames, as the pointer follows
- * the user's hand), the sound goes out while the X server answers
- * (audio_await: a busy client can hold it for a time slice); with a
- * record queued (a stream's start: its hello), none may overtake it. */
+/* One XQueryPointer; a pointer record when the position changed. */
 void cap_pointer(struct cap *c)
 {
-	int x, y;
+	Window rr, cr;
+	int x, y, wx, wy;
+	unsigned mask;
 	c->pointer_dirty = 0;
-	if (!out_pending(&c->out)) {
-		xcb_generic_error_t *e = NULL;
-		xcb_query_pointer_reply_t *r =
-			audio_await(c, xcb_query_pointer(XGetXCBConnection(c->dpy), (xcb_window_t)c->root).sequence, &e);
-		free(e);
-		if (!r || !r->same_screen) {
-			free(r);
-			return;
-		}
-		x = r->root_x, y = r->root_y;
-		free(r);
-	} else {
-		Window rr, cr;
-		int wx, wy;
-		unsigned mask;
-		if (!XQueryPointer(c->dpy, c->root, &rr, &cr, &x, &y, &wx, &wy, &mask))
-			return;
-	}
+	if (!XQueryPointer(c->dpy, c->root, &rr, &cr, &x, &y, &wx, &wy, &mask))
+		return;
 	if (c->pointer_sent && x == c->px && y == c->py)
 		return;
 	uint8_t rec[XS_BUILD_MAX];

@@ -7,13 +7,8 @@
  * (damage for a capturer), and holds the grab MS milliseconds: the X
  * server serves no other client meanwhile, so a capture asked for then
  * waits that long for its reply.
- * xgrab -m MS: grabs the server, moves the pointer to 123,45 (motion for a
- * capturer that follows it), prints the time (CLOCK_REALTIME ns, as audio
- * records carry) and holds the grab MS milliseconds: a pointer query asked
- * for then waits that long.
  */
 #include <X11/Xlib.h>
-#include <X11/extensions/XTest.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,22 +34,6 @@ static int hold_server(Display *d, long ms)
 	return 0;
 }
 
-static int hold_moved(Display *d, long ms)
-{
-	XGrabServer(d);
-	XTestFakeMotionEvent(d, -1, 123, 45, CurrentTime); /* a device's motion: XInput 2 raw events */
-	XSync(d, False);
-	struct timespec t0;
-	clock_gettime(CLOCK_REALTIME, &t0);
-	printf("%lld\n", (long long)t0.tv_sec * 1000000000ll + t0.tv_nsec);
-	fflush(stdout);
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
-	nanosleep(&ts, NULL);
-	XUngrabServer(d);
-	XSync(d, False);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	Display *d = XOpenDisplay(NULL);
@@ -64,8 +43,6 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "-s"))
 		return hold_server(d, atol(argv[2]));
-	if (argc == 3 && !strcmp(argv[1], "-m"))
-		return hold_moved(d, atol(argv[2]));
 	int r = XGrabKeyboard(d, DefaultRootWindow(d), False, GrabModeAsync, GrabModeAsync, CurrentTime);
 	if (r == GrabSuccess) {
 		XUngrabKeyboard(d, CurrentTime);
