@@ -62,6 +62,30 @@ heard() {
 playing() { grep -q 'playing into xs' "$1"; }
 stop() { pkill -TERM -P "$1" 2>/dev/null || true; kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# held TAG "PIDS": the signal played while another client damages the
+# whole screen and holds the X server 300 ms, three times; then PIDS (the
+# writer of $T/TAG.xcs, and its reader) stop. Sets early: the pieces got
+# after a frame's capture began yet ahead of the frame's first rect (they
+# went out while xcap awaited the capture); fails unless 3 or more, and
+# unless the pieces kept their order (order: "pieces breaks").
+held() {
+	local tag=$1 p
+	PULSE_SERVER=$GS paplay $RAW -d xs "$T/signal.raw" &
+	PIDS+=($!)
+	for i in 1 2 3; do
+		sleep 0.1
+		DISPLAY=$SRC "$TOOLS/xgrab" -s 300 >/dev/null || fail "$tag: xgrab -s failed"
+	done
+	sleep 0.3
+	for p in $2; do stop "$p"; done
+	"$TOOLS/xsdump" -p "$T/$tag.xcs" >"$T/$tag.txt" 2>&1 || true
+	early=$(awk '$2 == "audio" && !r { got[n++] = $8 } $2 == "rect" { r = 1 }
+		$2 == "frame" { for (i = 0; i < n; i++) if (got[i] > $8) e++; n = r = 0 } END { print e + 0 }' "$T/$tag.txt")
+	[ "$early" -ge 3 ] || fail "$tag: $early pieces went out while a frame was captured (want 3 or more): $(awk '{ print $2 }' "$T/$tag.txt" | uniq -c | tr '\n' ' ' | cut -c1-300)"
+	order=$(awk '$2 == "audio" { if (seen && $4 != last + 1) bad++; last = $4; seen = 1; n++ } END { print n + 0, bad + 0 }' "$T/$tag.txt")
+	[ "${order#* }" = 0 ] && [ "${order% *}" -gt 0 ] || fail "$tag: audio pieces out of order or missing (pieces, breaks): $order"
+}
+
 # 1. the pipe; the player with room (300 ms) for a machine shared with other tests
 ( PULSE_SERVER=$GS exec "$BIN/xcap" -A "$BIN/xsnd -c" "$SRC" </dev/null 2>"$T/xcap.err" |
 	PULSE_SERVER=$HS DISPLAY=$DST exec "$BIN/xpaint" -t xs-audio -a "$BIN/xsnd -p -v -l 300" >/dev/null 2>"$T/pipe.err" ) &
@@ -258,22 +282,7 @@ waitfor 10 test -s "$R.slot" || fail "slot: ring not written: $(cat "$T/slot-g.e
 "$BIN/shmring" -r "$R.slot" >"$T/slot.xcs" 2>"$T/slot-r.err" &
 PIDS+=($!)
 slotr=$!
-PULSE_SERVER=$GS paplay $RAW -d xs "$T/signal.raw" &
-PIDS+=($!)
-for i in 1 2 3; do
-	sleep 0.1
-	DISPLAY=$SRC "$TOOLS/xgrab" -s 300 >/dev/null || fail "slot: xgrab -s failed"
-done
-sleep 0.3
-kill $slotw $slotr
-wait $slotw $slotr 2>/dev/null || true
-"$TOOLS/xsdump" -p "$T/slot.xcs" >"$T/slot.txt" 2>&1 || true
-# pieces ahead of a frame's first rect, got after its capture began
-early=$(awk '$2 == "audio" && !r { got[n++] = $8 } $2 == "rect" { r = 1 }
-	$2 == "frame" { for (i = 0; i < n; i++) if (got[i] > $8) e++; n = r = 0 } END { print e + 0 }' "$T/slot.txt")
-[ "$early" -ge 3 ] || fail "slot: $early pieces went out while a frame was captured (want 3 or more): $(awk '{ print $2 }' "$T/slot.txt" | uniq -c | tr '\n' ' ' | cut -c1-300)"
-order=$(awk '$2 == "audio" { if (seen && $4 != last + 1) bad++; last = $4; seen = 1; n++ } END { print n + 0, bad + 0 }' "$T/slot.txt")
-[ "${order#* }" = 0 ] && [ "${order% *}" -gt 0 ] || fail "slot: audio pieces out of order or missing (pieces, breaks): $order"
+held slot "$slotw $slotr"
 echo "slot: $early of ${order% *} pieces went out while the X server wrote a frame into the ring (held 300 ms, 3 times)"
 # 10. the same into a pipe: while xcap awaits the X server's captures
 # (another client holds the server: a grab, or a big upload in its time
@@ -285,19 +294,6 @@ echo "slot: $early of ${order% *} pieces went out while the X server wrote a fra
 heldw=$!
 PIDS+=($heldw)
 waitfor 10 sh -c "'$TOOLS/xsdump' -p '$T/held.xcs' | grep -q ' frame '" || fail "held: no frame: $(cat "$T/held-g.err")"
-PULSE_SERVER=$GS paplay $RAW -d xs "$T/signal.raw" &
-PIDS+=($!)
-for i in 1 2 3; do
-	sleep 0.1
-	DISPLAY=$SRC "$TOOLS/xgrab" -s 300 >/dev/null || fail "held: xgrab -s failed"
-done
-sleep 0.3
-stop $heldw
-"$TOOLS/xsdump" -p "$T/held.xcs" >"$T/held.txt" 2>&1 || true
-early=$(awk '$2 == "audio" && !r { got[n++] = $8 } $2 == "rect" { r = 1 }
-	$2 == "frame" { for (i = 0; i < n; i++) if (got[i] > $8) e++; n = r = 0 } END { print e + 0 }' "$T/held.txt")
-[ "$early" -ge 3 ] || fail "held: $early pieces went out while a frame was captured (want 3 or more): $(awk '{ print $2 }' "$T/held.txt" | uniq -c | tr '\n' ' ' | cut -c1-300)"
-order=$(awk '$2 == "audio" { if (seen && $4 != last + 1) bad++; last = $4; seen = 1; n++ } END { print n + 0, bad + 0 }' "$T/held.txt")
-[ "${order#* }" = 0 ] && [ "${order% *}" -gt 0 ] || fail "held: audio pieces out of order or missing (pieces, breaks): $order"
+held held "$heldw"
 echo "held: $early of ${order% *} pieces went into the pipe while the X server held a frame's capture (300 ms, 3 times)"
 pass "pipe and ring sample-exact, latency printed, opus, no host server, failing command, microphone only when asked, hostile, flood, sound between a frame's bands, and while a frame's captures are awaited (pipe and ring)"
